@@ -1,0 +1,346 @@
+//! Aggregation of commune values to EPCI (or any group): counts are summed; a rate is
+//! recomputed from its numerator and denominator when both exist (found by checking the
+//! values, or declared), otherwise it is a population-weighted mean flagged as such.
+
+use crate::codes::{CodeKind, normalise, split_multi};
+use crate::model::{Field, FieldKind, Table};
+use crate::value::{Missing, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// How one field is aggregated.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Method {
+    /// Sum of the members' counts.
+    Sum,
+    /// `scale × Σ numerator / Σ denominator`.
+    Ratio {
+        numerator: String,
+        denominator: String,
+        scale: f64,
+    },
+    /// Weighted mean of the members' values, weighted by `weight`: an approximation, flagged.
+    WeightedMean { weight: String },
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Method::Sum => f.write_str("somme"),
+            Method::Ratio {
+                numerator,
+                denominator,
+                scale,
+            } => write!(f, "recalculé : {} × {numerator} / {denominator}", crate::value::format_number(*scale)),
+            Method::WeightedMean { weight } => {
+                write!(f, "moyenne pondérée par {weight} (approximation)")
+            }
+        }
+    }
+}
+
+/// A ratio declared by the user: `TP60 = 100 × NB_MEN_PAUV / NBMENFISC`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RatioRule {
+    pub field: String,
+    pub numerator: String,
+    pub denominator: String,
+    pub scale: f64,
+}
+
+/// The aggregated table and how each field was computed.
+#[derive(Clone, Debug)]
+pub struct Aggregation {
+    /// One row per group; the first column `CODE` holds the group code.
+    pub table: Table,
+    /// The method of each aggregated field.
+    pub methods: Vec<(String, Method)>,
+    /// Members without a group code (their row origin).
+    pub ungrouped: Vec<u64>,
+}
+
+/// Whether a field name denotes a count (additive).
+pub fn is_count_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    ["NB", "POP", "MEN", "IND", "MP_", "LOG", "EFF", "PLACES_NB", "P_POP"]
+        .iter()
+        .any(|p| n.starts_with(p))
+        && !n.contains("_100")
+}
+
+/// Whether a field name denotes a rate, share, median or index (not additive).
+pub fn is_rate_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    const INSEE_SHARES: &[&str] = &[
+        "PIMP", "PACT", "PTSA", "PCHO", "PBEN", "PPEN", "PPAT", "PPSOC", "PPFAM", "PPMINI", "PPLOGT",
+        "PIMPOT",
+    ];
+    ["TP", "TX", "TAUX", "PART", "PCT", "MED", "RD", "D1", "D9", "MOY", "RATIO", "INDICE", "DENS"]
+        .iter()
+        .any(|p| n.starts_with(p))
+        || INSEE_SHARES.iter().any(|p| n.starts_with(p))
+        || n.contains("_100")
+        || n.contains('%')
+}
+
+fn decimals(values: &[f64]) -> i32 {
+    values
+        .iter()
+        .map(|v| (0..=6).find(|d| ((v * 10f64.powi(*d)).round() - v * 10f64.powi(*d)).abs() < 1e-6).unwrap_or(6))
+        .max()
+        .unwrap_or(6)
+}
+
+/// Finds `numerator`/`denominator` count fields such that `rate ≈ scale × num / den` on every
+/// row where the three are present (within the rounding of the published rate).
+pub fn detect_ratio(table: &Table, rate: &Field, counts: &[&Field]) -> Option<(String, String, f64)> {
+    let rate_values: Vec<f64> = rate.values.iter().filter_map(Value::as_f64).collect();
+    if rate_values.len() < 3 {
+        return None;
+    }
+    let tol = 0.5 * 10f64.powi(-decimals(&rate_values)) + 1e-9;
+    let _ = table;
+    for den in counts {
+        for num in counts {
+            if num.name == den.name {
+                continue;
+            }
+            for scale in [100.0, 1.0, 1000.0, 10_000.0] {
+                let mut checked = 0;
+                let ok = rate.values.iter().zip(&num.values).zip(&den.values).all(|((r, n), d)| {
+                    match (r.as_f64(), n.as_f64(), d.as_f64()) {
+                        (Some(r), Some(n), Some(d)) if d != 0.0 => {
+                            checked += 1;
+                            (r - scale * n / d).abs() <= tol
+                        }
+                        _ => true,
+                    }
+                });
+                if ok && checked >= 3 {
+                    return Some((num.name.clone(), den.name.clone(), scale));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Aggregates the numeric fields of `members` by the group codes in `group_field` (a commune's
+/// `SIREN_EPCI`; `/`-separated multiple codes put the commune in each group).
+///
+/// `weight_field` (e.g. population or households) weights the means; `rules` declare ratios.
+/// Any missing member value makes the group value `Missing::Incomplete`: a sum over communes
+/// under statistical secrecy is not the EPCI's value.
+pub fn aggregate(
+    members: &Table,
+    group_field: &str,
+    group_kind: CodeKind,
+    weight_field: Option<&str>,
+    rules: &[RatioRule],
+) -> Result<Aggregation, String> {
+    let group = members
+        .field(group_field)
+        .ok_or_else(|| format!("champ de regroupement « {group_field} » absent"))?;
+    let weight = match weight_field {
+        Some(w) => Some(members.field(w).ok_or_else(|| format!("champ de pondération « {w} » absent"))?),
+        None => members
+            .fields
+            .iter()
+            .find(|f| f.kind == FieldKind::Number && ["POPULATION", "POP", "PMUN", "NBPERSMENFISC", "NBMENFISC"].iter().any(|n| f.name.eq_ignore_ascii_case(n) || f.name.to_ascii_uppercase().starts_with(n))),
+    };
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut ungrouped = Vec::new();
+    for (i, v) in group.values.iter().enumerate() {
+        let text = match v {
+            Value::Text(s) => s.clone(),
+            Value::Number(x) => format!("{x:.0}"),
+            Value::Missing(_) => String::new(),
+        };
+        let codes: Vec<String> = split_multi(&text)
+            .into_iter()
+            .filter_map(|c| normalise(c, group_kind).ok().map(|n| n.code))
+            .collect();
+        if codes.is_empty() {
+            ungrouped.push(members.row_origin.get(i).copied().unwrap_or(0));
+        }
+        for c in codes {
+            groups.entry(c).or_default().push(i);
+        }
+    }
+    let numeric: Vec<&Field> = members
+        .fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Number && f.name != group.name)
+        .collect();
+    let counts: Vec<&Field> = numeric.iter().copied().filter(|f| is_count_name(&f.name)).collect();
+    let mut methods = Vec::new();
+    for f in &numeric {
+        let method = if let Some(rule) = rules.iter().find(|r| r.field.eq_ignore_ascii_case(&f.name)) {
+            Method::Ratio {
+                numerator: rule.numerator.clone(),
+                denominator: rule.denominator.clone(),
+                scale: rule.scale,
+            }
+        } else if is_count_name(&f.name) && !is_rate_name(&f.name) {
+            Method::Sum
+        } else if let Some((numerator, denominator, scale)) = detect_ratio(members, f, &counts) {
+            Method::Ratio { numerator, denominator, scale }
+        } else {
+            match weight {
+                Some(w) if w.name != f.name => Method::WeightedMean { weight: w.name.clone() },
+                _ => Method::Sum,
+            }
+        };
+        methods.push((f.name.clone(), method));
+    }
+    let codes: Vec<String> = groups.keys().cloned().collect();
+    let mut fields = vec![Field {
+        name: "CODE".to_owned(),
+        kind: FieldKind::Text,
+        values: codes.iter().map(|c| Value::Text(c.clone())).collect(),
+    }];
+    fields.push(Field {
+        name: "NB_MEMBRES".to_owned(),
+        kind: FieldKind::Number,
+        values: groups.values().map(|m| Value::Number(m.len() as f64)).collect(),
+    });
+    let sum_of = |field: &Field, rows: &[usize]| -> Result<f64, Missing> {
+        let mut s = 0.0;
+        for &r in rows {
+            match field.values.get(r) {
+                Some(Value::Number(x)) => s += x,
+                _ => return Err(Missing::Incomplete),
+            }
+        }
+        Ok(s)
+    };
+    for (name, method) in &methods {
+        let Some(field) = members.field(name) else { continue };
+        let values = groups
+            .values()
+            .map(|rows| {
+                let result = match method {
+                    Method::Sum => sum_of(field, rows),
+                    Method::Ratio { numerator, denominator, scale } => {
+                        match (members.field(numerator), members.field(denominator)) {
+                            (Some(n), Some(d)) => sum_of(n, rows).and_then(|n| {
+                                sum_of(d, rows).and_then(|d| if d == 0.0 { Err(Missing::NotApplicable) } else { Ok(scale * n / d) })
+                            }),
+                            _ => Err(Missing::NotAvailable),
+                        }
+                    }
+                    Method::WeightedMean { weight } => match members.field(weight) {
+                        Some(w) => {
+                            let mut num = 0.0;
+                            let mut den = 0.0;
+                            let mut complete = true;
+                            for &r in rows {
+                                match (field.values.get(r).and_then(Value::as_f64), w.values.get(r).and_then(Value::as_f64)) {
+                                    (Some(v), Some(wt)) => {
+                                        num += v * wt;
+                                        den += wt;
+                                    }
+                                    _ => complete = false,
+                                }
+                            }
+                            if !complete {
+                                Err(Missing::Incomplete)
+                            } else if den == 0.0 {
+                                Err(Missing::NotApplicable)
+                            } else {
+                                Ok(num / den)
+                            }
+                        }
+                        None => Err(Missing::NotAvailable),
+                    },
+                };
+                match result {
+                    Ok(x) => Value::Number(x),
+                    Err(m) => Value::Missing(m),
+                }
+            })
+            .collect();
+        fields.push(Field {
+            name: name.clone(),
+            kind: FieldKind::Number,
+            values,
+        });
+    }
+    Ok(Aggregation {
+        table: Table {
+            fields,
+            row_origin: (1..=codes.len() as u64).collect(),
+        },
+        methods,
+        ungrouped,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn num(name: &str, v: &[f64]) -> Field {
+        Field {
+            name: name.to_owned(),
+            kind: FieldKind::Number,
+            values: v.iter().map(|x| Value::Number(*x)).collect(),
+        }
+    }
+
+    #[test]
+    fn counts_summed_rates_recomputed_medians_weighted() {
+        // Three communes: two in EPCI A, one in A and B (multi-valued, like MGP + EPT).
+        let members = Table {
+            fields: vec![
+                Field {
+                    name: "SIREN_EPCI".into(),
+                    kind: FieldKind::Text,
+                    values: vec![
+                        Value::Text("200000001".into()),
+                        Value::Text("200000001".into()),
+                        Value::Text("200000001/200000002".into()),
+                    ],
+                },
+                num("NBMENFISC", &[1000.0, 3000.0, 500.0]),
+                num("NB_MEN_PAUV", &[100.0, 600.0, 25.0]),
+                // Published rates rounded to 1 decimal: 10.0, 20.0, 5.0.
+                num("TP60", &[10.0, 20.0, 5.0]),
+                num("MED", &[24000.0, 20000.0, 30000.0]),
+            ],
+            row_origin: vec![1, 2, 3],
+        };
+        let agg = aggregate(&members, "SIREN_EPCI", CodeKind::Epci, Some("NBMENFISC"), &[]).unwrap();
+        let t = &agg.table;
+        assert_eq!(t.field("CODE").unwrap().values[0], Value::Text("200000001".into()));
+        // A: households 4500, poor 725 → TP60 = 100 × 725 / 4500 = 16.111…
+        assert_eq!(t.field("NB_MEN_PAUV").unwrap().values[0], Value::Number(725.0));
+        let tp = t.field("TP60").unwrap().values[0].as_f64().unwrap();
+        assert!((tp - 100.0 * 725.0 / 4500.0).abs() < 1e-9);
+        // Median: weighted by households (24000×1000 + 20000×3000 + 30000×500) / 4500.
+        let med = t.field("MED").unwrap().values[0].as_f64().unwrap();
+        assert!((med - 99_000_000.0 / 4500.0).abs() < 1e-6);
+        assert_eq!(
+            agg.methods.iter().find(|(n, _)| n == "TP60").unwrap().1,
+            Method::Ratio { numerator: "NB_MEN_PAUV".into(), denominator: "NBMENFISC".into(), scale: 100.0 }
+        );
+        assert!(matches!(agg.methods.iter().find(|(n, _)| n == "MED").unwrap().1, Method::WeightedMean { .. }));
+        // B holds only the third commune.
+        assert_eq!(t.field("NB_MEN_PAUV").unwrap().values[1], Value::Number(25.0));
+    }
+
+    #[test]
+    fn secret_member_makes_the_group_incomplete() {
+        let mut poor = num("NB_MEN_PAUV", &[100.0, 0.0]);
+        poor.values[1] = Value::Missing(Missing::Secret);
+        let members = Table {
+            fields: vec![
+                Field { name: "EPCI".into(), kind: FieldKind::Text, values: vec![Value::Text("200000001".into()); 2] },
+                poor,
+            ],
+            row_origin: vec![1, 2],
+        };
+        let agg = aggregate(&members, "EPCI", CodeKind::Epci, None, &[]).unwrap();
+        assert_eq!(agg.table.field("NB_MEN_PAUV").unwrap().values[0], Value::Missing(Missing::Incomplete));
+    }
+}

@@ -1,0 +1,170 @@
+//! Typed errors of the importers. Every message is in French (it is what the analyst reads)
+//! and names the file and, when known, the place of the fault.
+
+use std::fmt;
+use std::path::Path;
+
+/// Where in a file a fault was found. Numbers are 1-based, as a user counts them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Place {
+    /// A line of a text file.
+    Line(u64),
+    /// A line and a named column of a text file.
+    LineColumn { line: u64, column: String },
+    /// A cell of a workbook sheet, e.g. `C7`.
+    Cell { sheet: String, cell: String },
+    /// A record of a shapefile (`.shp` / `.dbf`).
+    Record(u64),
+    /// A field of a record of a `.dbf` file.
+    RecordField { record: u64, field: String },
+    /// A feature of a GeoJSON file or of a GeoPackage layer.
+    Feature(u64),
+    /// A byte offset in a binary file.
+    Byte(u64),
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::Line(line) => write!(f, "ligne {line}"),
+            Place::LineColumn { line, column } => write!(f, "ligne {line}, colonne « {column} »"),
+            Place::Cell { sheet, cell } => write!(f, "feuille « {sheet} », cellule {cell}"),
+            Place::Record(record) => write!(f, "enregistrement {record}"),
+            Place::RecordField { record, field } => {
+                write!(f, "enregistrement {record}, champ « {field} »")
+            }
+            Place::Feature(feature) => write!(f, "entité {feature}"),
+            Place::Byte(offset) => write!(f, "octet {offset}"),
+        }
+    }
+}
+
+/// An error while reading a user's file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file could not be opened or read.
+    #[error("{file} : lecture impossible ({source})")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file has no content at all.
+    #[error("{file} : le fichier est vide")]
+    Empty { file: String },
+    /// The file as a whole is not what it claims to be or cannot be used.
+    #[error("{file} : {message}")]
+    Format { file: String, message: String },
+    /// A fault at a precise place of the file.
+    #[error("{file} : {place} : {message}")]
+    Invalid {
+        file: String,
+        place: Place,
+        message: String,
+    },
+    /// The coordinate reference system is missing or not recognised.
+    #[error("{file} : système de coordonnées non reconnu : {detail}")]
+    UnknownCrs { file: String, detail: String },
+    /// A field named by the user or required by the format is absent.
+    #[error("{file} : champ « {field} » introuvable (champs présents : {available})")]
+    MissingField {
+        file: String,
+        field: String,
+        available: String,
+    },
+}
+
+impl LoadError {
+    /// An I/O error on `path`.
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        LoadError::Io {
+            file: display_name(path),
+            source,
+        }
+    }
+
+    /// A whole-file fault on `path`.
+    pub fn format(path: &Path, message: impl Into<String>) -> Self {
+        LoadError::Format {
+            file: display_name(path),
+            message: message.into(),
+        }
+    }
+
+    /// A fault at `place` in `path`.
+    pub fn invalid(path: &Path, place: Place, message: impl Into<String>) -> Self {
+        LoadError::Invalid {
+            file: display_name(path),
+            place,
+            message: message.into(),
+        }
+    }
+
+    /// A missing or unrecognised CRS in `path`.
+    pub fn unknown_crs(path: &Path, detail: impl Into<String>) -> Self {
+        LoadError::UnknownCrs {
+            file: display_name(path),
+            detail: detail.into(),
+        }
+    }
+
+    /// A field `field` absent from `path`, which has the fields `available`.
+    pub fn missing_field<'a>(
+        path: &Path,
+        field: &str,
+        available: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        LoadError::MissingField {
+            file: display_name(path),
+            field: field.to_owned(),
+            available: available
+                .into_iter()
+                .map(|name| format!("« {name} »"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
+/// How a path is named in messages: as the user gave it.
+pub fn display_name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// A non-fatal problem found while reading a file, reported to the user (e.g. by `inspect`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// Where the problem is, when it has a precise place.
+    pub place: Option<Place>,
+    /// What is wrong, in French.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem at a precise place.
+    pub fn at(place: Place, message: impl Into<String>) -> Self {
+        Problem {
+            place: Some(place),
+            message: message.into(),
+        }
+    }
+
+    /// A problem of the whole file.
+    pub fn whole(message: impl Into<String>) -> Self {
+        Problem {
+            place: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.place {
+            Some(place) => write!(f, "{place} : {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! What an analyst needs to know about a file before loading it: kind, CRS, encoding, count,
+//! fields with types and examples, extent and problems. Used by `cartosol inspect`.
+
+use crate::crs::Crs;
+use crate::error::{LoadError, Problem};
+use crate::model::{FieldKind, SourceInfo, Table};
+use crate::points::{PointOptions, load_points};
+use crate::table::{TableFormat, TableOptions, load_table};
+use crate::value::{Value, format_number};
+use crate::zones::{GeoFormat, ZoneOptions, gpkg, load_zones};
+use geo::Rect;
+use std::fmt::Write;
+use std::path::Path;
+
+/// Options of `inspect`.
+#[derive(Clone, Debug, Default)]
+pub struct InspectOptions {
+    pub layer: Option<String>,
+    pub crs: Option<Crs>,
+    pub table: TableOptions,
+}
+
+/// What kind of content a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContentKind {
+    Zones,
+    Points,
+    Table,
+}
+
+impl ContentKind {
+    fn label(self) -> &'static str {
+        match self {
+            ContentKind::Zones => "zones (polygones)",
+            ContentKind::Points => "points",
+            ContentKind::Table => "tableau",
+        }
+    }
+}
+
+/// Guesses whether a file holds zones, points or a plain table.
+pub fn content_kind(path: &Path) -> Result<ContentKind, LoadError> {
+    match GeoFormat::from_path(path) {
+        Some(GeoFormat::GeoJson) => {
+            let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
+            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 20)]).to_string();
+            if head.trim_start().starts_with('[') {
+                return Ok(ContentKind::Points);
+            }
+            let point = head.find("\"Point\"").or_else(|| head.find("\"MultiPoint\""));
+            let poly = head.find("\"Polygon\"").or_else(|| head.find("\"MultiPolygon\""));
+            Ok(match (point, poly) {
+                (Some(_), None) => ContentKind::Points,
+                (Some(a), Some(b)) if a < b => ContentKind::Points,
+                _ => ContentKind::Zones,
+            })
+        }
+        Some(_) => Ok(ContentKind::Zones),
+        None => match TableFormat::from_path(path) {
+            Some(_) => Ok(ContentKind::Table),
+            None => Err(LoadError::format(
+                path,
+                "format non reconnu (attendu : .shp, .zip, .geojson, .json, .gpkg, .csv, .xlsx, .xls, .ods)",
+            )),
+        },
+    }
+}
+
+fn has_coordinates(table: &Table) -> bool {
+    let has = |names: &[&str]| names.iter().any(|n| table.field_index(n).is_some());
+    (has(&["longitude", "lon", "lng"]) && has(&["latitude", "lat"]))
+        || (has(&["x", "coordx", "lambert_x", "x_l93", "coordxet"])
+            && has(&["y", "coordy", "lambert_y", "y_l93", "coordyet"]))
+}
+
+/// Inspects a file and returns the report as text (French).
+pub fn inspect(path: &Path, options: &InspectOptions) -> Result<String, LoadError> {
+    let mut out = String::new();
+    let _ = writeln!(out, "Fichier : {}", path.display());
+    let kind = content_kind(path)?;
+    if GeoFormat::from_path(path) == Some(GeoFormat::GeoPackage) {
+        let layers = gpkg::list_layers(path)?;
+        let _ = writeln!(
+            out,
+            "Couches du GeoPackage : {}",
+            layers
+                .iter()
+                .map(|l| format!("{} ({})", l.name, l.geometry_type))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if options.layer.is_none() && layers.len() > 1 {
+            let _ = writeln!(out, "Détail de chaque couche : cartosol inspect {} --layer NOM", path.display());
+            return Ok(out);
+        }
+    }
+    match kind {
+        ContentKind::Zones => {
+            let layer = load_zones(
+                path,
+                &ZoneOptions {
+                    layer: options.layer.clone(),
+                    crs: options.crs.clone(),
+                },
+            )?;
+            header(&mut out, kind, &layer.source, layer.len(), None);
+            extent(&mut out, layer.bbox());
+            let parts: usize = layer.geometries.iter().map(|g| g.0.len()).sum();
+            let holes: usize = layer.geometries.iter().flat_map(|g| &g.0).map(|p| p.interiors().len()).sum();
+            let _ = writeln!(out, "Géométrie : {parts} polygone(s), {holes} trou(s)");
+            fields(&mut out, &layer.attributes);
+            problems(&mut out, &layer.source.problems);
+        }
+        ContentKind::Points => {
+            let layer = load_points(
+                path,
+                &PointOptions {
+                    crs: options.crs.clone(),
+                    table: options.table.clone(),
+                    ..PointOptions::default()
+                },
+            )?;
+            header(&mut out, kind, &layer.source, layer.len(), Some(layer.unpositioned()));
+            extent(&mut out, layer.bbox());
+            fields(&mut out, &layer.attributes);
+            problems(&mut out, &layer.source.problems);
+        }
+        ContentKind::Table => {
+            let loaded = load_table(path, &options.table)?;
+            if has_coordinates(&loaded.table) {
+                let layer = load_points(
+                    path,
+                    &PointOptions {
+                        crs: options.crs.clone(),
+                        table: options.table.clone(),
+                        ..PointOptions::default()
+                    },
+                )?;
+                header(&mut out, ContentKind::Points, &layer.source, layer.len(), Some(layer.unpositioned()));
+                table_layout(&mut out, &loaded);
+                extent(&mut out, layer.bbox());
+                fields(&mut out, &layer.attributes);
+                problems(&mut out, &layer.source.problems);
+            } else {
+                header(&mut out, kind, &loaded.source, loaded.table.len(), None);
+                table_layout(&mut out, &loaded);
+                fields(&mut out, &loaded.table);
+                problems(&mut out, &loaded.source.problems);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn header(out: &mut String, kind: ContentKind, source: &SourceInfo, count: usize, unpositioned: Option<usize>) {
+    let what = match kind {
+        ContentKind::Zones => "entités",
+        ContentKind::Points => "points",
+        ContentKind::Table => "lignes de données",
+    };
+    let _ = write!(out, "Contenu : {} — format {}, {count} {what}", kind.label(), source.format);
+    if let Some(n) = unpositioned {
+        let _ = write!(out, " (dont {n} sans coordonnées)");
+    }
+    let _ = writeln!(out);
+    if let Some(layer) = &source.layer {
+        let _ = writeln!(out, "Couche / feuille : {layer}");
+    }
+    if let Some(crs) = &source.crs {
+        let _ = writeln!(out, "Système de coordonnées : {crs} → reprojeté en WGS 84");
+    }
+    if let Some(enc) = &source.encoding {
+        let _ = writeln!(out, "Encodage : {enc}");
+    }
+}
+
+fn table_layout(out: &mut String, loaded: &crate::table::LoadedTable) {
+    if !loaded.sheets.is_empty() {
+        let _ = writeln!(
+            out,
+            "Feuilles : {}",
+            loaded.sheets.iter().map(|s| format!("« {s} »")).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let _ = writeln!(out, "Ligne d'en-tête : {}", loaded.header_row);
+    if let Some(d) = loaded.delimiter {
+        let shown = if d == '\t' { "tabulation".to_owned() } else { format!("« {d} »") };
+        let _ = writeln!(out, "Séparateur : {shown}");
+    }
+}
+
+fn extent(out: &mut String, bbox: Option<Rect<f64>>) {
+    if let Some(b) = bbox {
+        let _ = writeln!(
+            out,
+            "Emprise (WGS 84) : longitude {:.5} à {:.5}, latitude {:.5} à {:.5}",
+            b.min().x,
+            b.max().x,
+            b.min().y,
+            b.max().y
+        );
+    }
+}
+
+fn fields(out: &mut String, table: &Table) {
+    let _ = writeln!(out, "Champs ({}) :", table.fields.len());
+    let width = table.fields.iter().map(|f| f.name.chars().count()).max().unwrap_or(0);
+    for f in &table.fields {
+        let present = f.values.iter().filter(|v| !matches!(v, Value::Missing(_))).count();
+        let mut line = format!(
+            "  {:<width$}  {:<6}  {present} valeur(s)",
+            f.name,
+            f.kind.label(),
+        );
+        let missing = f.missing_counts();
+        if !missing.is_empty() {
+            let parts: Vec<String> = missing.iter().map(|(m, n)| format!("{n} {m}")).collect();
+            let _ = write!(line, ", manquantes : {}", parts.join(", "));
+        }
+        if f.kind == FieldKind::Number {
+            let nums: Vec<f64> = f.values.iter().filter_map(Value::as_f64).collect();
+            if let (Some(min), Some(max)) = (
+                nums.iter().copied().reduce(f64::min),
+                nums.iter().copied().reduce(f64::max),
+            ) {
+                let _ = write!(line, " ; min {} ; max {}", format_number(min), format_number(max));
+            }
+        }
+        let mut examples: Vec<String> = Vec::new();
+        for v in &f.values {
+            if let Value::Missing(_) = v {
+                continue;
+            }
+            let s: String = v.to_string().chars().take(40).collect();
+            if !examples.contains(&s) {
+                examples.push(s);
+            }
+            if examples.len() == 3 {
+                break;
+            }
+        }
+        if !examples.is_empty() {
+            let _ = write!(line, " ; ex. {}", examples.join(" | "));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+fn problems(out: &mut String, problems: &[Problem]) {
+    if problems.is_empty() {
+        let _ = writeln!(out, "Problèmes : aucun");
+    } else {
+        let _ = writeln!(out, "Problèmes ({}) :", problems.len());
+        for p in problems {
+            let _ = writeln!(out, "  - {p}");
+        }
+    }
+}

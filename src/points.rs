@@ -1,0 +1,443 @@
+//! Point layers (service points, town halls…) from CSV/XLSX with lon/lat or projected x/y,
+//! GeoJSON, and data·inclusion structure/service exports (JSON and CSV). Rows without
+//! coordinates are kept and counted.
+
+use crate::crs::{Crs, ToWgs84, guess_crs_from_ranges};
+use crate::error::{LoadError, Place, Problem};
+use crate::model::{Field, FieldKind, PointLayer, SourceInfo, Table};
+use crate::table::{RawCell, TableFormat, TableOptions, load_table, typed_table};
+use crate::value::{Missing, Value};
+use crate::zones::geojson::{read_geojson, resolve_crs};
+use crate::zones::looks_swapped;
+use geo::Point;
+use serde_json::Value as Json;
+use std::path::Path;
+
+/// Options for reading points; everything is detected when left to `None`.
+#[derive(Clone, Debug, Default)]
+pub struct PointOptions {
+    /// Forces the CRS of the coordinates.
+    pub crs: Option<Crs>,
+    /// The column of longitudes or x.
+    pub x_field: Option<String>,
+    /// The column of latitudes or y.
+    pub y_field: Option<String>,
+    /// Sheet and header options for tables.
+    pub table: TableOptions,
+}
+
+/// data·inclusion fields that hold lists; they are normalised to `a, b, c` text.
+pub const LIST_FIELDS: &[&str] = &[
+    "thematiques",
+    "publics",
+    "modes_accueil",
+    "zone_eligibilite",
+    "reseaux_porteurs",
+    "modes_mobilisation",
+    "mobilisable_par",
+    "types",
+    "frais",
+];
+
+const LON_NAMES: &[&str] = &["longitude", "lon", "lng", "long", "x_wgs84", "lon_wgs84"];
+const LAT_NAMES: &[&str] = &["latitude", "lat", "y_wgs84", "lat_wgs84"];
+const X_NAMES: &[&str] = &[
+    "x", "coordx", "coord_x", "lambert_x", "x_l93", "xl93", "coordxet", "x_lambert93", "xlamb93",
+];
+const Y_NAMES: &[&str] = &[
+    "y", "coordy", "coord_y", "lambert_y", "y_l93", "yl93", "coordyet", "y_lambert93", "ylamb93",
+];
+
+/// Splits a list cell written as a JSON array (`["a","b"]`) or as `a, b` / `a|b` / `a;b`.
+pub fn split_list(text: &str) -> Vec<String> {
+    let t = text.trim();
+    if t.starts_with('[')
+        && let Ok(Json::Array(items)) = serde_json::from_str::<Json>(t)
+    {
+        return items
+            .iter()
+            .filter_map(|i| match i {
+                Json::String(s) => Some(s.trim().to_owned()),
+                Json::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+    }
+    t.trim_matches(|c| c == '[' || c == ']' || c == '{' || c == '}')
+        .split([',', '|', ';'])
+        .map(|s| s.trim().trim_matches('"').trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Reads a point layer.
+pub fn load_points(path: &Path, options: &PointOptions) -> Result<PointLayer, LoadError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut layer = match ext.as_str() {
+        "geojson" => load_geojson_points(path, options)?,
+        "json" => {
+            let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
+            let (text, _) = crate::text::decode_auto(&bytes);
+            if text.trim_start().starts_with('[') {
+                load_json_records(path, &text, options)?
+            } else {
+                load_geojson_points(path, options)?
+            }
+        }
+        _ if TableFormat::from_path(path).is_some() => {
+            let loaded = load_table(path, &options.table)?;
+            let mut source = loaded.source;
+            source.format = if loaded.table.field("thematiques").is_some() {
+                format!("{} data·inclusion (services)", source.format)
+            } else {
+                source.format
+            };
+            points_from_table(path, loaded.table, source, options)?
+        }
+        _ => {
+            return Err(LoadError::format(
+                path,
+                "extension non reconnue pour des points (attendu : .csv, .xlsx, .xls, .ods, .geojson, .json)",
+            ));
+        }
+    };
+    normalise_list_fields(&mut layer.attributes);
+    let unpositioned = layer.unpositioned();
+    if unpositioned > 0 {
+        layer.source.problems.push(Problem::whole(format!(
+            "{unpositioned} ligne(s) sans coordonnées : gardées dans la couche (comptages par commune), absentes de la carte"
+        )));
+    }
+    Ok(layer)
+}
+
+fn normalise_list_fields(table: &mut Table) {
+    for field in &mut table.fields {
+        if !LIST_FIELDS.contains(&field.name.to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        for v in &mut field.values {
+            if let Value::Text(t) = v {
+                let items = split_list(t);
+                *v = if items.is_empty() {
+                    Value::Missing(Missing::Empty)
+                } else {
+                    Value::Text(items.join(", "))
+                };
+            }
+        }
+        field.kind = FieldKind::Text;
+    }
+}
+
+fn load_geojson_points(path: &Path, options: &PointOptions) -> Result<PointLayer, LoadError> {
+    let raw = read_geojson(path, options.crs.as_ref())?;
+    let crs = resolve_crs(path, &raw)?;
+    let transform = ToWgs84::new(&crs).map_err(|d| LoadError::unknown_crs(path, d))?;
+    let mut positions = Vec::with_capacity(raw.geometries.len());
+    let mut problems = Vec::new();
+    for (i, g) in raw.geometries.iter().enumerate() {
+        let place = Place::Feature(i as u64 + 1);
+        let Some(g) = g else {
+            positions.push(None);
+            continue;
+        };
+        let kind = g.get("type").and_then(Json::as_str).unwrap_or("");
+        let coords = g.get("coordinates");
+        let xy = match kind {
+            "Point" => coords.and_then(pair),
+            "MultiPoint" => {
+                let first = coords.and_then(|c| c.get(0)).and_then(pair);
+                if coords.and_then(Json::as_array).is_some_and(|a| a.len() > 1) {
+                    problems.push(Problem::at(place.clone(), "MultiPoint : seul le premier point est gardé"));
+                }
+                first
+            }
+            "Polygon" | "MultiPolygon" => {
+                return Err(LoadError::invalid(
+                    path,
+                    place,
+                    "géométrie de type polygone : ce fichier contient des zones, pas des points",
+                ));
+            }
+            other => {
+                return Err(LoadError::invalid(
+                    path,
+                    place,
+                    format!("géométrie « {other} » inattendue pour une couche de points"),
+                ));
+            }
+        };
+        let Some((x, y)) = xy else {
+            return Err(LoadError::invalid(path, place, "coordonnées du point absentes ou non numériques"));
+        };
+        let (lon, lat) = transform.convert(x, y).ok_or_else(|| {
+            LoadError::invalid(path, place.clone(), format!("coordonnée invalide (x = {x}, y = {y})"))
+        })?;
+        positions.push(Some(Point::new(lon, lat)));
+    }
+    let origins = (1..=raw.rows.len() as u64).collect();
+    let place = |row: usize, _c: &str| Place::Feature(row as u64 + 1);
+    let attributes = typed_table(&raw.field_names, &raw.rows, origins, &place, &mut problems);
+    Ok(PointLayer {
+        source: SourceInfo {
+            path: path.to_owned(),
+            format: "GeoJSON".to_owned(),
+            layer: None,
+            encoding: Some("UTF-8".to_owned()),
+            crs: Some(crs.to_string()),
+            problems,
+        },
+        positions,
+        attributes,
+    })
+}
+
+fn pair(c: &Json) -> Option<(f64, f64)> {
+    let a = c.as_array()?;
+    Some((a.first()?.as_f64()?, a.get(1)?.as_f64()?))
+}
+
+/// A JSON array of records, as the data·inclusion API and exports deliver structures/services.
+fn load_json_records(path: &Path, text: &str, options: &PointOptions) -> Result<PointLayer, LoadError> {
+    let doc: Json = serde_json::from_str(text).map_err(|e| {
+        LoadError::invalid(
+            path,
+            Place::LineColumn {
+                line: e.line() as u64,
+                column: e.column().to_string(),
+            },
+            format!("JSON invalide ({e})"),
+        )
+    })?;
+    let items = doc.as_array().map(Vec::as_slice).unwrap_or_default();
+    if items.is_empty() {
+        return Err(LoadError::format(path, "le tableau JSON ne contient aucun enregistrement"));
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let obj = item.as_object().ok_or_else(|| {
+            LoadError::invalid(path, Place::Feature(i as u64 + 1), "élément qui n'est pas un objet JSON")
+        })?;
+        for k in obj.keys() {
+            if !names.contains(k) {
+                names.push(k.clone());
+            }
+        }
+    }
+    let rows: Vec<Vec<RawCell>> = items
+        .iter()
+        .map(|item| {
+            names
+                .iter()
+                .map(|n| match item.get(n) {
+                    None | Some(Json::Null) => RawCell::Empty,
+                    Some(Json::Number(x)) => x.as_f64().map_or(RawCell::Empty, RawCell::Number),
+                    Some(Json::String(s)) if s.trim().is_empty() => RawCell::Empty,
+                    Some(Json::String(s)) => RawCell::Text(s.clone()),
+                    Some(Json::Bool(b)) => RawCell::Text(if *b { "VRAI" } else { "FAUX" }.to_owned()),
+                    Some(Json::Array(a)) if a.is_empty() => RawCell::Empty,
+                    Some(other) => RawCell::Text(other.to_string()),
+                })
+                .collect()
+        })
+        .collect();
+    let mut problems = Vec::new();
+    let origins = (1..=rows.len() as u64).collect();
+    let place = |row: usize, _c: &str| Place::Feature(row as u64 + 1);
+    let table = typed_table(&names, &rows, origins, &place, &mut problems);
+    let kind = if table.field("thematiques").is_some() { "services" } else { "structures" };
+    let source = SourceInfo {
+        path: path.to_owned(),
+        format: format!("JSON data·inclusion ({kind})"),
+        layer: None,
+        encoding: Some("UTF-8".to_owned()),
+        crs: None,
+        problems,
+    };
+    points_from_table(path, table, source, options)
+}
+
+fn find_column(table: &Table, wanted: Option<&str>, names: &[&str]) -> Option<usize> {
+    match wanted {
+        Some(w) => table.field_index(w),
+        None => names.iter().find_map(|n| table.field_index(n)),
+    }
+}
+
+/// Builds points from a table's coordinate columns.
+pub fn points_from_table(
+    path: &Path,
+    table: Table,
+    mut source: SourceInfo,
+    options: &PointOptions,
+) -> Result<PointLayer, LoadError> {
+    if let Some(w) = &options.x_field
+        && table.field_index(w).is_none()
+    {
+        return Err(LoadError::missing_field(path, w, table.field_names()));
+    }
+    if let Some(w) = &options.y_field
+        && table.field_index(w).is_none()
+    {
+        return Err(LoadError::missing_field(path, w, table.field_names()));
+    }
+    let lonlat = (
+        find_column(&table, options.x_field.as_deref(), LON_NAMES),
+        find_column(&table, options.y_field.as_deref(), LAT_NAMES),
+    );
+    let projected = (
+        find_column(&table, options.x_field.as_deref(), X_NAMES),
+        find_column(&table, options.y_field.as_deref(), Y_NAMES),
+    );
+    let (xi, yi, named_lonlat) = match (lonlat, projected) {
+        ((Some(x), Some(y)), _) => (x, y, true),
+        (_, (Some(x), Some(y))) => (x, y, false),
+        _ => {
+            return Err(LoadError::format(
+                path,
+                format!(
+                    "colonnes de coordonnées introuvables (attendu longitude/latitude ou x/y ; \
+                     colonnes présentes : {}) : précisez-les (--x, --y)",
+                    table.field_names().map(|n| format!("« {n} »")).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    };
+    let (xf, yf) = match (table.fields.get(xi), table.fields.get(yi)) {
+        (Some(x), Some(y)) => (x, y),
+        _ => return Err(LoadError::format(path, "colonnes de coordonnées introuvables")),
+    };
+    for f in [xf, yf] {
+        if f.kind != FieldKind::Number
+            && let Some((row, v)) = f.values.iter().enumerate().find(|(_, v)| matches!(v, Value::Text(_)))
+        {
+            return Err(LoadError::invalid(
+                path,
+                Place::LineColumn {
+                    line: table.row_origin.get(row).copied().unwrap_or(0),
+                    column: f.name.clone(),
+                },
+                format!("coordonnée non numérique « {v} »"),
+            ));
+        }
+    }
+    let pairs: Vec<Option<(f64, f64)>> = xf
+        .values
+        .iter()
+        .zip(&yf.values)
+        .map(|(x, y)| Some((x.as_f64()?, y.as_f64()?)))
+        .collect();
+    let half = pairs
+        .iter()
+        .zip(xf.values.iter().zip(&yf.values))
+        .filter(|(p, (x, y))| p.is_none() && (x.as_f64().is_some() || y.as_f64().is_some()))
+        .count();
+    if half > 0 {
+        source.problems.push(Problem::whole(format!(
+            "{half} ligne(s) avec une seule des deux coordonnées : sans position"
+        )));
+    }
+    let present: Vec<(usize, (f64, f64))> = pairs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.map(|p| (i, p)))
+        .collect();
+    let xs: Vec<f64> = present.iter().map(|(_, p)| p.0).collect();
+    let ys: Vec<f64> = present.iter().map(|(_, p)| p.1).collect();
+    let crs = match &options.crs {
+        Some(c) => c.clone(),
+        None if named_lonlat => Crs::wgs84(),
+        None => match guess_crs_from_ranges(&xs, &ys) {
+            Some(c) => c,
+            None if present.is_empty() => Crs::wgs84(),
+            None => {
+                return Err(LoadError::unknown_crs(
+                    path,
+                    format!(
+                        "les coordonnées « {} »/« {} » ne sont ni des degrés ni du Lambert-93 : précisez le système (--crs)",
+                        xf.name, yf.name
+                    ),
+                ));
+            }
+        },
+    };
+    if crs.geographic {
+        for (i, (x, y)) in &present {
+            if x.abs() > 180.0 || y.abs() > 90.0 {
+                return Err(LoadError::invalid(
+                    path,
+                    Place::Line(table.row_origin.get(*i).copied().unwrap_or(0)),
+                    format!(
+                        "longitude {x} / latitude {y} hors bornes : les coordonnées sont-elles projetées (Lambert-93) ?"
+                    ),
+                ));
+            }
+        }
+        let min_x = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let max_x = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let min_y = ys.iter().copied().fold(f64::INFINITY, f64::min);
+        let max_y = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if !present.is_empty() && looks_swapped(min_x, min_y, max_x, max_y) {
+            return Err(LoadError::format(
+                path,
+                format!(
+                    "longitude et latitude semblent inversées : « {} » vaut entre {min_x} et {max_x}, \
+                     comme des latitudes françaises (précisez --x et --y)",
+                    xf.name
+                ),
+            ));
+        }
+    }
+    let transform = ToWgs84::new(&crs).map_err(|d| LoadError::unknown_crs(path, d))?;
+    let mut positions = vec![None; table.len()];
+    for (i, (x, y)) in present {
+        let (lon, lat) = transform.convert(x, y).ok_or_else(|| {
+            LoadError::invalid(
+                path,
+                Place::Line(table.row_origin.get(i).copied().unwrap_or(0)),
+                format!("coordonnée hors du domaine de {crs} (x = {x}, y = {y})"),
+            )
+        })?;
+        if let Some(slot) = positions.get_mut(i) {
+            *slot = Some(Point::new(lon, lat));
+        }
+    }
+    source.crs = Some(format!(
+        "{crs}{}",
+        if options.crs.is_some() { "" } else { " (détecté)" }
+    ));
+    Ok(PointLayer {
+        source,
+        positions,
+        attributes: table,
+    })
+}
+
+/// The values of a field for every point, as text (empty string when missing).
+pub fn text_values(field: &Field) -> impl Iterator<Item = String> + '_ {
+    field.values.iter().map(|v| match v {
+        Value::Missing(_) => String::new(),
+        other => other.to_string(),
+    })
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_in_every_form() {
+        assert_eq!(split_list(r#"["famille--garde-denfants","numerique"]"#), vec!["famille--garde-denfants", "numerique"]);
+        assert_eq!(split_list("a, b"), vec!["a", "b"]);
+        assert_eq!(split_list("a|b"), vec!["a", "b"]);
+        assert_eq!(split_list("{a,b}"), vec!["a", "b"]);
+        assert!(split_list("").is_empty());
+    }
+}

@@ -1,0 +1,196 @@
+//! Project files (`*.cartosol.json`, versioned schema): the layers with their sources (paths
+//! relative to the project file) and import options, and the joins that tie tables to zones.
+
+use crate::aggregate::RatioRule;
+use crate::codes::CodeKind;
+use crate::crs::Crs;
+use crate::error::LoadError;
+use crate::join::{JoinReport, apply, join};
+use crate::model::{PointLayer, ZoneLayer};
+use crate::points::{PointOptions, load_points};
+use crate::table::{TableOptions, load_table};
+use crate::zones::{ZoneOptions, load_zones};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The project bundled with CartoSol, relative to the crate root.
+pub const SAMPLE_PROJECT: &str = "sample_data/essonne.cartosol.json";
+
+/// A zone layer of a project.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ZoneSpec {
+    pub id: String,
+    pub name: String,
+    /// Path relative to the project file.
+    pub source: PathBuf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crs: Option<String>,
+    pub code_field: String,
+    pub name_field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population_field: Option<String>,
+}
+
+/// A table joined to a zone layer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableSpec {
+    pub id: String,
+    pub source: PathBuf,
+    #[serde(default)]
+    pub options: TableOptions,
+    pub code_field: String,
+    /// The `id` of the zone layer it is joined to.
+    pub join_to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_kind: Option<CodeKind>,
+    /// Declared ratios for aggregation (`TP60 = 100 × NB_MEN_PAUV / NBMENFISC`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ratios: Vec<RatioRule>,
+}
+
+/// A point layer of a project.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointSpec {
+    pub id: String,
+    pub name: String,
+    pub source: PathBuf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme_field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crs: Option<String>,
+    #[serde(default)]
+    pub options: TableOptions,
+}
+
+/// What the map shows first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MapSpec {
+    /// The zone layer of the choropleth.
+    pub zones: String,
+    /// The indicator mapped.
+    pub indicator: String,
+}
+
+/// The content of a `*.cartosol.json` file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectFile {
+    /// Schema version.
+    pub cartosol: u32,
+    pub title: String,
+    #[serde(default)]
+    pub sources_note: String,
+    #[serde(default)]
+    pub zones: Vec<ZoneSpec>,
+    #[serde(default)]
+    pub tables: Vec<TableSpec>,
+    #[serde(default)]
+    pub points: Vec<PointSpec>,
+    #[serde(default)]
+    pub map: MapSpec,
+}
+
+/// A project with its layers loaded and its tables joined.
+pub struct Project {
+    pub path: PathBuf,
+    pub file: ProjectFile,
+    pub zones: Vec<(ZoneSpec, ZoneLayer)>,
+    pub points: Vec<(PointSpec, PointLayer)>,
+    pub joins: Vec<(TableSpec, JoinReport)>,
+}
+
+fn parse_crs(path: &Path, crs: &Option<String>) -> Result<Option<Crs>, LoadError> {
+    crs.as_ref()
+        .map(|c| Crs::from_user(c).map_err(|d| LoadError::unknown_crs(path, d)))
+        .transpose()
+}
+
+impl ProjectFile {
+    /// Reads and checks a project file.
+    pub fn read(path: &Path) -> Result<ProjectFile, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|e| LoadError::io(path, e))?;
+        let file: ProjectFile = serde_json::from_str(&text).map_err(|e| {
+            LoadError::invalid(
+                path,
+                crate::error::Place::LineColumn {
+                    line: e.line() as u64,
+                    column: e.column().to_string(),
+                },
+                format!("fichier de projet invalide ({e})"),
+            )
+        })?;
+        if file.cartosol > SCHEMA_VERSION {
+            return Err(LoadError::format(
+                path,
+                format!(
+                    "projet au format {} : cette version de CartoSol lit jusqu'au format {SCHEMA_VERSION}",
+                    file.cartosol
+                ),
+            ));
+        }
+        Ok(file)
+    }
+}
+
+/// Opens a project: loads every layer and applies every join.
+pub fn open_project(path: &Path) -> Result<Project, LoadError> {
+    let file = ProjectFile::read(path)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut zones = Vec::new();
+    for spec in &file.zones {
+        let source = base.join(&spec.source);
+        let layer = load_zones(
+            &source,
+            &ZoneOptions {
+                layer: spec.layer.clone(),
+                crs: parse_crs(path, &spec.crs)?,
+            },
+        )?;
+        zones.push((spec.clone(), layer));
+    }
+    let mut joins = Vec::new();
+    for spec in &file.tables {
+        let source = base.join(&spec.source);
+        let table = load_table(&source, &spec.options)?;
+        let Some((zspec, layer)) = zones.iter_mut().find(|(z, _)| z.id == spec.join_to) else {
+            return Err(LoadError::format(
+                path,
+                format!("la table « {} » est jointe à une couche « {} » absente du projet", spec.id, spec.join_to),
+            ));
+        };
+        let result = join(
+            &layer.attributes,
+            Some(&zspec.code_field),
+            &table.table,
+            Some(&spec.code_field),
+            spec.code_kind,
+        )
+        .map_err(|e| LoadError::format(&source, e.to_string()))?;
+        apply(&mut layer.attributes, result.columns);
+        joins.push((spec.clone(), result.report));
+    }
+    let mut points = Vec::new();
+    for spec in &file.points {
+        let source = base.join(&spec.source);
+        let layer = load_points(
+            &source,
+            &PointOptions {
+                crs: parse_crs(path, &spec.crs)?,
+                table: spec.options.clone(),
+                ..PointOptions::default()
+            },
+        )?;
+        points.push((spec.clone(), layer));
+    }
+    Ok(Project {
+        path: path.to_owned(),
+        file,
+        zones,
+        points,
+        joins,
+    })
+}
