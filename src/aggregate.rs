@@ -31,7 +31,11 @@ impl fmt::Display for Method {
                 numerator,
                 denominator,
                 scale,
-            } => write!(f, "recalculé : {} × {numerator} / {denominator}", crate::value::format_number(*scale)),
+            } => write!(
+                f,
+                "recalculé : {} × {numerator} / {denominator}",
+                crate::value::format_number(*scale)
+            ),
             Method::WeightedMean { weight } => {
                 write!(f, "moyenne pondérée par {weight} (approximation)")
             }
@@ -62,9 +66,19 @@ pub struct Aggregation {
 /// Whether a field name denotes a count (additive).
 pub fn is_count_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
-    ["NB", "POP", "MEN", "IND", "MP_", "LOG", "EFF", "PLACES_NB", "P_POP"]
-        .iter()
-        .any(|p| n.starts_with(p))
+    [
+        "NB",
+        "POP",
+        "MEN",
+        "IND",
+        "MP_",
+        "LOG",
+        "EFF",
+        "PLACES_NB",
+        "P_POP",
+    ]
+    .iter()
+    .any(|p| n.starts_with(p))
         && !n.contains("_100")
 }
 
@@ -72,12 +86,15 @@ pub fn is_count_name(name: &str) -> bool {
 pub fn is_rate_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
     const INSEE_SHARES: &[&str] = &[
-        "PIMP", "PACT", "PTSA", "PCHO", "PBEN", "PPEN", "PPAT", "PPSOC", "PPFAM", "PPMINI", "PPLOGT",
-        "PIMPOT",
+        "PIMP", "PACT", "PTSA", "PCHO", "PBEN", "PPEN", "PPAT", "PPSOC", "PPFAM", "PPMINI",
+        "PPLOGT", "PIMPOT",
     ];
-    ["TP", "TX", "TAUX", "PART", "PCT", "MED", "RD", "D1", "D9", "MOY", "RATIO", "INDICE", "DENS"]
-        .iter()
-        .any(|p| n.starts_with(p))
+    [
+        "TP", "TX", "TAUX", "PART", "PCT", "MED", "RD", "D1", "D9", "MOY", "RATIO", "INDICE",
+        "DENS",
+    ]
+    .iter()
+    .any(|p| n.starts_with(p))
         || INSEE_SHARES.iter().any(|p| n.starts_with(p))
         || n.contains("_100")
         || n.contains('%')
@@ -86,14 +103,22 @@ pub fn is_rate_name(name: &str) -> bool {
 fn decimals(values: &[f64]) -> i32 {
     values
         .iter()
-        .map(|v| (0..=6).find(|d| ((v * 10f64.powi(*d)).round() - v * 10f64.powi(*d)).abs() < 1e-6).unwrap_or(6))
+        .map(|v| {
+            (0..=6)
+                .find(|d| ((v * 10f64.powi(*d)).round() - v * 10f64.powi(*d)).abs() < 1e-6)
+                .unwrap_or(6)
+        })
         .max()
         .unwrap_or(6)
 }
 
 /// Finds `numerator`/`denominator` count fields such that `rate ≈ scale × num / den` on every
 /// row where the three are present (within the rounding of the published rate).
-pub fn detect_ratio(table: &Table, rate: &Field, counts: &[&Field]) -> Option<(String, String, f64)> {
+pub fn detect_ratio(
+    table: &Table,
+    rate: &Field,
+    counts: &[&Field],
+) -> Option<(String, String, f64)> {
     let rate_values: Vec<f64> = rate.values.iter().filter_map(Value::as_f64).collect();
     if rate_values.len() < 3 {
         return None;
@@ -107,15 +132,18 @@ pub fn detect_ratio(table: &Table, rate: &Field, counts: &[&Field]) -> Option<(S
             }
             for scale in [100.0, 1.0, 1000.0, 10_000.0] {
                 let mut checked = 0;
-                let ok = rate.values.iter().zip(&num.values).zip(&den.values).all(|((r, n), d)| {
-                    match (r.as_f64(), n.as_f64(), d.as_f64()) {
+                let ok = rate
+                    .values
+                    .iter()
+                    .zip(&num.values)
+                    .zip(&den.values)
+                    .all(|((r, n), d)| match (r.as_f64(), n.as_f64(), d.as_f64()) {
                         (Some(r), Some(n), Some(d)) if d != 0.0 => {
                             checked += 1;
                             (r - scale * n / d).abs() <= tol
                         }
                         _ => true,
-                    }
-                });
+                    });
                 if ok && checked >= 3 {
                     return Some((num.name.clone(), den.name.clone(), scale));
                 }
@@ -142,11 +170,19 @@ pub fn aggregate(
         .field(group_field)
         .ok_or_else(|| format!("champ de regroupement « {group_field} » absent"))?;
     let weight = match weight_field {
-        Some(w) => Some(members.field(w).ok_or_else(|| format!("champ de pondération « {w} » absent"))?),
-        None => members
-            .fields
-            .iter()
-            .find(|f| f.kind == FieldKind::Number && ["POPULATION", "POP", "PMUN", "NBPERSMENFISC", "NBMENFISC"].iter().any(|n| f.name.eq_ignore_ascii_case(n) || f.name.to_ascii_uppercase().starts_with(n))),
+        Some(w) => Some(
+            members
+                .field(w)
+                .ok_or_else(|| format!("champ de pondération « {w} » absent"))?,
+        ),
+        None => members.fields.iter().find(|f| {
+            f.kind == FieldKind::Number
+                && ["POPULATION", "POP", "PMUN", "NBPERSMENFISC", "NBMENFISC"]
+                    .iter()
+                    .any(|n| {
+                        f.name.eq_ignore_ascii_case(n) || f.name.to_ascii_uppercase().starts_with(n)
+                    })
+        }),
     };
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut ungrouped = Vec::new();
@@ -172,10 +208,16 @@ pub fn aggregate(
         .iter()
         .filter(|f| f.kind == FieldKind::Number && f.name != group.name)
         .collect();
-    let counts: Vec<&Field> = numeric.iter().copied().filter(|f| is_count_name(&f.name)).collect();
+    let counts: Vec<&Field> = numeric
+        .iter()
+        .copied()
+        .filter(|f| is_count_name(&f.name))
+        .collect();
     let mut methods = Vec::new();
     for f in &numeric {
-        let method = if let Some(rule) = rules.iter().find(|r| r.field.eq_ignore_ascii_case(&f.name)) {
+        let method = if let Some(rule) =
+            rules.iter().find(|r| r.field.eq_ignore_ascii_case(&f.name))
+        {
             Method::Ratio {
                 numerator: rule.numerator.clone(),
                 denominator: rule.denominator.clone(),
@@ -184,10 +226,16 @@ pub fn aggregate(
         } else if is_count_name(&f.name) && !is_rate_name(&f.name) {
             Method::Sum
         } else if let Some((numerator, denominator, scale)) = detect_ratio(members, f, &counts) {
-            Method::Ratio { numerator, denominator, scale }
+            Method::Ratio {
+                numerator,
+                denominator,
+                scale,
+            }
         } else {
             match weight {
-                Some(w) if w.name != f.name => Method::WeightedMean { weight: w.name.clone() },
+                Some(w) if w.name != f.name => Method::WeightedMean {
+                    weight: w.name.clone(),
+                },
                 _ => Method::Sum,
             }
         };
@@ -202,7 +250,10 @@ pub fn aggregate(
     fields.push(Field {
         name: "NB_MEMBRES".to_owned(),
         kind: FieldKind::Number,
-        values: groups.values().map(|m| Value::Number(m.len() as f64)).collect(),
+        values: groups
+            .values()
+            .map(|m| Value::Number(m.len() as f64))
+            .collect(),
     });
     let sum_of = |field: &Field, rows: &[usize]| -> Result<f64, Missing> {
         let mut s = 0.0;
@@ -215,27 +266,40 @@ pub fn aggregate(
         Ok(s)
     };
     for (name, method) in &methods {
-        let Some(field) = members.field(name) else { continue };
+        let Some(field) = members.field(name) else {
+            continue;
+        };
         let values = groups
             .values()
             .map(|rows| {
                 let result = match method {
                     Method::Sum => sum_of(field, rows),
-                    Method::Ratio { numerator, denominator, scale } => {
-                        match (members.field(numerator), members.field(denominator)) {
-                            (Some(n), Some(d)) => sum_of(n, rows).and_then(|n| {
-                                sum_of(d, rows).and_then(|d| if d == 0.0 { Err(Missing::NotApplicable) } else { Ok(scale * n / d) })
-                            }),
-                            _ => Err(Missing::NotAvailable),
-                        }
-                    }
+                    Method::Ratio {
+                        numerator,
+                        denominator,
+                        scale,
+                    } => match (members.field(numerator), members.field(denominator)) {
+                        (Some(n), Some(d)) => sum_of(n, rows).and_then(|n| {
+                            sum_of(d, rows).and_then(|d| {
+                                if d == 0.0 {
+                                    Err(Missing::NotApplicable)
+                                } else {
+                                    Ok(scale * n / d)
+                                }
+                            })
+                        }),
+                        _ => Err(Missing::NotAvailable),
+                    },
                     Method::WeightedMean { weight } => match members.field(weight) {
                         Some(w) => {
                             let mut num = 0.0;
                             let mut den = 0.0;
                             let mut complete = true;
                             for &r in rows {
-                                match (field.values.get(r).and_then(Value::as_f64), w.values.get(r).and_then(Value::as_f64)) {
+                                match (
+                                    field.values.get(r).and_then(Value::as_f64),
+                                    w.values.get(r).and_then(Value::as_f64),
+                                ) {
                                     (Some(v), Some(wt)) => {
                                         num += v * wt;
                                         den += wt;
@@ -310,11 +374,24 @@ mod tests {
             ],
             row_origin: vec![1, 2, 3],
         };
-        let agg = aggregate(&members, "SIREN_EPCI", CodeKind::Epci, Some("NBMENFISC"), &[]).unwrap();
+        let agg = aggregate(
+            &members,
+            "SIREN_EPCI",
+            CodeKind::Epci,
+            Some("NBMENFISC"),
+            &[],
+        )
+        .unwrap();
         let t = &agg.table;
-        assert_eq!(t.field("CODE").unwrap().values[0], Value::Text("200000001".into()));
+        assert_eq!(
+            t.field("CODE").unwrap().values[0],
+            Value::Text("200000001".into())
+        );
         // A: households 4500, poor 725 → TP60 = 100 × 725 / 4500 = 16.111…
-        assert_eq!(t.field("NB_MEN_PAUV").unwrap().values[0], Value::Number(725.0));
+        assert_eq!(
+            t.field("NB_MEN_PAUV").unwrap().values[0],
+            Value::Number(725.0)
+        );
         let tp = t.field("TP60").unwrap().values[0].as_f64().unwrap();
         assert!((tp - 100.0 * 725.0 / 4500.0).abs() < 1e-9);
         // Median: weighted by households (24000×1000 + 20000×3000 + 30000×500) / 4500.
@@ -322,11 +399,21 @@ mod tests {
         assert!((med - 99_000_000.0 / 4500.0).abs() < 1e-6);
         assert_eq!(
             agg.methods.iter().find(|(n, _)| n == "TP60").unwrap().1,
-            Method::Ratio { numerator: "NB_MEN_PAUV".into(), denominator: "NBMENFISC".into(), scale: 100.0 }
+            Method::Ratio {
+                numerator: "NB_MEN_PAUV".into(),
+                denominator: "NBMENFISC".into(),
+                scale: 100.0
+            }
         );
-        assert!(matches!(agg.methods.iter().find(|(n, _)| n == "MED").unwrap().1, Method::WeightedMean { .. }));
+        assert!(matches!(
+            agg.methods.iter().find(|(n, _)| n == "MED").unwrap().1,
+            Method::WeightedMean { .. }
+        ));
         // B holds only the third commune.
-        assert_eq!(t.field("NB_MEN_PAUV").unwrap().values[1], Value::Number(25.0));
+        assert_eq!(
+            t.field("NB_MEN_PAUV").unwrap().values[1],
+            Value::Number(25.0)
+        );
     }
 
     #[test]
@@ -335,12 +422,19 @@ mod tests {
         poor.values[1] = Value::Missing(Missing::Secret);
         let members = Table {
             fields: vec![
-                Field { name: "EPCI".into(), kind: FieldKind::Text, values: vec![Value::Text("200000001".into()); 2] },
+                Field {
+                    name: "EPCI".into(),
+                    kind: FieldKind::Text,
+                    values: vec![Value::Text("200000001".into()); 2],
+                },
                 poor,
             ],
             row_origin: vec![1, 2],
         };
         let agg = aggregate(&members, "EPCI", CodeKind::Epci, None, &[]).unwrap();
-        assert_eq!(agg.table.field("NB_MEN_PAUV").unwrap().values[0], Value::Missing(Missing::Incomplete));
+        assert_eq!(
+            agg.table.field("NB_MEN_PAUV").unwrap().values[0],
+            Value::Missing(Missing::Incomplete)
+        );
     }
 }

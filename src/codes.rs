@@ -94,7 +94,9 @@ pub fn split_multi(raw: &str) -> Vec<&str> {
 fn undo_float_form(s: &str) -> Option<String> {
     let lower = s.to_ascii_lowercase();
     let looks_float = (lower.contains('.') || lower.contains('e'))
-        && lower.chars().all(|c| c.is_ascii_digit() || ".e+-".contains(c));
+        && lower
+            .chars()
+            .all(|c| c.is_ascii_digit() || ".e+-".contains(c));
     if !looks_float {
         return None;
     }
@@ -190,10 +192,16 @@ pub fn normalise(raw: &str, kind: CodeKind) -> Result<Normalised, CodeError> {
 pub fn kind_from_field_name(name: &str) -> Option<CodeKind> {
     let n = name.trim().to_ascii_lowercase();
     match n.as_str() {
-        "codgeo" | "codegeo" | "depcom" | "insee_com" | "code_insee" | "codeinsee"
-        | "insee" | "code_commune" | "com" | "codecommune" | "cog" | "code_com"
-        | "code_insee_commune" => Some(CodeKind::Commune),
-        "code_siren" | "siren_epci" | "epci" | "siren" | "codes_siren_des_epci" | "code_epci"
+        "codgeo" | "codegeo" | "depcom" | "insee_com" | "code_insee" | "codeinsee" | "insee"
+        | "code_commune" | "com" | "codecommune" | "cog" | "code_com" | "code_insee_commune" => {
+            Some(CodeKind::Commune)
+        }
+        "code_siren"
+        | "siren_epci"
+        | "epci"
+        | "siren"
+        | "codes_siren_des_epci"
+        | "code_epci"
         | "siren_epci_91" => Some(CodeKind::Epci),
         "dep" | "code_dep" | "insee_dep" | "code_departement" | "departement" => {
             Some(CodeKind::Departement)
@@ -260,14 +268,23 @@ mod tests {
     #[test]
     fn commune_codes() {
         assert_eq!(ok("91001", CodeKind::Commune), ("91001".into(), vec![]));
-        assert_eq!(ok("1001", CodeKind::Commune), ("01001".into(), vec![Fix::LeadingZero]));
+        assert_eq!(
+            ok("1001", CodeKind::Commune),
+            ("01001".into(), vec![Fix::LeadingZero])
+        );
         assert_eq!(
             ok("1001.0", CodeKind::Commune),
             ("01001".into(), vec![Fix::FloatForm, Fix::LeadingZero])
         );
-        assert_eq!(ok("2a004", CodeKind::Commune), ("2A004".into(), vec![Fix::Uppercased]));
+        assert_eq!(
+            ok("2a004", CodeKind::Commune),
+            ("2A004".into(), vec![Fix::Uppercased])
+        );
         assert_eq!(ok("2B033", CodeKind::Commune), ("2B033".into(), vec![]));
-        assert_eq!(ok(" 91228 ", CodeKind::Commune), ("91228".into(), vec![Fix::Trimmed]));
+        assert_eq!(
+            ok(" 91228 ", CodeKind::Commune),
+            ("91228".into(), vec![Fix::Trimmed])
+        );
         assert!(normalise("912", CodeKind::Commune).is_err());
         assert!(normalise("2C004", CodeKind::Commune).is_err());
         assert!(normalise("9100A", CodeKind::Commune).is_err());
@@ -276,7 +293,10 @@ mod tests {
 
     #[test]
     fn siren_codes() {
-        assert_eq!(ok("200056232", CodeKind::Epci), ("200056232".into(), vec![]));
+        assert_eq!(
+            ok("200056232", CodeKind::Epci),
+            ("200056232".into(), vec![])
+        );
         assert_eq!(
             ok("200056232.0", CodeKind::Epci),
             ("200056232".into(), vec![Fix::FloatForm])
@@ -289,7 +309,10 @@ mod tests {
             ok("200054781/200058790", CodeKind::Epci),
             ("200054781".into(), vec![Fix::FirstOfSeveral])
         );
-        assert_eq!(split_multi("200054781/200058790"), vec!["200054781", "200058790"]);
+        assert_eq!(
+            split_multi("200054781/200058790"),
+            vec!["200054781", "200058790"]
+        );
         assert_eq!(
             normalise("20005623", CodeKind::Epci).unwrap().fixes,
             vec![Fix::LeadingZero]
@@ -300,7 +323,10 @@ mod tests {
 
     #[test]
     fn kind_guessing() {
-        assert_eq!(kind_from_values(["91001", "91016", "1001"]), CodeKind::Commune);
+        assert_eq!(
+            kind_from_values(["91001", "91016", "1001"]),
+            CodeKind::Commune
+        );
         assert_eq!(kind_from_values(["200056232", "249100546"]), CodeKind::Epci);
         assert_eq!(kind_from_field_name("INSEE_COM"), Some(CodeKind::Commune));
         assert_eq!(kind_from_field_name("CODE_SIREN"), Some(CodeKind::Epci));

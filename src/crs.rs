@@ -114,7 +114,10 @@ impl Crs {
         {
             return Crs::from_wkt(t);
         }
-        let compact: String = lower.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let compact: String = lower
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
         match compact.as_str() {
             "wgs84" | "crs84" | "ogc13crs84" | "urnogcdefcrsogc13crs84" | "lonlat" => {
                 return Ok(Crs::wgs84());
@@ -134,7 +137,9 @@ impl Crs {
                     .ok_or_else(|| format!("code EPSG {code} inconnu de CartoSol"));
             }
         }
-        Err(format!("« {t} » n'est pas un système de coordonnées connu (ex. : EPSG:2154)"))
+        Err(format!(
+            "« {t} » n'est pas un système de coordonnées connu (ex. : EPSG:2154)"
+        ))
     }
 
     /// Recognises a CRS from WKT (a `.prj` file, a GeoPackage definition).
@@ -198,9 +203,7 @@ fn epsg_from_name(name: &str) -> Option<u32> {
     let n = compact(name);
     let direct = match n.as_str() {
         "rgf93lambert93" | "rgf1993lambert93" | "rgf93v1lambert93" | "lambert93" => Some(2154),
-        "etrs89laeaeurope" | "etrs1989laea" | "etrs89etrslaea" | "etrs1989laeaeurope" => {
-            Some(3035)
-        }
+        "etrs89laeaeurope" | "etrs1989laea" | "etrs89etrslaea" | "etrs1989laeaeurope" => Some(3035),
         "wgs84pseudomercator"
         | "wgs1984webmercatorauxiliarysphere"
         | "wgs1984webmercator"
@@ -317,8 +320,8 @@ fn crs_from_parameters(root: &WktNode, name: &str) -> Result<Crs, String> {
         "lambertconformalconic" | "lambertconformalconic2sp" => {
             let lat1 = param(&["standardparallel1", "latitudeof1ststandardparallel"])
                 .ok_or("parallèle standard 1 absent")?;
-            let lat2 = param(&["standardparallel2", "latitudeof2ndstandardparallel"])
-                .unwrap_or(lat1);
+            let lat2 =
+                param(&["standardparallel2", "latitudeof2ndstandardparallel"]).unwrap_or(lat1);
             format!(
                 "+proj=lcc +lat_1={lat1} +lat_2={lat2} +lat_0={lat0} +lon_0={lon0} +x_0={fe} +y_0={fn_} {ellps} {units} +no_defs"
             )
@@ -342,7 +345,8 @@ fn crs_from_parameters(root: &WktNode, name: &str) -> Result<Crs, String> {
         }
     };
     let lambert93 = p.starts_with("lambertconformalconic")
-        && param(&["standardparallel1"]).is_some_and(|v| (v - 49.0).abs() < 1e-9 || (v - 44.0).abs() < 1e-9)
+        && param(&["standardparallel1"])
+            .is_some_and(|v| (v - 49.0).abs() < 1e-9 || (v - 44.0).abs() < 1e-9)
         && (lat0 - 46.5).abs() < 1e-9
         && (lon0 - 3.0).abs() < 1e-9
         && (fe - 700_000.0).abs() < 1e-6
@@ -457,8 +461,9 @@ pub fn guess_crs_from_ranges(xs: &[f64], ys: &[f64]) -> Option<Crs> {
     if all(&|x, y| x.abs() <= 180.0 && y.abs() <= 90.0) {
         return Some(Crs::wgs84());
     }
-    if all(&|x, y| (-400_000.0..=1_700_000.0).contains(&x) && (5_900_000.0..=7_300_000.0).contains(&y))
-    {
+    if all(&|x, y| {
+        (-400_000.0..=1_700_000.0).contains(&x) && (5_900_000.0..=7_300_000.0).contains(&y)
+    }) {
         return Some(Crs::lambert93());
     }
     None
@@ -509,7 +514,8 @@ impl WktNode {
     }
 
     fn find_child(&self, keywords: &[&str]) -> Option<&WktNode> {
-        self.children().find(|c| keywords.contains(&c.keyword.as_str()))
+        self.children()
+            .find(|c| keywords.contains(&c.keyword.as_str()))
     }
 
     fn find_descendant(&self, keywords: &[&str]) -> Option<&WktNode> {
@@ -545,7 +551,9 @@ fn parse_wkt(text: &str) -> Result<WktNode, String> {
     let node = parse_node(&chars, &mut pos)?;
     skip_ws(&chars, &mut pos);
     if pos < chars.len() {
-        return Err(format!("WKT illisible : texte inattendu après le caractère {pos}"));
+        return Err(format!(
+            "WKT illisible : texte inattendu après le caractère {pos}"
+        ));
     }
     Ok(node)
 }
@@ -559,12 +567,21 @@ fn skip_ws(chars: &[char], pos: &mut usize) {
 fn parse_node(chars: &[char], pos: &mut usize) -> Result<WktNode, String> {
     skip_ws(chars, pos);
     let start = *pos;
-    while chars.get(*pos).is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_') {
+    while chars
+        .get(*pos)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
+    {
         *pos += 1;
     }
-    let keyword: String = chars[start..*pos].iter().collect::<String>().to_ascii_uppercase();
+    let keyword: String = chars[start..*pos]
+        .iter()
+        .collect::<String>()
+        .to_ascii_uppercase();
     if keyword.is_empty() {
-        return Err(format!("WKT illisible : mot-clé attendu au caractère {}", start + 1));
+        return Err(format!(
+            "WKT illisible : mot-clé attendu au caractère {}",
+            start + 1
+        ));
     }
     skip_ws(chars, pos);
     let close = match chars.get(*pos) {
@@ -582,7 +599,11 @@ fn parse_node(chars: &[char], pos: &mut usize) -> Result<WktNode, String> {
     loop {
         skip_ws(chars, pos);
         match chars.get(*pos) {
-            None => return Err(format!("WKT illisible : « {close} » manquant pour {keyword}")),
+            None => {
+                return Err(format!(
+                    "WKT illisible : « {close} » manquant pour {keyword}"
+                ));
+            }
             Some(c) if *c == close => {
                 *pos += 1;
                 break;
@@ -627,7 +648,10 @@ fn parse_node(chars: &[char], pos: &mut usize) -> Result<WktNode, String> {
             Some(_) => {
                 // A nested node or a bare word (e.g. AXIS["X",EAST]).
                 let save = *pos;
-                while chars.get(*pos).is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_') {
+                while chars
+                    .get(*pos)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
+                {
                     *pos += 1;
                 }
                 let word: String = chars[save..*pos].iter().collect();
@@ -679,8 +703,16 @@ mod tests {
     #[test]
     fn user_strings() {
         assert_eq!(Crs::from_user("EPSG:2154").unwrap().epsg, Some(2154));
-        assert_eq!(Crs::from_user("urn:ogc:def:crs:EPSG::3035").unwrap().epsg, Some(3035));
-        assert_eq!(Crs::from_user("urn:ogc:def:crs:OGC:1.3:CRS84").unwrap().epsg, Some(4326));
+        assert_eq!(
+            Crs::from_user("urn:ogc:def:crs:EPSG::3035").unwrap().epsg,
+            Some(3035)
+        );
+        assert_eq!(
+            Crs::from_user("urn:ogc:def:crs:OGC:1.3:CRS84")
+                .unwrap()
+                .epsg,
+            Some(4326)
+        );
         assert_eq!(Crs::from_user("2154").unwrap().epsg, Some(2154));
         assert!(Crs::from_user("n'importe quoi").is_err());
     }

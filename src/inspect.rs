@@ -47,8 +47,12 @@ pub fn content_kind(path: &Path) -> Result<ContentKind, LoadError> {
             if head.trim_start().starts_with('[') {
                 return Ok(ContentKind::Points);
             }
-            let point = head.find("\"Point\"").or_else(|| head.find("\"MultiPoint\""));
-            let poly = head.find("\"Polygon\"").or_else(|| head.find("\"MultiPolygon\""));
+            let point = head
+                .find("\"Point\"")
+                .or_else(|| head.find("\"MultiPoint\""));
+            let poly = head
+                .find("\"Polygon\"")
+                .or_else(|| head.find("\"MultiPolygon\""));
             Ok(match (point, poly) {
                 (Some(_), None) => ContentKind::Points,
                 (Some(a), Some(b)) if a < b => ContentKind::Points,
@@ -90,7 +94,11 @@ pub fn inspect(path: &Path, options: &InspectOptions) -> Result<String, LoadErro
                 .join(", ")
         );
         if options.layer.is_none() && layers.len() > 1 {
-            let _ = writeln!(out, "Détail de chaque couche : cartosol inspect {} --layer NOM", path.display());
+            let _ = writeln!(
+                out,
+                "Détail de chaque couche : cartosol inspect {} --layer NOM",
+                path.display()
+            );
             return Ok(out);
         }
     }
@@ -106,7 +114,12 @@ pub fn inspect(path: &Path, options: &InspectOptions) -> Result<String, LoadErro
             header(&mut out, kind, &layer.source, layer.len(), None);
             extent(&mut out, layer.bbox());
             let parts: usize = layer.geometries.iter().map(|g| g.0.len()).sum();
-            let holes: usize = layer.geometries.iter().flat_map(|g| &g.0).map(|p| p.interiors().len()).sum();
+            let holes: usize = layer
+                .geometries
+                .iter()
+                .flat_map(|g| &g.0)
+                .map(|p| p.interiors().len())
+                .sum();
             let _ = writeln!(out, "Géométrie : {parts} polygone(s), {holes} trou(s)");
             fields(&mut out, &layer.attributes);
             problems(&mut out, &layer.source.problems);
@@ -120,7 +133,13 @@ pub fn inspect(path: &Path, options: &InspectOptions) -> Result<String, LoadErro
                     ..PointOptions::default()
                 },
             )?;
-            header(&mut out, kind, &layer.source, layer.len(), Some(layer.unpositioned()));
+            header(
+                &mut out,
+                kind,
+                &layer.source,
+                layer.len(),
+                Some(layer.unpositioned()),
+            );
             extent(&mut out, layer.bbox());
             fields(&mut out, &layer.attributes);
             problems(&mut out, &layer.source.problems);
@@ -136,7 +155,13 @@ pub fn inspect(path: &Path, options: &InspectOptions) -> Result<String, LoadErro
                         ..PointOptions::default()
                     },
                 )?;
-                header(&mut out, ContentKind::Points, &layer.source, layer.len(), Some(layer.unpositioned()));
+                header(
+                    &mut out,
+                    ContentKind::Points,
+                    &layer.source,
+                    layer.len(),
+                    Some(layer.unpositioned()),
+                );
                 table_layout(&mut out, &loaded);
                 extent(&mut out, layer.bbox());
                 fields(&mut out, &layer.attributes);
@@ -152,13 +177,24 @@ pub fn inspect(path: &Path, options: &InspectOptions) -> Result<String, LoadErro
     Ok(out)
 }
 
-fn header(out: &mut String, kind: ContentKind, source: &SourceInfo, count: usize, unpositioned: Option<usize>) {
+fn header(
+    out: &mut String,
+    kind: ContentKind,
+    source: &SourceInfo,
+    count: usize,
+    unpositioned: Option<usize>,
+) {
     let what = match kind {
         ContentKind::Zones => "entités",
         ContentKind::Points => "points",
         ContentKind::Table => "lignes de données",
     };
-    let _ = write!(out, "Contenu : {} — format {}, {count} {what}", kind.label(), source.format);
+    let _ = write!(
+        out,
+        "Contenu : {} — format {}, {count} {what}",
+        kind.label(),
+        source.format
+    );
     if let Some(n) = unpositioned {
         let _ = write!(out, " (dont {n} sans coordonnées)");
     }
@@ -179,12 +215,21 @@ fn table_layout(out: &mut String, loaded: &crate::table::LoadedTable) {
         let _ = writeln!(
             out,
             "Feuilles : {}",
-            loaded.sheets.iter().map(|s| format!("« {s} »")).collect::<Vec<_>>().join(", ")
+            loaded
+                .sheets
+                .iter()
+                .map(|s| format!("« {s} »"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let _ = writeln!(out, "Ligne d'en-tête : {}", loaded.header_row);
     if let Some(d) = loaded.delimiter {
-        let shown = if d == '\t' { "tabulation".to_owned() } else { format!("« {d} »") };
+        let shown = if d == '\t' {
+            "tabulation".to_owned()
+        } else {
+            format!("« {d} »")
+        };
         let _ = writeln!(out, "Séparateur : {shown}");
     }
 }
@@ -204,9 +249,18 @@ fn extent(out: &mut String, bbox: Option<Rect<f64>>) {
 
 fn fields(out: &mut String, table: &Table) {
     let _ = writeln!(out, "Champs ({}) :", table.fields.len());
-    let width = table.fields.iter().map(|f| f.name.chars().count()).max().unwrap_or(0);
+    let width = table
+        .fields
+        .iter()
+        .map(|f| f.name.chars().count())
+        .max()
+        .unwrap_or(0);
     for f in &table.fields {
-        let present = f.values.iter().filter(|v| !matches!(v, Value::Missing(_))).count();
+        let present = f
+            .values
+            .iter()
+            .filter(|v| !matches!(v, Value::Missing(_)))
+            .count();
         let mut line = format!(
             "  {:<width$}  {:<6}  {present} valeur(s)",
             f.name,
@@ -223,7 +277,12 @@ fn fields(out: &mut String, table: &Table) {
                 nums.iter().copied().reduce(f64::min),
                 nums.iter().copied().reduce(f64::max),
             ) {
-                let _ = write!(line, " ; min {} ; max {}", format_number(min), format_number(max));
+                let _ = write!(
+                    line,
+                    " ; min {} ; max {}",
+                    format_number(min),
+                    format_number(max)
+                );
             }
         }
         let mut examples: Vec<String> = Vec::new();

@@ -18,7 +18,10 @@ pub enum JoinError {
         available: String,
     },
     #[error("aucun champ de code trouvé {side} : précisez-le ({option})")]
-    NoCodeField { side: &'static str, option: &'static str },
+    NoCodeField {
+        side: &'static str,
+        option: &'static str,
+    },
 }
 
 /// A zone without matching row, or a row without matching zone.
@@ -84,7 +87,8 @@ pub fn guess_code_field(table: &Table) -> Option<String> {
             .fields
             .iter()
             .find(|f| {
-                let texts: Vec<String> = f.values.iter().take(200).map(ToString::to_string).collect();
+                let texts: Vec<String> =
+                    f.values.iter().take(200).map(ToString::to_string).collect();
                 kind_from_values(texts.iter().map(String::as_str)) != CodeKind::Other
             })
             .map(|f| f.name.clone())
@@ -125,16 +129,20 @@ pub fn join(
             option: "--table-code",
         })?,
     };
-    let zf = zones.field(&zone_field).ok_or_else(|| JoinError::MissingField {
-        field: zone_field.clone(),
-        side: "des zones",
-        available: available(zones),
-    })?;
-    let tf = table.field(&table_field).ok_or_else(|| JoinError::MissingField {
-        field: table_field.clone(),
-        side: "de la table",
-        available: available(table),
-    })?;
+    let zf = zones
+        .field(&zone_field)
+        .ok_or_else(|| JoinError::MissingField {
+            field: zone_field.clone(),
+            side: "des zones",
+            available: available(zones),
+        })?;
+    let tf = table
+        .field(&table_field)
+        .ok_or_else(|| JoinError::MissingField {
+            field: table_field.clone(),
+            side: "de la table",
+            available: available(table),
+        })?;
     let zone_texts: Vec<Option<String>> = zf.values.iter().map(code_text).collect();
     let table_texts: Vec<Option<String>> = tf.values.iter().map(code_text).collect();
     let zone_kind = kind_from_field_name(&zf.name)
@@ -144,10 +152,18 @@ pub fn join(
         .map(|k| {
             // CODGEO names commune codes in commune files and SIREN in EPCI sheets: trust values.
             let by_values = kind_from_values(table_texts.iter().flatten().map(String::as_str));
-            if by_values != CodeKind::Other { by_values } else { k }
+            if by_values != CodeKind::Other {
+                by_values
+            } else {
+                k
+            }
         })
         .unwrap_or_else(|| kind_from_values(table_texts.iter().flatten().map(String::as_str)));
-    let zone_kind = if zone_kind == CodeKind::Other { table_kind } else { zone_kind };
+    let zone_kind = if zone_kind == CodeKind::Other {
+        table_kind
+    } else {
+        zone_kind
+    };
     let kind = kind.unwrap_or(zone_kind);
     let mut warnings = Vec::new();
     if table_kind != CodeKind::Other && zone_kind != CodeKind::Other && table_kind != zone_kind {
@@ -161,7 +177,15 @@ pub fn join(
         ));
     }
 
-    let name_field = zones.find_field(&["NOM", "nom", "nom_officiel", "LIBGEO", "libelle", "name", "NOM_COM"]);
+    let name_field = zones.find_field(&[
+        "NOM",
+        "nom",
+        "nom_officiel",
+        "LIBGEO",
+        "libelle",
+        "name",
+        "NOM_COM",
+    ]);
     let zone_label = |i: usize| {
         name_field
             .and_then(|f| f.values.get(i))
@@ -170,7 +194,11 @@ pub fn join(
     };
     let table_label = {
         let lib = table.find_field(&["LIBGEO", "NOM", "nom", "libelle", "LIBELLE"]);
-        move |i: usize| lib.and_then(|f| f.values.get(i)).map(ToString::to_string).unwrap_or_default()
+        move |i: usize| {
+            lib.and_then(|f| f.values.get(i))
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        }
     };
 
     let mut fixes: Vec<(Fix, usize, String)> = Vec::new();
@@ -189,7 +217,11 @@ pub fn join(
     for (i, t) in table_texts.iter().enumerate() {
         let origin = table.row_origin.get(i).copied().unwrap_or(0);
         let Some(raw) = t else {
-            invalid_rows.push(Unmatched { code: String::new(), label: table_label(i), origin });
+            invalid_rows.push(Unmatched {
+                code: String::new(),
+                label: table_label(i),
+                origin,
+            });
             continue;
         };
         match normalise(raw, kind) {
@@ -197,7 +229,11 @@ pub fn join(
                 note_fixes(raw, &n);
                 rows_by_code.entry(n.code).or_default().push(i);
             }
-            Err(_) => invalid_rows.push(Unmatched { code: raw.clone(), label: table_label(i), origin }),
+            Err(_) => invalid_rows.push(Unmatched {
+                code: raw.clone(),
+                label: table_label(i),
+                origin,
+            }),
         }
     }
     // Zone side.
@@ -262,7 +298,9 @@ pub fn join(
         .map(|(code, rows)| {
             (
                 code.clone(),
-                rows.iter().map(|&i| table.row_origin.get(i).copied().unwrap_or(0)).collect(),
+                rows.iter()
+                    .map(|&i| table.row_origin.get(i).copied().unwrap_or(0))
+                    .collect(),
             )
         })
         .collect();
@@ -285,7 +323,11 @@ pub fn join(
                 .iter()
                 .zip(&missing_reason)
                 .map(|(row, reason)| match row {
-                    Some(r) => f.values.get(*r).cloned().unwrap_or(Value::Missing(Missing::Empty)),
+                    Some(r) => f
+                        .values
+                        .get(*r)
+                        .cloned()
+                        .unwrap_or(Value::Missing(Missing::Empty)),
                     None => Value::Missing(*reason),
                 })
                 .collect(),
@@ -328,13 +370,19 @@ pub fn apply(zones: &mut Table, columns: Vec<Field>) {
 impl JoinReport {
     /// Whether every zone received values and every row found a zone.
     pub fn is_complete(&self) -> bool {
-        self.matched == self.zone_count && self.unmatched_rows.is_empty() && self.invalid_rows.is_empty()
+        self.matched == self.zone_count
+            && self.unmatched_rows.is_empty()
+            && self.invalid_rows.is_empty()
     }
 }
 
 fn list(f: &mut fmt::Formatter<'_>, items: &[Unmatched], what: &str, limit: usize) -> fmt::Result {
     for u in items.iter().take(limit) {
-        let label = if u.label.is_empty() { String::new() } else { format!(" {}", u.label) };
+        let label = if u.label.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", u.label)
+        };
         if u.code.is_empty() {
             writeln!(f, "    - {what} {} : code vide{label}", u.origin)?;
         } else {
@@ -371,11 +419,19 @@ impl fmt::Display for JoinReport {
             }
         }
         if !self.unmatched_zones.is_empty() {
-            writeln!(f, "  Zones sans ligne dans la table ({}) :", self.unmatched_zones.len())?;
+            writeln!(
+                f,
+                "  Zones sans ligne dans la table ({}) :",
+                self.unmatched_zones.len()
+            )?;
             list(f, &self.unmatched_zones, "entité", 30)?;
         }
         if !self.unmatched_rows.is_empty() {
-            writeln!(f, "  Lignes de la table sans zone ({}) :", self.unmatched_rows.len())?;
+            writeln!(
+                f,
+                "  Lignes de la table sans zone ({}) :",
+                self.unmatched_rows.len()
+            )?;
             list(f, &self.unmatched_rows, "ligne", 30)?;
         }
         if !self.duplicate_rows.is_empty() {
@@ -390,21 +446,36 @@ impl fmt::Display for JoinReport {
             }
         }
         if !self.duplicate_zones.is_empty() {
-            writeln!(f, "  Codes portés par plusieurs zones ({}) :", self.duplicate_zones.len())?;
+            writeln!(
+                f,
+                "  Codes portés par plusieurs zones ({}) :",
+                self.duplicate_zones.len()
+            )?;
             for (code, n) in self.duplicate_zones.iter().take(30) {
                 writeln!(f, "    - {code} ({n} zones)")?;
             }
         }
         if !self.invalid_rows.is_empty() {
-            writeln!(f, "  Codes illisibles dans la table ({}) :", self.invalid_rows.len())?;
+            writeln!(
+                f,
+                "  Codes illisibles dans la table ({}) :",
+                self.invalid_rows.len()
+            )?;
             list(f, &self.invalid_rows, "ligne", 30)?;
         }
         if !self.invalid_zones.is_empty() {
-            writeln!(f, "  Codes illisibles dans les zones ({}) :", self.invalid_zones.len())?;
+            writeln!(
+                f,
+                "  Codes illisibles dans les zones ({}) :",
+                self.invalid_zones.len()
+            )?;
             list(f, &self.invalid_zones, "entité", 30)?;
         }
         if self.is_complete() && self.duplicate_zones.is_empty() {
-            writeln!(f, "  Jointure complète : chaque zone a sa ligne, chaque ligne sa zone.")?;
+            writeln!(
+                f,
+                "  Jointure complète : chaque zone a sa ligne, chaque ligne sa zone."
+            )?;
         }
         Ok(())
     }
@@ -441,7 +512,12 @@ mod tests {
     fn joins_by_code_not_by_order_and_reports_everything() {
         let zones = table(
             &["INSEE_COM", "NOM"],
-            &[&[t("01001"), t("L'Abergement")], &[t("91001"), t("Abbéville")], &[t("91016"), t("Angerville")], &[t("91017"), t("Arpajon")]],
+            &[
+                &[t("01001"), t("L'Abergement")],
+                &[t("91001"), t("Abbéville")],
+                &[t("91016"), t("Angerville")],
+                &[t("91017"), t("Arpajon")],
+            ],
         );
         // Rows in another order; a lost leading zero; a duplicate; an unknown code.
         let rows = table(
@@ -468,7 +544,10 @@ mod tests {
         assert_eq!(rep.unmatched_rows.len(), 1);
         assert_eq!(rep.unmatched_rows[0].code, "99999");
         assert_eq!(rep.unmatched_rows[0].origin, 12);
-        assert_eq!(rep.fixes, vec![(Fix::LeadingZero, 1, "1001 → 01001".to_owned())]);
+        assert_eq!(
+            rep.fixes,
+            vec![(Fix::LeadingZero, 1, "1001 → 01001".to_owned())]
+        );
         assert!(!rep.is_complete());
     }
 

@@ -148,7 +148,12 @@ fn run(cli: Cli) -> Result<()> {
             let project = cartosol::project::open_project(&path)?;
             println!("Projet « {} » ({})", project.file.title, path.display());
             for (spec, layer) in &project.zones {
-                println!("  Zones « {} » : {} entités ({})", spec.name, layer.len(), layer.source.format);
+                println!(
+                    "  Zones « {} » : {} entités ({})",
+                    spec.name,
+                    layer.len(),
+                    layer.source.format
+                );
             }
             for (spec, layer) in &project.points {
                 println!(

@@ -80,14 +80,11 @@ impl Table {
 
     /// The index of the column named `name` (exact match first, then case-insensitive).
     pub fn field_index(&self, name: &str) -> Option<usize> {
-        self.fields
-            .iter()
-            .position(|f| f.name == name)
-            .or_else(|| {
-                self.fields
-                    .iter()
-                    .position(|f| f.name.trim().eq_ignore_ascii_case(name.trim()))
-            })
+        self.fields.iter().position(|f| f.name == name).or_else(|| {
+            self.fields
+                .iter()
+                .position(|f| f.name.trim().eq_ignore_ascii_case(name.trim()))
+        })
     }
 
     /// The first column whose name is one of `candidates` (case-insensitive).

@@ -42,10 +42,26 @@ pub const LIST_FIELDS: &[&str] = &[
 const LON_NAMES: &[&str] = &["longitude", "lon", "lng", "long", "x_wgs84", "lon_wgs84"];
 const LAT_NAMES: &[&str] = &["latitude", "lat", "y_wgs84", "lat_wgs84"];
 const X_NAMES: &[&str] = &[
-    "x", "coordx", "coord_x", "lambert_x", "x_l93", "xl93", "coordxet", "x_lambert93", "xlamb93",
+    "x",
+    "coordx",
+    "coord_x",
+    "lambert_x",
+    "x_l93",
+    "xl93",
+    "coordxet",
+    "x_lambert93",
+    "xlamb93",
 ];
 const Y_NAMES: &[&str] = &[
-    "y", "coordy", "coord_y", "lambert_y", "y_l93", "yl93", "coordyet", "y_lambert93", "ylamb93",
+    "y",
+    "coordy",
+    "coord_y",
+    "lambert_y",
+    "y_l93",
+    "yl93",
+    "coordyet",
+    "y_lambert93",
+    "ylamb93",
 ];
 
 /// Splits a list cell written as a JSON array (`["a","b"]`) or as `a, b` / `a|b` / `a;b`.
@@ -154,7 +170,10 @@ fn load_geojson_points(path: &Path, options: &PointOptions) -> Result<PointLayer
             "MultiPoint" => {
                 let first = coords.and_then(|c| c.get(0)).and_then(pair);
                 if coords.and_then(Json::as_array).is_some_and(|a| a.len() > 1) {
-                    problems.push(Problem::at(place.clone(), "MultiPoint : seul le premier point est gardé"));
+                    problems.push(Problem::at(
+                        place.clone(),
+                        "MultiPoint : seul le premier point est gardé",
+                    ));
                 }
                 first
             }
@@ -174,10 +193,18 @@ fn load_geojson_points(path: &Path, options: &PointOptions) -> Result<PointLayer
             }
         };
         let Some((x, y)) = xy else {
-            return Err(LoadError::invalid(path, place, "coordonnées du point absentes ou non numériques"));
+            return Err(LoadError::invalid(
+                path,
+                place,
+                "coordonnées du point absentes ou non numériques",
+            ));
         };
         let (lon, lat) = transform.convert(x, y).ok_or_else(|| {
-            LoadError::invalid(path, place.clone(), format!("coordonnée invalide (x = {x}, y = {y})"))
+            LoadError::invalid(
+                path,
+                place.clone(),
+                format!("coordonnée invalide (x = {x}, y = {y})"),
+            )
         })?;
         positions.push(Some(Point::new(lon, lat)));
     }
@@ -204,7 +231,11 @@ fn pair(c: &Json) -> Option<(f64, f64)> {
 }
 
 /// A JSON array of records, as the data·inclusion API and exports deliver structures/services.
-fn load_json_records(path: &Path, text: &str, options: &PointOptions) -> Result<PointLayer, LoadError> {
+fn load_json_records(
+    path: &Path,
+    text: &str,
+    options: &PointOptions,
+) -> Result<PointLayer, LoadError> {
     let doc: Json = serde_json::from_str(text).map_err(|e| {
         LoadError::invalid(
             path,
@@ -217,12 +248,19 @@ fn load_json_records(path: &Path, text: &str, options: &PointOptions) -> Result<
     })?;
     let items = doc.as_array().map(Vec::as_slice).unwrap_or_default();
     if items.is_empty() {
-        return Err(LoadError::format(path, "le tableau JSON ne contient aucun enregistrement"));
+        return Err(LoadError::format(
+            path,
+            "le tableau JSON ne contient aucun enregistrement",
+        ));
     }
     let mut names: Vec<String> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let obj = item.as_object().ok_or_else(|| {
-            LoadError::invalid(path, Place::Feature(i as u64 + 1), "élément qui n'est pas un objet JSON")
+            LoadError::invalid(
+                path,
+                Place::Feature(i as u64 + 1),
+                "élément qui n'est pas un objet JSON",
+            )
         })?;
         for k in obj.keys() {
             if !names.contains(k) {
@@ -240,7 +278,9 @@ fn load_json_records(path: &Path, text: &str, options: &PointOptions) -> Result<
                     Some(Json::Number(x)) => x.as_f64().map_or(RawCell::Empty, RawCell::Number),
                     Some(Json::String(s)) if s.trim().is_empty() => RawCell::Empty,
                     Some(Json::String(s)) => RawCell::Text(s.clone()),
-                    Some(Json::Bool(b)) => RawCell::Text(if *b { "VRAI" } else { "FAUX" }.to_owned()),
+                    Some(Json::Bool(b)) => {
+                        RawCell::Text(if *b { "VRAI" } else { "FAUX" }.to_owned())
+                    }
                     Some(Json::Array(a)) if a.is_empty() => RawCell::Empty,
                     Some(other) => RawCell::Text(other.to_string()),
                 })
@@ -251,7 +291,11 @@ fn load_json_records(path: &Path, text: &str, options: &PointOptions) -> Result<
     let origins = (1..=rows.len() as u64).collect();
     let place = |row: usize, _c: &str| Place::Feature(row as u64 + 1);
     let table = typed_table(&names, &rows, origins, &place, &mut problems);
-    let kind = if table.field("thematiques").is_some() { "services" } else { "structures" };
+    let kind = if table.field("thematiques").is_some() {
+        "services"
+    } else {
+        "structures"
+    };
     let source = SourceInfo {
         path: path.to_owned(),
         format: format!("JSON data·inclusion ({kind})"),
@@ -304,18 +348,31 @@ pub fn points_from_table(
                 format!(
                     "colonnes de coordonnées introuvables (attendu longitude/latitude ou x/y ; \
                      colonnes présentes : {}) : précisez-les (--x, --y)",
-                    table.field_names().map(|n| format!("« {n} »")).collect::<Vec<_>>().join(", ")
+                    table
+                        .field_names()
+                        .map(|n| format!("« {n} »"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
     };
     let (xf, yf) = match (table.fields.get(xi), table.fields.get(yi)) {
         (Some(x), Some(y)) => (x, y),
-        _ => return Err(LoadError::format(path, "colonnes de coordonnées introuvables")),
+        _ => {
+            return Err(LoadError::format(
+                path,
+                "colonnes de coordonnées introuvables",
+            ));
+        }
     };
     for f in [xf, yf] {
         if f.kind != FieldKind::Number
-            && let Some((row, v)) = f.values.iter().enumerate().find(|(_, v)| matches!(v, Value::Text(_)))
+            && let Some((row, v)) = f
+                .values
+                .iter()
+                .enumerate()
+                .find(|(_, v)| matches!(v, Value::Text(_)))
         {
             return Err(LoadError::invalid(
                 path,
@@ -410,7 +467,11 @@ pub fn points_from_table(
     }
     source.crs = Some(format!(
         "{crs}{}",
-        if options.crs.is_some() { "" } else { " (détecté)" }
+        if options.crs.is_some() {
+            ""
+        } else {
+            " (détecté)"
+        }
     ));
     Ok(PointLayer {
         source,
@@ -427,14 +488,16 @@ pub fn text_values(field: &Field) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn lists_in_every_form() {
-        assert_eq!(split_list(r#"["famille--garde-denfants","numerique"]"#), vec!["famille--garde-denfants", "numerique"]);
+        assert_eq!(
+            split_list(r#"["famille--garde-denfants","numerique"]"#),
+            vec!["famille--garde-denfants", "numerique"]
+        );
         assert_eq!(split_list("a, b"), vec!["a", "b"]);
         assert_eq!(split_list("a|b"), vec!["a", "b"]);
         assert_eq!(split_list("{a,b}"), vec!["a", "b"]);

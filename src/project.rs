@@ -159,7 +159,10 @@ pub fn open_project(path: &Path) -> Result<Project, LoadError> {
         let Some((zspec, layer)) = zones.iter_mut().find(|(z, _)| z.id == spec.join_to) else {
             return Err(LoadError::format(
                 path,
-                format!("la table « {} » est jointe à une couche « {} » absente du projet", spec.id, spec.join_to),
+                format!(
+                    "la table « {} » est jointe à une couche « {} » absente du projet",
+                    spec.id, spec.join_to
+                ),
             ));
         };
         let result = join(

@@ -153,7 +153,14 @@ pub fn load_table(path: &Path, options: &TableOptions) -> Result<LoadedTable, Lo
             column: column.to_owned(),
         },
     };
-    let table = build_table(path, &rows, header_index, format == TableFormat::Csv, &place_of, &mut source.problems)?;
+    let table = build_table(
+        path,
+        &rows,
+        header_index,
+        format == TableFormat::Csv,
+        &place_of,
+        &mut source.problems,
+    )?;
     Ok(LoadedTable {
         table,
         source,
@@ -236,8 +243,9 @@ pub fn read_csv_grid(
         Some(d) => d,
         None => sniff_delimiter(&text),
     };
-    let delim_byte = u8::try_from(delim)
-        .map_err(|_| LoadError::format(path, format!("séparateur « {delim} » non pris en charge")))?;
+    let delim_byte = u8::try_from(delim).map_err(|_| {
+        LoadError::format(path, format!("séparateur « {delim} » non pris en charge"))
+    })?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delim_byte)
         .has_headers(false)
@@ -460,7 +468,11 @@ pub fn build_table(
         if row.cells.iter().all(RawCell::is_empty) {
             continue;
         }
-        let last_filled = row.cells.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1);
+        let last_filled = row
+            .cells
+            .iter()
+            .rposition(|c| !c.is_empty())
+            .map_or(0, |i| i + 1);
         if last_filled > width {
             return Err(LoadError::invalid(
                 path,
@@ -493,9 +505,12 @@ pub fn build_table(
             .collect();
         let letters = column_letters(col);
         let column_label = if strict_width { name.clone() } else { letters };
-        let field = type_column(name, &cells, |i| {
-            place_of(data.get(i).map_or(0, |r| r.origin), &column_label)
-        }, problems);
+        let field = type_column(
+            name,
+            &cells,
+            |i| place_of(data.get(i).map_or(0, |r| r.origin), &column_label),
+            problems,
+        );
         fields.push(field);
     }
     Ok(Table {
@@ -535,9 +550,8 @@ fn type_column(
             RawCell::Text(s) => {
                 present += 1;
                 let t = s.trim();
-                let leading_zero = t.len() > 1
-                    && t.starts_with('0')
-                    && t.chars().all(|c| c.is_ascii_digit());
+                let leading_zero =
+                    t.len() > 1 && t.starts_with('0') && t.chars().all(|c| c.is_ascii_digit());
                 match classify_cell(t) {
                     CellClass::Number(_) if !leading_zero => numbers += 1,
                     CellClass::Missing(_) => {}

@@ -89,7 +89,10 @@ mod tests {
     fn cpg_labels() {
         assert_eq!(encoding_from_cpg("UTF-8\n"), Some(UTF_8));
         assert_eq!(encoding_from_cpg("1252"), Some(WINDOWS_1252));
-        assert_eq!(encoding_from_cpg("ISO-8859-1").map(|e| e.name()), Some("windows-1252"));
+        assert_eq!(
+            encoding_from_cpg("ISO-8859-1").map(|e| e.name()),
+            Some("windows-1252")
+        );
         assert_eq!(encoding_from_cpg(""), None);
     }
 }

@@ -198,7 +198,9 @@ mod tests {
 
     #[test]
     fn not_numbers() {
-        for raw in ["", "s", "NaN", "inf", "-", "12a", "1,2,3", "abc", "infinity"] {
+        for raw in [
+            "", "s", "NaN", "inf", "-", "12a", "1,2,3", "abc", "infinity",
+        ] {
             assert_eq!(parse_number(raw), None, "{raw}");
         }
     }
@@ -206,9 +208,18 @@ mod tests {
     #[test]
     fn markers_remember_why() {
         assert_eq!(classify_cell("s"), CellClass::Missing(Missing::Secret));
-        assert_eq!(classify_cell(" nd "), CellClass::Missing(Missing::NotAvailable));
-        assert_eq!(classify_cell("NS"), CellClass::Missing(Missing::NotSignificant));
-        assert_eq!(classify_cell("so"), CellClass::Missing(Missing::NotApplicable));
+        assert_eq!(
+            classify_cell(" nd "),
+            CellClass::Missing(Missing::NotAvailable)
+        );
+        assert_eq!(
+            classify_cell("NS"),
+            CellClass::Missing(Missing::NotSignificant)
+        );
+        assert_eq!(
+            classify_cell("so"),
+            CellClass::Missing(Missing::NotApplicable)
+        );
         assert_eq!(classify_cell(""), CellClass::Missing(Missing::Empty));
         assert_eq!(classify_cell("0"), CellClass::Number(0.0));
     }

@@ -38,7 +38,9 @@ pub fn read_dbf(
     bytes: &[u8],
     declared: Option<&'static Encoding>,
 ) -> Result<DbfTable, LoadError> {
-    let bad = |offset: usize, message: String| LoadError::invalid(path, Place::Byte(offset as u64 + 1), message);
+    let bad = |offset: usize, message: String| {
+        LoadError::invalid(path, Place::Byte(offset as u64 + 1), message)
+    };
     if bytes.is_empty() {
         return Err(LoadError::Empty {
             file: crate::error::display_name(path),
@@ -55,7 +57,10 @@ pub fn read_dbf(
     let header_len = u16_at(8);
     let record_len = u16_at(10);
     if header_len < 33 || header_len > bytes.len() {
-        return Err(bad(8, format!("longueur d'en-tête dBase invalide ({header_len})")));
+        return Err(bad(
+            8,
+            format!("longueur d'en-tête dBase invalide ({header_len})"),
+        ));
     }
     let mut fields = Vec::new();
     let mut offset = 1usize; // after the deletion flag
@@ -71,7 +76,10 @@ pub fn read_dbf(
         let kind = desc[11].to_ascii_uppercase();
         let length = desc[16] as usize;
         if name.is_empty() {
-            return Err(bad(pos, format!("champ {} sans nom dans l'en-tête dBase", fields.len() + 1)));
+            return Err(bad(
+                pos,
+                format!("champ {} sans nom dans l'en-tête dBase", fields.len() + 1),
+            ));
         }
         fields.push(DbfField {
             name,
@@ -84,7 +92,10 @@ pub fn read_dbf(
         pos += 32;
     }
     if fields.is_empty() {
-        return Err(LoadError::format(path, "le fichier dBase ne déclare aucun champ"));
+        return Err(LoadError::format(
+            path,
+            "le fichier dBase ne déclare aucun champ",
+        ));
     }
     if offset != record_len {
         return Err(bad(
@@ -196,14 +207,18 @@ fn decode_cell(
                 }
             }
         }
-        b'I' if raw.len() == 4 => {
-            RawCell::Number(f64::from(i32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]])))
-        }
+        b'I' if raw.len() == 4 => RawCell::Number(f64::from(i32::from_le_bytes([
+            raw[0], raw[1], raw[2], raw[3],
+        ]))),
         b'O' | b'B' if raw.len() == 8 => {
             let mut a = [0u8; 8];
             a.copy_from_slice(raw);
             let x = f64::from_le_bytes(a);
-            if x.is_finite() { RawCell::Number(x) } else { RawCell::Empty }
+            if x.is_finite() {
+                RawCell::Number(x)
+            } else {
+                RawCell::Empty
+            }
         }
         b'L' => match raw.first().map(u8::to_ascii_uppercase) {
             Some(b'T' | b'Y') => RawCell::Text("VRAI".to_owned()),
@@ -222,7 +237,11 @@ fn decode_cell(
         }
         _ => {
             let s = ascii();
-            if s.is_empty() { RawCell::Empty } else { RawCell::Text(s) }
+            if s.is_empty() {
+                RawCell::Empty
+            } else {
+                RawCell::Text(s)
+            }
         }
     })
 }

@@ -74,19 +74,23 @@ pub fn read_geojson(path: &Path, forced: Option<&Crs>) -> Result<RawGeoJson, Loa
                 .and_then(Json::as_str)
                 .map(str::to_owned)
                 .or_else(|| {
-                    member
-                        .pointer("/properties/code")
-                        .and_then(|c| c.as_u64().map(|c| format!("EPSG:{c}")).or_else(|| c.as_str().map(|s| format!("EPSG:{s}"))))
+                    member.pointer("/properties/code").and_then(|c| {
+                        c.as_u64()
+                            .map(|c| format!("EPSG:{c}"))
+                            .or_else(|| c.as_str().map(|s| format!("EPSG:{s}")))
+                    })
                 })
                 .ok_or_else(|| LoadError::unknown_crs(path, "membre « crs » sans nom"))?;
-            let crs = Crs::from_geojson_name(&name)
-                .map_err(|detail| LoadError::unknown_crs(path, format!("membre « crs » : {detail}")))?;
+            let crs = Crs::from_geojson_name(&name).map_err(|detail| {
+                LoadError::unknown_crs(path, format!("membre « crs » : {detail}"))
+            })?;
             (Some(crs), true)
         }
         (None, None) => (None, false),
     };
     let mut field_names: Vec<String> = Vec::new();
-    let mut raw_props: Vec<Option<&serde_json::Map<String, Json>>> = Vec::with_capacity(features.len());
+    let mut raw_props: Vec<Option<&serde_json::Map<String, Json>>> =
+        Vec::with_capacity(features.len());
     let mut geometries = Vec::with_capacity(features.len());
     for (i, f) in features.iter().enumerate() {
         if f.get("type").and_then(Json::as_str) != Some("Feature") {
@@ -117,7 +121,9 @@ pub fn read_geojson(path: &Path, forced: Option<&Crs>) -> Result<RawGeoJson, Loa
                     Some(Json::Number(n)) => n.as_f64().map_or(RawCell::Empty, RawCell::Number),
                     Some(Json::String(s)) if s.trim().is_empty() => RawCell::Empty,
                     Some(Json::String(s)) => RawCell::Text(s.clone()),
-                    Some(Json::Bool(b)) => RawCell::Text(if *b { "VRAI" } else { "FAUX" }.to_owned()),
+                    Some(Json::Bool(b)) => {
+                        RawCell::Text(if *b { "VRAI" } else { "FAUX" }.to_owned())
+                    }
                     Some(other) => RawCell::Text(other.to_string()),
                 })
                 .collect()
@@ -146,7 +152,10 @@ fn json_error_fr(e: &serde_json::Error) -> String {
 pub(crate) fn positions(geometry: &Json, out: &mut Vec<(f64, f64)>) {
     fn walk(c: &Json, out: &mut Vec<(f64, f64)>) {
         if let Json::Array(items) = c {
-            if let (Some(x), Some(y)) = (items.first().and_then(Json::as_f64), items.get(1).and_then(Json::as_f64)) {
+            if let (Some(x), Some(y)) = (
+                items.first().and_then(Json::as_f64),
+                items.get(1).and_then(Json::as_f64),
+            ) {
                 out.push((x, y));
             } else {
                 for item in items {
@@ -175,7 +184,12 @@ pub(crate) fn resolve_crs(path: &Path, raw: &RawGeoJson) -> Result<Crs, LoadErro
     for g in raw.geometries.iter().flatten() {
         positions(g, &mut pts);
     }
-    let (mut min_x, mut min_y, mut max_x, mut max_y) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    let (mut min_x, mut min_y, mut max_x, mut max_y) = (
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
     for (x, y) in &pts {
         min_x = min_x.min(*x);
         min_y = min_y.min(*y);
@@ -235,7 +249,13 @@ pub fn load_geojson_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLaye
     }
     let origins = (1..=raw.rows.len() as u64).collect();
     let place_feature = |row: usize, _column: &str| Place::Feature(row as u64 + 1);
-    let attributes = typed_table(&raw.field_names, &raw.rows, origins, &place_feature, &mut problems);
+    let attributes = typed_table(
+        &raw.field_names,
+        &raw.rows,
+        origins,
+        &place_feature,
+        &mut problems,
+    );
     Ok(ZoneLayer {
         source: SourceInfo {
             path: path.to_owned(),
@@ -261,11 +281,17 @@ fn coords_of(
     place: &dyn Fn() -> Place,
 ) -> Result<Option<LineString>, LoadError> {
     let items = ring.as_array().ok_or_else(|| {
-        LoadError::invalid(path, place(), "anneau de polygone qui n'est pas un tableau de positions")
+        LoadError::invalid(
+            path,
+            place(),
+            "anneau de polygone qui n'est pas un tableau de positions",
+        )
     })?;
     let mut pts = Vec::with_capacity(items.len());
     for item in items {
-        let pair = item.as_array().and_then(|a| Some((a.first()?.as_f64()?, a.get(1)?.as_f64()?)));
+        let pair = item
+            .as_array()
+            .and_then(|a| Some((a.first()?.as_f64()?, a.get(1)?.as_f64()?)));
         match pair {
             Some(p) => pts.push(p),
             None => {
@@ -286,9 +312,9 @@ fn polygon_of(
     rings: &Json,
     place: &dyn Fn() -> Place,
 ) -> Result<Option<Polygon>, LoadError> {
-    let rings = rings
-        .as_array()
-        .ok_or_else(|| LoadError::invalid(path, place(), "polygone qui n'est pas un tableau d'anneaux"))?;
+    let rings = rings.as_array().ok_or_else(|| {
+        LoadError::invalid(path, place(), "polygone qui n'est pas un tableau d'anneaux")
+    })?;
     let mut iter = rings.iter();
     let Some(first) = iter.next() else {
         return Ok(None);
@@ -313,11 +339,21 @@ fn polygons_of(
 ) -> Result<MultiPolygon, LoadError> {
     let kind = g.get("type").and_then(Json::as_str).unwrap_or("");
     let coords = g.get("coordinates");
-    let missing = || LoadError::invalid(path, place(), format!("géométrie {kind} sans « coordinates »"));
+    let missing = || {
+        LoadError::invalid(
+            path,
+            place(),
+            format!("géométrie {kind} sans « coordinates »"),
+        )
+    };
     match kind {
         "Polygon" => {
             let c = coords.ok_or_else(missing)?;
-            Ok(MultiPolygon::new(polygon_of(path, reprojector, c, place)?.into_iter().collect()))
+            Ok(MultiPolygon::new(
+                polygon_of(path, reprojector, c, place)?
+                    .into_iter()
+                    .collect(),
+            ))
         }
         "MultiPolygon" => {
             let c = coords.and_then(Json::as_array).ok_or_else(missing)?;
@@ -331,7 +367,12 @@ fn polygons_of(
         }
         "GeometryCollection" => {
             let mut polys = Vec::new();
-            for sub in g.get("geometries").and_then(Json::as_array).into_iter().flatten() {
+            for sub in g
+                .get("geometries")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+            {
                 polys.extend(polygons_of(path, reprojector, sub, place)?.0);
             }
             Ok(MultiPolygon::new(polys))

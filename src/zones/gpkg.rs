@@ -46,7 +46,9 @@ fn open(path: &Path) -> Result<Connection, LoadError> {
     uri.push_str("?immutable=1");
     let conn = Connection::open_with_flags(
         &uri,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| LoadError::format(path, format!("GeoPackage illisible ({e})")))?;
     Ok(conn)
@@ -162,7 +164,13 @@ pub(crate) fn decode_gpkg_blob(blob: &[u8]) -> Result<Option<Geometry>, String> 
 pub fn load_gpkg_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, LoadError> {
     let conn = open(path)?;
     let layers = list_layers_in(path, &conn)?;
-    let names = || layers.iter().map(|l| l.name.clone()).collect::<Vec<_>>().join(", ");
+    let names = || {
+        layers
+            .iter()
+            .map(|l| l.name.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let layer = match &options.layer {
         Some(wanted) => layers
             .iter()
@@ -193,7 +201,9 @@ pub fn load_gpkg_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, 
         .prepare(&format!("PRAGMA table_info({})", quote_ident(&layer.name)))
         .map_err(|e| sql_err(path, e))?;
     let columns: Vec<(String, bool)> = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(5)? > 0)))
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(1)?, r.get::<_, i64>(5)? > 0))
+        })
         .map_err(|e| sql_err(path, e))?
         .collect::<Result<_, _>>()
         .map_err(|e| sql_err(path, e))?;
@@ -205,7 +215,11 @@ pub fn load_gpkg_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, 
     let select: Vec<String> = std::iter::once(quote_ident(&layer.geometry_column))
         .chain(attr_names.iter().map(|n| quote_ident(n)))
         .collect();
-    let sql = format!("SELECT {} FROM {}", select.join(", "), quote_ident(&layer.name));
+    let sql = format!(
+        "SELECT {} FROM {}",
+        select.join(", "),
+        quote_ident(&layer.name)
+    );
     let mut stmt = conn.prepare(&sql).map_err(|e| sql_err(path, e))?;
     let mut rows_iter = stmt.query([]).map_err(|e| sql_err(path, e))?;
     let mut geometries = Vec::new();
@@ -220,9 +234,16 @@ pub fn load_gpkg_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, 
         let place = || Place::Feature(feature);
         let geometry = match row.get_ref(0).map_err(|e| sql_err(path, e))? {
             ValueRef::Null => None,
-            ValueRef::Blob(b) => decode_gpkg_blob(b)
-                .map_err(|m| LoadError::invalid(path, place(), m))?,
-            _ => return Err(LoadError::invalid(path, place(), "colonne de géométrie qui n'est pas un blob")),
+            ValueRef::Blob(b) => {
+                decode_gpkg_blob(b).map_err(|m| LoadError::invalid(path, place(), m))?
+            }
+            _ => {
+                return Err(LoadError::invalid(
+                    path,
+                    place(),
+                    "colonne de géométrie qui n'est pas un blob",
+                ));
+            }
         };
         let mp = match geometry {
             None => {
@@ -244,7 +265,11 @@ pub fn load_gpkg_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, 
                 ValueRef::Real(v) => RawCell::Number(v),
                 ValueRef::Text(t) => {
                     let s = String::from_utf8_lossy(t).trim().to_owned();
-                    if s.is_empty() { RawCell::Empty } else { RawCell::Text(s) }
+                    if s.is_empty() {
+                        RawCell::Empty
+                    } else {
+                        RawCell::Text(s)
+                    }
                 }
                 ValueRef::Blob(_) => RawCell::Empty,
             };
@@ -315,7 +340,8 @@ fn project_polygons(
     let mut result = Vec::with_capacity(polygons.len());
     for p in polygons {
         let (exterior, interiors) = p.into_inner();
-        let project = |ring: LineString| reprojector.ring(ring.0.into_iter().map(|c| (c.x, c.y)), place);
+        let project =
+            |ring: LineString| reprojector.ring(ring.0.into_iter().map(|c| (c.x, c.y)), place);
         let Some(exterior) = project(exterior)? else {
             continue;
         };

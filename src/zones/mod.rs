@@ -154,7 +154,10 @@ pub(crate) fn ring_contains(ring: &[Coord], p: Coord) -> bool {
 /// ring itself (as GDAL does). Returns the multipolygon and the number of such orphan holes.
 pub(crate) fn assemble(outers: Vec<LineString>, holes: Vec<LineString>) -> (MultiPolygon, usize) {
     if holes.is_empty() {
-        let polygons = outers.into_iter().map(|r| Polygon::new(r, vec![])).collect();
+        let polygons = outers
+            .into_iter()
+            .map(|r| Polygon::new(r, vec![]))
+            .collect();
         return (MultiPolygon::new(polygons), 0);
     }
     let areas: Vec<f64> = outers.iter().map(|r| signed_area(&r.0).abs()).collect();
@@ -217,7 +220,10 @@ mod tests {
     #[test]
     fn holes_go_to_the_outer_ring_that_contains_them() {
         // Two islands; the hole of the first is listed after the second island.
-        let outers = vec![square(0.0, 0.0, 10.0, false), square(20.0, 0.0, 10.0, false)];
+        let outers = vec![
+            square(0.0, 0.0, 10.0, false),
+            square(20.0, 0.0, 10.0, false),
+        ];
         let holes = vec![square(2.0, 2.0, 2.0, true)];
         let (mp, orphans) = assemble(outers, holes);
         assert_eq!(orphans, 0);
@@ -239,7 +245,10 @@ mod tests {
 
     #[test]
     fn orphan_hole_becomes_an_outer_ring() {
-        let (mp, orphans) = assemble(vec![square(0.0, 0.0, 1.0, false)], vec![square(5.0, 5.0, 1.0, true)]);
+        let (mp, orphans) = assemble(
+            vec![square(0.0, 0.0, 1.0, false)],
+            vec![square(5.0, 5.0, 1.0, true)],
+        );
         assert_eq!(orphans, 1);
         assert_eq!(mp.0.len(), 2);
     }

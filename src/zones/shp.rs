@@ -27,17 +27,24 @@ pub struct ShapefileParts {
 /// Finds the sibling of `shp` with extension `ext`, whatever the case of either.
 fn sibling(shp: &Path, ext: &str) -> Option<PathBuf> {
     let stem = shp.file_stem()?.to_str()?;
-    let dir = shp.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = shp
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let exact = dir.join(format!("{stem}.{ext}"));
     if exact.is_file() {
         return Some(exact);
     }
-    std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|p| {
-        p.file_stem().and_then(|s| s.to_str()) == Some(stem)
-            && p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| e.eq_ignore_ascii_case(ext))
-    })
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_stem().and_then(|s| s.to_str()) == Some(stem)
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+        })
 }
 
 fn read_opt(path: Option<PathBuf>) -> Result<Option<(PathBuf, Vec<u8>)>, LoadError> {
@@ -105,7 +112,10 @@ pub fn load_zipped_shapefile(path: &Path, options: &ZoneOptions) -> Result<ZoneL
                     path,
                     format!(
                         "couche « {layer} » absente de l'archive (couches : {})",
-                        shps.iter().map(|n| stem_of(n)).collect::<Vec<_>>().join(", ")
+                        shps.iter()
+                            .map(|n| stem_of(n))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )
             })?,
@@ -115,7 +125,11 @@ pub fn load_zipped_shapefile(path: &Path, options: &ZoneOptions) -> Result<ZoneL
                 path,
                 format!(
                     "l'archive contient plusieurs couches ({}) : choisissez-en une (--layer)",
-                    several.iter().map(|n| stem_of(n)).collect::<Vec<_>>().join(", ")
+                    several
+                        .iter()
+                        .map(|n| stem_of(n))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
@@ -133,16 +147,17 @@ pub fn load_zipped_shapefile(path: &Path, options: &ZoneOptions) -> Result<ZoneL
         let Some(name) = wanted else {
             return Ok(None);
         };
-        let mut entry = archive
-            .by_name(&name)
-            .map_err(|e| LoadError::format(path, format!("« {name} » illisible dans l'archive ({e})")))?;
+        let mut entry = archive.by_name(&name).map_err(|e| {
+            LoadError::format(path, format!("« {name} » illisible dans l'archive ({e})"))
+        })?;
         let mut buf = Vec::new();
-        entry
-            .read_to_end(&mut buf)
-            .map_err(|e| LoadError::format(path, format!("« {name} » illisible dans l'archive ({e})")))?;
+        entry.read_to_end(&mut buf).map_err(|e| {
+            LoadError::format(path, format!("« {name} » illisible dans l'archive ({e})"))
+        })?;
         Ok(Some((path.join(&name), buf)))
     };
-    let (shp_name, shp) = member("shp")?.ok_or_else(|| LoadError::format(path, "fichier .shp illisible"))?;
+    let (shp_name, shp) =
+        member("shp")?.ok_or_else(|| LoadError::format(path, "fichier .shp illisible"))?;
     let parts = ShapefileParts {
         shp_name,
         shp,
@@ -165,7 +180,10 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
     if parts.shp.len() < 100 {
         return Err(LoadError::format(
             path,
-            format!("en-tête de shapefile tronqué ({} octets sur 100)", parts.shp.len()),
+            format!(
+                "en-tête de shapefile tronqué ({} octets sur 100)",
+                parts.shp.len()
+            ),
         ));
     }
     let (dbf_path, dbf_bytes) = parts.dbf.ok_or_else(|| {
@@ -198,7 +216,8 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
         let shape = shape.map_err(|e| {
             let message = match e {
                 shapefile::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    "forme tronquée : le fichier .shp s'arrête avant la fin de l'enregistrement".to_owned()
+                    "forme tronquée : le fichier .shp s'arrête avant la fin de l'enregistrement"
+                        .to_owned()
                 }
                 other => format!("forme illisible ({other})"),
             };
@@ -232,9 +251,8 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
     // CRS: forced, else .prj, else plainly lon/lat.
     let crs = match (&options.crs, &parts.prj) {
         (Some(crs), _) => crs.clone(),
-        (None, Some(prj)) => Crs::from_wkt(prj).map_err(|detail| {
-            LoadError::unknown_crs(path, format!("fichier .prj : {detail}"))
-        })?,
+        (None, Some(prj)) => Crs::from_wkt(prj)
+            .map_err(|detail| LoadError::unknown_crs(path, format!("fichier .prj : {detail}")))?,
         (None, None) => {
             let (min, max) = shape_bounds(&shapes);
             if min.0 >= -180.0 && max.0 <= 180.0 && min.1 >= -90.0 && max.1 <= 90.0 {
@@ -271,9 +289,36 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
                 null_shapes.push(i + 1);
                 (Vec::new(), Vec::new())
             }
-            Shape::Polygon(p) => split_rings(&reprojector, p.rings().iter().map(|r| (r.points().iter().map(|p| (p.x, p.y)), matches!(r, shapefile::PolygonRing::Outer(_)))), &place)?,
-            Shape::PolygonM(p) => split_rings(&reprojector, p.rings().iter().map(|r| (r.points().iter().map(|p| (p.x, p.y)), matches!(r, shapefile::PolygonRing::Outer(_)))), &place)?,
-            Shape::PolygonZ(p) => split_rings(&reprojector, p.rings().iter().map(|r| (r.points().iter().map(|p| (p.x, p.y)), matches!(r, shapefile::PolygonRing::Outer(_)))), &place)?,
+            Shape::Polygon(p) => split_rings(
+                &reprojector,
+                p.rings().iter().map(|r| {
+                    (
+                        r.points().iter().map(|p| (p.x, p.y)),
+                        matches!(r, shapefile::PolygonRing::Outer(_)),
+                    )
+                }),
+                &place,
+            )?,
+            Shape::PolygonM(p) => split_rings(
+                &reprojector,
+                p.rings().iter().map(|r| {
+                    (
+                        r.points().iter().map(|p| (p.x, p.y)),
+                        matches!(r, shapefile::PolygonRing::Outer(_)),
+                    )
+                }),
+                &place,
+            )?,
+            Shape::PolygonZ(p) => split_rings(
+                &reprojector,
+                p.rings().iter().map(|r| {
+                    (
+                        r.points().iter().map(|p| (p.x, p.y)),
+                        matches!(r, shapefile::PolygonRing::Outer(_)),
+                    )
+                }),
+                &place,
+            )?,
             other => {
                 return Err(LoadError::invalid(
                     path,
@@ -368,9 +413,21 @@ fn shape_bounds(shapes: &[Shape]) -> ((f64, f64), (f64, f64)) {
     };
     for s in shapes {
         match s {
-            Shape::Polygon(p) => p.rings().iter().flat_map(|r| r.points()).for_each(|p| add(p.x, p.y)),
-            Shape::PolygonM(p) => p.rings().iter().flat_map(|r| r.points()).for_each(|p| add(p.x, p.y)),
-            Shape::PolygonZ(p) => p.rings().iter().flat_map(|r| r.points()).for_each(|p| add(p.x, p.y)),
+            Shape::Polygon(p) => p
+                .rings()
+                .iter()
+                .flat_map(|r| r.points())
+                .for_each(|p| add(p.x, p.y)),
+            Shape::PolygonM(p) => p
+                .rings()
+                .iter()
+                .flat_map(|r| r.points())
+                .for_each(|p| add(p.x, p.y)),
+            Shape::PolygonZ(p) => p
+                .rings()
+                .iter()
+                .flat_map(|r| r.points())
+                .for_each(|p| add(p.x, p.y)),
             _ => {}
         }
     }
