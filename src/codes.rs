@@ -19,6 +19,16 @@ pub enum CodeKind {
 }
 
 impl CodeKind {
+    /// The plural name shown to the user.
+    pub fn label_plural(self) -> &'static str {
+        match self {
+            CodeKind::Commune => "codes commune INSEE",
+            CodeKind::Epci => "SIREN d'EPCI",
+            CodeKind::Departement => "codes département",
+            CodeKind::Other => "identifiants",
+        }
+    }
+
     /// The name shown to the user.
     pub fn label(self) -> &'static str {
         match self {
@@ -50,8 +60,8 @@ impl Fix {
     pub fn label(self) -> &'static str {
         match self {
             Fix::Trimmed => "espaces supprimés",
-            Fix::FloatForm => "forme décimale d'Excel corrigée (ex. 200056232.0)",
-            Fix::LeadingZero => "zéro initial restauré (ex. 1001 → 01001)",
+            Fix::FloatForm => "forme décimale d'Excel corrigée",
+            Fix::LeadingZero => "zéro initial restauré",
             Fix::Uppercased => "lettres de Corse mises en majuscules",
             Fix::FirstOfSeveral => "plusieurs codes séparés par « / » : le premier est retenu",
         }

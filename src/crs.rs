@@ -284,7 +284,7 @@ fn crs_from_parameters(root: &WktNode, name: &str) -> Result<Crs, String> {
                 c.first_string()
                     .is_some_and(|n| names.contains(&compact(&n).as_str()))
             })
-            .and_then(|c| c.number(1))
+            .and_then(|c| c.number(0))
     };
     let fe = param(&["falseeasting", "eastingatfalseorigin"]).unwrap_or(0.0);
     let fn_ = param(&["falsenorthing", "northingatfalseorigin"]).unwrap_or(0.0);
@@ -308,7 +308,7 @@ fn crs_from_parameters(root: &WktNode, name: &str) -> Result<Crs, String> {
         .children()
         .filter(|c| c.keyword == "UNIT" || c.keyword == "LENGTHUNIT")
         .last()
-        .and_then(|u| u.number(1))
+        .and_then(|u| u.number(0))
         .unwrap_or(1.0);
     let units = if (to_meter - 1.0).abs() < 1e-12 {
         "+units=m".to_owned()
@@ -400,6 +400,8 @@ impl ToWgs84 {
         }
         let (lon, lat) = match &self.source {
             None => (x, y),
+            // Projected metres beyond 40,000 km are outside any projection of the Earth.
+            Some((_, _, false)) if x.abs() > 4.0e7 || y.abs() > 4.0e7 => return None,
             Some((src, dst, geographic)) => {
                 let mut p = if *geographic {
                     (x.to_radians(), y.to_radians(), 0.0)
@@ -690,6 +692,19 @@ mod tests {
         let wkt = ESRI_L93.replace("RGF93_Lambert_93", "Mon_Lambert");
         let crs = Crs::from_wkt(&wkt).unwrap();
         assert_eq!(crs.epsg, Some(2154));
+    }
+
+    #[test]
+    fn unnamed_conic_conformal_projection_built_from_parameters() {
+        // RGF93 / CC49 written without code nor known name: built from its parameters, it must
+        // place points where EPSG:3949 does.
+        let wkt = r#"PROJCS["Zone_locale",GEOGCS["GCS_RGF_1993",DATUM["D_RGF_1993",SPHEROID["GRS_1980",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Lambert_Conformal_Conic"],PARAMETER["False_Easting",1700000.0],PARAMETER["False_Northing",8200000.0],PARAMETER["Central_Meridian",3.0],PARAMETER["Standard_Parallel_1",48.25],PARAMETER["Standard_Parallel_2",49.75],PARAMETER["Latitude_Of_Origin",49.0],UNIT["Meter",1.0]]"#;
+        let ours = ToWgs84::new(&Crs::from_wkt(wkt).unwrap()).unwrap();
+        let reference = ToWgs84::new(&Crs::from_epsg(3949).unwrap()).unwrap();
+        for (x, y) in [(1_650_000.0, 8_180_000.0), (1_700_000.0, 8_200_000.0), (1_760_000.0, 8_250_000.0)] {
+            let (a, b) = (ours.convert(x, y).unwrap(), reference.convert(x, y).unwrap());
+            assert!((a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9, "{a:?} {b:?}");
+        }
     }
 
     #[test]

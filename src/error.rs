@@ -12,6 +12,8 @@ pub enum Place {
     Line(u64),
     /// A line and a named column of a text file.
     LineColumn { line: u64, column: String },
+    /// A line and a character position of a text file (JSON syntax errors).
+    LineChar { line: u64, column: u64 },
     /// A cell of a workbook sheet, e.g. `C7`.
     Cell { sheet: String, cell: String },
     /// A record of a shapefile (`.shp` / `.dbf`).
@@ -29,6 +31,7 @@ impl fmt::Display for Place {
         match self {
             Place::Line(line) => write!(f, "ligne {line}"),
             Place::LineColumn { line, column } => write!(f, "ligne {line}, colonne « {column} »"),
+            Place::LineChar { line, column } => write!(f, "ligne {line}, caractère {column}"),
             Place::Cell { sheet, cell } => write!(f, "feuille « {sheet} », cellule {cell}"),
             Place::Record(record) => write!(f, "enregistrement {record}"),
             Place::RecordField { record, field } => {
@@ -166,5 +169,87 @@ impl fmt::Display for Problem {
             Some(place) => write!(f, "{place} : {}", self.message),
             None => f.write_str(&self.message),
         }
+    }
+}
+
+/// Translates a `serde_json` error into French, without the position (given by the place).
+pub fn json_message_fr(e: &serde_json::Error) -> String {
+    let raw = e.to_string();
+    let text = match raw.find(" at line ") {
+        Some(i) => raw[..i].to_owned(),
+        None => raw,
+    };
+    let between = |s: &str, a: &str| s.strip_prefix(a).map(|r| r.trim_matches('`').to_owned());
+    if let Some(field) = between(&text, "missing field ") {
+        return format!("champ « {field} » manquant");
+    }
+    if let Some(rest) = text.strip_prefix("unknown field ") {
+        let field = rest.split('`').nth(1).unwrap_or(rest);
+        return format!("champ « {field} » inconnu");
+    }
+    if let Some(rest) = text.strip_prefix("invalid type: ") {
+        return format!("type de valeur inattendu ({rest})");
+    }
+    if let Some(rest) = text.strip_prefix("invalid value: ") {
+        return format!("valeur inattendue ({rest})");
+    }
+    match text.as_str() {
+        "trailing comma" => "virgule en trop".to_owned(),
+        "expected value" => "valeur attendue".to_owned(),
+        "expected `,` or `}`" => "« , » ou « } » attendu".to_owned(),
+        "expected `,` or `]`" => "« , » ou « ] » attendu".to_owned(),
+        "expected `:`" => "« : » attendu".to_owned(),
+        "expected ident" => "mot inattendu (true, false ou null attendu)".to_owned(),
+        "key must be a string" => "clé qui n'est pas une chaîne entre guillemets".to_owned(),
+        "invalid number" | "number out of range" => "nombre invalide".to_owned(),
+        "invalid escape" => "séquence d'échappement invalide".to_owned(),
+        "trailing characters" => "caractères en trop après la fin du JSON".to_owned(),
+        "control character (\\u0000-\\u001F) found while parsing a string" => {
+            "caractère de contrôle dans une chaîne".to_owned()
+        }
+        t if t.starts_with("EOF while parsing") => {
+            "fin de fichier inattendue : fichier tronqué ?".to_owned()
+        }
+        t if t.starts_with("invalid unicode") => "code Unicode invalide".to_owned(),
+        t => format!("syntaxe invalide ({t})"),
+    }
+}
+
+/// The place of a `serde_json` error.
+pub fn json_place(e: &serde_json::Error) -> Place {
+    Place::LineChar {
+        line: e.line() as u64,
+        column: e.column() as u64,
+    }
+}
+
+/// Explains, in French, why bytes are not of the binary kind their extension `ext` promises:
+/// an HTML page (an expired download), text (a renamed CSV), or something else.
+pub fn wrong_content(ext: &str, bytes: &[u8], expected: &str) -> String {
+    let head = &bytes[..bytes.len().min(4096)];
+    let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let textual = head
+        .iter()
+        .all(|&b| b >= 0x20 || b == b'\n' || b == b'\r' || b == b'\t');
+    if lower.contains("<html") || lower.contains("<!doctype html") || lower.contains("<table") {
+        format!(
+            "le fichier porte l'extension .{ext} mais contient une page HTML, pas {expected} \
+             (téléchargement expiré ou interrompu ?)"
+        )
+    } else if textual {
+        format!(
+            "le fichier porte l'extension .{ext} mais contient du texte (probablement un CSV), pas {expected}"
+        )
+    } else {
+        format!("le fichier porte l'extension .{ext} mais n'est pas {expected} valide")
+    }
+}
+
+/// Formats a coordinate for messages: plain when reasonable, scientific when huge.
+pub fn coord(x: f64) -> String {
+    if x.is_finite() && x.abs() >= 1e9 {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }

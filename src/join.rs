@@ -171,9 +171,9 @@ pub fn join(
             "les codes des zones (« {} ») ressemblent à des {}, ceux de la table (« {} ») à des {} : \
              vérifiez que la table est du bon niveau géographique",
             zf.name,
-            zone_kind.label(),
+            zone_kind.label_plural(),
             tf.name,
-            table_kind.label()
+            table_kind.label_plural()
         ));
     }
 
@@ -458,7 +458,8 @@ impl fmt::Display for JoinReport {
         if !self.invalid_rows.is_empty() {
             writeln!(
                 f,
-                "  Codes illisibles dans la table ({}) :",
+                "  Codes de la table non reconnus comme {} ({}) :",
+                self.kind.label_plural(),
                 self.invalid_rows.len()
             )?;
             list(f, &self.invalid_rows, "ligne", 30)?;
@@ -466,7 +467,8 @@ impl fmt::Display for JoinReport {
         if !self.invalid_zones.is_empty() {
             writeln!(
                 f,
-                "  Codes illisibles dans les zones ({}) :",
+                "  Codes des zones non reconnus comme {} ({}) :",
+                self.kind.label_plural(),
                 self.invalid_zones.len()
             )?;
             list(f, &self.invalid_zones, "entité", 30)?;

@@ -13,6 +13,7 @@ pub mod error;
 pub mod inspect;
 pub mod join;
 pub mod model;
+pub mod parallel;
 pub mod points;
 pub mod project;
 pub mod table;

@@ -71,6 +71,24 @@ enum Command {
         #[arg(long)]
         crs: Option<String>,
     },
+    /// Mesures de performance (build release conseillé).
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Temps de chargement d'une couche de zones, reprojection en WGS 84 comprise.
+    Load {
+        file: PathBuf,
+        /// Nombre de mesures (après un chargement d'échauffement).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        #[arg(long)]
+        layer: Option<String>,
+    },
 }
 
 fn parse_crs(crs: Option<String>) -> Result<Option<Crs>> {
@@ -141,6 +159,29 @@ fn run(cli: Cli) -> Result<()> {
             .with_context(|| format!("{} ↔ {}", zones.source.path.display(), table.display()))?;
             print!("{}", result.report);
         }
+        Some(Command::Bench {
+            what: BenchCommand::Load { file, runs, layer },
+        }) => {
+            let options = ZoneOptions { layer, crs: None };
+            let warm = load_zones(&file, &options)?;
+            let mut times = Vec::new();
+            for _ in 0..runs.max(1) {
+                let start = std::time::Instant::now();
+                let layer = load_zones(&file, &options)?;
+                times.push(start.elapsed().as_secs_f64());
+                std::hint::black_box(layer);
+            }
+            times.sort_by(f64::total_cmp);
+            let median = times.get(times.len() / 2).copied().unwrap_or_default();
+            println!(
+                "{} : {} entités ; meilleur {:.3} s, médiane {:.3} s sur {} mesures",
+                file.display(),
+                warm.len(),
+                times.first().copied().unwrap_or_default(),
+                median,
+                times.len()
+            );
+        }
         None => {
             let path = cli
                 .project
@@ -178,7 +219,8 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("erreur : {e:#}");
+            let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+            eprintln!("erreur : {}", chain.join(" : "));
             ExitCode::FAILURE
         }
     }

@@ -239,11 +239,8 @@ fn load_json_records(
     let doc: Json = serde_json::from_str(text).map_err(|e| {
         LoadError::invalid(
             path,
-            Place::LineColumn {
-                line: e.line() as u64,
-                column: e.column().to_string(),
-            },
-            format!("JSON invalide ({e})"),
+            crate::error::json_place(&e),
+            format!("JSON invalide ({})", crate::error::json_message_fr(&e)),
         )
     })?;
     let items = doc.as_array().map(Vec::as_slice).unwrap_or_default();
@@ -368,11 +365,10 @@ pub fn points_from_table(
     };
     for f in [xf, yf] {
         if f.kind != FieldKind::Number
-            && let Some((row, v)) = f
-                .values
-                .iter()
-                .enumerate()
-                .find(|(_, v)| matches!(v, Value::Text(_)))
+            && let Some((row, v)) = f.values.iter().enumerate().find(|(_, v)| match v {
+                Value::Text(t) => crate::value::classify_cell(t) == crate::value::CellClass::Other,
+                _ => false,
+            })
         {
             return Err(LoadError::invalid(
                 path,

@@ -116,11 +116,11 @@ impl ProjectFile {
         let file: ProjectFile = serde_json::from_str(&text).map_err(|e| {
             LoadError::invalid(
                 path,
-                crate::error::Place::LineColumn {
-                    line: e.line() as u64,
-                    column: e.column().to_string(),
-                },
-                format!("fichier de projet invalide ({e})"),
+                crate::error::json_place(&e),
+                format!(
+                    "fichier de projet invalide ({})",
+                    crate::error::json_message_fr(&e)
+                ),
             )
         })?;
         if file.cartosol > SCHEMA_VERSION {

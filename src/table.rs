@@ -200,24 +200,12 @@ fn check_workbook_magic(path: &Path, bytes: &[u8], format: TableFormat) -> Resul
         .and_then(|e| e.to_str())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let head = &bytes[..bytes.len().min(4096)];
-    let textual = head
-        .iter()
-        .all(|&b| b >= 0x20 || b == b'\n' || b == b'\r' || b == b'\t' || b >= 0x80);
-    let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
-    let message = if lower.contains("<html") || lower.contains("<table") {
-        format!(
-            "le fichier porte l'extension .{ext} mais contient une page HTML, pas un classeur : \
-             ouvrez-le dans un tableur et enregistrez-le au format .xlsx"
-        )
-    } else if textual {
-        format!(
-            "le fichier porte l'extension .{ext} mais contient du texte (probablement un CSV) : \
-             renommez-le en .csv pour l'importer"
-        )
-    } else {
-        format!("le fichier porte l'extension .{ext} mais n'est pas un classeur valide")
-    };
+    let mut message = crate::error::wrong_content(&ext, bytes, "un classeur");
+    if message.contains("page HTML") {
+        message.push_str(" : ouvrez-le dans un tableur et enregistrez-le au format .xlsx");
+    } else if message.contains("du texte") {
+        message.push_str(" : renommez-le en .csv pour l'importer");
+    }
     Err(LoadError::format(path, message))
 }
 
@@ -252,12 +240,14 @@ pub fn read_csv_grid(
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
+    let mut last_start: Option<(u64, usize)> = None;
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
                 let line = record.position().map_or(0, |p| p.line());
+                last_start = record.position().map(|p| (p.line(), p.byte() as usize));
                 rows.push(RawRow {
                     origin: line,
                     cells: record
@@ -281,6 +271,18 @@ pub fn read_csv_grid(
                 ));
             }
         }
+    }
+    // An opening quote never closed swallows the rest of the file into one value: say so.
+    if let Some((line, byte)) = last_start
+        && let Some(tail) = text.get(byte..)
+        && tail.matches('"').count() % 2 == 1
+        && tail.trim_end().contains('\n')
+    {
+        return Err(LoadError::invalid(
+            path,
+            Place::Line(line),
+            "guillemet « \" » ouvert et jamais fermé : la suite du fichier est lue comme une seule valeur",
+        ));
     }
     Ok((rows, encoding, delim))
 }
@@ -608,6 +610,29 @@ fn type_column(
     }
 }
 
+/// Types the columns of already-split rows (shapefile, GeoJSON and GeoPackage attributes).
+/// `place(row, column)` names a cell for problem reports.
+pub(crate) fn typed_table(
+    names: &[String],
+    rows: &[Vec<RawCell>],
+    row_origin: Vec<u64>,
+    place: &dyn Fn(usize, &str) -> Place,
+    problems: &mut Vec<Problem>,
+) -> Table {
+    let fields = names
+        .iter()
+        .enumerate()
+        .map(|(col, name)| {
+            let cells: Vec<&RawCell> = rows
+                .iter()
+                .map(|r| r.get(col).unwrap_or(&RawCell::Empty))
+                .collect();
+            type_column(name.clone(), &cells, |row| place(row, name), problems)
+        })
+        .collect();
+    Table { fields, row_origin }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,27 +688,4 @@ mod tests {
         assert_eq!(column_letters(701), "ZZ");
         assert_eq!(column_letters(702), "AAA");
     }
-}
-
-/// Types the columns of already-split rows (shapefile, GeoJSON and GeoPackage attributes).
-/// `place(row, column)` names a cell for problem reports.
-pub(crate) fn typed_table(
-    names: &[String],
-    rows: &[Vec<RawCell>],
-    row_origin: Vec<u64>,
-    place: &dyn Fn(usize, &str) -> Place,
-    problems: &mut Vec<Problem>,
-) -> Table {
-    let fields = names
-        .iter()
-        .enumerate()
-        .map(|(col, name)| {
-            let cells: Vec<&RawCell> = rows
-                .iter()
-                .map(|r| r.get(col).unwrap_or(&RawCell::Empty))
-                .collect();
-            type_column(name.clone(), &cells, |row| place(row, name), problems)
-        })
-        .collect();
-    Table { fields, row_origin }
 }

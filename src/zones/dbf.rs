@@ -112,7 +112,7 @@ pub fn read_dbf(
             path,
             Place::Record(complete as u64 + 1),
             format!(
-                "fichier dBase tronqué : {count} enregistrements annoncés, {complete} complets"
+                "fichier dBase tronqué : {count} enregistrement(s) annoncé(s), {complete} complet(s)"
             ),
         ));
     }

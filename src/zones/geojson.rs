@@ -31,11 +31,8 @@ pub fn read_geojson(path: &Path, forced: Option<&Crs>) -> Result<RawGeoJson, Loa
     let doc: Json = serde_json::from_str(&text).map_err(|e| {
         LoadError::invalid(
             path,
-            Place::LineColumn {
-                line: e.line() as u64,
-                column: e.column().to_string(),
-            },
-            format!("JSON invalide ({})", json_error_fr(&e)),
+            crate::error::json_place(&e),
+            format!("JSON invalide ({})", crate::error::json_message_fr(&e)),
         )
     })?;
     let kind = doc.get("type").and_then(Json::as_str).unwrap_or("");
@@ -136,16 +133,6 @@ pub fn read_geojson(path: &Path, forced: Option<&Crs>) -> Result<RawGeoJson, Loa
         rows,
         geometries,
     })
-}
-
-fn json_error_fr(e: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Eof => "fin de fichier inattendue : fichier tronqué ?".to_owned(),
-        Category::Syntax => format!("erreur de syntaxe : {e}"),
-        Category::Data => format!("donnée inattendue : {e}"),
-        Category::Io => format!("lecture : {e}"),
-    }
 }
 
 /// Collects every position of a geometry (for range checks before reprojection).

@@ -85,7 +85,11 @@ impl<'a> Reprojector<'a> {
             return Err(LoadError::invalid(
                 self.path,
                 place(),
-                format!("coordonnée invalide (x = {x}, y = {y})"),
+                format!(
+                    "coordonnée invalide (x = {}, y = {})",
+                    crate::error::coord(x),
+                    crate::error::coord(y)
+                ),
             ));
         }
         match self.transform.convert(x, y) {
@@ -94,8 +98,10 @@ impl<'a> Reprojector<'a> {
                 self.path,
                 place(),
                 format!(
-                    "coordonnée hors du domaine de {} (x = {x}, y = {y})",
-                    self.crs
+                    "coordonnée hors du domaine de {} (x = {}, y = {})",
+                    self.crs,
+                    crate::error::coord(x),
+                    crate::error::coord(y)
                 ),
             )),
         }

@@ -77,8 +77,19 @@ pub fn load_shapefile(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, L
 /// Reads the shapefile held in a `.zip` archive (the one named by `options.layer` when the
 /// archive holds several).
 pub fn load_zipped_shapefile(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, LoadError> {
-    let file = std::fs::File::open(path).map_err(|e| LoadError::io(path, e))?;
-    let mut archive = zip::ZipArchive::new(file)
+    let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
+    if bytes.is_empty() {
+        return Err(LoadError::Empty {
+            file: display_name(path),
+        });
+    }
+    if !bytes.starts_with(b"PK") {
+        return Err(LoadError::format(
+            path,
+            crate::error::wrong_content("zip", &bytes, "une archive zip"),
+        ));
+    }
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| LoadError::format(path, format!("archive zip illisible ({e})")))?;
     let names: Vec<String> = archive
         .file_names()
@@ -209,8 +220,12 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
     let dbf = read_dbf(&dbf_path, &dbf_bytes, declared)?;
 
     // Shapes, in source coordinates.
-    let mut reader = ShapeReader::new(Cursor::new(&parts.shp))
-        .map_err(|e| LoadError::format(path, format!("en-tête de shapefile invalide ({e})")))?;
+    let mut reader = ShapeReader::new(Cursor::new(&parts.shp)).map_err(|e| {
+        LoadError::format(
+            path,
+            format!("en-tête de shapefile invalide ({})", shp_error_fr(&e)),
+        )
+    })?;
     let mut shapes: Vec<Shape> = Vec::with_capacity(dbf.records.len());
     for (i, shape) in reader.iter_shapes().enumerate() {
         let shape = shape.map_err(|e| {
@@ -219,7 +234,7 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
                     "forme tronquée : le fichier .shp s'arrête avant la fin de l'enregistrement"
                         .to_owned()
                 }
-                other => format!("forme illisible ({other})"),
+                other => format!("forme illisible ({})", shp_error_fr(&other)),
             };
             LoadError::invalid(path, Place::Record(i as u64 + 1), message)
         })?;
@@ -274,21 +289,11 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
     };
     let reprojector = Reprojector::new(path, crs.clone())?;
 
-    let mut geometries = Vec::with_capacity(shapes.len());
-    let mut rows = Vec::with_capacity(shapes.len());
-    let mut origins = Vec::with_capacity(shapes.len());
-    let mut orphan_total = 0;
-    let mut null_shapes = Vec::new();
-    for (i, (shape, cells)) in shapes.into_iter().zip(dbf.records).enumerate() {
-        if dbf.deleted.get(i).copied().unwrap_or(false) {
-            continue;
-        }
+    // Reprojection dominates loading time: records are converted in parallel, in order.
+    let converted = crate::parallel::map_indexed(&shapes, |i, shape| {
         let place = || Place::Record(i as u64 + 1);
-        let (outers, holes) = match shape {
-            Shape::NullShape => {
-                null_shapes.push(i + 1);
-                (Vec::new(), Vec::new())
-            }
+        let rings = match shape {
+            Shape::NullShape => return Ok(None),
             Shape::Polygon(p) => split_rings(
                 &reprojector,
                 p.rings().iter().map(|r| {
@@ -331,12 +336,28 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
                 ));
             }
         };
-        let (mp, orphans) = if outers.is_empty() && holes.is_empty() {
-            (MultiPolygon::new(vec![]), 0)
-        } else {
-            assemble(outers, holes)
+        Ok(Some(rings))
+    });
+    let mut geometries = Vec::with_capacity(shapes.len());
+    let mut rows = Vec::with_capacity(shapes.len());
+    let mut origins = Vec::with_capacity(shapes.len());
+    let mut orphan_total = 0;
+    let mut null_shapes = Vec::new();
+    for (i, (result, cells)) in converted.into_iter().zip(dbf.records).enumerate() {
+        if dbf.deleted.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let mp = match result? {
+            None => {
+                null_shapes.push(i + 1);
+                MultiPolygon::new(vec![])
+            }
+            Some((outers, holes)) => {
+                let (mp, orphans) = assemble(outers, holes);
+                orphan_total += orphans;
+                mp
+            }
         };
-        orphan_total += orphans;
         geometries.push(mp);
         rows.push(cells);
         origins.push(i as u64 + 1);
@@ -441,5 +462,31 @@ pub(crate) fn abbreviate(numbers: &[usize]) -> String {
         format!("{} … ({} au total)", shown.join(", "), numbers.len())
     } else {
         shown.join(", ")
+    }
+}
+
+/// The `shapefile` crate's errors, in French.
+fn shp_error_fr(e: &shapefile::Error) -> String {
+    use shapefile::Error as E;
+    match e {
+        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "fin de fichier inattendue".to_owned()
+        }
+        E::IoError(io) => format!("lecture : {io}"),
+        E::InvalidFileCode(code) => {
+            format!("code de fichier {code} au lieu de 9994 : ce fichier n'est pas un .shp")
+        }
+        E::InvalidShapeType(t) => format!("type de forme {t} inconnu"),
+        E::InvalidPatchType(t) => format!("type de multipatch {t} inconnu"),
+        E::MismatchShapeType { requested, actual } => {
+            format!("forme de type {actual} au lieu de {requested}")
+        }
+        E::InvalidShapeRecordSize => "taille d'enregistrement incohérente ou invalide".to_owned(),
+        E::AllocationLimitExceeded { requested_bytes } => format!(
+            "nombre de points annoncé démesuré ({requested_bytes} octets demandés) : fichier corrompu"
+        ),
+        E::DbaseError(d) => format!("attributs dBase : {d}"),
+        E::MissingDbf => "fichier .dbf absent".to_owned(),
+        E::MissingIndexFile => "fichier .shx absent".to_owned(),
     }
 }
