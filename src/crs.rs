@@ -701,9 +701,19 @@ mod tests {
         let wkt = r#"PROJCS["Zone_locale",GEOGCS["GCS_RGF_1993",DATUM["D_RGF_1993",SPHEROID["GRS_1980",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Lambert_Conformal_Conic"],PARAMETER["False_Easting",1700000.0],PARAMETER["False_Northing",8200000.0],PARAMETER["Central_Meridian",3.0],PARAMETER["Standard_Parallel_1",48.25],PARAMETER["Standard_Parallel_2",49.75],PARAMETER["Latitude_Of_Origin",49.0],UNIT["Meter",1.0]]"#;
         let ours = ToWgs84::new(&Crs::from_wkt(wkt).unwrap()).unwrap();
         let reference = ToWgs84::new(&Crs::from_epsg(3949).unwrap()).unwrap();
-        for (x, y) in [(1_650_000.0, 8_180_000.0), (1_700_000.0, 8_200_000.0), (1_760_000.0, 8_250_000.0)] {
-            let (a, b) = (ours.convert(x, y).unwrap(), reference.convert(x, y).unwrap());
-            assert!((a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9, "{a:?} {b:?}");
+        for (x, y) in [
+            (1_650_000.0, 8_180_000.0),
+            (1_700_000.0, 8_200_000.0),
+            (1_760_000.0, 8_250_000.0),
+        ] {
+            let (a, b) = (
+                ours.convert(x, y).unwrap(),
+                reference.convert(x, y).unwrap(),
+            );
+            assert!(
+                (a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9,
+                "{a:?} {b:?}"
+            );
         }
     }
 
