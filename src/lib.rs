@@ -7,15 +7,20 @@
 //! Positions are WGS84 longitude/latitude (`x` = lon, `y` = lat) unless a name says otherwise.
 
 pub mod aggregate;
+pub mod analysis;
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod codes;
 pub mod crs;
 pub mod error;
+pub mod export;
 pub mod inspect;
 pub mod join;
 pub mod model;
 pub mod parallel;
 pub mod points;
 pub mod project;
+pub mod style;
 pub mod table;
 pub mod text;
 pub mod value;

@@ -67,13 +67,97 @@ pub struct PointSpec {
     pub options: TableOptions,
 }
 
-/// What the map shows first.
+/// How the choropleth classifies its indicator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassificationSpec {
+    pub method: crate::style::ClassMethod,
+    /// Number of classes (3 to 9).
+    pub classes: usize,
+    /// Palette name (see `style::palettes`).
+    pub palette: String,
+    /// Breaks given by the user (method `manual`), or breaks frozen at T0 to be reused at T+3.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breaks: Vec<f64>,
+}
+
+impl Default for ClassificationSpec {
+    fn default() -> Self {
+        ClassificationSpec {
+            method: crate::style::ClassMethod::Quantiles,
+            classes: 5,
+            palette: "Oranges".to_owned(),
+            breaks: Vec::new(),
+        }
+    }
+}
+
+/// The basemap under the layers.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum BasemapSpec {
+    /// OpenStreetMap tiles over HTTP, cached on disk.
+    #[default]
+    Osm,
+    /// A local `.pmtiles` file (path relative to the project file): fully offline.
+    Pmtiles { path: PathBuf },
+    /// No basemap: plain background.
+    None,
+}
+
+/// A saved view of the map.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ViewSpec {
+    pub name: String,
+    /// Centre, WGS84 degrees.
+    pub lon: f64,
+    pub lat: f64,
+    /// Zoom level of the slippy map (0–19, fractional).
+    pub zoom: f64,
+}
+
+/// How a layer is drawn in the app (order = position in the list, first drawn on top).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerStyle {
+    /// The `id` of a zone or point layer.
+    pub id: String,
+    #[serde(default = "yes")]
+    pub visible: bool,
+    /// 0.0 (transparent) to 1.0.
+    #[serde(default = "one")]
+    pub opacity: f32,
+    /// Name shown in the layers panel, when renamed by the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn one() -> f32 {
+    1.0
+}
+
+/// What the map shows.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MapSpec {
     /// The zone layer of the choropleth.
     pub zones: String,
     /// The indicator mapped.
     pub indicator: String,
+    #[serde(default)]
+    pub classification: ClassificationSpec,
+    #[serde(default)]
+    pub basemap: BasemapSpec,
+    /// The current view (none: framed on the zones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<ViewSpec>,
+    /// Layer order, visibility, opacity and names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerStyle>,
+    /// Themes of service points hidden on the map.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hidden_themes: Vec<String>,
 }
 
 /// The content of a `*.cartosol.json` file.
@@ -92,6 +176,9 @@ pub struct ProjectFile {
     pub points: Vec<PointSpec>,
     #[serde(default)]
     pub map: MapSpec,
+    /// Named views (e.g. one per EPCI for the committee).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<ViewSpec>,
 }
 
 /// A project with its layers loaded and its tables joined.

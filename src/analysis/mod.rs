@@ -1,0 +1,1 @@
+//! Proximity, service coverage and under-served zones (being built).

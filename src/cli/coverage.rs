@@ -1,0 +1,10 @@
+//! `cartosol coverage` (being built).
+
+use anyhow::Result;
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> Result<()> {
+    anyhow::bail!("la commande « coverage » n'est pas encore disponible dans cette version")
+}

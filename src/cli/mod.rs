@@ -1,0 +1,117 @@
+//! The `cartosol` command line. Each subcommand lives in its own file with its arguments.
+
+mod atlas;
+mod bench;
+mod coverage;
+mod export;
+mod inspect;
+mod join;
+mod render;
+
+use anyhow::Result;
+use cartosol::crs::Crs;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// CartoSol — besoins sociaux et offre de services pour le diagnostic territorial.
+#[derive(Parser)]
+#[command(name = "cartosol", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Projet (*.cartosol.json) ou fichier de données à ouvrir (par défaut : le projet
+    /// d'exemple de l'Essonne).
+    path: Option<PathBuf>,
+    /// Sans interface graphique : affiche le résumé du projet.
+    #[arg(long)]
+    summary: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Décrit un fichier avant import : type, système de coordonnées, encodage, champs, problèmes.
+    Inspect(inspect::Args),
+    /// Joint une table à des zones par code et affiche le rapport de jointure.
+    Join(join::Args),
+    /// Couverture en services par zone et par thème (effectifs, densités, distances, 2SFCA).
+    Coverage(coverage::Args),
+    /// Carte du projet en PNG ou SVG.
+    Render(render::Args),
+    /// Export d'une couche du projet (GeoJSON, CSV, XLSX, GeoPackage…).
+    Export(export::Args),
+    /// Une carte par EPCI dans un dossier.
+    Atlas(atlas::Args),
+    /// Mesures de performance (build release conseillé).
+    Bench(bench::Args),
+}
+
+/// Parses a user CRS option.
+pub(crate) fn parse_crs(crs: Option<String>) -> Result<Option<Crs>> {
+    crs.map(|c| Crs::from_user(&c).map_err(anyhow::Error::msg))
+        .transpose()
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Some(Command::Inspect(args)) => inspect::run(args),
+        Some(Command::Join(args)) => join::run(args),
+        Some(Command::Coverage(args)) => coverage::run(args),
+        Some(Command::Render(args)) => render::run(args),
+        Some(Command::Export(args)) => export::run(args),
+        Some(Command::Atlas(args)) => atlas::run(args),
+        Some(Command::Bench(args)) => bench::run(args),
+        None => open(cli.path, cli.summary),
+    }
+}
+
+/// Without subcommand: opens the project (or data file) in the app, or prints its summary.
+fn open(path: Option<PathBuf>, summary: bool) -> Result<()> {
+    let path = path.unwrap_or_else(|| PathBuf::from(cartosol::project::SAMPLE_PROJECT));
+    #[cfg(feature = "gui")]
+    if !summary {
+        return cartosol::app::run(Some(path));
+    }
+    let _ = summary;
+    print_summary(&path)
+}
+
+fn print_summary(path: &std::path::Path) -> Result<()> {
+    let project = cartosol::project::open_project(path)?;
+    println!("Projet « {} » ({})", project.file.title, path.display());
+    for (spec, layer) in &project.zones {
+        println!(
+            "  Zones « {} » : {} entités ({})",
+            spec.name,
+            layer.len(),
+            layer.source.format
+        );
+    }
+    for (spec, layer) in &project.points {
+        println!(
+            "  Points « {} » : {} points dont {} sans coordonnées",
+            spec.name,
+            layer.len(),
+            layer.unpositioned()
+        );
+    }
+    for (spec, report) in &project.joins {
+        println!("  Table « {} » :", spec.id);
+        for line in report.to_string().lines() {
+            println!("    {line}");
+        }
+    }
+    Ok(())
+}
+
+/// Runs the command line; errors are printed in French with a non-zero exit status.
+pub fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+            eprintln!("erreur : {}", chain.join(" : "));
+            ExitCode::FAILURE
+        }
+    }
+}

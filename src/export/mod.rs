@@ -1,0 +1,1 @@
+//! Report-ready exports of maps and layers (being built).

@@ -1,0 +1,1 @@
+//! Whole-app UI tests with egui_kittest (feature `ui-tests`).
