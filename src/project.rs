@@ -158,6 +158,40 @@ pub struct MapSpec {
     /// Themes of service points hidden on the map.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hidden_themes: Vec<String>,
+    /// The indicator as readers should read it in legends (`Taux de pauvreté (%)`); the field
+    /// name when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicator_label: Option<String>,
+    /// Subtitle of exported maps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtitle: Option<String>,
+    /// The under-served rule in words, printed on exported maps when set
+    /// (`Zones sous-dotées : moins de 1 France Services pour 20 000 habitants`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub underserved_note: Option<String>,
+    /// Statistical secrecy and personal data settings, applied to every export.
+    #[serde(default, skip_serializing_if = "PrivacySpec::is_empty")]
+    pub privacy: PrivacySpec,
+}
+
+/// What exports must protect.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PrivacySpec {
+    /// Fields the user marked as counts of people or households (masked below 11 at commune
+    /// level), on top of those recognised by name (`NBMENFISC`, `NB_*`, `MP_*`, `POP*`…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub count_fields: Vec<String>,
+    /// `id`s of point layers holding personal data (e.g. survey respondents): they leave only
+    /// aggregated to zones, never as points, and are not drawn on exported maps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub personal_layers: Vec<String>,
+}
+
+impl PrivacySpec {
+    /// Whether nothing is set (not written to the project file then).
+    pub fn is_empty(&self) -> bool {
+        self.count_fields.is_empty() && self.personal_layers.is_empty()
+    }
 }
 
 /// The content of a `*.cartosol.json` file.
@@ -283,4 +317,174 @@ pub fn open_project(path: &Path) -> Result<Project, LoadError> {
         points,
         joins,
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saving: atomic writes, paths relative to the project file, autosave and recovery.
+
+/// Saves a project file to `path`, atomically (a temporary file in the same folder, then a
+/// rename: a crash leaves either the old file or the new one, never half of one).
+///
+/// Source paths are written relative to the project's folder. `from_dir` is the folder the
+/// spec's relative paths currently refer to (the folder of the file it was read from; the same
+/// as `path`'s folder for a plain save): when saving elsewhere ("enregistrer sous"), relative
+/// paths are rebased so they still point to the same files. The schema version written is
+/// [`SCHEMA_VERSION`].
+pub fn save_project(
+    file: &ProjectFile,
+    from_dir: &Path,
+    path: &Path,
+) -> Result<(), crate::export::ExportError> {
+    let to_dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut out = file.clone();
+    out.cartosol = SCHEMA_VERSION;
+    rebase_paths(&mut out, from_dir, &to_dir);
+    let text = project_json(&out)?;
+    crate::export::write_atomic(path, text.as_bytes())
+}
+
+/// The JSON text of a project file, as saved (pretty-printed, trailing newline).
+pub fn project_json(file: &ProjectFile) -> Result<String, crate::export::ExportError> {
+    serde_json::to_string_pretty(file)
+        .map(|t| t + "\n")
+        .map_err(|e| crate::export::ExportError::Render(format!("projet non sérialisable ({e})")))
+}
+
+/// Rewrites the source paths of `file`, relative to `from_dir`, as paths relative to `to_dir`.
+/// Absolute paths are made relative when they share a root with `to_dir`.
+pub fn rebase_paths(file: &mut ProjectFile, from_dir: &Path, to_dir: &Path) {
+    let rebase = |p: &mut PathBuf| {
+        let absolute = if p.is_absolute() {
+            p.clone()
+        } else {
+            absolutise(&from_dir.join(&*p))
+        };
+        if let Some(rel) = relative_path(&absolute, &absolutise(to_dir)) {
+            *p = rel;
+        }
+    };
+    for z in &mut file.zones {
+        rebase(&mut z.source);
+    }
+    for t in &mut file.tables {
+        rebase(&mut t.source);
+    }
+    for pt in &mut file.points {
+        rebase(&mut pt.source);
+    }
+    if let BasemapSpec::Pmtiles { path } = &mut file.map.basemap {
+        rebase(path);
+    }
+}
+
+/// An absolute, lexically normalised path (`.` and `..` resolved without touching the disk).
+fn absolutise(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// `target` relative to `base` (both absolute and normalised), with `..` as needed; `None`
+/// when they share no root (e.g. two Windows drives).
+fn relative_path(target: &Path, base: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let t: Vec<Component> = target.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    if t.first() != b.first() {
+        return None;
+    }
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut rel = PathBuf::new();
+    for _ in common..b.len() {
+        rel.push("..");
+    }
+    for c in t.iter().skip(common) {
+        rel.push(c.as_os_str());
+    }
+    Some(rel)
+}
+
+/// Where the autosave of the project at `path` lives: a hidden file next to it
+/// (`.essonne.cartosol.json.autosave`), so relative paths resolve the same.
+pub fn autosave_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "projet.cartosol.json".to_owned());
+    path.with_file_name(format!(".{name}.autosave"))
+}
+
+/// Writes the autosave of the project at `path` (atomically, paths relative to its folder).
+pub fn autosave(file: &ProjectFile, path: &Path) -> Result<(), crate::export::ExportError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    save_project(file, dir, &autosave_path(path))
+}
+
+/// The autosaved state of the project at `path`, to offer after a crash: present when the
+/// autosave exists, reads, and is newer than the project file (or the project was never
+/// saved). `None` otherwise.
+pub fn recover(path: &Path) -> Option<ProjectFile> {
+    let auto = autosave_path(path);
+    let auto_time = std::fs::metadata(&auto).and_then(|m| m.modified()).ok()?;
+    if let Ok(saved) = std::fs::metadata(path).and_then(|m| m.modified())
+        && saved > auto_time
+    {
+        return None;
+    }
+    ProjectFile::read(&auto).ok()
+}
+
+/// Removes the autosave of the project at `path` (after a save, or when the user declines the
+/// recovery). A missing autosave is not an error.
+pub fn discard_autosave(path: &Path) -> Result<(), crate::export::ExportError> {
+    let auto = autosave_path(path);
+    match std::fs::remove_file(&auto) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(crate::export::ExportError::io(&auto, e)),
+    }
+}
+
+#[cfg(test)]
+mod save_tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative_path(Path::new("/a/b/c.csv"), Path::new("/a/d")),
+            Some(PathBuf::from("../b/c.csv"))
+        );
+        assert_eq!(
+            relative_path(Path::new("/a/b/c.csv"), Path::new("/a/b")),
+            Some(PathBuf::from("c.csv"))
+        );
+    }
+
+    #[test]
+    fn autosave_sits_next_to_the_project() {
+        assert_eq!(
+            autosave_path(Path::new("/x/essonne.cartosol.json")),
+            PathBuf::from("/x/.essonne.cartosol.json.autosave")
+        );
+    }
 }

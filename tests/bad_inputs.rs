@@ -712,8 +712,9 @@ fn cli_join_with_missing_field() {
 
 #[test]
 fn cli_open_project_from_the_future() {
+    // `--summary`: the headless path (the app shows the same message in a dialog).
     assert_cli_error(
-        &["tests/bad_inputs/project_future.cartosol.json"],
+        &["--summary", "tests/bad_inputs/project_future.cartosol.json"],
         "tests/bad_inputs/project_future.cartosol.json : projet au format 99 : cette version de CartoSol lit jusqu'au format 1",
     );
 }

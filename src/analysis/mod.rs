@@ -1,1 +1,200 @@
-//! Proximity, service coverage and under-served zones (being built).
+//! Proximity, service coverage and under-served zones: the analyses that set needs against the
+//! offer, theme by theme. Every function here is used both by the app and by `cartosol coverage`.
+//!
+//! Positions are WGS84 lon/lat (`x` = lon, `y` = lat). Distances are great-circle distances on a
+//! sphere of radius [`distance::EARTH_RADIUS_M`] (geo's [`geo::Haversine`] metric), in metres
+//! unless a name says otherwise (`_km`).
+//!
+//! - [`distance`]: the metric (distance between two positions, metres);
+//! - [`index`]: spatial index of service points (k nearest, within a radius);
+//! - [`assign`]: spatial index of zones (point-in-polygon assignment);
+//! - [`quality`]: points outside the territory or outside their declared commune;
+//! - [`population`]: population points of communes (the base of distances and 2SFCA);
+//! - [`eligibility`]: `zone_eligibilite` and `modes_accueil` of data·inclusion services;
+//! - [`coverage`]: per-zone figures (counts, densities, distances, 2SFCA);
+//! - [`fca`]: the two-step floating catchment area accessibility index;
+//! - [`underserved`]: the explicit under-served rule;
+//! - [`bivariate`]: the 3×3 need × offer classification and its key;
+//! - [`output`]: small CSV / GeoJSON / XLSX writers for the results.
+
+pub mod assign;
+pub mod bivariate;
+pub mod coverage;
+pub mod distance;
+pub mod eligibility;
+pub mod fca;
+pub mod index;
+pub mod output;
+pub mod population;
+pub mod quality;
+pub mod underserved;
+
+pub use assign::ZoneIndex;
+pub use coverage::{CoverageOptions, CoverageResult, ZoneCoverage, coverage};
+pub use distance::{EARTH_RADIUS_M, distance_m};
+pub use index::{Neighbour, ServiceIndex, nearest_by_theme};
+pub use population::PopulationBase;
+pub use quality::{QualityReport, quality_report};
+
+use crate::model::Table;
+use crate::value::Value;
+use std::path::PathBuf;
+
+/// Why an analysis could not be run. Each variant names the field, layer or file at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnalysisError {
+    /// A field named by the user (or required) is absent from a layer.
+    #[error("champ « {field} » absent de {layer} (champs présents : {available})")]
+    MissingField {
+        /// The field asked for.
+        field: String,
+        /// The layer, as shown to the user (« la couche des zones »…).
+        layer: String,
+        /// The fields present, listed for the user.
+        available: String,
+    },
+    /// No code field could be found in a layer.
+    #[error("aucun champ de code trouvé dans {layer} : précisez-le ({option})")]
+    NoCodeField {
+        /// The layer, as shown to the user.
+        layer: String,
+        /// The option that names it.
+        option: String,
+    },
+    /// A field that must hold numbers holds text.
+    #[error("le champ « {field} » de {layer} doit contenir des nombres (valeur « {example} »)")]
+    NotNumeric {
+        /// The field at fault.
+        field: String,
+        /// The layer, as shown to the user.
+        layer: String,
+        /// A value that is not a number.
+        example: String,
+    },
+    /// A parameter is out of its domain.
+    #[error("paramètre « {name} » invalide : {message}")]
+    InvalidParameter {
+        /// The parameter (option) name.
+        name: String,
+        /// What is wrong, in French.
+        message: String,
+    },
+    /// A layer has nothing to work on.
+    #[error("{layer} est vide")]
+    EmptyLayer {
+        /// The layer, as shown to the user.
+        layer: String,
+    },
+    /// An output file could not be written.
+    #[error("écriture de {path} impossible : {message}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why, in French.
+        message: String,
+    },
+}
+
+/// The field names of a table, listed for an error message.
+pub(crate) fn available(table: &Table) -> String {
+    table
+        .field_names()
+        .map(|n| format!("« {n} »"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The index of field `name` in `table`, or an error naming the field and the layer.
+pub(crate) fn require_field(
+    table: &Table,
+    name: &str,
+    layer: &str,
+) -> Result<usize, AnalysisError> {
+    table
+        .field_index(name)
+        .ok_or_else(|| AnalysisError::MissingField {
+            field: name.to_owned(),
+            layer: layer.to_owned(),
+            available: available(table),
+        })
+}
+
+/// The values of a numeric field: numbers stay numbers, missing values keep their reason;
+/// a text value that is not a missing marker is an error naming the field.
+pub(crate) fn numeric_values(
+    table: &Table,
+    name: &str,
+    layer: &str,
+) -> Result<Vec<Value>, AnalysisError> {
+    let i = require_field(table, name, layer)?;
+    let field = table
+        .fields
+        .get(i)
+        .ok_or_else(|| AnalysisError::MissingField {
+            field: name.to_owned(),
+            layer: layer.to_owned(),
+            available: available(table),
+        })?;
+    field
+        .values
+        .iter()
+        .map(|v| match v {
+            Value::Text(t) => match crate::value::parse_number(t) {
+                Some(x) => Ok(Value::Number(x)),
+                None => match crate::value::Missing::from_marker(t) {
+                    Some(m) => Ok(Value::Missing(m)),
+                    None => Err(AnalysisError::NotNumeric {
+                        field: field.name.clone(),
+                        layer: layer.to_owned(),
+                        example: t.clone(),
+                    }),
+                },
+            },
+            other => Ok(other.clone()),
+        })
+        .collect()
+}
+
+/// The text of a code cell (numbers written without decimals), `None` when missing.
+pub(crate) fn code_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Text(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Value::Number(x) if x.fract() == 0.0 => Some(format!("{x:.0}")),
+        Value::Number(x) => Some(x.to_string()),
+        _ => None,
+    }
+}
+
+/// Field names that hold a commune code, in order of preference.
+pub const COMMUNE_CODE_NAMES: &[&str] = &[
+    "INSEE_COM",
+    "code_insee",
+    "code_commune",
+    "CODGEO",
+    "DEPCOM",
+    "insee_com",
+    "code_commune_insee",
+    "COM",
+];
+
+/// Field names that hold a zone code of any level, in order of preference.
+pub const ZONE_CODE_NAMES: &[&str] = &[
+    "INSEE_COM",
+    "CODE_SIREN",
+    "SIREN_EPCI",
+    "SIREN",
+    "CODGEO",
+    "code_insee",
+    "code_commune",
+    "code",
+    "CODE",
+];
+
+/// Field names that hold a zone or point name.
+pub const NAME_NAMES: &[&str] = &["NOM", "nom", "LIBGEO", "libelle", "name", "NOM_COM"];
+
+/// The first field among `candidates` present in `table`.
+pub(crate) fn find_name(table: &Table, candidates: &[&str]) -> Option<usize> {
+    candidates.iter().find_map(|c| table.field_index(c))
+}

@@ -1,7 +1,595 @@
 //! The desktop application (feature `gui`): eframe + egui + walkers.
+//!
+//! The app owns the state (workspace, choropleth, selection, view); each frame the panels read it
+//! and emit [`Command`]s, applied in one place at the end of the frame. Loading runs off the UI
+//! thread with a progress bar and can be cancelled.
 
-/// Opens the app on a project or data file.
-pub fn run(path: Option<std::path::PathBuf>) -> anyhow::Result<()> {
-    let _ = path;
-    anyhow::bail!("interface graphique en cours de construction")
+pub mod basemap;
+pub mod bench;
+pub mod choropleth;
+pub mod dialogs;
+pub mod geometry;
+pub mod map_view;
+pub mod panels;
+pub mod state;
+
+use basemap::{Basemap, BasemapChoice};
+use choropleth::Choropleth;
+use map_view::{Hit, MapLayers, MapOutput};
+use state::{LayerRef, Progress, Workspace};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+
+/// How the app starts.
+#[derive(Clone, Debug)]
+pub struct AppOptions {
+    /// Project or data file to open at start.
+    pub open: Option<PathBuf>,
+    /// The basemap at start (`None` for tests: no network).
+    pub basemap: BasemapChoice,
+    /// Load synchronously at start (tests).
+    pub load_now: bool,
+    /// The tile cache folder (default: the user's cache folder).
+    pub tile_cache: PathBuf,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            open: Some(PathBuf::from(crate::project::SAMPLE_PROJECT)),
+            basemap: BasemapChoice::Osm,
+            load_now: false,
+            tile_cache: basemap::cache_dir(),
+        }
+    }
+}
+
+/// A change asked by the UI, applied at the end of the frame.
+#[derive(Clone, Debug)]
+pub enum Command {
+    Open(PathBuf),
+    AddFile(PathBuf),
+    CancelJob,
+    SetIndicator {
+        layer: usize,
+        indicator: String,
+    },
+    SetMethod(crate::style::ClassMethod),
+    SetClasses(usize),
+    SetPalette(String),
+    SetManualBreaks(Vec<f64>),
+    ToggleLayer(LayerRef),
+    MoveLayer(LayerRef, isize),
+    SetOpacity(LayerRef, f32),
+    Rename(LayerRef, String),
+    Remove(LayerRef),
+    ToggleTheme {
+        layer: usize,
+        theme: usize,
+    },
+    SelectZone {
+        target: Option<(usize, usize)>,
+        frame: bool,
+    },
+    SelectPoint(Option<(usize, usize)>),
+    FrameAll,
+    SetBasemap(BasemapChoice),
+    ApplyJoin(Box<dialogs::PendingJoin>),
+    ShowError(String),
+}
+
+/// A background load.
+struct Job {
+    label: String,
+    progress: Arc<Progress>,
+    result: Receiver<Result<Workspace, String>>,
+    /// Add the loaded layers to the current workspace instead of replacing it.
+    merge: bool,
+}
+
+/// The CartoSol desktop app.
+pub struct CartoSolApp {
+    pub ws: Workspace,
+    pub choropleth: Option<Choropleth>,
+    pub map_memory: walkers::MapMemory,
+    pub basemap: Basemap,
+    pub selected_zone: Option<(usize, usize)>,
+    pub selected_point: Option<(usize, usize)>,
+    pub map_out: MapOutput,
+    pub table: panels::TableState,
+    pub dialog: dialogs::Dialog,
+    pub status: String,
+    hatch: egui::TextureHandle,
+    tile_cache: PathBuf,
+    job: Option<Job>,
+    pending: Vec<Command>,
+    frame_on_next: bool,
+}
+
+fn hatch_texture(ctx: &egui::Context) -> egui::TextureHandle {
+    let size = 8;
+    let mut pixels = vec![egui::Color32::from_rgb(236, 236, 236); size * size];
+    for i in 0..size {
+        // Diagonal line, two pixels thick.
+        for d in 0..2 {
+            let x = (i + d) % size;
+            if let Some(p) = pixels.get_mut(i * size + (size - 1 - x)) {
+                *p = egui::Color32::from_rgb(120, 120, 120);
+            }
+        }
+    }
+    ctx.load_texture(
+        "hachures-valeurs-manquantes",
+        egui::ColorImage::new([size, size], pixels),
+        egui::TextureOptions {
+            wrap_mode: egui::TextureWrapMode::Repeat,
+            ..egui::TextureOptions::NEAREST
+        },
+    )
+}
+
+impl CartoSolApp {
+    /// Builds the app.
+    pub fn new(ctx: &egui::Context, options: AppOptions) -> CartoSolApp {
+        ctx.set_theme(egui::Theme::Light);
+        let mut style = (*ctx.global_style()).clone();
+        style
+            .text_styles
+            .iter_mut()
+            .for_each(|(_, f)| f.size *= 1.08);
+        ctx.set_global_style(style);
+        let mut app = CartoSolApp {
+            ws: Workspace::empty(),
+            choropleth: None,
+            map_memory: walkers::MapMemory::default(),
+            basemap: Basemap::new(options.basemap.clone(), options.tile_cache.clone(), ctx),
+            tile_cache: options.tile_cache.clone(),
+            selected_zone: None,
+            selected_point: None,
+            map_out: MapOutput::default(),
+            table: panels::TableState::default(),
+            dialog: dialogs::Dialog::None,
+            status: String::new(),
+            hatch: hatch_texture(ctx),
+            job: None,
+            pending: Vec::new(),
+            frame_on_next: true,
+        };
+        let _ = app.map_memory.set_zoom(9.0);
+        app.map_memory.center_at(walkers::lon_lat(2.25, 48.52));
+        if let Some(path) = options.open {
+            if options.load_now {
+                match Workspace::load(&path, &Progress::default()) {
+                    Ok(ws) => app.install(ws, false),
+                    Err(e) => app.dialog = dialogs::Dialog::Error(e),
+                }
+            } else {
+                app.start_load(path, false, ctx);
+            }
+        }
+        app
+    }
+
+    fn start_load(&mut self, path: PathBuf, merge: bool, ctx: &egui::Context) {
+        let progress = Arc::new(Progress::default());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p = progress.clone();
+        let ctx = ctx.clone();
+        let target = path.clone();
+        std::thread::spawn(move || {
+            let result = if merge {
+                let mut ws = Workspace::empty();
+                ws.add_file(&target, &p).map(|_| ws)
+            } else {
+                Workspace::load(&target, &p)
+            };
+            let _ = tx.send(result);
+            ctx.request_repaint();
+        });
+        self.job = Some(Job {
+            label: format!("Chargement de {}", path.display()),
+            progress,
+            result: rx,
+            merge,
+        });
+    }
+
+    /// Installs a loaded workspace (or merges its layers into the current one).
+    pub fn install(&mut self, ws: Workspace, merge: bool) {
+        if merge {
+            let offset = self.ws.zones.len();
+            self.ws.file.zones.extend(ws.file.zones);
+            self.ws.file.points.extend(ws.file.points);
+            self.ws.zones.extend(ws.zones);
+            self.ws.points.extend(ws.points);
+            if self.ws.file.map.zones.is_empty()
+                && let Some(z) = self.ws.zones.get(offset)
+            {
+                self.ws.file.map.zones = z.spec.id.clone();
+            }
+            self.ws.finish();
+        } else {
+            self.ws = ws;
+            self.selected_zone = None;
+            self.selected_point = None;
+        }
+        self.status = format!(
+            "{} couche(s) de zones, {} couche(s) de points",
+            self.ws.zones.len(),
+            self.ws.points.len()
+        );
+        self.recompute_choropleth();
+        self.frame_on_next = true;
+    }
+
+    /// Reclassifies the choropleth after a change of indicator or classification.
+    pub fn recompute_choropleth(&mut self) {
+        self.choropleth = self.ws.choropleth_layer().map(|layer| {
+            let fields = choropleth::indicators(&self.ws, layer);
+            let wanted = &self.ws.file.map.indicator;
+            let indicator = if fields.contains(wanted) {
+                wanted.clone()
+            } else {
+                fields.first().cloned().unwrap_or_default()
+            };
+            self.ws.file.map.indicator = indicator.clone();
+            Choropleth::compute(
+                &self.ws,
+                layer,
+                &indicator,
+                &self.ws.file.map.classification,
+            )
+        });
+    }
+
+    fn poll_job(&mut self) {
+        let Some(job) = &self.job else { return };
+        match job.result.try_recv() {
+            Ok(Ok(ws)) => {
+                let merge = job.merge;
+                self.job = None;
+                self.install(ws, merge);
+            }
+            Ok(Err(e)) => {
+                let cancelled = job
+                    .progress
+                    .cancel
+                    .load(std::sync::atomic::Ordering::Relaxed);
+                self.job = None;
+                if cancelled {
+                    self.status = "Chargement annulé".to_owned();
+                } else {
+                    self.dialog = dialogs::Dialog::Error(e);
+                }
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.job = None;
+                self.dialog = dialogs::Dialog::Error("le chargement s'est interrompu".to_owned());
+            }
+        }
+    }
+
+    /// Frames the map on a Mercator box.
+    pub fn frame_box(&mut self, bbox: [f64; 4]) {
+        let clip = self
+            .map_out
+            .view
+            .map(|v| v.clip)
+            .unwrap_or(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(900.0, 650.0),
+            ));
+        let w = (bbox[2] - bbox[0]).max(1e-9) * 256.0;
+        let h = (bbox[3] - bbox[1]).max(1e-9) * 256.0;
+        let zoom = ((clip.width() as f64 / w).min(clip.height() as f64 / h) * 0.9).log2();
+        let (lon, lat) =
+            geometry::lon_lat_of([(bbox[0] + bbox[2]) / 2.0, (bbox[1] + bbox[3]) / 2.0]);
+        let _ = self.map_memory.set_zoom(zoom.clamp(2.0, 18.0));
+        self.map_memory.center_at(walkers::lon_lat(lon, lat));
+    }
+
+    fn frame_all(&mut self) {
+        let bbox = self
+            .ws
+            .zones
+            .iter()
+            .filter_map(|z| z.geometry.bbox_of(0..z.geometry.len()))
+            .reduce(|a, b| {
+                [
+                    a[0].min(b[0]),
+                    a[1].min(b[1]),
+                    a[2].max(b[2]),
+                    a[3].max(b[3]),
+                ]
+            });
+        if let Some(b) = bbox {
+            self.frame_box(b);
+        }
+    }
+
+    /// Queues a command.
+    pub fn send(&mut self, command: Command) {
+        self.pending.push(command);
+    }
+
+    fn apply(&mut self, ctx: &egui::Context) {
+        let commands = std::mem::take(&mut self.pending);
+        let mut reclassify = false;
+        for command in commands {
+            match command {
+                Command::Open(path) => self.start_load(path, false, ctx),
+                Command::AddFile(path) => self.start_load(path, true, ctx),
+                Command::CancelJob => {
+                    if let Some(job) = &self.job {
+                        job.progress
+                            .cancel
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+                Command::SetIndicator { layer, indicator } => {
+                    if let Some(z) = self.ws.zones.get(layer) {
+                        self.ws.file.map.zones = z.spec.id.clone();
+                    }
+                    self.ws.file.map.indicator = indicator;
+                    reclassify = true;
+                }
+                Command::SetMethod(m) => {
+                    self.ws.file.map.classification.method = m;
+                    reclassify = true;
+                }
+                Command::SetClasses(n) => {
+                    self.ws.file.map.classification.classes = n.clamp(3, 9);
+                    reclassify = true;
+                }
+                Command::SetPalette(p) => {
+                    self.ws.file.map.classification.palette = p;
+                    reclassify = true;
+                }
+                Command::SetManualBreaks(b) => {
+                    self.ws.file.map.classification.breaks = b;
+                    self.ws.file.map.classification.method = crate::style::ClassMethod::Manual;
+                    reclassify = true;
+                }
+                Command::ToggleLayer(l) => {
+                    if let Some(s) = self.ws.style_mut(l) {
+                        s.visible = !s.visible;
+                    }
+                }
+                Command::MoveLayer(l, by) => {
+                    if let Some(i) = self.ws.order.iter().position(|x| *x == l) {
+                        let j =
+                            (i as isize + by).clamp(0, self.ws.order.len() as isize - 1) as usize;
+                        self.ws.order.swap(i, j);
+                    }
+                }
+                Command::SetOpacity(l, o) => {
+                    if let Some(s) = self.ws.style_mut(l) {
+                        s.opacity = o.clamp(0.0, 1.0);
+                    }
+                }
+                Command::Rename(l, name) => {
+                    if let Some(s) = self.ws.style_mut(l) {
+                        s.label = if name.trim().is_empty() {
+                            None
+                        } else {
+                            Some(name.trim().to_owned())
+                        };
+                    }
+                }
+                Command::Remove(l) => {
+                    self.ws.remove(l);
+                    self.selected_zone = None;
+                    self.selected_point = None;
+                    reclassify = true;
+                }
+                Command::ToggleTheme { layer, theme } => {
+                    if let Some(t) = self
+                        .ws
+                        .points
+                        .get_mut(layer)
+                        .and_then(|p| p.themes.get_mut(theme))
+                    {
+                        t.visible = !t.visible;
+                    }
+                }
+                Command::SelectZone { target, frame } => {
+                    self.selected_zone = target;
+                    self.selected_point = None;
+                    if let Some((layer, zone)) = target {
+                        self.table.scroll_to = Some(zone);
+                        if frame
+                            && let Some(b) = self
+                                .ws
+                                .zones
+                                .get(layer)
+                                .and_then(|z| z.geometry.bbox_of(std::iter::once(zone)))
+                        {
+                            self.frame_box(b);
+                        }
+                    }
+                }
+                Command::SelectPoint(p) => {
+                    self.selected_point = p;
+                }
+                Command::FrameAll => self.frame_all(),
+                Command::SetBasemap(choice) => {
+                    self.basemap = Basemap::new(choice, self.tile_cache.clone(), ctx);
+                }
+                Command::ApplyJoin(join) => {
+                    match dialogs::apply_join(&mut self.ws, *join) {
+                        Ok(msg) => self.status = msg,
+                        Err(e) => self.dialog = dialogs::Dialog::Error(e),
+                    }
+                    reclassify = true;
+                }
+                Command::ShowError(e) => self.dialog = dialogs::Dialog::Error(e),
+            }
+        }
+        if reclassify {
+            self.recompute_choropleth();
+        }
+        self.ws.sync_file();
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        use egui::{Key, KeyboardShortcut, Modifiers};
+        let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+        let table = KeyboardShortcut::new(Modifiers::COMMAND, Key::T);
+        let (open, table, home, escape) = ctx.input_mut(|i| {
+            (
+                i.consume_shortcut(&open),
+                i.consume_shortcut(&table),
+                i.consume_key(Modifiers::NONE, Key::Home),
+                i.consume_key(Modifiers::NONE, Key::Escape),
+            )
+        });
+        if open {
+            self.dialog = dialogs::Dialog::open_file(dialogs::Purpose::Open);
+        }
+        if table {
+            self.table.visible = !self.table.visible;
+        }
+        if home {
+            self.send(Command::FrameAll);
+        }
+        if escape {
+            self.send(Command::SelectZone {
+                target: None,
+                frame: false,
+            });
+        }
+        // Files dropped on the window are opened (projects) or added (data files).
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        for path in dropped {
+            let project = path.to_string_lossy().ends_with(".cartosol.json");
+            self.send(if project {
+                Command::Open(path)
+            } else {
+                Command::AddFile(path)
+            });
+        }
+    }
+
+    fn map_ui(&mut self, ui: &mut egui::Ui) {
+        let mut out = MapOutput::default();
+        let layers = MapLayers {
+            ws: &self.ws,
+            choropleth: self.choropleth.as_ref(),
+            selected_zone: self.selected_zone,
+            selected_point: self.selected_point,
+            hatch: self.hatch.id(),
+            out: &mut out,
+        };
+        let tiles = self.basemap.tiles.as_deref_mut();
+        let map = walkers::Map::new(
+            tiles.map(|t| t as &mut dyn walkers::Tiles),
+            &mut self.map_memory,
+            walkers::lon_lat(2.25, 48.52),
+        )
+        .with_plugin(layers)
+        .double_click_to_zoom(true);
+        let response = ui.add(map);
+        if let Some(attribution) = self.basemap.attribution {
+            let rect = response.rect;
+            ui.painter().text(
+                rect.right_bottom() + egui::vec2(-6.0, -4.0),
+                egui::Align2::RIGHT_BOTTOM,
+                attribution,
+                egui::FontId::proportional(11.0),
+                egui::Color32::from_rgb(40, 40, 40),
+            );
+        }
+        if let Some(hit) = out.clicked.clone() {
+            match hit {
+                Hit::Zone { layer, zone } => self.send(Command::SelectZone {
+                    target: Some((layer, zone)),
+                    frame: false,
+                }),
+                Hit::Point { layer, point } => {
+                    self.send(Command::SelectPoint(Some((layer, point))))
+                }
+            }
+        } else if out.clicked_at.is_some() {
+            self.send(Command::SelectZone {
+                target: None,
+                frame: false,
+            });
+        }
+        if let Some(hit) = &out.hovered {
+            let text = panels::hover_text(self, hit);
+            if !text.is_empty() {
+                egui::Tooltip::always_open(
+                    ui.ctx().clone(),
+                    ui.layer_id(),
+                    egui::Id::unique("cartosol-survol"),
+                    egui::PopupAnchor::Pointer,
+                )
+                .show(|ui| {
+                    ui.label(text);
+                });
+            }
+        }
+        panels::legend_ui(self, ui, response.rect);
+        self.map_out = out;
+    }
+}
+
+impl eframe::App for CartoSolApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.poll_job();
+        self.shortcuts(&ctx);
+        panels::top_bar(self, ui);
+        panels::status_bar(self, ui);
+        panels::table_panel(self, ui);
+        panels::layers_panel(self, ui);
+        panels::selection_panel(self, ui);
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE)
+            .show(ui, |ui| self.map_ui(ui));
+        dialogs::dialog_ui(self, &ctx);
+        if self.frame_on_next && self.map_out.view.is_some() {
+            self.frame_on_next = false;
+            self.frame_all();
+        }
+        self.apply(&ctx);
+        if self.job.is_some() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+/// Opens the app window on a project or data file.
+pub fn run(path: Option<PathBuf>) -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("CartoSol — diagnostic territorial")
+            .with_inner_size([1400.0, 900.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    let open = path.or_else(|| Some(PathBuf::from(crate::project::SAMPLE_PROJECT)));
+    eframe::run_native(
+        "CartoSol",
+        options,
+        Box::new(move |cc| {
+            Ok(Box::new(CartoSolApp::new(
+                &cc.egui_ctx,
+                AppOptions {
+                    open,
+                    ..AppOptions::default()
+                },
+            )))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("fenêtre impossible à ouvrir ({e})"))
 }

@@ -1,9 +1,12 @@
 //! `cartosol bench …`: performance measurements (use a release build).
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use cartosol::analysis::{ServiceIndex, ZoneIndex};
 use cartosol::zones::{ZoneOptions, load_zones};
 use clap::Subcommand;
-use std::path::PathBuf;
+use geo::{InteriorPoint, Point, Rect};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -22,6 +25,101 @@ enum What {
         #[arg(long)]
         layer: Option<String>,
     },
+    /// Affectation de points aléatoires aux communes (point dans polygone).
+    Assign {
+        /// Couche des communes (ex. ../shared/data/france/communes_l93.shp).
+        file: PathBuf,
+        /// Nombre de points tirés (uniformément dans l'emprise, gardés s'ils tombent dans une
+        /// commune).
+        #[arg(long, default_value_t = 1_000_000)]
+        points: usize,
+        /// Graine du générateur pseudo-aléatoire (SplitMix64).
+        #[arg(long, default_value_t = 91)]
+        seed: u64,
+        /// Nombre de mesures (après un échauffement).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Écrit les points tirés (lon,lat WGS84) dans ce fichier CSV pour geopandas.
+        #[arg(long, hide = true)]
+        dump: Option<PathBuf>,
+    },
+    /// Service le plus proche parmi des points aléatoires, pour le point de population de
+    /// chaque commune (point intérieur du polygone).
+    Nearest {
+        /// Couche des communes.
+        file: PathBuf,
+        /// Nombre de points de service tirés (dans les communes).
+        #[arg(long, default_value_t = 10_000)]
+        services: usize,
+        #[arg(long, default_value_t = 9_101)]
+        seed: u64,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Écrit les services et les points de population (lon,lat) dans ce dossier.
+        #[arg(long, hide = true)]
+        dump: Option<PathBuf>,
+    },
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014): a small deterministic PRNG, same sequence in any
+/// language (`bench/geopandas_assign_nearest.py` can regenerate it).
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1) with 53 bits.
+    fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// `n` points uniform in `bbox` (lon/lat) that fall inside a zone of `index`.
+fn random_points_inside(
+    bbox: Rect<f64>,
+    index: &ZoneIndex,
+    n: usize,
+    seed: u64,
+) -> Vec<Point<f64>> {
+    let mut rng = SplitMix64(seed);
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let batch: Vec<Point<f64>> = (0..(n - out.len()).max(1024) * 2)
+            .map(|_| {
+                let x = bbox.min().x + rng.next_f64() * bbox.width();
+                let y = bbox.min().y + rng.next_f64() * bbox.height();
+                Point::new(x, y)
+            })
+            .collect();
+        let zones = index.assign_points(&batch);
+        out.extend(
+            batch
+                .into_iter()
+                .zip(zones)
+                .filter(|(_, z)| z.is_some())
+                .map(|(p, _)| p)
+                .take(n - out.len()),
+        );
+    }
+    out.truncate(n);
+    out
+}
+
+fn dump_points(path: &Path, points: &[Point<f64>]) -> Result<()> {
+    let file = std::fs::File::create(path).with_context(|| format!("{}", path.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    writeln!(w, "lon,lat")?;
+    for p in points {
+        writeln!(w, "{},{}", p.x(), p.y())?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 /// Best and median of `runs` timings of `f`, after one warm-up call.
@@ -47,6 +145,95 @@ pub fn run(args: Args) -> Result<()> {
                 "{} : {} entités ; meilleur {best:.3} s, médiane {median:.3} s sur {} mesures",
                 file.display(),
                 layer.len(),
+                runs.max(1)
+            );
+        }
+        What::Assign {
+            file,
+            points,
+            seed,
+            runs,
+            dump,
+        } => {
+            let start = std::time::Instant::now();
+            let layer = load_zones(&file, &ZoneOptions::default())?;
+            println!(
+                "{} : {} communes chargées en {:.3} s (non compté)",
+                file.display(),
+                layer.len(),
+                start.elapsed().as_secs_f64()
+            );
+            let bbox = layer.bbox().context("couche vide")?;
+            let index = ZoneIndex::new(&layer);
+            let pts = random_points_inside(bbox, &index, points, seed);
+            if let Some(d) = &dump {
+                dump_points(d, &pts)?;
+                println!("points écrits dans {}", d.display());
+            }
+            let (assigned, best, median) = time_runs(runs, || {
+                let index = ZoneIndex::new(&layer);
+                Ok(index.assign_points(&pts))
+            })?;
+            let found = assigned.iter().filter(|z| z.is_some()).count();
+            let checksum: u64 = assigned.iter().flatten().map(|z| *z as u64).sum();
+            println!(
+                "affectation de {} points (graine {seed}) aux {} communes, index compris : \
+                 {found} affectés (somme des indices {checksum}) ; meilleur {best:.3} s, \
+                 médiane {median:.3} s sur {} mesures",
+                pts.len(),
+                layer.len(),
+                runs.max(1)
+            );
+            let (_, best, median) = time_runs(runs, || Ok(index.assign_points(&pts)))?;
+            println!("  dont requêtes seules : meilleur {best:.3} s, médiane {median:.3} s");
+        }
+        What::Nearest {
+            file,
+            services,
+            seed,
+            runs,
+            dump,
+        } => {
+            let layer = load_zones(&file, &ZoneOptions::default())?;
+            let bbox = layer.bbox().context("couche vide")?;
+            let zone_index = ZoneIndex::new(&layer);
+            let svc = random_points_inside(bbox, &zone_index, services, seed);
+            let start = std::time::Instant::now();
+            let population: Vec<Point<f64>> =
+                cartosol::parallel::map_indexed(&layer.geometries, |_, g| g.interior_point())
+                    .into_iter()
+                    .flatten()
+                    .collect();
+            println!(
+                "{} : {} communes, {} points de population (points intérieurs, calculés en \
+                 {:.3} s, non compté), {} services (graine {seed})",
+                file.display(),
+                layer.len(),
+                population.len(),
+                start.elapsed().as_secs_f64(),
+                svc.len()
+            );
+            if let Some(d) = &dump {
+                std::fs::create_dir_all(d)?;
+                dump_points(&d.join("services.csv"), &svc)?;
+                dump_points(&d.join("population.csv"), &population)?;
+                println!("points écrits dans {}", d.display());
+            }
+            let (nearest, best, median) = time_runs(runs, || {
+                let index = ServiceIndex::from_positions(svc.iter().copied().enumerate().collect());
+                Ok(cartosol::parallel::map_indexed(&population, |_, p| {
+                    index.nearest(*p)
+                }))
+            })?;
+            let mean_km = nearest.iter().flatten().map(|n| n.distance_m).sum::<f64>()
+                / nearest.len().max(1) as f64
+                / 1000.0;
+            println!(
+                "plus proche des {} services pour {} points de population, index compris : \
+                 distance moyenne {mean_km:.3} km (grand cercle) ; meilleur {best:.4} s, \
+                 médiane {median:.4} s sur {} mesures",
+                svc.len(),
+                nearest.len(),
                 runs.max(1)
             );
         }

@@ -1,7 +1,71 @@
 //! Map styling: classification of indicator values into classes, and colour palettes.
 //! Shared by the desktop map, the SVG/PNG exports and the atlas.
 
+pub mod classify;
+pub mod palette;
+
+pub use classify::{Classification, classify};
+pub use palette::{MISSING_COLOR, Palette, PaletteKind, palette, palettes};
+
+use crate::model::{Field, FieldKind};
+use crate::project::ClassificationSpec;
 use serde::{Deserialize, Serialize};
+
+/// Why values could not be classified or painted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StyleError {
+    #[error("nombre de classes invalide : {classes} (choisir entre 3 et 9)")]
+    ClassCount { classes: usize },
+    #[error("aucune valeur à classer (toutes manquantes ou aucune zone)")]
+    NoValues,
+    #[error("valeur non finie en position {index} : impossible de classer")]
+    NotFinite { index: usize },
+    #[error("seuils manuels invalides : {reason}")]
+    ManualBreaks { reason: String },
+    #[error("palette inconnue « {name} » (palettes disponibles : {available})")]
+    UnknownPalette { name: String, available: String },
+    #[error(
+        "le champ « {field} » n'est pas numérique : impossible d'en faire une carte choroplèthe"
+    )]
+    NotNumeric { field: String },
+    #[error("indicateur « {field} » : {source}")]
+    InField {
+        field: String,
+        #[source]
+        source: Box<StyleError>,
+    },
+}
+
+/// Classifies the present values of an indicator column as `spec` says; missing values are
+/// left out (they are drawn apart, hatched). Errors name the field.
+pub fn classify_field(
+    field: &Field,
+    spec: &ClassificationSpec,
+) -> Result<Classification, StyleError> {
+    if field.kind != FieldKind::Number {
+        return Err(StyleError::NotNumeric {
+            field: field.name.clone(),
+        });
+    }
+    let values: Vec<f64> = field.values.iter().filter_map(|v| v.as_f64()).collect();
+    classify(&values, spec.method, spec.classes, &spec.breaks).map_err(|e| StyleError::InField {
+        field: field.name.clone(),
+        source: Box::new(e),
+    })
+}
+
+/// The palette named in a classification spec, or an error listing the known ones.
+pub fn palette_of(spec: &ClassificationSpec) -> Result<&'static Palette, StyleError> {
+    palette(&spec.palette).ok_or_else(|| StyleError::UnknownPalette {
+        name: spec.palette.clone(),
+        available: palettes()
+            .iter()
+            .map(|p| p.name)
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
 
 /// How values are cut into classes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

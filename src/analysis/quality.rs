@@ -1,0 +1,231 @@
+//! Quality report of a point layer against a zone layer: points outside the territory, points
+//! whose declared commune code differs from the commune they fall in, rows without position.
+
+use crate::analysis::assign::ZoneIndex;
+use crate::analysis::{
+    AnalysisError, COMMUNE_CODE_NAMES, NAME_NAMES, code_text, find_name, require_field,
+};
+use crate::codes::{CodeKind, normalise};
+use crate::model::{PointLayer, ZoneLayer};
+use geo::{Coord, MultiPolygon, Point};
+use std::fmt;
+
+/// One suspicious point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QualityIssue {
+    /// Row in the point layer.
+    pub row: usize,
+    /// Where it is in its source file (line or feature number).
+    pub origin: u64,
+    /// Its name (`nom`…), empty when the layer has none.
+    pub label: String,
+    /// The declared commune code (normalised), if any.
+    pub declared: Option<String>,
+    /// The code of the zone it falls in (`None`: outside every zone).
+    pub found: Option<String>,
+    /// Its position, WGS84.
+    pub position: Point<f64>,
+    /// Great-circle distance (metres) from the point to the boundary of its declared zone,
+    /// when that zone is known.
+    pub distance_to_declared_m: Option<f64>,
+}
+
+/// What the report found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct QualityReport {
+    /// The number of points checked (positioned rows).
+    pub checked: usize,
+    /// Points outside every zone of the territory.
+    pub outside: Vec<QualityIssue>,
+    /// Points inside the territory but in another zone than the declared one.
+    pub wrong_zone: Vec<QualityIssue>,
+    /// Rows without position (their source line or feature number).
+    pub unpositioned: Vec<u64>,
+    /// Positioned rows whose declared code matches no zone.
+    pub unknown_code: Vec<QualityIssue>,
+}
+
+/// Checks `points` against `zones`. `point_code_field` and `zone_code_field` name the commune
+/// codes (detected among `code_insee`, `code_commune`, `INSEE_COM`, `CODGEO`… when `None`); when
+/// the points have no code field only the points outside the territory are reported.
+pub fn quality_report(
+    points: &PointLayer,
+    zones: &ZoneLayer,
+    point_code_field: Option<&str>,
+    zone_code_field: Option<&str>,
+) -> Result<QualityReport, AnalysisError> {
+    let zt = &zones.attributes;
+    let zone_code_i = match zone_code_field {
+        Some(f) => require_field(zt, f, "la couche des zones")?,
+        None => find_name(zt, COMMUNE_CODE_NAMES).ok_or_else(|| AnalysisError::NoCodeField {
+            layer: "la couche des zones".to_owned(),
+            option: "--zone-code".to_owned(),
+        })?,
+    };
+    let pt = &points.attributes;
+    let point_code_i = match point_code_field {
+        Some(f) => Some(require_field(pt, f, "la couche de points")?),
+        None => find_name(pt, COMMUNE_CODE_NAMES),
+    };
+    let norm = |v: &crate::value::Value| {
+        code_text(v).map(|t| normalise(&t, CodeKind::Commune).map_or(t, |n| n.code))
+    };
+    let zone_codes: Vec<Option<String>> = zt
+        .fields
+        .get(zone_code_i)
+        .map(|f| f.values.iter().map(norm).collect())
+        .unwrap_or_default();
+    let labels = find_name(pt, NAME_NAMES).and_then(|i| pt.fields.get(i));
+    let index = ZoneIndex::new(zones);
+    let assigned = index.assign(&points.positions);
+    let mut report = QualityReport::default();
+    for (row, (pos, zone)) in points.positions.iter().zip(&assigned).enumerate() {
+        let origin = pt.row_origin.get(row).copied().unwrap_or(row as u64 + 1);
+        let Some(position) = *pos else {
+            report.unpositioned.push(origin);
+            continue;
+        };
+        report.checked += 1;
+        let declared = point_code_i
+            .and_then(|i| pt.fields.get(i))
+            .and_then(|f| f.values.get(row))
+            .and_then(norm);
+        let declared_zone = declared
+            .as_ref()
+            .and_then(|d| zone_codes.iter().position(|z| z.as_ref() == Some(d)));
+        let found = zone.and_then(|z| zone_codes.get(z).cloned().flatten());
+        let issue = || QualityIssue {
+            row,
+            origin,
+            label: labels
+                .and_then(|f| f.values.get(row))
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            declared: declared.clone(),
+            found: found.clone(),
+            position,
+            distance_to_declared_m: declared_zone
+                .and_then(|z| zones.geometries.get(z))
+                .map(|g| distance_to_multipolygon_m(position, g)),
+        };
+        match (zone, &declared, declared_zone) {
+            (None, _, _) => report.outside.push(issue()),
+            (Some(_), Some(_), None) => report.unknown_code.push(issue()),
+            (Some(z), Some(_), Some(d)) if *z != d => report.wrong_zone.push(issue()),
+            _ => {}
+        }
+    }
+    Ok(report)
+}
+
+/// Great-circle distance (metres) from `p` to the nearest boundary point of `zone` (0 when `p`
+/// lies on it). The nearest point is found in a local equirectangular plane centred on `p`
+/// (longitudes scaled by cos(latitude)), then measured with the haversine metric.
+pub fn distance_to_multipolygon_m(p: Point<f64>, zone: &MultiPolygon<f64>) -> f64 {
+    let k = p.y().to_radians().cos();
+    let to_plane = |c: Coord<f64>| ((c.x - p.x()) * k, c.y - p.y());
+    let mut best: Option<(f64, Coord<f64>)> = None;
+    for poly in &zone.0 {
+        for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+            for w in ring.0.windows(2) {
+                let [a, b] = w else { continue };
+                let (ax, ay) = to_plane(*a);
+                let (bx, by) = to_plane(*b);
+                let (dx, dy) = (bx - ax, by - ay);
+                let len2 = dx * dx + dy * dy;
+                let t = if len2 > 0.0 {
+                    (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                let (cx, cy) = (ax + t * dx, ay + t * dy);
+                let d2 = cx * cx + cy * cy;
+                if best.is_none_or(|(b2, _)| d2 < b2) {
+                    best = Some((
+                        d2,
+                        Coord {
+                            x: a.x + t * (b.x - a.x),
+                            y: a.y + t * (b.y - a.y),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    best.map_or(f64::NAN, |(_, c)| crate::analysis::distance_m(p, Point(c)))
+}
+
+impl fmt::Display for QualityReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line = |f: &mut fmt::Formatter<'_>, i: &QualityIssue| {
+            writeln!(
+                f,
+                "  - n° {} « {} » (code déclaré {}, position {:.6}, {:.6}){}",
+                i.origin,
+                i.label,
+                i.declared.as_deref().unwrap_or("absent"),
+                i.position.x(),
+                i.position.y(),
+                match (&i.found, i.distance_to_declared_m) {
+                    (Some(z), Some(d)) =>
+                        format!(" : tombe dans {z}, à {} km de sa commune", format_km(d)),
+                    (Some(z), None) => format!(" : tombe dans {z}"),
+                    (None, Some(d)) => format!(" : à {} km de sa commune", format_km(d)),
+                    (None, None) => String::new(),
+                }
+            )
+        };
+        writeln!(f, "{} point(s) contrôlé(s)", self.checked)?;
+        writeln!(f, "{} point(s) hors du territoire", self.outside.len())?;
+        for i in &self.outside {
+            line(f, i)?;
+        }
+        writeln!(
+            f,
+            "{} point(s) dans une autre commune que celle déclarée",
+            self.wrong_zone.len()
+        )?;
+        for i in &self.wrong_zone {
+            line(f, i)?;
+        }
+        if !self.unknown_code.is_empty() {
+            writeln!(
+                f,
+                "{} point(s) au code de commune inconnu",
+                self.unknown_code.len()
+            )?;
+            for i in &self.unknown_code {
+                line(f, i)?;
+            }
+        }
+        writeln!(f, "{} ligne(s) sans coordonnées", self.unpositioned.len())
+    }
+}
+
+fn format_km(m: f64) -> String {
+    crate::value::format_number((m / 100.0).round() / 10.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{LineString, Polygon};
+
+    #[test]
+    fn distance_to_a_square_boundary() {
+        // Square 2.0–2.1 °E × 48.0–48.1 °N; a point 0.01° of latitude north of its top edge
+        // is 0.01 × π/180 × 6,371,008.8 ≈ 1,111.9 m away.
+        let sq = MultiPolygon::new(vec![Polygon::new(
+            LineString::from(vec![
+                (2.0, 48.0),
+                (2.1, 48.0),
+                (2.1, 48.1),
+                (2.0, 48.1),
+                (2.0, 48.0),
+            ]),
+            vec![],
+        )]);
+        let d = distance_to_multipolygon_m(Point::new(2.05, 48.11), &sq);
+        assert!((d - 1_111.9).abs() < 1.0, "{d}");
+    }
+}

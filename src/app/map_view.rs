@@ -1,0 +1,587 @@
+//! Drawing the project's layers on the walkers map: zones as cached triangles transformed per
+//! frame into one egui mesh (culled by bounding box, simplified per zoom), outlines and labels on
+//! top, service points by theme (clustered at low zoom), selection, hover and click.
+
+use super::choropleth::Choropleth;
+use super::geometry::{LOCAL_SCALE, LOD_ZOOMS, Level, ZoneShape, lon_lat_of, mercator};
+use super::state::{LayerRef, PointLayerView, Symbol, Workspace, ZoneLayerView};
+use egui::epaint::{Mesh, Vertex, WHITE_UV};
+use egui::{Color32, FontId, Pos2, Rect, Shape, Stroke, Vec2, pos2, vec2};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use walkers::{MapMemory, Plugin, Projector};
+
+/// The map's view as a Mercator transform: screen = clip centre + (m − centre) × scale.
+#[derive(Clone, Copy, Debug)]
+pub struct View {
+    pub center: [f64; 2],
+    /// Pixels per unit of normalised Mercator (256 × 2^zoom).
+    pub scale: f64,
+    pub clip: Rect,
+    pub zoom: f64,
+}
+
+impl View {
+    /// The view of the walkers map.
+    pub fn from_projector(projector: &Projector) -> View {
+        let clip = projector.clip_rect();
+        let c = projector.unproject(clip.center().to_vec2());
+        View {
+            center: mercator(c.x(), c.y()),
+            scale: 256.0 * 2f64.powf(projector.zoom()),
+            clip,
+            zoom: projector.zoom(),
+        }
+    }
+
+    /// A view of `bbox` (Mercator) fitted in `clip`, for headless drawing and benchmarks.
+    pub fn fit(bbox: [f64; 4], clip: Rect) -> View {
+        let w = (bbox[2] - bbox[0]).max(1e-12);
+        let h = (bbox[3] - bbox[1]).max(1e-12);
+        let scale = (clip.width() as f64 / w).min(clip.height() as f64 / h) * 0.95;
+        View {
+            center: [(bbox[0] + bbox[2]) / 2.0, (bbox[1] + bbox[3]) / 2.0],
+            scale,
+            clip,
+            zoom: (scale / 256.0).log2(),
+        }
+    }
+
+    /// Screen position of a Mercator position.
+    pub fn to_screen(&self, m: [f64; 2]) -> Pos2 {
+        let c = self.clip.center();
+        pos2(
+            c.x + ((m[0] - self.center[0]) * self.scale) as f32,
+            c.y + ((m[1] - self.center[1]) * self.scale) as f32,
+        )
+    }
+
+    /// Mercator position of a screen position.
+    pub fn to_mercator(&self, p: Pos2) -> [f64; 2] {
+        let c = self.clip.center();
+        [
+            self.center[0] + (p.x - c.x) as f64 / self.scale,
+            self.center[1] + (p.y - c.y) as f64 / self.scale,
+        ]
+    }
+
+    /// The visible Mercator box (min x, min y, max x, max y).
+    pub fn bbox(&self) -> [f64; 4] {
+        let a = self.to_mercator(self.clip.min);
+        let b = self.to_mercator(self.clip.max);
+        [a[0], a[1], b[0], b[1]]
+    }
+
+    fn level_index(&self) -> usize {
+        LOD_ZOOMS
+            .iter()
+            .position(|z| self.zoom < *z)
+            .unwrap_or(LOD_ZOOMS.len())
+    }
+
+    fn visible(&self, shape: &ZoneShape, view_box: &[f64; 4]) -> bool {
+        shape.bbox[0] <= view_box[2]
+            && shape.bbox[2] >= view_box[0]
+            && shape.bbox[1] <= view_box[3]
+            && shape.bbox[3] >= view_box[1]
+    }
+
+    /// Screen transform of a zone's local coordinates: (base, factor).
+    fn local(&self, shape: &ZoneShape) -> (Pos2, f32) {
+        (
+            self.to_screen(shape.origin),
+            (self.scale / LOCAL_SCALE) as f32,
+        )
+    }
+}
+
+/// What the pointer is over.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Hit {
+    Zone { layer: usize, zone: usize },
+    Point { layer: usize, point: usize },
+}
+
+/// What a frame of the map reports back to the app.
+#[derive(Clone, Debug, Default)]
+pub struct MapOutput {
+    pub hovered: Option<Hit>,
+    pub clicked: Option<Hit>,
+    /// WGS84 position clicked, whatever is there.
+    pub clicked_at: Option<(f64, f64)>,
+    /// WGS84 position under the pointer.
+    pub pointer: Option<(f64, f64)>,
+    /// CPU time spent building the map's shapes this frame.
+    pub cpu: Duration,
+    /// Triangle vertices sent this frame.
+    pub vertices: usize,
+    pub view: Option<View>,
+}
+
+/// Everything the map draws, borrowed from the app for one frame.
+pub struct MapLayers<'a> {
+    pub ws: &'a Workspace,
+    pub choropleth: Option<&'a Choropleth>,
+    pub selected_zone: Option<(usize, usize)>,
+    pub selected_point: Option<(usize, usize)>,
+    pub hatch: egui::TextureId,
+    pub out: &'a mut MapOutput,
+}
+
+/// A text to draw on the map (drawn by the painter after the shapes).
+#[derive(Clone, Debug)]
+pub struct TextItem {
+    pub at: Pos2,
+    pub text: String,
+    pub font: FontId,
+    pub color: Color32,
+}
+
+/// Colour with the layer's opacity.
+fn rgba([r, g, b]: [u8; 3], opacity: f32) -> Color32 {
+    Color32::from_rgba_unmultiplied(r, g, b, (opacity.clamp(0.0, 1.0) * 255.0) as u8)
+}
+
+/// Appends a zone level's triangles to `mesh`, transformed to the screen.
+fn push_triangles(mesh: &mut Mesh, level: &Level, base: Pos2, k: f32, color: Color32, hatch: bool) {
+    let offset = mesh.vertices.len() as u32;
+    mesh.vertices.extend(level.vertices.iter().map(|v| {
+        let pos = pos2(base.x + v[0] * k, base.y + v[1] * k);
+        Vertex {
+            pos,
+            uv: if hatch {
+                pos2(pos.x / 8.0, pos.y / 8.0)
+            } else {
+                WHITE_UV
+            },
+            color,
+        }
+    }));
+    mesh.indices
+        .extend(level.indices.iter().map(|i| i + offset));
+}
+
+/// Pushes the outline shapes of a zone level.
+fn push_outlines(shapes: &mut Vec<Shape>, level: &Level, base: Pos2, k: f32, stroke: Stroke) {
+    for &(start, end) in &level.rings {
+        let pts: Vec<Pos2> = level
+            .ring_vertices
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
+            .iter()
+            .map(|v| pos2(base.x + v[0] * k, base.y + v[1] * k))
+            .collect();
+        if pts.len() >= 2 {
+            shapes.push(Shape::line(pts, stroke));
+        }
+    }
+}
+
+/// Builds the shapes of one zone layer for `view`. Returns the number of triangle vertices.
+pub fn zone_layer_shapes(
+    view: &View,
+    zl: &ZoneLayerView,
+    choropleth: Option<&Choropleth>,
+    hatch: egui::TextureId,
+    labels: bool,
+    shapes: &mut Vec<Shape>,
+    texts: &mut Vec<TextItem>,
+) -> usize {
+    let geometry = &zl.geometry;
+    let opacity = zl.style.opacity;
+    let level_index = view.level_index();
+    let view_box = view.bbox();
+    let mut fill = Mesh::default();
+    let mut hatched = Mesh::with_texture(hatch);
+    let many = geometry.len() > 1500;
+    let outlines = !many || view.zoom >= 9.0;
+    let stroke = if choropleth.is_some() {
+        Stroke::new(
+            if many { 0.4 } else { 0.8 },
+            Color32::from_rgba_unmultiplied(255, 255, 255, (200.0 * opacity) as u8),
+        )
+    } else {
+        Stroke::new(
+            if many { 0.5 } else { 1.4 },
+            Color32::from_rgba_unmultiplied(60, 60, 60, (220.0 * opacity) as u8),
+        )
+    };
+    let mut lines = Vec::new();
+    for (i, shape) in geometry.shapes.iter().enumerate() {
+        if !view.visible(shape, &view_box) {
+            continue;
+        }
+        let Some(level) = shape.levels.get(level_index) else {
+            continue;
+        };
+        let (base, k) = view.local(shape);
+        if let Some(ch) = choropleth {
+            match ch.color_of(i) {
+                Some(c) => push_triangles(&mut fill, level, base, k, rgba(c, opacity), false),
+                None => push_triangles(
+                    &mut hatched,
+                    level,
+                    base,
+                    k,
+                    rgba([150, 150, 150], opacity),
+                    true,
+                ),
+            }
+        }
+        if outlines {
+            push_outlines(&mut lines, level, base, k, stroke);
+        }
+    }
+    let vertices = fill.vertices.len() + hatched.vertices.len();
+    if !fill.is_empty() {
+        shapes.push(Shape::mesh(fill));
+    }
+    if !hatched.is_empty() {
+        shapes.push(Shape::mesh(hatched));
+    }
+    shapes.extend(lines);
+    if labels {
+        label_shapes(view, zl, &view_box, shapes, texts);
+    }
+    vertices
+}
+
+/// Zone names where they fit, without overlaps; larger zones first.
+fn label_shapes(
+    view: &View,
+    zl: &ZoneLayerView,
+    view_box: &[f64; 4],
+    shapes: &mut Vec<Shape>,
+    texts: &mut Vec<TextItem>,
+) {
+    let min_px = 70.0;
+    let mut candidates: Vec<(usize, f64)> = zl
+        .geometry
+        .shapes
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| view.visible(s, view_box))
+        .filter(|(_, s)| ((s.bbox[2] - s.bbox[0]) * view.scale) as f32 > min_px)
+        .map(|(i, s)| (i, s.area))
+        .collect();
+    if candidates.len() > 400 {
+        return;
+    }
+    candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut placed: Vec<Rect> = Vec::new();
+    let font = FontId::proportional(12.5);
+    for (i, _) in candidates {
+        let Some(shape) = zl.geometry.shapes.get(i) else {
+            continue;
+        };
+        let name = abbreviate_name(&zl.zone_name(i));
+        let short: String = if name.chars().count() > 34 {
+            name.chars().take(32).collect::<String>() + "…"
+        } else {
+            name
+        };
+        let at = view.to_screen(shape.label);
+        let size = vec2(short.chars().count() as f32 * 6.6 + 8.0, 17.0);
+        let rect = Rect::from_center_size(at, size);
+        if !view.clip.contains_rect(rect) || placed.iter().any(|r| r.intersects(rect)) {
+            continue;
+        }
+        placed.push(rect);
+        shapes.push(Shape::rect_filled(
+            rect,
+            3.0,
+            Color32::from_rgba_unmultiplied(255, 255, 255, 170),
+        ));
+        texts.push(TextItem {
+            at,
+            text: short,
+            font: font.clone(),
+            color: Color32::from_rgb(30, 30, 30),
+        });
+    }
+}
+
+/// Shortens the legal forms of EPCI names for map labels ("Communauté d'agglomération" → "CA").
+pub fn abbreviate_name(name: &str) -> String {
+    let mut s = name.to_owned();
+    for (long, short) in [
+        ("Communauté d'agglomération ", "CA "),
+        ("Communauté de communes ", "CC "),
+        ("Communauté urbaine ", "CU "),
+        ("Établissement public territorial ", "EPT "),
+    ] {
+        if let Some(rest) = s.strip_prefix(long) {
+            s = format!("{short}{rest}");
+        }
+    }
+    s
+}
+
+/// Draws a theme symbol.
+pub fn symbol_shape(symbol: Symbol, at: Pos2, r: f32, color: Color32, shapes: &mut Vec<Shape>) {
+    match symbol {
+        Symbol::Circle => shapes.push(Shape::circle_filled(at, r, color)),
+        Symbol::Square => shapes.push(Shape::rect_filled(
+            Rect::from_center_size(at, Vec2::splat(r * 1.8)),
+            0.0,
+            color,
+        )),
+        Symbol::Triangle => shapes.push(Shape::convex_polygon(
+            vec![
+                at + vec2(0.0, -r * 1.15),
+                at + vec2(r * 1.05, r * 0.8),
+                at + vec2(-r * 1.05, r * 0.8),
+            ],
+            color,
+            Stroke::NONE,
+        )),
+        Symbol::TriangleDown => shapes.push(Shape::convex_polygon(
+            vec![
+                at + vec2(-r * 1.05, -r * 0.8),
+                at + vec2(r * 1.05, -r * 0.8),
+                at + vec2(0.0, r * 1.15),
+            ],
+            color,
+            Stroke::NONE,
+        )),
+        Symbol::Diamond => shapes.push(Shape::convex_polygon(
+            vec![
+                at + vec2(0.0, -r * 1.25),
+                at + vec2(r * 1.1, 0.0),
+                at + vec2(0.0, r * 1.25),
+                at + vec2(-r * 1.1, 0.0),
+            ],
+            color,
+            Stroke::NONE,
+        )),
+        Symbol::Cross => {
+            let s = Stroke::new(r * 0.7, color);
+            shapes.push(Shape::line_segment([at + vec2(-r, -r), at + vec2(r, r)], s));
+            shapes.push(Shape::line_segment([at + vec2(-r, r), at + vec2(r, -r)], s));
+        }
+    }
+}
+
+/// A cluster of points in a grid cell: sum of positions, count, count per theme.
+type Cluster = (Vec2, usize, HashMap<usize, usize>);
+
+/// Builds the shapes of a point layer: symbols when zoomed in, clusters with counts when the
+/// view holds many points.
+pub fn point_layer_shapes(
+    view: &View,
+    pl: &PointLayerView,
+    shapes: &mut Vec<Shape>,
+    texts: &mut Vec<TextItem>,
+) -> Vec<(usize, Pos2)> {
+    let opacity = pl.style.opacity;
+    let view_box = view.bbox();
+    let mut visible: Vec<(usize, Pos2)> = Vec::new();
+    for (i, m) in pl.merc.iter().enumerate() {
+        let Some(m) = m else { continue };
+        if m[0] < view_box[0] || m[0] > view_box[2] || m[1] < view_box[1] || m[1] > view_box[3] {
+            continue;
+        }
+        let theme = pl.theme_of.get(i).and_then(|t| pl.themes.get(*t));
+        if theme.is_some_and(|t| t.visible) {
+            visible.push((i, view.to_screen(*m)));
+        }
+    }
+    let cluster = visible.len() > 400 && view.zoom < 13.0;
+    if !cluster {
+        for &(i, at) in &visible {
+            if let Some(theme) = pl.theme_of.get(i).and_then(|t| pl.themes.get(*t)) {
+                shapes.push(Shape::circle_filled(
+                    at,
+                    7.5,
+                    rgba([255, 255, 255], opacity * 0.9),
+                ));
+                symbol_shape(theme.symbol, at, 5.5, rgba(theme.color, opacity), shapes);
+            }
+        }
+        return visible;
+    }
+    // Grid clustering in screen space: one disc per 44 px cell, sized and labelled by count,
+    // coloured by the cell's most frequent theme.
+    let cell = 44.0;
+    let mut cells: HashMap<(i32, i32), Cluster> = HashMap::new();
+    for &(i, at) in &visible {
+        let key = ((at.x / cell).floor() as i32, (at.y / cell).floor() as i32);
+        let e = cells.entry(key).or_insert((Vec2::ZERO, 0, HashMap::new()));
+        e.0 += at.to_vec2();
+        e.1 += 1;
+        *e.2.entry(pl.theme_of.get(i).copied().unwrap_or(0))
+            .or_default() += 1;
+    }
+    let font = FontId::proportional(11.0);
+    for (sum, n, by_theme) in cells.into_values() {
+        let at = (sum / n as f32).to_pos2();
+        let dominant = by_theme
+            .iter()
+            .max_by_key(|(_, c)| **c)
+            .map(|(t, _)| *t)
+            .unwrap_or(0);
+        let color = pl.themes.get(dominant).map_or([80, 80, 80], |t| t.color);
+        if n == 1 {
+            if let Some(theme) = pl.themes.get(dominant) {
+                symbol_shape(theme.symbol, at, 5.5, rgba(theme.color, opacity), shapes);
+            }
+            continue;
+        }
+        let r = 8.0 + (n as f32).ln() * 3.0;
+        shapes.push(Shape::circle_filled(
+            at,
+            r + 1.5,
+            rgba([255, 255, 255], opacity),
+        ));
+        shapes.push(Shape::circle_filled(at, r, rgba(color, opacity * 0.9)));
+        texts.push(TextItem {
+            at,
+            text: n.to_string(),
+            font: font.clone(),
+            color: Color32::WHITE,
+        });
+    }
+    visible
+}
+
+impl Plugin for MapLayers<'_> {
+    fn run(
+        self: Box<Self>,
+        ui: &mut egui::Ui,
+        response: &egui::Response,
+        projector: &Projector,
+        _memory: &MapMemory,
+    ) {
+        let start = Instant::now();
+        let view = View::from_projector(projector);
+        let painter = ui.painter().with_clip_rect(view.clip);
+        let mut shapes: Vec<Shape> = Vec::new();
+        let mut texts: Vec<TextItem> = Vec::new();
+        let mut vertices = 0;
+        let mut points_on_screen: Vec<(usize, Vec<(usize, Pos2)>)> = Vec::new();
+        for layer in self.ws.order.iter().rev() {
+            match *layer {
+                LayerRef::Zones(i) => {
+                    let Some(zl) = self.ws.zones.get(i) else {
+                        continue;
+                    };
+                    if !zl.style.visible {
+                        continue;
+                    }
+                    let ch = self.choropleth.filter(|c| c.layer == i);
+                    vertices += zone_layer_shapes(
+                        &view,
+                        zl,
+                        ch,
+                        self.hatch,
+                        ch.is_some(),
+                        &mut shapes,
+                        &mut texts,
+                    );
+                }
+                LayerRef::Points(i) => {
+                    let Some(pl) = self.ws.points.get(i) else {
+                        continue;
+                    };
+                    if !pl.style.visible {
+                        continue;
+                    }
+                    points_on_screen
+                        .push((i, point_layer_shapes(&view, pl, &mut shapes, &mut texts)));
+                }
+            }
+        }
+        // Selection on top.
+        if let Some((layer, zone)) = self.selected_zone
+            && let Some(shape) = self
+                .ws
+                .zones
+                .get(layer)
+                .and_then(|z| z.geometry.shapes.get(zone))
+            && let Some(level) = shape.levels.last()
+        {
+            let (base, k) = view.local(shape);
+            push_outlines(
+                &mut shapes,
+                level,
+                base,
+                k,
+                Stroke::new(4.0, Color32::from_rgb(20, 20, 20)),
+            );
+            push_outlines(
+                &mut shapes,
+                level,
+                base,
+                k,
+                Stroke::new(2.0, Color32::from_rgb(255, 214, 0)),
+            );
+        }
+        if let Some((layer, point)) = self.selected_point
+            && let Some(m) = self
+                .ws
+                .points
+                .get(layer)
+                .and_then(|p| p.merc.get(point).copied().flatten())
+        {
+            shapes.push(Shape::circle_stroke(
+                view.to_screen(m),
+                11.0,
+                Stroke::new(3.0, Color32::from_rgb(255, 214, 0)),
+            ));
+        }
+        painter.extend(shapes);
+        for t in texts {
+            painter.text(t.at, egui::Align2::CENTER_CENTER, t.text, t.font, t.color);
+        }
+
+        // Hover and click: points first (they are on top), then the choropleth zones.
+        let hit_at = |pos: Pos2| -> Option<Hit> {
+            let near = points_on_screen
+                .iter()
+                .flat_map(|(layer, pts)| {
+                    pts.iter()
+                        .map(move |(i, at)| (*layer, *i, at.distance(pos)))
+                })
+                .filter(|(_, _, d)| *d <= 9.0)
+                .min_by(|a, b| a.2.total_cmp(&b.2));
+            if let Some((layer, point, _)) = near {
+                return Some(Hit::Point { layer, point });
+            }
+            let (lon, lat) = lon_lat_of(view.to_mercator(pos));
+            let candidates: Vec<usize> = match self.choropleth {
+                Some(c) => vec![c.layer],
+                None => self
+                    .ws
+                    .order
+                    .iter()
+                    .filter_map(|l| match l {
+                        LayerRef::Zones(i) => Some(*i),
+                        LayerRef::Points(_) => None,
+                    })
+                    .collect(),
+            };
+            candidates.into_iter().find_map(|layer| {
+                let zl = self.ws.zones.get(layer)?;
+                if !zl.style.visible {
+                    return None;
+                }
+                zl.geometry
+                    .zone_at(lon, lat)
+                    .map(|zone| Hit::Zone { layer, zone })
+            })
+        };
+        if let Some(pos) = response.hover_pos() {
+            self.out.hovered = hit_at(pos);
+            self.out.pointer = Some(lon_lat_of(view.to_mercator(pos)));
+        }
+        if response.clicked()
+            && let Some(pos) = response.interact_pointer_pos()
+        {
+            self.out.clicked = hit_at(pos);
+            self.out.clicked_at = Some(lon_lat_of(view.to_mercator(pos)));
+        }
+        self.out.cpu = start.elapsed();
+        self.out.vertices = vertices;
+        self.out.view = Some(view);
+    }
+}

@@ -1,0 +1,616 @@
+//! What the app shows: the project's layers prepared for drawing, their order and styles, the
+//! choropleth and the selection. Built off the UI thread; the UI reads it every frame.
+
+use super::geometry::{ZoneGeometry, mercator};
+use crate::aggregate::{Method, aggregate};
+use crate::codes::CodeKind;
+use crate::join::JoinReport;
+use crate::model::{Field, FieldKind, PointLayer, Table, ZoneLayer};
+use crate::project::{LayerStyle, PointSpec, ProjectFile, TableSpec, ZoneSpec, open_project};
+use crate::value::{Missing, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Colour-blind-safe qualitative colours (Okabe–Ito) for point themes, then greys.
+pub const THEME_COLORS: [[u8; 3]; 10] = [
+    [0, 114, 178],
+    [213, 94, 0],
+    [0, 158, 115],
+    [204, 121, 167],
+    [230, 159, 0],
+    [86, 180, 233],
+    [120, 94, 240],
+    [0, 0, 0],
+    [153, 153, 153],
+    [240, 228, 66],
+];
+
+/// The symbol of a theme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Symbol {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+    TriangleDown,
+    Cross,
+}
+
+impl Symbol {
+    const ALL: [Symbol; 6] = [
+        Symbol::Circle,
+        Symbol::Square,
+        Symbol::Triangle,
+        Symbol::Diamond,
+        Symbol::TriangleDown,
+        Symbol::Cross,
+    ];
+}
+
+/// One theme of a point layer (a value of its theme field).
+#[derive(Clone, Debug)]
+pub struct Theme {
+    pub name: String,
+    /// Points of this theme, positioned or not.
+    pub count: usize,
+    /// Points of this theme without coordinates.
+    pub unpositioned: usize,
+    pub color: [u8; 3],
+    pub symbol: Symbol,
+    pub visible: bool,
+}
+
+/// A zone layer prepared for drawing.
+pub struct ZoneLayerView {
+    pub spec: ZoneSpec,
+    pub layer: ZoneLayer,
+    pub geometry: Arc<ZoneGeometry>,
+    pub style: LayerStyle,
+}
+
+impl ZoneLayerView {
+    /// The name of zone `i` (from the layer's name field).
+    pub fn zone_name(&self, i: usize) -> String {
+        self.layer
+            .attributes
+            .field(&self.spec.name_field)
+            .and_then(|f| f.values.get(i))
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
+
+    /// The code of zone `i`.
+    pub fn zone_code(&self, i: usize) -> String {
+        self.layer
+            .attributes
+            .field(&self.spec.code_field)
+            .and_then(|f| f.values.get(i))
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
+}
+
+/// A point layer prepared for drawing.
+pub struct PointLayerView {
+    pub spec: PointSpec,
+    pub layer: PointLayer,
+    /// Mercator position of each point (none without coordinates).
+    pub merc: Vec<Option<[f64; 2]>>,
+    /// Theme index of each point.
+    pub theme_of: Vec<usize>,
+    pub themes: Vec<Theme>,
+    pub style: LayerStyle,
+    /// For each zone layer (by index), the zone each point falls in.
+    pub zone_of: Vec<Vec<Option<usize>>>,
+}
+
+impl PointLayerView {
+    /// The display name of point `i` (`nom` field, else its row number).
+    pub fn point_name(&self, i: usize) -> String {
+        self.layer
+            .attributes
+            .find_field(&["nom", "NOM", "name", "libelle"])
+            .and_then(|f| f.values.get(i))
+            .map(ToString::to_string)
+            .unwrap_or_else(|| format!("point {}", i + 1))
+    }
+}
+
+/// A layer of the project, zones or points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LayerRef {
+    Zones(usize),
+    Points(usize),
+}
+
+/// The département reference values of a zone layer's indicators.
+#[derive(Clone, Debug, Default)]
+pub struct Reference {
+    pub values: BTreeMap<String, Value>,
+    pub methods: BTreeMap<String, Method>,
+}
+
+/// Everything the app shows.
+pub struct Workspace {
+    /// The project file, when the workspace comes from one.
+    pub path: Option<PathBuf>,
+    pub file: ProjectFile,
+    pub zones: Vec<ZoneLayerView>,
+    pub points: Vec<PointLayerView>,
+    /// Drawing order, top first.
+    pub order: Vec<LayerRef>,
+    pub joins: Vec<(TableSpec, JoinReport)>,
+    /// Reference (département) values per zone layer.
+    pub references: Vec<Reference>,
+}
+
+/// Shared progress of a background job: `done` of `total` steps and what is being done.
+#[derive(Default)]
+pub struct Progress {
+    pub step: std::sync::atomic::AtomicUsize,
+    pub total: std::sync::atomic::AtomicUsize,
+    pub label: std::sync::Mutex<String>,
+    pub cancel: std::sync::atomic::AtomicBool,
+}
+
+impl Progress {
+    /// Records that step `step` of `total` starts, doing `label`. Errors when cancelled.
+    pub fn at(&self, step: usize, total: usize, label: &str) -> Result<(), String> {
+        use std::sync::atomic::Ordering;
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err("chargement annulé".to_owned());
+        }
+        self.step.store(step, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+        if let Ok(mut l) = self.label.lock() {
+            *l = label.to_owned();
+        }
+        Ok(())
+    }
+
+    /// The fraction done (0–1).
+    pub fn fraction(&self) -> f32 {
+        use std::sync::atomic::Ordering;
+        let total = self.total.load(Ordering::Relaxed).max(1);
+        self.step.load(Ordering::Relaxed) as f32 / total as f32
+    }
+}
+
+fn default_style(id: &str, file: &ProjectFile) -> LayerStyle {
+    file.map
+        .layers
+        .iter()
+        .find(|l| l.id == id)
+        .cloned()
+        .unwrap_or(LayerStyle {
+            id: id.to_owned(),
+            visible: true,
+            opacity: 1.0,
+            label: None,
+        })
+}
+
+/// Prepares a zone layer for drawing.
+pub fn zone_view(spec: ZoneSpec, layer: ZoneLayer, file: &ProjectFile) -> ZoneLayerView {
+    let geometry = Arc::new(ZoneGeometry::prepare(&layer.geometries));
+    let style = default_style(&spec.id, file);
+    ZoneLayerView {
+        spec,
+        layer,
+        geometry,
+        style,
+    }
+}
+
+/// The field naming the themes of a point layer: given, else a known name.
+fn theme_field<'a>(spec: &PointSpec, table: &'a Table) -> Option<&'a Field> {
+    match &spec.theme_field {
+        Some(f) => table.field(f),
+        None => table.find_field(&[
+            "dispositif",
+            "theme",
+            "thematique",
+            "typologie",
+            "categorie",
+        ]),
+    }
+}
+
+/// Prepares a point layer for drawing and assigns its points to the zones of `zones`.
+pub fn point_view(
+    spec: PointSpec,
+    layer: PointLayer,
+    file: &ProjectFile,
+    zones: &[ZoneLayerView],
+) -> PointLayerView {
+    let merc: Vec<Option<[f64; 2]>> = layer
+        .positions
+        .iter()
+        .map(|p| p.map(|p| mercator(p.x(), p.y())))
+        .collect();
+    let names: Vec<String> = match theme_field(&spec, &layer.attributes) {
+        Some(f) => f
+            .values
+            .iter()
+            .map(|v| match v {
+                Value::Missing(_) => "(sans thème)".to_owned(),
+                other => other.to_string(),
+            })
+            .collect(),
+        None => vec![spec.name.clone(); layer.len()],
+    };
+    let mut distinct: Vec<String> = names.clone();
+    distinct.sort();
+    distinct.dedup();
+    let hidden = &file.map.hidden_themes;
+    let mut themes: Vec<Theme> = distinct
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Theme {
+            name: name.clone(),
+            count: 0,
+            unpositioned: 0,
+            // A layer with a single theme (e.g. town halls) is drawn in neutral grey.
+            color: if distinct.len() == 1 {
+                [90, 90, 90]
+            } else {
+                THEME_COLORS[i % THEME_COLORS.len()]
+            },
+            symbol: Symbol::ALL[i % Symbol::ALL.len()],
+            visible: !hidden.contains(name),
+        })
+        .collect();
+    let theme_of: Vec<usize> = names
+        .iter()
+        .map(|n| distinct.binary_search(n).unwrap_or(0))
+        .collect();
+    for (i, &t) in theme_of.iter().enumerate() {
+        if let Some(theme) = themes.get_mut(t) {
+            theme.count += 1;
+            if layer.positions.get(i).is_some_and(Option::is_none) {
+                theme.unpositioned += 1;
+            }
+        }
+    }
+    let zone_of = zones
+        .iter()
+        .map(|z| {
+            layer
+                .positions
+                .iter()
+                .map(|p| p.and_then(|p| z.geometry.zone_at(p.x(), p.y())))
+                .collect()
+        })
+        .collect();
+    let style = default_style(&spec.id, file);
+    PointLayerView {
+        spec,
+        layer,
+        merc,
+        theme_of,
+        themes,
+        style,
+        zone_of,
+    }
+}
+
+/// Reference values of every numeric indicator over all zones of a layer (the département when
+/// the layer covers it), with the same rules as aggregation (sums, recomputed rates, weighted
+/// means).
+pub fn reference_values(view: &ZoneLayerView) -> Reference {
+    let mut table = view.layer.attributes.clone();
+    table.fields.push(Field {
+        name: "__ENSEMBLE__".to_owned(),
+        kind: FieldKind::Text,
+        values: vec![Value::Text("tout".to_owned()); table.len()],
+    });
+    let weight = view
+        .spec
+        .population_field
+        .as_deref()
+        .filter(|w| table.field(w).is_some());
+    match aggregate(&table, "__ENSEMBLE__", CodeKind::Other, weight, &[]) {
+        Ok(agg) => Reference {
+            values: agg
+                .table
+                .fields
+                .iter()
+                .skip(2)
+                .map(|f| {
+                    (
+                        f.name.clone(),
+                        f.values
+                            .first()
+                            .cloned()
+                            .unwrap_or(Value::Missing(Missing::Empty)),
+                    )
+                })
+                .collect(),
+            methods: agg.methods.into_iter().collect(),
+        },
+        Err(_) => Reference::default(),
+    }
+}
+
+impl Workspace {
+    /// An empty workspace.
+    pub fn empty() -> Workspace {
+        Workspace {
+            path: None,
+            file: ProjectFile {
+                cartosol: crate::project::SCHEMA_VERSION,
+                title: "Nouveau projet".to_owned(),
+                sources_note: String::new(),
+                zones: Vec::new(),
+                tables: Vec::new(),
+                points: Vec::new(),
+                map: Default::default(),
+                views: Vec::new(),
+            },
+            zones: Vec::new(),
+            points: Vec::new(),
+            order: Vec::new(),
+            joins: Vec::new(),
+            references: Vec::new(),
+        }
+    }
+
+    /// Opens a project file, or a single data file (zones or points) as a new project.
+    pub fn load(path: &Path, progress: &Progress) -> Result<Workspace, String> {
+        let is_project = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".cartosol.json"));
+        if is_project {
+            progress.at(0, 3, "lecture des couches et jointures")?;
+            let project = open_project(path).map_err(|e| e.to_string())?;
+            progress.at(1, 3, "préparation des géométries")?;
+            let file = project.file;
+            let zones: Vec<ZoneLayerView> = project
+                .zones
+                .into_iter()
+                .map(|(spec, layer)| zone_view(spec, layer, &file))
+                .collect();
+            progress.at(2, 3, "placement des points dans les zones")?;
+            let points: Vec<PointLayerView> = project
+                .points
+                .into_iter()
+                .map(|(spec, layer)| point_view(spec, layer, &file, &zones))
+                .collect();
+            let mut ws = Workspace {
+                path: Some(path.to_owned()),
+                file,
+                zones,
+                points,
+                order: Vec::new(),
+                joins: project.joins,
+                references: Vec::new(),
+            };
+            ws.finish();
+            progress.at(3, 3, "terminé")?;
+            return Ok(ws);
+        }
+        let mut ws = Workspace::empty();
+        ws.add_file(path, progress)?;
+        ws.file.title = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(ws)
+    }
+
+    /// Adds a zone or point file to the workspace.
+    pub fn add_file(&mut self, path: &Path, progress: &Progress) -> Result<(), String> {
+        use crate::inspect::{ContentKind, content_kind};
+        progress.at(0, 2, "lecture du fichier")?;
+        let id = unique_id(
+            &path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "couche".to_owned()),
+            self,
+        );
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| id.clone());
+        match content_kind(path).map_err(|e| e.to_string())? {
+            ContentKind::Zones => {
+                let layer = crate::zones::load_zones(path, &Default::default())
+                    .map_err(|e| e.to_string())?;
+                let code_field =
+                    crate::join::guess_code_field(&layer.attributes).unwrap_or_default();
+                let name_field = layer
+                    .attributes
+                    .find_field(&["NOM", "nom", "nom_officiel", "LIBGEO", "name", "libelle"])
+                    .map(|f| f.name.clone())
+                    .unwrap_or_else(|| code_field.clone());
+                let population_field = layer
+                    .attributes
+                    .find_field(&["POPULATION", "population", "POPULATION_91", "PMUN", "POP"])
+                    .map(|f| f.name.clone());
+                let spec = ZoneSpec {
+                    id,
+                    name,
+                    source: path.to_owned(),
+                    layer: None,
+                    crs: None,
+                    code_field,
+                    name_field,
+                    population_field,
+                };
+                progress.at(1, 2, "préparation des géométries")?;
+                self.file.zones.push(spec.clone());
+                let view = zone_view(spec, layer, &self.file);
+                if self.file.map.zones.is_empty() {
+                    self.file.map.zones = view.spec.id.clone();
+                }
+                self.zones.push(view);
+            }
+            ContentKind::Points | ContentKind::Table => {
+                let layer = crate::points::load_points(path, &Default::default())
+                    .map_err(|e| e.to_string())?;
+                let spec = PointSpec {
+                    id,
+                    name,
+                    source: path.to_owned(),
+                    theme_field: None,
+                    crs: None,
+                    options: Default::default(),
+                };
+                progress.at(1, 2, "placement des points")?;
+                self.file.points.push(spec.clone());
+                let view = point_view(spec, layer, &self.file, &self.zones);
+                self.points.push(view);
+            }
+        }
+        self.finish();
+        Ok(())
+    }
+
+    /// Recomputes what derives from the layers: order and reference values.
+    pub fn finish(&mut self) {
+        let mut order: Vec<LayerRef> = Vec::new();
+        // Saved order first, then the remaining layers: points above zones.
+        for style in &self.file.map.layers {
+            if let Some(i) = self.points.iter().position(|p| p.spec.id == style.id) {
+                order.push(LayerRef::Points(i));
+            } else if let Some(i) = self.zones.iter().position(|z| z.spec.id == style.id) {
+                order.push(LayerRef::Zones(i));
+            }
+        }
+        for i in 0..self.points.len() {
+            if !order.contains(&LayerRef::Points(i)) {
+                order.push(LayerRef::Points(i));
+            }
+        }
+        // Outline layers above the choropleth layer, which lies at the bottom.
+        let choropleth = self.choropleth_layer();
+        for i in (0..self.zones.len()).filter(|i| Some(*i) != choropleth) {
+            if !order.contains(&LayerRef::Zones(i)) {
+                order.push(LayerRef::Zones(i));
+            }
+        }
+        if let Some(i) = choropleth
+            && !order.contains(&LayerRef::Zones(i))
+        {
+            order.push(LayerRef::Zones(i));
+        }
+        self.order = order;
+        self.references = self.zones.iter().map(reference_values).collect();
+        // Zone membership of points for every zone layer (new layers included).
+        for p in &mut self.points {
+            if p.zone_of.len() != self.zones.len() {
+                p.zone_of = self
+                    .zones
+                    .iter()
+                    .map(|z| {
+                        p.layer
+                            .positions
+                            .iter()
+                            .map(|pos| pos.and_then(|pos| z.geometry.zone_at(pos.x(), pos.y())))
+                            .collect()
+                    })
+                    .collect();
+            }
+        }
+    }
+
+    /// The display name of a layer.
+    pub fn layer_name(&self, layer: LayerRef) -> String {
+        match layer {
+            LayerRef::Zones(i) => self
+                .zones
+                .get(i)
+                .map(|z| z.style.label.clone().unwrap_or_else(|| z.spec.name.clone())),
+            LayerRef::Points(i) => self
+                .points
+                .get(i)
+                .map(|p| p.style.label.clone().unwrap_or_else(|| p.spec.name.clone())),
+        }
+        .unwrap_or_default()
+    }
+
+    /// The style of a layer.
+    pub fn style_mut(&mut self, layer: LayerRef) -> Option<&mut LayerStyle> {
+        match layer {
+            LayerRef::Zones(i) => self.zones.get_mut(i).map(|z| &mut z.style),
+            LayerRef::Points(i) => self.points.get_mut(i).map(|p| &mut p.style),
+        }
+    }
+
+    /// The style of a layer.
+    pub fn style(&self, layer: LayerRef) -> Option<&LayerStyle> {
+        match layer {
+            LayerRef::Zones(i) => self.zones.get(i).map(|z| &z.style),
+            LayerRef::Points(i) => self.points.get(i).map(|p| &p.style),
+        }
+    }
+
+    /// Removes a layer (and what refers to it).
+    pub fn remove(&mut self, layer: LayerRef) {
+        match layer {
+            LayerRef::Zones(i) if i < self.zones.len() => {
+                let id = self.zones.remove(i).spec.id;
+                self.file.zones.retain(|z| z.id != id);
+                self.file.tables.retain(|t| t.join_to != id);
+                for p in &mut self.points {
+                    if i < p.zone_of.len() {
+                        p.zone_of.remove(i);
+                    }
+                }
+            }
+            LayerRef::Points(i) if i < self.points.len() => {
+                let id = self.points.remove(i).spec.id;
+                self.file.points.retain(|p| p.id != id);
+            }
+            _ => return,
+        }
+        self.file.map.layers.retain(|l| {
+            self.zones.iter().any(|z| z.spec.id == l.id)
+                || self.points.iter().any(|p| p.spec.id == l.id)
+        });
+        self.finish();
+    }
+
+    /// Index of the zone layer of the choropleth.
+    pub fn choropleth_layer(&self) -> Option<usize> {
+        self.zones
+            .iter()
+            .position(|z| z.spec.id == self.file.map.zones)
+            .or(if self.zones.is_empty() { None } else { Some(0) })
+    }
+
+    /// Writes the app's state (order, styles) back into the project file description.
+    pub fn sync_file(&mut self) {
+        self.file.map.layers = self
+            .order
+            .iter()
+            .filter_map(|l| self.style(*l).cloned())
+            .collect();
+        self.file.map.hidden_themes = self
+            .points
+            .iter()
+            .flat_map(|p| {
+                p.themes
+                    .iter()
+                    .filter(|t| !t.visible)
+                    .map(|t| t.name.clone())
+            })
+            .collect();
+    }
+}
+
+fn unique_id(base: &str, ws: &Workspace) -> String {
+    let taken = |id: &str| {
+        ws.zones.iter().any(|z| z.spec.id == id) || ws.points.iter().any(|p| p.spec.id == id)
+    };
+    if !taken(base) {
+        return base.to_owned();
+    }
+    (2..)
+        .map(|n| format!("{base}_{n}"))
+        .find(|id| !taken(id))
+        .unwrap_or_default()
+}

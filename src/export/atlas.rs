@@ -1,0 +1,328 @@
+//! The atlas: one map per zone of the project's map layer (one per EPCI in the Essonne
+//! project), zoomed on it, its outline in bold over the choropleth, finer zones (communes)
+//! outlined, its service points, and a table of its figures against the département.
+
+use super::compose::{
+    RenderOptions, add_basemap, choropleth, indicator_field, map_layer, padded_bbox, point_groups,
+    sources_line,
+};
+use super::map::{FigureTable, MapComposition};
+use super::{ExportError, write_atomic};
+use crate::aggregate::is_rate_name;
+use crate::model::{FieldKind, ZoneLayer};
+use crate::project::Project;
+use crate::style::classify::format_fr;
+use crate::style::{classify_field, palette_of};
+use crate::value::Value;
+use geo::{BoundingRect, Contains, Intersects};
+use std::path::{Path, PathBuf};
+
+/// One page written by [`write_atlas`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct AtlasPage {
+    pub code: String,
+    pub name: String,
+    pub file: PathBuf,
+}
+
+/// The most indicators the figures table lists.
+const MAX_FIGURES: usize = 8;
+
+/// The weighted mean of `values` (weights `weights`, or equal weights), ignoring missing
+/// values: the département reference of a rate (weighted by households, the mean of the
+/// EPCI rates equals the département rate up to rounding).
+fn reference(values: &[Value], weights: Option<&[Value]>) -> Option<f64> {
+    let mut sum = 0.0;
+    let mut total = 0.0;
+    for (i, v) in values.iter().enumerate() {
+        let Some(x) = v.as_f64() else { continue };
+        let w = match weights {
+            Some(ws) => match ws.get(i).and_then(Value::as_f64) {
+                Some(w) => w,
+                None => continue,
+            },
+            None => 1.0,
+        };
+        sum += x * w;
+        total += w;
+    }
+    (total > 0.0).then(|| sum / total)
+}
+
+fn figure(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_owned(), |x| format_fr(x, 1))
+}
+
+/// The map of the `index`-th zone of the project's map layer.
+pub fn compose_atlas_page(
+    project: &Project,
+    index: usize,
+    options: &RenderOptions,
+) -> Result<MapComposition, ExportError> {
+    let map = &project.file.map;
+    let (spec, layer) = map_layer(project)?;
+    let zone = layer
+        .geometries
+        .get(index)
+        .ok_or_else(|| ExportError::EmptyLayer {
+            layer: spec.id.clone(),
+        })?;
+    let text = |field: &str| {
+        layer
+            .attributes
+            .field(field)
+            .and_then(|f| f.values.get(index))
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
+    let (code, name) = (text(&spec.code_field), text(&spec.name_field));
+    let mut guard = options.secrecy.clone();
+    guard
+        .marked
+        .extend(map.privacy.count_fields.iter().cloned());
+    let (field, secrecy) = indicator_field(spec, layer, &map.indicator, &guard)?;
+    let classification = classify_field(&field, &map.classification)?;
+    let colors = palette_of(&map.classification)?.colors(classification.len());
+    let label = map
+        .indicator_label
+        .clone()
+        .unwrap_or_else(|| map.indicator.clone());
+    let (zones, legend) = choropleth(layer, &field, &classification, &colors, label.clone());
+    let extent = padded_bbox(zone, 0.08).ok_or_else(|| ExportError::EmptyLayer {
+        layer: spec.id.clone(),
+    })?;
+    let extent_poly = extent.to_polygon();
+    // Finer zones (communes) within the frame, outlined.
+    let outlines = project
+        .zones
+        .iter()
+        .filter(|(s, _)| s.id != spec.id)
+        .flat_map(|(_, l)| l.geometries.iter())
+        .filter(|g| {
+            g.bounding_rect()
+                .is_some_and(|b| b.to_polygon().intersects(&extent_poly))
+        })
+        .cloned()
+        .collect();
+
+    // Points: all those in the frame are drawn; the legend counts those inside the zone.
+    let (mut points, mut notes) = point_groups(project);
+    // Per point layer: (name, points in the zone, points in all).
+    let mut per_layer: Vec<(String, usize, usize)> = Vec::new();
+    for group in &mut points {
+        let total = group.count;
+        group.count = group.positions.iter().filter(|p| zone.contains(*p)).count();
+        match per_layer.iter_mut().find(|(l, _, _)| *l == group.layer) {
+            Some((_, inside, all)) => {
+                *inside += group.count;
+                *all += total;
+            }
+            None => per_layer.push((group.layer.clone(), group.count, total)),
+        }
+    }
+
+    let figures = figures_table(spec, layer, index, &map.indicator, &name, &per_layer);
+    if let Some(note) = secrecy.note() {
+        notes.insert(0, note);
+    }
+    if !points.is_empty() {
+        notes.push(format!(
+            "Effectifs de points de service : dans {name} ; les points voisins sont aussi dessinés."
+        ));
+    }
+    if let Some(rule) = &map.underserved_note {
+        notes.push(rule.clone());
+    }
+    let mut composition = MapComposition {
+        page: options.preset.page(),
+        title: format!("{name} — {label}"),
+        subtitle: Some(format!("{} {code} · {}", spec.name, project.file.title)),
+        extent,
+        zones,
+        outlines,
+        highlight: Some(zone.clone()),
+        legend,
+        points,
+        figures: Some(figures),
+        notes,
+        sources: sources_line(&project.file.sources_note),
+        date: options.date.clone(),
+        basemap: None,
+    };
+    add_basemap(&mut composition, &map.basemap, options);
+    Ok(composition)
+}
+
+fn figures_table(
+    spec: &crate::project::ZoneSpec,
+    layer: &ZoneLayer,
+    index: usize,
+    indicator: &str,
+    name: &str,
+    per_layer: &[(String, usize, usize)],
+) -> FigureTable {
+    let table = &layer.attributes;
+    let weights = table
+        .find_field(&["NBMENFISC"])
+        .or_else(|| {
+            spec.population_field
+                .as_deref()
+                .and_then(|p| table.field(p))
+        })
+        .map(|f| f.values.as_slice());
+    let mut names: Vec<&str> = vec![indicator];
+    names.extend(
+        table
+            .fields
+            .iter()
+            .filter(|f| f.kind == FieldKind::Number && is_rate_name(&f.name) && f.name != indicator)
+            .map(|f| f.name.as_str()),
+    );
+    names.truncate(MAX_FIGURES);
+    let mut rows: Vec<[String; 3]> = names
+        .iter()
+        .filter_map(|n| table.field(n))
+        .map(|f| {
+            [
+                f.name.clone(),
+                figure(f.values.get(index).and_then(Value::as_f64)),
+                figure(reference(&f.values, weights)),
+            ]
+        })
+        .collect();
+    let population = spec
+        .population_field
+        .as_deref()
+        .and_then(|p| table.field(p));
+    let zone_pop = population.and_then(|p| p.values.get(index).and_then(Value::as_f64));
+    let all_pop: f64 = population
+        .map(|p| p.values.iter().filter_map(Value::as_f64).sum())
+        .unwrap_or(0.0);
+    let per = |n: usize, p: f64| (p > 0.0).then(|| n as f64 * 10_000.0 / p);
+    for (layer_name, inside, all) in per_layer {
+        rows.push([layer_name.clone(), inside.to_string(), all.to_string()]);
+        if population.is_some() {
+            rows.push([
+                "  pour 10 000 hab.".to_owned(),
+                figure(zone_pop.and_then(|p| per(*inside, p))),
+                figure(per(*all, all_pop)),
+            ]);
+        }
+    }
+    FigureTable {
+        title: format!("{name} et le département"),
+        header: [
+            "Indicateur".to_owned(),
+            "Zone".to_owned(),
+            "Département".to_owned(),
+        ],
+        rows,
+    }
+}
+
+/// A file-name-safe slug: `Cœur d'Essonne Agglomération` → `coeur-d-essonne-agglomeration`.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.to_lowercase().chars() {
+        let folded = match c {
+            'à' | 'â' | 'ä' | 'á' => "a",
+            'é' | 'è' | 'ê' | 'ë' => "e",
+            'î' | 'ï' | 'í' => "i",
+            'ô' | 'ö' | 'ó' => "o",
+            'ù' | 'û' | 'ü' | 'ú' => "u",
+            'ç' => "c",
+            'œ' => "oe",
+            'æ' => "ae",
+            'ÿ' => "y",
+            c if c.is_ascii_alphanumeric() => {
+                out.push(c);
+                continue;
+            }
+            _ => "-",
+        };
+        if folded == "-" {
+            if !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push_str(folded);
+        }
+    }
+    out.trim_end_matches('-').chars().take(60).collect()
+}
+
+/// Writes one PNG (and, with `svg`, one SVG) per zone of the map layer into `dir` (created if
+/// needed), plus `index.csv` listing them. Returns the pages written.
+pub fn write_atlas(
+    project: &Project,
+    dir: &Path,
+    options: &RenderOptions,
+    svg: bool,
+) -> Result<Vec<AtlasPage>, ExportError> {
+    std::fs::create_dir_all(dir).map_err(|e| ExportError::io(dir, e))?;
+    let (spec, layer) = map_layer(project)?;
+    let mut pages = Vec::new();
+    for index in 0..layer.len() {
+        let map = compose_atlas_page(project, index, options)?;
+        let text = |field: &str| {
+            layer
+                .attributes
+                .field(field)
+                .and_then(|f| f.values.get(index))
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        };
+        let (code, name) = (text(&spec.code_field), text(&spec.name_field));
+        let stem = format!("{}_{}", slug(&code), slug(&name));
+        let file = dir.join(format!("{stem}.png"));
+        let document = super::render_svg(&map);
+        let png = super::svg_to_png(&document, map.page.width_px, map.page.height_px)?;
+        write_atomic(&file, &png)?;
+        if svg {
+            write_atomic(&dir.join(format!("{stem}.svg")), document.as_bytes())?;
+        }
+        pages.push(AtlasPage { code, name, file });
+    }
+    let mut index = String::from("\u{feff}code;nom;fichier\r\n");
+    for p in &pages {
+        let file = p
+            .file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        index.push_str(&format!(
+            "{};{};{}\r\n",
+            p.code,
+            p.name.replace(';', ","),
+            file
+        ));
+    }
+    write_atomic(&dir.join("index.csv"), index.as_bytes())?;
+    Ok(pages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            slug("Cœur d'Essonne Agglomération"),
+            "coeur-d-essonne-agglomeration"
+        );
+        assert_eq!(slug("CA Étampois Sud-Essonne"), "ca-etampois-sud-essonne");
+    }
+
+    #[test]
+    fn weighted_reference() {
+        let v = [
+            Value::Number(10.0),
+            Value::Number(20.0),
+            Value::Missing(crate::Missing::Secret),
+        ];
+        let w = [Value::Number(3.0), Value::Number(1.0), Value::Number(100.0)];
+        assert_eq!(reference(&v, Some(&w)), Some(12.5));
+        assert_eq!(reference(&v, None), Some(15.0));
+    }
+}

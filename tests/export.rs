@@ -1,0 +1,580 @@
+//! Exports checked as a user would: the PNG decodes at the size of its preset, the legend's
+//! texts are in the SVG, reviewed snapshot images match, GeoJSON / CSV / XLSX / GeoPackage
+//! exports read back through CartoSol's own importers with the same codes and values, the
+//! statistical-secrecy and personal-data guards hold, and a saved project renders the same.
+//!
+//! Snapshots live in tests/snapshots/export/; after a reviewed change of the drawing, rewrite
+//! them with `UPDATE_SNAPSHOTS=1 cargo test --no-default-features --test export` and look at
+//! them before committing.
+
+use cartosol::Value;
+use cartosol::export::atlas::compose_atlas_page;
+use cartosol::export::secrecy::SecrecyGuard;
+use cartosol::export::{
+    DataExportOptions, ExportError, MapComposition, Preset, RenderOptions, compose_project,
+    export_layer, render_png, render_svg,
+};
+use cartosol::project::{
+    LayerStyle, MapSpec, Project, SAMPLE_PROJECT, autosave, open_project, recover, save_project,
+};
+use cartosol::table::{TableOptions, load_table};
+use cartosol::zones::{ZoneOptions, load_zones};
+use resvg::tiny_skia::Pixmap;
+use std::path::{Path, PathBuf};
+
+const DATE: &str = "Carte réalisée le 01/02/2026 avec CartoSol";
+
+/// The sample project with a fixed map (EPCI choropleth of TP60, town halls hidden), so that
+/// edits of the sample's saved map state do not change these checks.
+fn sample() -> Project {
+    let mut project = open_project(Path::new(SAMPLE_PROJECT)).expect("sample project");
+    project.file.map = MapSpec {
+        zones: "epci".to_owned(),
+        indicator: "TP60".to_owned(),
+        layers: vec![LayerStyle {
+            id: "mairies".to_owned(),
+            visible: false,
+            opacity: 1.0,
+            label: None,
+        }],
+        ..MapSpec::default()
+    };
+    project
+}
+
+fn options(preset: Preset) -> RenderOptions {
+    RenderOptions {
+        date: DATE.to_owned(),
+        ..RenderOptions::new(preset)
+    }
+}
+
+fn tmp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cartosol-export-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// The sample project with its map on the commune layer (60 communes under secrecy).
+fn communes_project(indicator: &str) -> Project {
+    let mut project = sample();
+    project.file.map.zones = "communes".to_owned();
+    project.file.map.indicator = indicator.to_owned();
+    project
+}
+
+fn snapshot(name: &str, png: &[u8]) {
+    let path = Path::new("tests/snapshots/export").join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("snapshot dir");
+        std::fs::write(&path, png).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read(&path).unwrap_or_else(|_| {
+        panic!(
+            "{} missing: run with UPDATE_SNAPSHOTS=1, look at it, commit it",
+            path.display()
+        )
+    });
+    let a = Pixmap::decode_png(png).expect("rendered PNG");
+    let b = Pixmap::decode_png(&expected).expect("snapshot PNG");
+    assert_eq!((a.width(), a.height()), (b.width(), b.height()), "{name}");
+    // Tolerate antialiasing noise (another CPU, another resvg patch release), not a change.
+    let differing = a
+        .data()
+        .chunks(4)
+        .zip(b.data().chunks(4))
+        .filter(|(p, q)| p.iter().zip(*q).any(|(x, y)| x.abs_diff(*y) > 24))
+        .count();
+    let total = (a.width() * a.height()) as usize;
+    if differing * 1000 > total {
+        let out = std::env::temp_dir().join(format!("cartosol-{name}"));
+        let _ = std::fs::write(&out, png);
+        panic!(
+            "{name}: {differing} of {total} pixels differ from the snapshot (new image: {})",
+            out.display()
+        );
+    }
+}
+
+#[test]
+fn png_sizes_follow_presets() {
+    let project = sample();
+    for (preset, w, h) in [
+        (Preset::A4Landscape, 3508, 2480),
+        (Preset::A4Portrait, 2480, 3508),
+        (Preset::Slide, 1920, 1080),
+        (
+            Preset::Custom {
+                width_px: 800,
+                height_px: 600,
+            },
+            800,
+            600,
+        ),
+    ] {
+        let map = compose_project(&project, &options(preset)).expect("compose");
+        let png = render_png(&map).expect("render");
+        assert!(png.starts_with(b"\x89PNG"), "{preset:?}");
+        let image = Pixmap::decode_png(&png).expect("decodes");
+        assert_eq!((image.width(), image.height()), (w, h), "{preset:?}");
+    }
+}
+
+#[test]
+fn svg_carries_title_legend_scale_and_sources() {
+    let project = sample();
+    let map = compose_project(&project, &options(Preset::A4Landscape)).expect("compose");
+    let svg = render_svg(&map);
+    assert!(svg.contains(r#"width="297mm" height="210mm" viewBox="0 0 3508 2480""#));
+    assert!(svg.contains("Essonne — besoins sociaux"), "title");
+    // The EPCI choropleth of TP60 in 5 quantile classes: 13 zones counted in the legend.
+    assert_eq!(map.legend.classes.len(), 5);
+    assert_eq!(
+        map.legend.classes.iter().map(|c| c.count).sum::<usize>(),
+        13
+    );
+    for class in &map.legend.classes {
+        let text = format!("{}  ({})", class.label, class.count);
+        assert!(svg.contains(&text), "legend entry {text}");
+        assert!(class.label.starts_with("de ") && class.label.contains(','));
+    }
+    assert!(svg.contains("Quantiles (effectifs égaux) — 5 classes"));
+    // Zones as even-odd paths, hatching pattern defined, points by theme, scale and north.
+    assert!(svg.contains(r#"fill-rule="evenodd""#));
+    assert_eq!(svg.matches("<path d=\"M").count(), 13);
+    assert!(svg.contains(r#"<pattern id="manquant""#));
+    assert!(svg.contains("France Services  (35)"));
+    assert!(svg.contains("Premier accueil social  (70)"));
+    assert!(svg.contains(" km</text>"), "scale bar");
+    assert!(svg.contains(r#"<g id="nord">"#));
+    assert!(svg.contains("Sources — Géographie : IGN ADMIN EXPRESS"));
+    assert!(svg.contains(DATE));
+    // Well-formed XML that resvg parses.
+    assert!(cartosol::export::svg_to_png(&svg, 350, 248).is_ok());
+}
+
+#[test]
+fn scale_bar_measures_real_metres() {
+    // Essonne spans about 1.0° of longitude at 48.5° N: ≈ 74 km. The frame's scale in ground
+    // metres per pixel times the width of the zones' extent must say so.
+    let project = sample();
+    let map = compose_project(&project, &options(Preset::Slide)).expect("compose");
+    let p = cartosol::export::map::map_projector(&map);
+    let (x0, _) = p.project(map.extent.min().x, 48.5);
+    let (x1, _) = p.project(map.extent.max().x, 48.5);
+    let km = (x1 - x0) * p.metres_per_px() / 1000.0;
+    let expected = (map.extent.max().x - map.extent.min().x).to_radians()
+        * 6_371.0
+        * 48.5f64.to_radians().cos();
+    assert!(
+        (km - expected).abs() / expected < 0.01,
+        "{km} km vs {expected} km"
+    );
+}
+
+#[test]
+fn snapshot_epci_slide() {
+    let map = compose_project(&sample(), &options(Preset::Slide)).expect("compose");
+    snapshot("essonne_epci_diapo.png", &render_png(&map).expect("render"));
+}
+
+#[test]
+fn snapshot_communes_with_secrecy_hatching() {
+    let mut project = communes_project("TP60");
+    project.file.map.indicator_label = Some("Taux de pauvreté (%)".to_owned());
+    project.file.map.classification.palette = "YlOrRd".to_owned();
+    project.file.map.underserved_note = Some(
+        "Zones sous-dotées : moins d'un premier accueil social pour 10 000 habitants (règle de démonstration)."
+            .to_owned(),
+    );
+    let map = compose_project(
+        &project,
+        &options(Preset::Custom {
+            width_px: 1240,
+            height_px: 1754,
+        }),
+    )
+    .expect("compose");
+    // The 60 communes under secrecy are hatched and counted with their reason.
+    assert_eq!(
+        map.legend.missing,
+        vec![(cartosol::Missing::Secret, 60)],
+        "{:?}",
+        map.legend.missing
+    );
+    let svg = render_svg(&map);
+    assert!(svg.contains("Secret statistique  (60)"));
+    assert_eq!(svg.matches(r#"fill="url(#manquant)""#).count(), 60 + 1);
+    assert!(svg.contains("règle de démonstration"));
+    snapshot(
+        "communes_tp60_portrait.png",
+        &render_png(&map).expect("render"),
+    );
+}
+
+#[test]
+fn atlas_page_zooms_on_its_epci() {
+    let project = sample();
+    let (spec, layer) = &project.zones[0];
+    assert_eq!(spec.id, "epci");
+    let names = layer.attributes.field("NOM").expect("NOM");
+    let index = names
+        .values
+        .iter()
+        .position(|v| v.to_string().contains("Étampois"))
+        .expect("Étampois Sud-Essonne");
+    let map = compose_atlas_page(&project, index, &options(Preset::Slide)).expect("atlas page");
+    assert!(map.highlight.is_some());
+    assert!(map.title.contains("Étampois"));
+    // Communes outlined for orientation, the figures table against the département.
+    assert!(!map.outlines.is_empty());
+    let figures = map.figures.as_ref().expect("figures");
+    assert_eq!(figures.rows[0][0], "TP60");
+    let services = figures
+        .rows
+        .iter()
+        .find(|r| r[0] == "Points de service (FICTIFS)")
+        .expect("services row");
+    // sample_data/README.md: 5 services in the Étampois Sud-Essonne; 299 in all, 3 of them
+    // without a position.
+    assert_eq!(services[1], "5");
+    assert_eq!(services[2], "296");
+    snapshot(
+        "atlas_etampois_diapo.png",
+        &render_png(&map).expect("render"),
+    );
+}
+
+#[test]
+fn geojson_round_trips_through_the_importer() {
+    let project = sample();
+    let dir = tmp_dir("geojson");
+    let out = dir.join("epci.geojson");
+    let report =
+        export_layer(&project, "epci", &out, &DataExportOptions::default()).expect("export");
+    assert_eq!(report.rows, 13);
+    // RFC 7946: a FeatureCollection without `crs`, codes as strings, missing as null.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("read")).expect("JSON");
+    assert_eq!(json["type"], "FeatureCollection");
+    assert!(json.get("crs").is_none());
+    let features = json["features"].as_array().expect("features");
+    assert_eq!(features.len(), 13);
+    for f in features {
+        assert!(f["properties"]["CODE_SIREN"].is_string());
+        assert!(f["properties"]["TP60"].is_number());
+        assert_eq!(f["geometry"]["type"], "MultiPolygon");
+        // Exterior rings counter-clockwise (positive shoelace area in lon/lat).
+        let ring = &f["geometry"]["coordinates"][0][0];
+        let pts: Vec<(f64, f64)> = ring
+            .as_array()
+            .expect("ring")
+            .iter()
+            .map(|c| (c[0].as_f64().expect("x"), c[1].as_f64().expect("y")))
+            .collect();
+        let area: f64 = pts
+            .windows(2)
+            .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+            .sum();
+        assert!(area > 0.0);
+        assert!(
+            pts.iter()
+                .all(|(x, y)| (1.9..2.7).contains(x) && (48.2..48.8).contains(y))
+        );
+    }
+    // Back through the importer: same codes, same values, same geometry.
+    let back = load_zones(&out, &ZoneOptions::default()).expect("re-import");
+    let (_, original) = &project.zones[0];
+    assert_eq!(back.len(), original.len());
+    for name in ["CODE_SIREN", "NOM", "TP60", "NBMENFISC", "PART_FAM_MONO"] {
+        assert_eq!(
+            back.attributes.field(name).expect(name).values,
+            original.attributes.field(name).expect(name).values,
+            "{name}"
+        );
+    }
+    assert_eq!(back.bbox(), original.bbox());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn csv_opens_in_french_excel() {
+    let project = sample();
+    let dir = tmp_dir("csv");
+    let out = dir.join("communes.csv");
+    let options = DataExportOptions {
+        decimal_comma: true,
+        reason_columns: true,
+        ..DataExportOptions::default()
+    };
+    export_layer(&project, "communes", &out, &options).expect("export");
+    let bytes = std::fs::read(&out).expect("read");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("UTF-8");
+    let header: Vec<&str> = text.lines().next().expect("header").split(';').collect();
+    assert_eq!(header[0], "INSEE_COM");
+    assert!(header.contains(&"TP60") && header.contains(&"TP60_motif"));
+    assert!(text.contains("\r\n"));
+    // Decimal commas; secrecy as an empty cell with its reason.
+    let tp = header.iter().position(|h| *h == "TP60").expect("TP60");
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(';').collect())
+        .collect();
+    assert_eq!(rows.len(), 194);
+    assert!(rows.iter().any(|r| r[tp].contains(',')));
+    let secret = rows.iter().filter(|r| r[tp].is_empty()).count();
+    assert_eq!(secret, 60);
+    assert!(rows.iter().any(|r| r[tp + 1] == "secret statistique"));
+    // CartoSol's own CSV reader reads it back with the same codes and numbers.
+    let back = load_table(&out, &TableOptions::default()).expect("re-import");
+    let (_, original) = &project.zones[1];
+    for name in ["INSEE_COM", "TP60", "NBMENFISC"] {
+        let a = &back.table.field(name).expect(name).values;
+        let b = &original.attributes.field(name).expect(name).values;
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(b) {
+            match (x, y) {
+                (Value::Missing(_), Value::Missing(_)) => {}
+                _ => assert_eq!(x, y, "{name}"),
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn xlsx_has_typed_cells_and_header() {
+    let project = sample();
+    let dir = tmp_dir("xlsx");
+    let out = dir.join("epci.xlsx");
+    export_layer(&project, "epci", &out, &DataExportOptions::default()).expect("export");
+    let back = load_table(&out, &TableOptions::default()).expect("re-import");
+    assert_eq!(back.header_row, 1);
+    assert_eq!(back.table.len(), 13);
+    let tp = back.table.field("TP60").expect("TP60");
+    assert!(tp.values.iter().all(|v| matches!(v, Value::Number(_))));
+    let codes = back.table.field("CODE_SIREN").expect("codes");
+    assert!(
+        codes
+            .values
+            .iter()
+            .all(|v| matches!(v, Value::Text(t) if t.len() == 9))
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn geopackage_in_lambert93_loads_back() {
+    let project = sample();
+    let dir = tmp_dir("gpkg");
+    let out = dir.join("communes.gpkg");
+    let report =
+        export_layer(&project, "communes", &out, &DataExportOptions::default()).expect("export");
+    assert_eq!(report.rows, 194);
+    let back = load_zones(&out, &ZoneOptions::default()).expect("re-import");
+    assert_eq!(
+        back.source.crs.as_deref().map(|c| c.contains("2154")),
+        Some(true)
+    );
+    let (_, original) = &project.zones[1];
+    assert_eq!(
+        back.attributes.field("INSEE_COM").expect("codes").values,
+        original
+            .attributes
+            .field("INSEE_COM")
+            .expect("codes")
+            .values
+    );
+    // Lambert-93 and back: the same contours within a centimetre.
+    let (a, b) = (back.bbox().expect("bbox"), original.bbox().expect("bbox"));
+    assert!((a.min().x - b.min().x).abs() < 1e-7 && (a.max().y - b.max().y).abs() < 1e-7);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn small_counts_are_masked_unless_the_guard_is_lifted() {
+    // Persons aged 75+ living alone: several small communes count fewer than 11.
+    let project = sample();
+    let (_, communes) = &project.zones[1];
+    let small = communes
+        .attributes
+        .field("NB_PERS_SEULES_75P")
+        .expect("field")
+        .values
+        .iter()
+        .filter(|v| v.as_f64().is_some_and(|x| x < 11.0))
+        .count();
+    assert!(small > 0, "fixture has small counts");
+    let dir = tmp_dir("secret");
+    let out = dir.join("communes.geojson");
+    let report =
+        export_layer(&project, "communes", &out, &DataExportOptions::default()).expect("export");
+    assert!(report.secrecy.total() >= small);
+    assert!(report.to_string().contains("Secret statistique"));
+    let back = load_zones(&out, &ZoneOptions::default()).expect("re-import");
+    let values = &back
+        .attributes
+        .field("NB_PERS_SEULES_75P")
+        .expect("field")
+        .values;
+    assert!(values.iter().all(|v| v.as_f64().is_none_or(|x| x >= 11.0)));
+    // EPCI level: nothing is masked.
+    let epci = export_layer(
+        &project,
+        "epci",
+        &dir.join("epci.csv"),
+        &DataExportOptions::default(),
+    )
+    .expect("export");
+    assert_eq!(epci.secrecy.total(), 0);
+    // Lifted explicitly: the small counts are there, and the report says it.
+    let lifted = DataExportOptions {
+        secrecy: SecrecyGuard {
+            lifted: true,
+            ..SecrecyGuard::default()
+        },
+        ..DataExportOptions::default()
+    };
+    let report = export_layer(&project, "communes", &out, &lifted).expect("export");
+    assert!(report.to_string().contains("levé"));
+    let back = load_zones(&out, &ZoneOptions::default()).expect("re-import");
+    let values = &back
+        .attributes
+        .field("NB_PERS_SEULES_75P")
+        .expect("field")
+        .values;
+    assert_eq!(
+        values
+            .iter()
+            .filter(|v| v.as_f64().is_some_and(|x| x < 11.0))
+            .count(),
+        small
+    );
+    // A commune map of a count says so in its notes.
+    let project = communes_project("NB_PERS_SEULES_75P");
+    let map = compose_project(&project, &options(Preset::Slide)).expect("compose");
+    assert!(
+        map.notes
+            .iter()
+            .any(|n| n.starts_with("Secret statistique"))
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn personal_data_leaves_only_aggregated() {
+    let mut project = sample();
+    project.file.map.privacy.personal_layers = vec!["services".to_owned()];
+    let dir = tmp_dir("personal");
+    let e = export_layer(
+        &project,
+        "services",
+        &dir.join("services.geojson"),
+        &DataExportOptions::default(),
+    )
+    .expect_err("points of personal data");
+    assert!(matches!(e, ExportError::PersonalData { .. }));
+    assert!(e.to_string().contains("données personnelles"), "{e}");
+    // Aggregated to communes: counts per zone (and small counts masked).
+    let out = dir.join("services_par_commune.csv");
+    let options = DataExportOptions {
+        aggregate_to: Some("communes".to_owned()),
+        ..DataExportOptions::default()
+    };
+    let report = export_layer(&project, "services", &out, &options).expect("aggregated");
+    assert_eq!(report.rows, 194);
+    let text = std::fs::read_to_string(&out).expect("read");
+    assert!(text.lines().next().expect("header").contains("NB_POINTS"));
+    // Nor are they drawn on maps.
+    let map: MapComposition = compose_project(&project, &options_slide()).expect("compose");
+    assert!(
+        map.points
+            .iter()
+            .all(|g| g.layer != "Points de service (FICTIFS)")
+    );
+    assert!(map.notes.iter().any(|n| n.contains("données personnelles")));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn options_slide() -> RenderOptions {
+    options(Preset::Slide)
+}
+
+#[test]
+fn saved_project_reopens_to_the_same_map() {
+    let dir = tmp_dir("save");
+    let mut project = sample();
+    project.file.map.classification.method = cartosol::style::ClassMethod::NaturalBreaks;
+    project.file.map.classification.palette = "PuBuGn".to_owned();
+    project.file.map.hidden_themes = vec!["Crèche".to_owned()];
+    let before =
+        render_png(&compose_project(&project, &options_slide()).expect("compose")).expect("render");
+    // Saved elsewhere: source paths are rebased, relative to the new file.
+    let path = dir.join("copie.cartosol.json");
+    save_project(&project.file, Path::new("sample_data"), &path).expect("save");
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains("\"cartosol\": 1"));
+    assert!(!text.contains("\"/"), "no absolute path: {text}");
+    assert!(
+        std::fs::read_dir(&dir).expect("dir").count() == 1,
+        "no temporary file left"
+    );
+    let reopened = open_project(&path).expect("reopen");
+    assert_eq!(reopened.file.map, project.file.map);
+    let after = render_png(&compose_project(&reopened, &options_slide()).expect("compose"))
+        .expect("render");
+    assert!(before == after, "same PNG bytes after save and reopen");
+
+    // Autosave and recovery.
+    assert!(recover(&path).is_none());
+    let mut changed = reopened.file.clone();
+    changed.map.indicator = "PART_FAM_MONO".to_owned();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    autosave(&changed, &path).expect("autosave");
+    let recovered = recover(&path).expect("recovery offered");
+    assert_eq!(recovered.map.indicator, "PART_FAM_MONO");
+    cartosol::project::discard_autosave(&path).expect("discard");
+    assert!(recover(&path).is_none());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn command_line_render_and_errors() {
+    let dir = tmp_dir("cli");
+    let exe = env!("CARGO_BIN_EXE_cartosol");
+    let out = dir.join("carte.svg");
+    let status = std::process::Command::new(exe)
+        .args(["render", SAMPLE_PROJECT, "--preset", "diapo", "--out"])
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(std::fs::read_to_string(&out).expect("svg").contains("<svg"));
+    let bad = std::process::Command::new(exe)
+        .args(["render", SAMPLE_PROJECT, "--preset", "géant", "--out"])
+        .arg(dir.join("x.png"))
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("format de page inconnu « géant »"),
+        "{stderr}"
+    );
+    let bad = std::process::Command::new(exe)
+        .args(["export", SAMPLE_PROJECT, "--layer", "iris", "--out"])
+        .arg(dir.join("x.csv"))
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("couche « iris » absente"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
