@@ -71,8 +71,18 @@ pub fn frame_bench(
             let t0 = Instant::now();
             let mut shapes = Vec::new();
             let mut texts = Vec::new();
-            vertices =
-                zone_layer_shapes(&view, zl, Some(&ch), hatch, true, &mut shapes, &mut texts);
+            vertices = zone_layer_shapes(
+                &view,
+                zl,
+                super::map_view::Paint {
+                    choropleth: Some(&ch),
+                    fill_override: None,
+                    hatch,
+                    labels: true,
+                },
+                &mut shapes,
+                &mut texts,
+            );
             let t1 = Instant::now();
             drawn = shapes.len();
             let clipped: Vec<egui::epaint::ClippedShape> = shapes

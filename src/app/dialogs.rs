@@ -58,6 +58,11 @@ pub enum Dialog {
     Browser(Browser),
     Native(Purpose, Receiver<Option<PathBuf>>),
     Import(Box<ImportWizard>),
+    SaveAs(String),
+    ExportMap(String, crate::export::map::Preset),
+    Atlas(String),
+    /// An autosave newer than the project file exists: offer to restore it.
+    Recover(PathBuf),
 }
 
 fn native_dialogs_available() -> bool {
@@ -357,6 +362,123 @@ pub fn dialog_ui(app: &mut CartoSolApp, ctx: &Context) {
                 None => Dialog::None,
             }
         }
+        Dialog::SaveAs(mut text) => {
+            let mut state = Some(());
+            egui::Window::new("Enregistrer le projet sous")
+                .collapsible(false)
+                .show(ctx, |ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut text)
+                            .hint_text("chemin/du/projet.cartosol.json")
+                            .desired_width(420.0),
+                    );
+                    ui.horizontal(|ui| {
+                        if ui.button("Enregistrer").clicked() {
+                            let mut path = PathBuf::from(text.trim());
+                            if !path.to_string_lossy().ends_with(".cartosol.json") {
+                                path = PathBuf::from(format!("{}.cartosol.json", path.display()));
+                            }
+                            app.pending.push(Command::SaveAs(path));
+                            state = None;
+                        }
+                        if ui.button("Annuler").clicked() {
+                            state = None;
+                        }
+                    });
+                });
+            if state.is_some() {
+                Dialog::SaveAs(text)
+            } else {
+                Dialog::None
+            }
+        }
+        Dialog::ExportMap(mut text, mut preset) => {
+            use crate::export::map::Preset;
+            let mut state = Some(());
+            egui::Window::new("Exporter la carte")
+                .collapsible(false)
+                .show(ctx, |ui| {
+                    ui.label(
+                        "La carte est exportée telle qu'affichée : indicateur, classes, cadrage.",
+                    );
+                    egui::ComboBox::from_label("Format de page")
+                        .selected_text(preset_label(preset))
+                        .show_ui(ui, |ui| {
+                            for p in [Preset::A4Landscape, Preset::A4Portrait, Preset::Slide] {
+                                ui.selectable_value(&mut preset, p, preset_label(p));
+                            }
+                        });
+                    ui.add(
+                        egui::TextEdit::singleline(&mut text)
+                            .hint_text("carte.png ou carte.svg")
+                            .desired_width(420.0),
+                    );
+                    ui.horizontal(|ui| {
+                        if ui.button("Exporter").clicked() {
+                            app.pending
+                                .push(Command::ExportMap(PathBuf::from(text.trim()), preset));
+                            state = None;
+                        }
+                        if ui.button("Annuler").clicked() {
+                            state = None;
+                        }
+                    });
+                });
+            if state.is_some() {
+                Dialog::ExportMap(text, preset)
+            } else {
+                Dialog::None
+            }
+        }
+        Dialog::Atlas(mut text) => {
+            let mut state = Some(());
+            egui::Window::new("Atlas : une carte par zone")
+                .collapsible(false)
+                .show(ctx, |ui| {
+                    ui.label("Dossier de destination :");
+                    ui.add(egui::TextEdit::singleline(&mut text).desired_width(420.0));
+                    ui.horizontal(|ui| {
+                        if ui.button("Écrire l'atlas").clicked() {
+                            app.pending
+                                .push(Command::ExportAtlas(PathBuf::from(text.trim())));
+                            state = None;
+                        }
+                        if ui.button("Annuler").clicked() {
+                            state = None;
+                        }
+                    });
+                });
+            if state.is_some() {
+                Dialog::Atlas(text)
+            } else {
+                Dialog::None
+            }
+        }
+        Dialog::Recover(path) => {
+            let mut state = Some(());
+            egui::Window::new("Récupération").collapsible(false).show(ctx, |ui| {
+                ui.label(format!(
+                    "Une sauvegarde automatique de « {} » est plus récente que le fichier enregistré \
+                     (fermeture inattendue ?). La restaurer ?",
+                    path.display()
+                ));
+                ui.horizontal(|ui| {
+                    if ui.button("Restaurer la sauvegarde automatique").clicked() {
+                        app.pending.push(Command::RestoreAutosave(path.clone()));
+                        state = None;
+                    }
+                    if ui.button("Garder le fichier enregistré").clicked() {
+                        let _ = crate::project::discard_autosave(&path);
+                        state = None;
+                    }
+                });
+            });
+            if state.is_some() {
+                Dialog::Recover(path)
+            } else {
+                Dialog::None
+            }
+        }
         Dialog::Import(mut wizard) => {
             let mut keep = true;
             egui::Window::new("Importer une table")
@@ -565,4 +687,17 @@ fn import_ui(app: &mut CartoSolApp, ui: &mut egui::Ui, w: &mut ImportWizard) -> 
         keep = false;
     }
     keep
+}
+
+fn preset_label(p: crate::export::map::Preset) -> String {
+    use crate::export::map::Preset;
+    match p {
+        Preset::A4Landscape => "A4 paysage, 300 dpi".to_owned(),
+        Preset::A4Portrait => "A4 portrait, 300 dpi".to_owned(),
+        Preset::Slide => "Diapositive 1920 × 1080".to_owned(),
+        Preset::Custom {
+            width_px,
+            height_px,
+        } => format!("{width_px} × {height_px} px"),
+    }
 }

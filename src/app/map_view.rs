@@ -118,6 +118,22 @@ pub struct MapOutput {
     pub view: Option<View>,
 }
 
+/// Shapes drawn over the layers for a view (the analysis tools).
+pub type Overlay<'a> = dyn Fn(&View, &mut Vec<Shape>, &mut Vec<TextItem>) + 'a;
+
+/// How a zone layer is filled.
+#[derive(Clone, Copy)]
+pub struct Paint<'a> {
+    /// The choropleth, when this layer is the mapped one (else outlines only).
+    pub choropleth: Option<&'a Choropleth>,
+    /// Colours replacing the choropleth's, per zone (the bivariate map).
+    pub fill_override: Option<&'a [Option<[u8; 3]>]>,
+    /// The hatch texture of missing values.
+    pub hatch: egui::TextureId,
+    /// Whether zone names are drawn.
+    pub labels: bool,
+}
+
 /// Everything the map draws, borrowed from the app for one frame.
 pub struct MapLayers<'a> {
     pub ws: &'a Workspace,
@@ -125,6 +141,10 @@ pub struct MapLayers<'a> {
     pub selected_zone: Option<(usize, usize)>,
     pub selected_point: Option<(usize, usize)>,
     pub hatch: egui::TextureId,
+    /// Fill colours replacing the choropleth's, per zone (the bivariate map).
+    pub fill_override: Option<&'a [Option<[u8; 3]>]>,
+    /// Drawn over the layers (analysis tools).
+    pub overlay: &'a Overlay<'a>,
     pub out: &'a mut MapOutput,
 }
 
@@ -181,12 +201,16 @@ fn push_outlines(shapes: &mut Vec<Shape>, level: &Level, base: Pos2, k: f32, str
 pub fn zone_layer_shapes(
     view: &View,
     zl: &ZoneLayerView,
-    choropleth: Option<&Choropleth>,
-    hatch: egui::TextureId,
-    labels: bool,
+    paint: Paint<'_>,
     shapes: &mut Vec<Shape>,
     texts: &mut Vec<TextItem>,
 ) -> usize {
+    let Paint {
+        choropleth,
+        fill_override,
+        hatch,
+        labels,
+    } = paint;
     let geometry = &zl.geometry;
     let opacity = zl.style.opacity;
     let level_index = view.level_index();
@@ -216,7 +240,11 @@ pub fn zone_layer_shapes(
         };
         let (base, k) = view.local(shape);
         if let Some(ch) = choropleth {
-            match ch.color_of(i) {
+            let color = match fill_override {
+                Some(colors) => colors.get(i).copied().flatten(),
+                None => ch.color_of(i),
+            };
+            match color {
                 Some(c) => push_triangles(&mut fill, level, base, k, rgba(c, opacity), false),
                 None => push_triangles(
                     &mut hatched,
@@ -472,9 +500,12 @@ impl Plugin for MapLayers<'_> {
                     vertices += zone_layer_shapes(
                         &view,
                         zl,
-                        ch,
-                        self.hatch,
-                        ch.is_some(),
+                        Paint {
+                            choropleth: ch,
+                            fill_override: self.fill_override.filter(|_| ch.is_some()),
+                            hatch: self.hatch,
+                            labels: ch.is_some(),
+                        },
                         &mut shapes,
                         &mut texts,
                     );
@@ -491,6 +522,7 @@ impl Plugin for MapLayers<'_> {
                 }
             }
         }
+        (self.overlay)(&view, &mut shapes, &mut texts);
         // Selection on top.
         if let Some((layer, zone)) = self.selected_zone
             && let Some(shape) = self

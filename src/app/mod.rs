@@ -4,10 +4,12 @@
 //! and emit [`Command`]s, applied in one place at the end of the frame. Loading runs off the UI
 //! thread with a progress bar and can be cancelled.
 
+pub mod analysis_ui;
 pub mod basemap;
 pub mod bench;
 pub mod choropleth;
 pub mod dialogs;
+pub mod export_ui;
 pub mod geometry;
 pub mod map_view;
 pub mod panels;
@@ -77,6 +79,13 @@ pub enum Command {
     SetBasemap(BasemapChoice),
     ApplyJoin(Box<dialogs::PendingJoin>),
     ShowError(String),
+    /// Saves to the project's file (asks for one when there is none).
+    Save,
+    SaveAs(PathBuf),
+    ExportMap(PathBuf, crate::export::map::Preset),
+    ExportAtlas(PathBuf),
+    /// Opens the autosave of this project instead of the saved file.
+    RestoreAutosave(PathBuf),
 }
 
 /// A background load.
@@ -100,11 +109,15 @@ pub struct CartoSolApp {
     pub table: panels::TableState,
     pub dialog: dialogs::Dialog,
     pub status: String,
+    pub analysis: analysis_ui::AnalysisState,
     hatch: egui::TextureHandle,
     tile_cache: PathBuf,
     job: Option<Job>,
+    /// A running export (label, result).
+    export_job: Option<(String, Receiver<Result<String, String>>)>,
     pending: Vec<Command>,
     frame_on_next: bool,
+    last_autosave: f64,
 }
 
 fn hatch_texture(ctx: &egui::Context) -> egui::TextureHandle {
@@ -151,10 +164,13 @@ impl CartoSolApp {
             table: panels::TableState::default(),
             dialog: dialogs::Dialog::None,
             status: String::new(),
+            analysis: analysis_ui::AnalysisState::default(),
             hatch: hatch_texture(ctx),
             job: None,
+            export_job: None,
             pending: Vec::new(),
             frame_on_next: true,
+            last_autosave: 0.0,
         };
         let _ = app.map_memory.set_zoom(9.0);
         app.map_memory.center_at(walkers::lon_lat(2.25, 48.52));
@@ -213,6 +229,7 @@ impl CartoSolApp {
             self.ws = ws;
             self.selected_zone = None;
             self.selected_point = None;
+            self.analysis.reset();
         }
         self.status = format!(
             "{} couche(s) de zones, {} couche(s) de points",
@@ -220,7 +237,66 @@ impl CartoSolApp {
             self.ws.points.len()
         );
         self.recompute_choropleth();
-        self.frame_on_next = true;
+        match self.ws.file.map.view.clone() {
+            Some(v) if !merge => {
+                let _ = self.map_memory.set_zoom(v.zoom);
+                self.map_memory.center_at(walkers::lon_lat(v.lon, v.lat));
+                self.frame_on_next = false;
+            }
+            _ => self.frame_on_next = true,
+        }
+        if !merge
+            && let Some(path) = self.ws.path.clone()
+            && !path.to_string_lossy().ends_with(".autosave")
+            && crate::project::recover(&path).is_some()
+        {
+            self.dialog = dialogs::Dialog::Recover(path);
+        }
+    }
+
+    /// The current view of the map, to save with the project.
+    pub fn current_view(&self) -> Option<crate::project::ViewSpec> {
+        let view = self.map_out.view?;
+        let (lon, lat) = geometry::lon_lat_of(view.center);
+        Some(crate::project::ViewSpec {
+            name: "vue courante".to_owned(),
+            lon,
+            lat,
+            zoom: view.zoom,
+        })
+    }
+
+    fn start_export(
+        &mut self,
+        label: String,
+        work: impl FnOnce() -> Result<String, String> + Send + 'static,
+        ctx: &egui::Context,
+    ) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(work());
+            ctx.request_repaint();
+        });
+        self.export_job = Some((label, rx));
+    }
+
+    fn poll_export(&mut self) {
+        let Some((_, rx)) = &self.export_job else {
+            return;
+        };
+        match rx.try_recv() {
+            Ok(Ok(message)) => {
+                self.status = message;
+                self.export_job = None;
+            }
+            Ok(Err(e)) => {
+                self.dialog = dialogs::Dialog::Error(e);
+                self.export_job = None;
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => self.export_job = None,
+        }
     }
 
     /// Reclassifies the choropleth after a change of indicator or classification.
@@ -425,6 +501,52 @@ impl CartoSolApp {
                     reclassify = true;
                 }
                 Command::ShowError(e) => self.dialog = dialogs::Dialog::Error(e),
+                Command::Save => match self.ws.path.clone() {
+                    Some(path) if !path.to_string_lossy().ends_with(".autosave") => {
+                        let view = self.current_view();
+                        match export_ui::save(&mut self.ws, &path, view) {
+                            Ok(m) => self.status = m,
+                            Err(e) => self.dialog = dialogs::Dialog::Error(e),
+                        }
+                    }
+                    _ => self.dialog = dialogs::Dialog::SaveAs("projet.cartosol.json".to_owned()),
+                },
+                Command::SaveAs(path) => {
+                    let view = self.current_view();
+                    match export_ui::save(&mut self.ws, &path, view) {
+                        Ok(m) => self.status = m,
+                        Err(e) => self.dialog = dialogs::Dialog::Error(e),
+                    }
+                }
+                Command::ExportMap(path, preset) => {
+                    let project = export_ui::project_of(&self.ws, self.current_view());
+                    self.start_export(
+                        format!("Export de la carte {}", path.display()),
+                        move || export_ui::export_map(&project, &path, preset),
+                        ctx,
+                    );
+                }
+                Command::ExportAtlas(dir) => {
+                    let project = export_ui::project_of(&self.ws, None);
+                    self.start_export(
+                        format!("Atlas dans {}", dir.display()),
+                        move || export_ui::export_atlas(&project, &dir),
+                        ctx,
+                    );
+                }
+                Command::RestoreAutosave(path) => {
+                    let auto = crate::project::autosave_path(&path);
+                    match Workspace::load(&auto, &Progress::default()) {
+                        Ok(mut ws) => {
+                            ws.path = Some(path);
+                            self.install(ws, false);
+                            self.status =
+                                "Sauvegarde automatique restaurée (enregistrez pour la garder)"
+                                    .to_owned();
+                        }
+                        Err(e) => self.dialog = dialogs::Dialog::Error(e),
+                    }
+                }
             }
         }
         if reclassify {
@@ -437,8 +559,10 @@ impl CartoSolApp {
         use egui::{Key, KeyboardShortcut, Modifiers};
         let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
         let table = KeyboardShortcut::new(Modifiers::COMMAND, Key::T);
-        let (open, table, home, escape) = ctx.input_mut(|i| {
+        let save = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
+        let (save, open, table, home, escape) = ctx.input_mut(|i| {
             (
+                i.consume_shortcut(&save),
                 i.consume_shortcut(&open),
                 i.consume_shortcut(&table),
                 i.consume_key(Modifiers::NONE, Key::Home),
@@ -447,6 +571,9 @@ impl CartoSolApp {
         });
         if open {
             self.dialog = dialogs::Dialog::open_file(dialogs::Purpose::Open);
+        }
+        if save {
+            self.send(Command::Save);
         }
         if table {
             self.table.visible = !self.table.visible;
@@ -481,12 +608,22 @@ impl CartoSolApp {
 
     fn map_ui(&mut self, ui: &mut egui::Ui) {
         let mut out = MapOutput::default();
+        let fill_override = self.analysis.fill_override();
+        let analysis = &self.analysis;
+        let ws = &self.ws;
+        let overlay = move |view: &map_view::View,
+                            shapes: &mut Vec<egui::Shape>,
+                            texts: &mut Vec<map_view::TextItem>| {
+            analysis.overlay(ws, view, shapes, texts);
+        };
         let layers = MapLayers {
             ws: &self.ws,
             choropleth: self.choropleth.as_ref(),
             selected_zone: self.selected_zone,
             selected_point: self.selected_point,
             hatch: self.hatch.id(),
+            fill_override: fill_override.as_deref(),
+            overlay: &overlay,
             out: &mut out,
         };
         let tiles = self.basemap.tiles.as_deref_mut();
@@ -508,7 +645,15 @@ impl CartoSolApp {
                 egui::Color32::from_rgb(40, 40, 40),
             );
         }
-        if let Some(hit) = out.clicked.clone() {
+        if self.analysis.tool != analysis_ui::Tool::Select {
+            if let Some(at) = out.clicked_at {
+                match self.analysis.tool {
+                    analysis_ui::Tool::Proximity => self.analysis.probe_at(&self.ws, at),
+                    analysis_ui::Tool::Measure => self.analysis.measure.push(at),
+                    analysis_ui::Tool::Select => {}
+                }
+            }
+        } else if let Some(hit) = out.clicked.clone() {
             match hit {
                 Hit::Zone { layer, zone } => self.send(Command::SelectZone {
                     target: Some((layer, zone)),
@@ -547,7 +692,16 @@ impl eframe::App for CartoSolApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.poll_job();
+        self.poll_export();
         self.shortcuts(&ctx);
+        let now = ctx.input(|i| i.time);
+        if now - self.last_autosave > export_ui::AUTOSAVE_SECONDS && self.job.is_none() {
+            self.last_autosave = now;
+            let view = self.current_view();
+            if let Err(e) = export_ui::autosave(&mut self.ws, view) {
+                self.status = format!("Sauvegarde automatique impossible : {e}");
+            }
+        }
         panels::top_bar(self, ui);
         panels::status_bar(self, ui);
         panels::table_panel(self, ui);

@@ -98,6 +98,25 @@ pub fn top_bar(app: &mut CartoSolApp, ui: &mut Ui) {
                     app.dialog = Dialog::browser(Purpose::Open);
                     ui.close();
                 }
+                ui.separator();
+                if ui.button("Enregistrer le projet (Ctrl+S)").clicked() {
+                    app.send(Command::Save);
+                    ui.close();
+                }
+                if ui.button("Enregistrer sous…").clicked() {
+                    app.dialog = Dialog::SaveAs("projet.cartosol.json".to_owned());
+                    ui.close();
+                }
+                if ui.button("Exporter la carte (PNG, SVG)…").clicked() {
+                    let name = format!("carte_{}.png", app.ws.file.map.indicator);
+                    app.dialog = Dialog::ExportMap(name, crate::export::map::Preset::A4Landscape);
+                    ui.close();
+                }
+                if ui.button("Atlas : une carte par zone…").clicked() {
+                    app.dialog = Dialog::Atlas("atlas".to_owned());
+                    ui.close();
+                }
+                ui.separator();
                 if ui.button("Rouvrir le projet d'exemple (Essonne)").clicked() {
                     app.send(Command::Open(crate::project::SAMPLE_PROJECT.into()));
                     ui.close();
@@ -197,6 +216,8 @@ pub fn layers_panel(app: &mut CartoSolApp, ui: &mut Ui) {
                 ui.separator();
                 choropleth_ui(app, ui);
                 ui.separator();
+                super::analysis_ui::tools_ui(app, ui);
+                ui.separator();
                 themes_ui(app, ui);
             });
         });
@@ -209,9 +230,21 @@ fn layer_row(app: &mut CartoSolApp, ui: &mut Ui, layer: LayerRef, pos: usize, co
     };
     ui.horizontal(|ui| {
         let mut visible = style.visible;
-        if ui.checkbox(&mut visible, name.as_str()).changed() {
+        let response = ui.checkbox(&mut visible, name.as_str());
+        if response.changed() {
             app.send(Command::ToggleLayer(layer));
         }
+        // Right click: rename, remove.
+        response.context_menu(|ui| {
+            if ui.button(format!("Renommer {name}")).clicked() {
+                app.dialog = Dialog::Rename(layer, name.clone());
+                ui.close();
+            }
+            if ui.button(format!("Retirer {name}")).clicked() {
+                app.send(Command::Remove(layer));
+                ui.close();
+            }
+        });
     });
     ui.horizontal(|ui| {
         ui.add_space(20.0);
@@ -234,20 +267,12 @@ fn layer_row(app: &mut CartoSolApp, ui: &mut Ui, layer: LayerRef, pos: usize, co
             .add(
                 egui::Slider::new(&mut opacity, 0.0..=1.0)
                     .show_value(false)
-                    .text(format!("Opacité {name}")),
+                    .text("Opacité"),
             )
+            .on_hover_text(format!("Opacité de {name}"))
             .changed()
         {
             app.send(Command::SetOpacity(layer, opacity));
-        }
-    });
-    ui.horizontal(|ui| {
-        ui.add_space(20.0);
-        if ui.small_button(format!("Renommer {name}")).clicked() {
-            app.dialog = Dialog::Rename(layer, name.clone());
-        }
-        if ui.small_button(format!("Retirer {name}")).clicked() {
-            app.send(Command::Remove(layer));
         }
     });
 }
@@ -713,12 +738,17 @@ pub fn legend_ui(app: &CartoSolApp, ui: &mut Ui, map_rect: egui::Rect) {
         return;
     };
     egui::Area::new(egui::Id::unique("cartosol-legende"))
-        .fixed_pos(map_rect.left_top() + egui::vec2(10.0, 10.0))
+        .pivot(egui::Align2::LEFT_BOTTOM)
+        .fixed_pos(map_rect.left_bottom() + egui::vec2(10.0, -24.0))
         .show(ui.ctx(), |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
                 ui.label(RichText::new(&ch.indicator).strong());
                 ui.label(RichText::new(ch.spec.method.label()).small());
-                let labels = classification.labels();
+                let labels = if app.analysis.bivariate_on && app.analysis.gaps.is_some() {
+                    Vec::new() // the bivariate key replaces the classes
+                } else {
+                    classification.labels()
+                };
                 for (i, label) in labels.iter().enumerate() {
                     ui.horizontal(|ui| {
                         let (rect, _) =
@@ -728,6 +758,32 @@ pub fn legend_ui(app: &CartoSolApp, ui: &mut Ui, map_rect: egui::Rect) {
                             .rect_filled(rect, 0.0, Color32::from_rgb(c[0], c[1], c[2]));
                         let count = classification.counts.get(i).copied().unwrap_or(0);
                         ui.label(format!("{label} ({count})"));
+                    });
+                }
+                if app.analysis.bivariate_on
+                    && let Some(g) = &app.analysis.gaps
+                {
+                    ui.separator();
+                    super::analysis_ui::bivariate_key_ui(ui, &ch.indicator, &g.theme);
+                }
+                if app.analysis.gaps_on
+                    && let Some(g) = &app.analysis.gaps
+                {
+                    ui.separator();
+                    ui.horizontal(|ui| {
+                        let (rect, _) =
+                            ui.allocate_exact_size(egui::vec2(22.0, 14.0), egui::Sense::hover());
+                        ui.painter().rect_stroke(
+                            rect,
+                            0.0,
+                            egui::Stroke::new(3.0, Color32::from_rgb(200, 0, 60)),
+                            egui::StrokeKind::Inside,
+                        );
+                        ui.label(format!(
+                            "{} ({})",
+                            g.result.rule_text,
+                            g.result.flagged.len()
+                        ));
                     });
                 }
                 for (reason, count) in &ch.missing_counts {

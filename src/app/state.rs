@@ -358,10 +358,9 @@ impl Workspace {
 
     /// Opens a project file, or a single data file (zones or points) as a new project.
     pub fn load(path: &Path, progress: &Progress) -> Result<Workspace, String> {
-        let is_project = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with(".cartosol.json"));
+        let is_project = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            n.ends_with(".cartosol.json") || n.ends_with(".cartosol.json.autosave")
+        });
         if is_project {
             progress.at(0, 3, "lecture des couches et jointures")?;
             let project = open_project(path).map_err(|e| e.to_string())?;
@@ -415,6 +414,8 @@ impl Workspace {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| id.clone());
+        // Absolute, so that saving the project can write it relative to the project's folder.
+        let source = path.canonicalize().unwrap_or_else(|_| path.to_owned());
         match content_kind(path).map_err(|e| e.to_string())? {
             ContentKind::Zones => {
                 let layer = crate::zones::load_zones(path, &Default::default())
@@ -433,7 +434,7 @@ impl Workspace {
                 let spec = ZoneSpec {
                     id,
                     name,
-                    source: path.to_owned(),
+                    source: source.clone(),
                     layer: None,
                     crs: None,
                     code_field,
@@ -454,7 +455,7 @@ impl Workspace {
                 let spec = PointSpec {
                     id,
                     name,
-                    source: path.to_owned(),
+                    source,
                     theme_field: None,
                     crs: None,
                     options: Default::default(),

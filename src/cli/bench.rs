@@ -16,6 +16,18 @@ pub struct Args {
 
 #[derive(Subcommand)]
 enum What {
+    /// Temps CPU par image de la carte (construction des maillages et tessellation egui) à
+    /// trois niveaux de zoom, sur une couche de zones en carte choroplèthe.
+    #[cfg(feature = "gui")]
+    Frame {
+        file: PathBuf,
+        /// Indicateur cartographié (champ numérique).
+        #[arg(long, default_value = "POPULATION")]
+        indicator: String,
+        /// Nombre d'images mesurées par niveau de zoom.
+        #[arg(long, default_value_t = 30)]
+        frames: usize,
+    },
     /// Temps de chargement d'une couche de zones, reprojection en WGS 84 comprise.
     Load {
         file: PathBuf,
@@ -138,6 +150,31 @@ pub(crate) fn time_runs<T>(runs: usize, mut f: impl FnMut() -> Result<T>) -> Res
 
 pub fn run(args: Args) -> Result<()> {
     match args.what {
+        #[cfg(feature = "gui")]
+        What::Frame {
+            file,
+            indicator,
+            frames,
+        } => {
+            let measures = cartosol::app::bench::frame_bench(&file, &indicator, frames)
+                .map_err(anyhow::Error::msg)?;
+            println!(
+                "{} : carte choroplèthe de {indicator}, fenêtre 1600×1000, médiane sur {frames} images",
+                file.display()
+            );
+            for m in measures {
+                println!(
+                    "  {:<24} zoom {:>5.2} : {:>8} sommets, {:>6} formes ; construction {:.2} ms + tessellation {:.2} ms = {:.2} ms",
+                    m.label,
+                    m.zoom,
+                    m.vertices,
+                    m.zones_drawn,
+                    m.build_ms,
+                    m.tessellate_ms,
+                    m.total_ms
+                );
+            }
+        }
         What::Load { file, runs, layer } => {
             let options = ZoneOptions { layer, crs: None };
             let (layer, best, median) = time_runs(runs, || Ok(load_zones(&file, &options)?))?;
