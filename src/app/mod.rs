@@ -626,6 +626,8 @@ impl CartoSolApp {
             overlay: &overlay,
             out: &mut out,
         };
+        // A pale background where no tile is drawn (no basemap, offline, tiles loading).
+        ui.painter().rect_filled(ui.max_rect(), 0.0, egui::Color32::from_rgb(236, 238, 240));
         let tiles = self.basemap.tiles.as_deref_mut();
         let map = walkers::Map::new(
             tiles.map(|t| t as &mut dyn walkers::Tiles),
