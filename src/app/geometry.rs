@@ -11,8 +11,9 @@ use geo::{
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
-/// Map zooms below which each simplified level is used; the last level is the full geometry.
-pub const LOD_ZOOMS: [f64; 4] = [7.0, 9.0, 11.0, 13.0];
+/// Map zooms up to which each simplified level is used (simplified to one pixel at that zoom,
+/// so to less than a pixel below it); the last level is the full geometry.
+pub const LOD_ZOOMS: [f64; 9] = [5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0];
 
 /// Local coordinates are `(mercator - origin) × LOCAL_SCALE`, kept in `f32`.
 pub const LOCAL_SCALE: f64 = 16_777_216.0; // 2^24
@@ -182,8 +183,8 @@ fn prepare_zone(geometry: &MultiPolygon<f64>) -> ZoneShape {
         .map(|z| Some(*z))
         .chain(std::iter::once(None))
     {
-        // Half a pixel at the level's zoom.
-        let epsilon = zoom.map(|z| 0.5 / (256.0 * 2f64.powf(z)));
+        // One pixel at the level's zoom (the level is used below that zoom: less than a pixel).
+        let epsilon = zoom.map(|z| 1.0 / (256.0 * 2f64.powf(z)));
         levels.push(level(&polygons, origin, epsilon));
     }
     let largest = geometry

@@ -121,6 +121,20 @@ pub struct MapOutput {
 /// Shapes drawn over the layers for a view (the analysis tools).
 pub type Overlay<'a> = dyn Fn(&View, &mut Vec<Shape>, &mut Vec<TextItem>) + 'a;
 
+/// The fill meshes of a zone layer built for one zoom and style, kept between frames: while the
+/// view stays inside the region they cover, a frame only translates them (panning), instead of
+/// transforming every vertex of every zone again.
+#[derive(Default)]
+pub struct MeshCache {
+    key: u64,
+    /// Mercator position at the origin of the cached screen coordinates.
+    anchor: [f64; 2],
+    /// Mercator box the meshes cover (the view and a margin).
+    region: [f64; 4],
+    fill: Mesh,
+    hatched: Mesh,
+}
+
 /// How a zone layer is filled.
 #[derive(Clone, Copy)]
 pub struct Paint<'a> {
@@ -132,6 +146,8 @@ pub struct Paint<'a> {
     pub hatch: egui::TextureId,
     /// Whether zone names are drawn.
     pub labels: bool,
+    /// Changes whenever the fill colours change (indicator, classes, palette, override).
+    pub generation: u64,
 }
 
 /// Everything the map draws, borrowed from the app for one frame.
@@ -143,6 +159,8 @@ pub struct MapLayers<'a> {
     pub hatch: egui::TextureId,
     /// Fill colours replacing the choropleth's, per zone (the bivariate map).
     pub fill_override: Option<&'a [Option<[u8; 3]>]>,
+    /// Changes whenever the fill colours change.
+    pub generation: u64,
     /// Drawn over the layers (analysis tools).
     pub overlay: &'a Overlay<'a>,
     pub out: &'a mut MapOutput,
@@ -210,13 +228,12 @@ pub fn zone_layer_shapes(
         fill_override,
         hatch,
         labels,
+        generation,
     } = paint;
     let geometry = &zl.geometry;
     let opacity = zl.style.opacity;
     let level_index = view.level_index();
     let view_box = view.bbox();
-    let mut fill = Mesh::default();
-    let mut hatched = Mesh::with_texture(hatch);
     let many = geometry.len() > 1500;
     let outlines = !many || view.zoom >= 9.0;
     let stroke = if choropleth.is_some() {
@@ -230,44 +247,99 @@ pub fn zone_layer_shapes(
             Color32::from_rgba_unmultiplied(60, 60, 60, (220.0 * opacity) as u8),
         )
     };
-    let mut lines = Vec::new();
-    for (i, shape) in geometry.shapes.iter().enumerate() {
-        if !view.visible(shape, &view_box) {
-            continue;
-        }
-        let Some(level) = shape.levels.get(level_index) else {
-            continue;
+    let mut vertices = 0;
+    if let Some(ch) = choropleth {
+        let key = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (generation, opacity.to_bits(), view.zoom.to_bits(), hatch).hash(&mut h);
+            h.finish()
         };
-        let (base, k) = view.local(shape);
-        if let Some(ch) = choropleth {
-            let color = match fill_override {
-                Some(colors) => colors.get(i).copied().flatten(),
-                None => ch.color_of(i),
+        let mut cache = zl.cache.borrow_mut();
+        let inside = cache.region[0] <= view_box[0]
+            && cache.region[1] <= view_box[1]
+            && cache.region[2] >= view_box[2]
+            && cache.region[3] >= view_box[3];
+        if cache.key != key || !inside {
+            // Rebuild for the view and a margin of a quarter view on each side, in coordinates
+            // relative to the view's centre.
+            let w = (view_box[2] - view_box[0]) / 4.0;
+            let h = (view_box[3] - view_box[1]) / 4.0;
+            let region = [
+                view_box[0] - w,
+                view_box[1] - h,
+                view_box[2] + w,
+                view_box[3] + h,
+            ];
+            let anchor = view.center;
+            let at_anchor = View {
+                center: anchor,
+                clip: Rect::from_center_size(Pos2::ZERO, view.clip.size()),
+                ..*view
             };
-            match color {
-                Some(c) => push_triangles(&mut fill, level, base, k, rgba(c, opacity), false),
-                None => push_triangles(
-                    &mut hatched,
-                    level,
-                    base,
-                    k,
-                    rgba([150, 150, 150], opacity),
-                    true,
-                ),
+            let mut fill = Mesh::default();
+            let mut hatched = Mesh::with_texture(hatch);
+            let min_extent = 0.5 / view.scale;
+            for (i, shape) in geometry.shapes.iter().enumerate() {
+                // Zones smaller than half a pixel are not drawn (tiny communes at national scale).
+                if !at_anchor.visible(shape, &region)
+                    || (shape.bbox[2] - shape.bbox[0] < min_extent
+                        && shape.bbox[3] - shape.bbox[1] < min_extent)
+                {
+                    continue;
+                }
+                let Some(level) = shape.levels.get(level_index) else {
+                    continue;
+                };
+                let (base, k) = at_anchor.local(shape);
+                let color = match fill_override {
+                    Some(colors) => colors.get(i).copied().flatten(),
+                    None => ch.color_of(i),
+                };
+                match color {
+                    Some(c) => push_triangles(&mut fill, level, base, k, rgba(c, opacity), false),
+                    None => push_triangles(
+                        &mut hatched,
+                        level,
+                        base,
+                        k,
+                        rgba([150, 150, 150], opacity),
+                        true,
+                    ),
+                }
+            }
+            *cache = MeshCache {
+                key,
+                anchor,
+                region,
+                fill,
+                hatched,
+            };
+        }
+        let offset = view.to_screen(cache.anchor).to_vec2();
+        for mesh in [&cache.fill, &cache.hatched] {
+            if mesh.is_empty() {
+                continue;
+            }
+            let mut m = mesh.clone();
+            m.translate(offset);
+            vertices += m.vertices.len();
+            shapes.push(Shape::mesh(m));
+        }
+    }
+    if outlines {
+        let mut lines = Vec::new();
+        for shape in &geometry.shapes {
+            if !view.visible(shape, &view_box) {
+                continue;
+            }
+            if let Some(level) = shape.levels.get(level_index) {
+                let (base, k) = view.local(shape);
+                push_outlines(&mut lines, level, base, k, stroke);
             }
         }
-        if outlines {
-            push_outlines(&mut lines, level, base, k, stroke);
-        }
+        shapes.extend(lines);
     }
-    let vertices = fill.vertices.len() + hatched.vertices.len();
-    if !fill.is_empty() {
-        shapes.push(Shape::mesh(fill));
-    }
-    if !hatched.is_empty() {
-        shapes.push(Shape::mesh(hatched));
-    }
-    shapes.extend(lines);
     if labels {
         label_shapes(view, zl, &view_box, shapes, texts);
     }
@@ -505,6 +577,7 @@ impl Plugin for MapLayers<'_> {
                             fill_override: self.fill_override.filter(|_| ch.is_some()),
                             hatch: self.hatch,
                             labels: ch.is_some(),
+                            generation: self.generation,
                         },
                         &mut shapes,
                         &mut texts,

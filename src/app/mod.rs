@@ -616,8 +616,28 @@ impl CartoSolApp {
                             texts: &mut Vec<map_view::TextItem>| {
             analysis.overlay(ws, view, shapes, texts);
         };
+        let generation = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            if let Some(c) = &self.choropleth {
+                (
+                    c.layer,
+                    &c.indicator,
+                    c.spec.method,
+                    c.spec.classes,
+                    &c.spec.palette,
+                    &c.colors,
+                    &c.class_of,
+                )
+                    .hash(&mut h);
+                c.spec.breaks.iter().for_each(|b| b.to_bits().hash(&mut h));
+            }
+            fill_override.hash(&mut h);
+            h.finish()
+        };
         let layers = MapLayers {
             ws: &self.ws,
+            generation,
             choropleth: self.choropleth.as_ref(),
             selected_zone: self.selected_zone,
             selected_point: self.selected_point,
@@ -627,7 +647,8 @@ impl CartoSolApp {
             out: &mut out,
         };
         // A pale background where no tile is drawn (no basemap, offline, tiles loading).
-        ui.painter().rect_filled(ui.max_rect(), 0.0, egui::Color32::from_rgb(236, 238, 240));
+        ui.painter()
+            .rect_filled(ui.max_rect(), 0.0, egui::Color32::from_rgb(236, 238, 240));
         let tiles = self.basemap.tiles.as_deref_mut();
         let map = walkers::Map::new(
             tiles.map(|t| t as &mut dyn walkers::Tiles),

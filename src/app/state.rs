@@ -67,6 +67,8 @@ pub struct ZoneLayerView {
     pub layer: ZoneLayer,
     pub geometry: Arc<ZoneGeometry>,
     pub style: LayerStyle,
+    /// Fill meshes kept between frames (see `map_view::MeshCache`).
+    pub cache: std::cell::RefCell<super::map_view::MeshCache>,
 }
 
 impl ZoneLayerView {
@@ -200,6 +202,7 @@ pub fn zone_view(spec: ZoneSpec, layer: ZoneLayer, file: &ProjectFile) -> ZoneLa
         layer,
         geometry,
         style,
+        cache: Default::default(),
     }
 }
 

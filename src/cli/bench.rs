@@ -164,14 +164,16 @@ pub fn run(args: Args) -> Result<()> {
             );
             for m in measures {
                 println!(
-                    "  {:<24} zoom {:>5.2} : {:>8} sommets, {:>6} formes ; construction {:.2} ms + tessellation {:.2} ms = {:.2} ms",
+                    "  {:<24} zoom {:>5.2} : {:>7} sommets ; image reconstruite {:.2} ms (maillage {:.2} + tessellation {:.2}) ; image de déplacement {:.2} ms ; 10 000 points {:.2} ms ({} marques)",
                     m.label,
                     m.zoom,
                     m.vertices,
-                    m.zones_drawn,
+                    m.total_ms,
                     m.build_ms,
                     m.tessellate_ms,
-                    m.total_ms
+                    m.pan_ms,
+                    m.points_ms,
+                    m.point_marks
                 );
             }
         }
