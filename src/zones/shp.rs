@@ -294,36 +294,9 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
         let place = || Place::Record(i as u64 + 1);
         let rings = match shape {
             Shape::NullShape => return Ok(None),
-            Shape::Polygon(p) => split_rings(
-                &reprojector,
-                p.rings().iter().map(|r| {
-                    (
-                        r.points().iter().map(|p| (p.x, p.y)),
-                        matches!(r, shapefile::PolygonRing::Outer(_)),
-                    )
-                }),
-                &place,
-            )?,
-            Shape::PolygonM(p) => split_rings(
-                &reprojector,
-                p.rings().iter().map(|r| {
-                    (
-                        r.points().iter().map(|p| (p.x, p.y)),
-                        matches!(r, shapefile::PolygonRing::Outer(_)),
-                    )
-                }),
-                &place,
-            )?,
-            Shape::PolygonZ(p) => split_rings(
-                &reprojector,
-                p.rings().iter().map(|r| {
-                    (
-                        r.points().iter().map(|p| (p.x, p.y)),
-                        matches!(r, shapefile::PolygonRing::Outer(_)),
-                    )
-                }),
-                &place,
-            )?,
+            Shape::Polygon(p) => split_rings(&reprojector, p.rings(), &place)?,
+            Shape::PolygonM(p) => split_rings(&reprojector, p.rings(), &place)?,
+            Shape::PolygonZ(p) => split_rings(&reprojector, p.rings(), &place)?,
             other => {
                 return Err(LoadError::invalid(
                     path,
@@ -402,20 +375,17 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
 
 type Rings = (Vec<geo::LineString>, Vec<geo::LineString>);
 
-fn split_rings<'p, I, P>(
+fn split_rings<P: shapefile::record::traits::HasXY>(
     reprojector: &Reprojector<'_>,
-    rings: I,
+    rings: &[shapefile::PolygonRing<P>],
     place: &dyn Fn() -> Place,
-) -> Result<Rings, LoadError>
-where
-    I: Iterator<Item = (P, bool)>,
-    P: Iterator<Item = (f64, f64)> + 'p,
-{
+) -> Result<Rings, LoadError> {
     let mut outers = Vec::new();
     let mut holes = Vec::new();
-    for (points, outer) in rings {
+    for r in rings {
+        let points = r.points().iter().map(|p| (p.x(), p.y()));
         if let Some(ring) = reprojector.ring(points, place)? {
-            if outer {
+            if matches!(r, shapefile::PolygonRing::Outer(_)) {
                 outers.push(ring);
             } else {
                 holes.push(ring);
