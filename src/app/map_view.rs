@@ -277,37 +277,66 @@ pub fn zone_layer_shapes(
                 clip: Rect::from_center_size(Pos2::ZERO, view.clip.size()),
                 ..*view
             };
-            let mut fill = Mesh::default();
-            let mut hatched = Mesh::with_texture(hatch);
             let min_extent = 0.5 / view.scale;
-            for (i, shape) in geometry.shapes.iter().enumerate() {
-                // Zones smaller than half a pixel are not drawn (tiny communes at national scale).
-                if !at_anchor.visible(shape, &region)
-                    || (shape.bbox[2] - shape.bbox[0] < min_extent
-                        && shape.bbox[3] - shape.bbox[1] < min_extent)
-                {
-                    continue;
+            // Builds the meshes of the zones in `range`; two halves are built in parallel.
+            let build = |range: std::ops::Range<usize>| {
+                let mut fill = Mesh::default();
+                let mut hatched = Mesh::with_texture(hatch);
+                for i in range {
+                    let Some(shape) = geometry.shapes.get(i) else {
+                        continue;
+                    };
+                    // Zones smaller than half a pixel are not drawn (tiny communes at national
+                    // scale).
+                    if !at_anchor.visible(shape, &region)
+                        || (shape.bbox[2] - shape.bbox[0] < min_extent
+                            && shape.bbox[3] - shape.bbox[1] < min_extent)
+                    {
+                        continue;
+                    }
+                    let Some(level) = shape.levels.get(level_index) else {
+                        continue;
+                    };
+                    let (base, k) = at_anchor.local(shape);
+                    let color = match fill_override {
+                        Some(colors) => colors.get(i).copied().flatten(),
+                        None => ch.color_of(i),
+                    };
+                    match color {
+                        Some(c) => {
+                            push_triangles(&mut fill, level, base, k, rgba(c, opacity), false)
+                        }
+                        None => push_triangles(
+                            &mut hatched,
+                            level,
+                            base,
+                            k,
+                            rgba([150, 150, 150], opacity),
+                            true,
+                        ),
+                    }
                 }
-                let Some(level) = shape.levels.get(level_index) else {
-                    continue;
-                };
-                let (base, k) = at_anchor.local(shape);
-                let color = match fill_override {
-                    Some(colors) => colors.get(i).copied().flatten(),
-                    None => ch.color_of(i),
-                };
-                match color {
-                    Some(c) => push_triangles(&mut fill, level, base, k, rgba(c, opacity), false),
-                    None => push_triangles(
-                        &mut hatched,
-                        level,
-                        base,
-                        k,
-                        rgba([150, 150, 150], opacity),
-                        true,
-                    ),
+                (fill, hatched)
+            };
+            let n = geometry.shapes.len();
+            let (fill, hatched) = if n > 2000 {
+                let half = n / 2;
+                let (a, b) = std::thread::scope(|scope| {
+                    let first = scope.spawn(|| build(0..half));
+                    let second = build(half..n);
+                    (first.join(), second)
+                });
+                match a {
+                    Ok((mut fill, mut hatched)) => {
+                        fill.append(b.0);
+                        hatched.append(b.1);
+                        (fill, hatched)
+                    }
+                    Err(panic) => std::panic::resume_unwind(panic),
                 }
-            }
+            } else {
+                build(0..n)
+            };
             *cache = MeshCache {
                 key,
                 anchor,
