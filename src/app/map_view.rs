@@ -261,10 +261,10 @@ pub fn zone_layer_shapes(
             && cache.region[2] >= view_box[2]
             && cache.region[3] >= view_box[3];
         if cache.key != key || !inside {
-            // Rebuild for the view and a margin of a quarter view on each side, in coordinates
+            // Rebuild for the view and a margin of an eighth of a view on each side, in coordinates
             // relative to the view's centre.
-            let w = (view_box[2] - view_box[0]) / 4.0;
-            let h = (view_box[3] - view_box[1]) / 4.0;
+            let w = (view_box[2] - view_box[0]) / 8.0;
+            let h = (view_box[3] - view_box[1]) / 8.0;
             let region = [
                 view_box[0] - w,
                 view_box[1] - h,
