@@ -13,6 +13,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// A primary click at a screen position (press and release).
+fn click_at(harness: &Harness<'static, CartoSolApp>, pos: egui::Pos2) {
+    harness.event(egui::Event::PointerMoved(pos));
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        });
+    }
+}
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("cartosol-test-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -159,19 +172,7 @@ fn clicking_the_map_selects_the_zone_under_the_pointer() {
         let label = app.ws.zones[layer].geometry.shapes[zone].label;
         ((layer, zone), view.to_screen(label))
     };
-    harness.event(egui::Event::PointerMoved(pos));
-    harness.event(egui::Event::PointerButton {
-        pos,
-        button: egui::PointerButton::Primary,
-        pressed: true,
-        modifiers: Default::default(),
-    });
-    harness.event(egui::Event::PointerButton {
-        pos,
-        button: egui::PointerButton::Primary,
-        pressed: false,
-        modifiers: Default::default(),
-    });
+    click_at(&harness, pos);
     harness.run_steps(3);
     assert_eq!(harness.state().selected_zone, Some(target));
 }
@@ -391,19 +392,7 @@ fn proximity_tool_lists_the_services_within_the_radius() {
         let view = app.map_out.view.expect("map drawn");
         view.to_screen(cartosol::app::geometry::mercator(2.44, 48.63))
     };
-    harness.event(egui::Event::PointerMoved(pos));
-    harness.event(egui::Event::PointerButton {
-        pos,
-        button: egui::PointerButton::Primary,
-        pressed: true,
-        modifiers: Default::default(),
-    });
-    harness.event(egui::Event::PointerButton {
-        pos,
-        button: egui::PointerButton::Primary,
-        pressed: false,
-        modifiers: Default::default(),
-    });
+    click_at(&harness, pos);
     harness.run_steps(3);
     let app = harness.state();
     let probe = app.analysis.probe.as_ref().expect("a probe");

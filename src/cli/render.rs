@@ -19,6 +19,13 @@ pub struct Args {
     /// Vue enregistrée du projet à cadrer (par défaut : toutes les zones).
     #[arg(long)]
     view: Option<String>,
+    #[command(flatten)]
+    map: MapArgs,
+}
+
+/// Options shared by every map export (`render`, `atlas`).
+#[derive(clap::Args)]
+pub struct MapArgs {
     /// Format de page : a4-paysage (300 dpi, 3508×2480), a4-portrait, diapo (1920×1080) ou
     /// LARGEURxHAUTEUR en pixels.
     #[arg(long, default_value = "a4-paysage")]
@@ -36,19 +43,27 @@ pub struct Args {
     lever_secret: bool,
 }
 
+impl MapArgs {
+    /// The render options these arguments describe.
+    pub fn render_options(self) -> Result<RenderOptions> {
+        let mut options = RenderOptions::new(Preset::parse(&self.preset)?);
+        options.tile_cache = self.tuiles;
+        options.secrecy = SecrecyGuard {
+            marked: Vec::new(),
+            lifted: self.lever_secret,
+        };
+        if let Some(date) = self.date {
+            options.date = cartosol::export::compose::date_line(&date);
+        }
+        Ok(options)
+    }
+}
+
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let project = open_project(&args.project)?;
-    let mut options = RenderOptions::new(Preset::parse(&args.preset)?);
+    let mut options = args.map.render_options()?;
     options.view = args.view;
-    options.tile_cache = args.tuiles;
-    options.secrecy = SecrecyGuard {
-        marked: Vec::new(),
-        lifted: args.lever_secret,
-    };
-    if let Some(date) = args.date {
-        options.date = cartosol::export::compose::date_line(&date);
-    }
     let map = compose_project(&project, &options)?;
     let svg = render_svg(&map);
     let ext = args
