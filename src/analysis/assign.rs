@@ -87,13 +87,7 @@ impl PreparedPart {
         let Some(edges) = self.edges.get(start as usize..end as usize) else {
             return false;
         };
-        let mut inside = false;
-        for &[x0, y0, x1, y1] in edges {
-            if (y0 > p.y) != (y1 > p.y) && p.x < (x1 - x0) * (p.y - y0) / (y1 - y0) + x0 {
-                inside = !inside;
-            }
-        }
-        inside
+        odd_crossings(edges, p)
     }
 }
 
@@ -178,13 +172,7 @@ impl ZoneIndex {
         let Some(edges) = self.edges.get(start as usize..end as usize) else {
             return false;
         };
-        let mut inside = false;
-        for &[x0, y0, x1, y1] in edges {
-            if (y0 > p.y) != (y1 > p.y) && p.x < (x1 - x0) * (p.y - y0) / (y1 - y0) + x0 {
-                inside = !inside;
-            }
-        }
-        inside
+        odd_crossings(edges, p)
     }
 
     /// The number of zones of the indexed layer.
@@ -280,6 +268,18 @@ fn interleave(v: u32) -> u32 {
     x = (x | (x << 2)) & 0x3333_3333;
     x = (x | (x << 1)) & 0x5555_5555;
     x
+}
+
+/// Even-odd rule over the edges `[x0, y0, x1, y1]` of one horizontal band: whether a ray from
+/// `p` towards +x crosses them an odd number of times.
+fn odd_crossings(edges: &[[f64; 4]], p: Coord<f64>) -> bool {
+    let mut inside = false;
+    for &[x0, y0, x1, y1] in edges {
+        if (y0 > p.y) != (y1 > p.y) && p.x < (x1 - x0) * (p.y - y0) / (y1 - y0) + x0 {
+            inside = !inside;
+        }
+    }
+    inside
 }
 
 #[cfg(test)]

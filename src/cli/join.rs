@@ -3,8 +3,8 @@
 use anyhow::{Context, Result};
 use cartosol::codes::CodeKind;
 use cartosol::join::join;
-use cartosol::table::{TableOptions, load_table};
-use cartosol::zones::{ZoneOptions, load_zones};
+use cartosol::table::load_table;
+use cartosol::zones::load_zones;
 use clap::ValueEnum;
 use std::path::PathBuf;
 
@@ -27,36 +27,14 @@ pub struct Args {
     /// Nature des codes (détectée sinon).
     #[arg(long, value_enum)]
     kind: Option<Kind>,
-    /// Couche des zones (GeoPackage, zip).
-    #[arg(long)]
-    layer: Option<String>,
-    /// Feuille de la table.
-    #[arg(long)]
-    sheet: Option<String>,
-    /// Ligne d'en-tête de la table.
-    #[arg(long)]
-    header_row: Option<usize>,
-    /// Système de coordonnées imposé aux zones.
-    #[arg(long)]
-    crs: Option<String>,
+    /// Couche des zones, feuille et ligne d'en-tête de la table, système des zones.
+    #[command(flatten)]
+    read: super::ReadArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let zones = load_zones(
-        &args.zones,
-        &ZoneOptions {
-            layer: args.layer,
-            crs: super::parse_crs(args.crs)?,
-        },
-    )?;
-    let loaded = load_table(
-        &args.table,
-        &TableOptions {
-            sheet: args.sheet,
-            header_row: args.header_row,
-            delimiter: None,
-        },
-    )?;
+    let zones = load_zones(&args.zones, &args.read.zone_options()?)?;
+    let loaded = load_table(&args.table, &args.read.table_options())?;
     let kind = args.kind.map(|k| match k {
         Kind::Commune => CodeKind::Commune,
         Kind::Epci => CodeKind::Epci,

@@ -46,6 +46,42 @@ enum Command {
     Bench(bench::Args),
 }
 
+/// How to read an input file: layer, sheet, header row, CRS (shared by `inspect` and `join`).
+#[derive(clap::Args)]
+pub(crate) struct ReadArgs {
+    /// Couche d'un GeoPackage ou d'une archive zip.
+    #[arg(long)]
+    layer: Option<String>,
+    /// Feuille d'un classeur.
+    #[arg(long)]
+    sheet: Option<String>,
+    /// Ligne d'en-tête (1 = première ligne).
+    #[arg(long)]
+    header_row: Option<usize>,
+    /// Système de coordonnées imposé (ex. EPSG:2154).
+    #[arg(long)]
+    crs: Option<String>,
+}
+
+impl ReadArgs {
+    /// The table options (sheet, header row).
+    pub(crate) fn table_options(&self) -> cartosol::table::TableOptions {
+        cartosol::table::TableOptions {
+            sheet: self.sheet.clone(),
+            header_row: self.header_row,
+            delimiter: None,
+        }
+    }
+
+    /// The zone options (layer, forced CRS).
+    pub(crate) fn zone_options(&self) -> Result<cartosol::zones::ZoneOptions> {
+        Ok(cartosol::zones::ZoneOptions {
+            layer: self.layer.clone(),
+            crs: parse_crs(self.crs.clone())?,
+        })
+    }
+}
+
 /// Parses a user CRS option.
 pub(crate) fn parse_crs(crs: Option<String>) -> Result<Option<Crs>> {
     crs.map(|c| Crs::from_user(&c).map_err(anyhow::Error::msg))

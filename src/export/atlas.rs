@@ -3,7 +3,7 @@
 //! outlined, its service points, and a table of its figures against the département.
 
 use super::compose::{
-    RenderOptions, add_basemap, choropleth, indicator_field, map_layer, padded_bbox, point_groups,
+    RenderOptions, add_basemap, layer_choropleth, map_layer, padded_bbox, point_groups,
     sources_line,
 };
 use super::map::{FigureTable, MapComposition};
@@ -12,7 +12,6 @@ use crate::aggregate::is_rate_name;
 use crate::model::{FieldKind, ZoneLayer};
 use crate::project::Project;
 use crate::style::classify::format_fr;
-use crate::style::{classify_field, palette_of};
 use crate::value::Value;
 use geo::{BoundingRect, Contains, Intersects};
 use std::path::{Path, PathBuf};
@@ -76,18 +75,7 @@ pub fn compose_atlas_page(
             .unwrap_or_default()
     };
     let (code, name) = (text(&spec.code_field), text(&spec.name_field));
-    let mut guard = options.secrecy.clone();
-    guard
-        .marked
-        .extend(map.privacy.count_fields.iter().cloned());
-    let (field, secrecy) = indicator_field(spec, layer, &map.indicator, &guard)?;
-    let classification = classify_field(&field, &map.classification)?;
-    let colors = palette_of(&map.classification)?.colors(classification.len());
-    let label = map
-        .indicator_label
-        .clone()
-        .unwrap_or_else(|| map.indicator.clone());
-    let (zones, legend) = choropleth(layer, &field, &classification, &colors, label.clone());
+    let (zones, legend, label, secrecy) = layer_choropleth(project, spec, layer, options)?;
     let extent = padded_bbox(zone, 0.08).ok_or_else(|| ExportError::EmptyLayer {
         layer: spec.id.clone(),
     })?;

@@ -110,6 +110,30 @@ pub(crate) fn indicator_field(
     Ok((field, report))
 }
 
+/// The choropleth of the project's map indicator on `layer`, after the secrecy guard (fields of
+/// the privacy settings marked too): zone fills, legend, the indicator's title, secrecy report.
+pub(crate) fn layer_choropleth(
+    project: &Project,
+    spec: &ZoneSpec,
+    layer: &ZoneLayer,
+    options: &RenderOptions,
+) -> Result<(Vec<ZoneFill>, Legend, String, SecrecyReport), ExportError> {
+    let map = &project.file.map;
+    let mut guard = options.secrecy.clone();
+    guard
+        .marked
+        .extend(map.privacy.count_fields.iter().cloned());
+    let (field, secrecy) = indicator_field(spec, layer, &map.indicator, &guard)?;
+    let classification = classify_field(&field, &map.classification)?;
+    let colors = palette_of(&map.classification)?.colors(classification.len());
+    let title = map
+        .indicator_label
+        .clone()
+        .unwrap_or_else(|| map.indicator.clone());
+    let (zones, legend) = choropleth(layer, &field, &classification, &colors, title.clone());
+    Ok((zones, legend, title, secrecy))
+}
+
 /// The zone fills and legend of a classified indicator.
 pub(crate) fn choropleth(
     layer: &ZoneLayer,
@@ -245,18 +269,7 @@ pub fn compose_project(
             layer: spec.id.clone(),
         });
     }
-    let mut guard = options.secrecy.clone();
-    guard
-        .marked
-        .extend(map.privacy.count_fields.iter().cloned());
-    let (field, secrecy) = indicator_field(spec, layer, &map.indicator, &guard)?;
-    let classification = classify_field(&field, &map.classification)?;
-    let colors = palette_of(&map.classification)?.colors(classification.len());
-    let title = map
-        .indicator_label
-        .clone()
-        .unwrap_or_else(|| map.indicator.clone());
-    let (zones, legend) = choropleth(layer, &field, &classification, &colors, title.clone());
+    let (zones, legend, title, secrecy) = layer_choropleth(project, spec, layer, options)?;
 
     let extent = match &options.view {
         Some(name) => {
