@@ -14,6 +14,7 @@ pub mod codes;
 pub mod crs;
 pub mod error;
 pub mod export;
+pub mod fsutil;
 pub mod inspect;
 pub mod join;
 pub mod model;

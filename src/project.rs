@@ -4,10 +4,13 @@
 use crate::aggregate::RatioRule;
 use crate::codes::CodeKind;
 use crate::crs::Crs;
-use crate::error::LoadError;
+use crate::error::{LoadError, display_name};
+use crate::fsutil::{WriteError, write_atomic};
 use crate::join::{JoinReport, apply, join};
 use crate::model::{PointLayer, ZoneLayer};
 use crate::points::{PointOptions, load_points};
+/// The classification stored in a project's map (defined with the other style choices).
+pub use crate::style::spec::ClassificationSpec;
 use crate::table::{TableOptions, load_table};
 use crate::zones::{ZoneOptions, load_zones};
 use serde::{Deserialize, Serialize};
@@ -65,30 +68,6 @@ pub struct PointSpec {
     pub crs: Option<String>,
     #[serde(default)]
     pub options: TableOptions,
-}
-
-/// How the choropleth classifies its indicator.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ClassificationSpec {
-    pub method: crate::style::ClassMethod,
-    /// Number of classes (3 to 9).
-    pub classes: usize,
-    /// Palette name (see `style::palettes`).
-    pub palette: String,
-    /// Breaks given by the user (method `manual`), or breaks frozen at T0 to be reused at T+3.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub breaks: Vec<f64>,
-}
-
-impl Default for ClassificationSpec {
-    fn default() -> Self {
-        ClassificationSpec {
-            method: crate::style::ClassMethod::Quantiles,
-            classes: 5,
-            palette: "Oranges".to_owned(),
-            breaks: Vec::new(),
-        }
-    }
 }
 
 /// The basemap under the layers.
@@ -330,11 +309,7 @@ pub fn open_project(path: &Path) -> Result<Project, LoadError> {
 /// as `path`'s folder for a plain save): when saving elsewhere ("enregistrer sous"), relative
 /// paths are rebased so they still point to the same files. The schema version written is
 /// [`SCHEMA_VERSION`].
-pub fn save_project(
-    file: &ProjectFile,
-    from_dir: &Path,
-    path: &Path,
-) -> Result<(), crate::export::ExportError> {
+pub fn save_project(file: &ProjectFile, from_dir: &Path, path: &Path) -> Result<(), SaveError> {
     let to_dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -343,14 +318,68 @@ pub fn save_project(
     out.cartosol = SCHEMA_VERSION;
     rebase_paths(&mut out, from_dir, &to_dir);
     let text = project_json(&out)?;
-    crate::export::write_atomic(path, text.as_bytes())
+    Ok(write_atomic(path, text.as_bytes())?)
+}
+
+/// Why a project could not be saved. Messages are in French and name the file or path.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SaveError {
+    /// A source path cannot be written in a JSON file (JSON text is UTF-8).
+    #[error(
+        "projet non enregistré : le chemin « {path} » contient des caractères qui ne sont pas de l'UTF-8 valide (renommer le fichier ou son dossier)"
+    )]
+    NonUtf8Path {
+        /// The path, with the invalid bytes shown as `�`.
+        path: String,
+    },
+    /// The project could not be turned into JSON for another reason.
+    #[error("projet non enregistré : conversion en JSON impossible ({reason})")]
+    Serialize {
+        /// The serialiser's reason.
+        reason: String,
+    },
+    /// The file could not be written.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    /// The autosave could not be removed.
+    #[error("{file} : suppression impossible ({source})")]
+    Remove {
+        /// The file name, as shown to the user.
+        file: String,
+        /// The system's error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The JSON text of a project file, as saved (pretty-printed, trailing newline).
-pub fn project_json(file: &ProjectFile) -> Result<String, crate::export::ExportError> {
+pub fn project_json(file: &ProjectFile) -> Result<String, SaveError> {
     serde_json::to_string_pretty(file)
         .map(|t| t + "\n")
-        .map_err(|e| crate::export::ExportError::Render(format!("projet non sérialisable ({e})")))
+        .map_err(|e| match non_utf8_path(file) {
+            Some(path) => SaveError::NonUtf8Path {
+                path: path.to_string_lossy().into_owned(),
+            },
+            None => SaveError::Serialize {
+                reason: e.to_string(),
+            },
+        })
+}
+
+/// The first source path of `file` that is not valid UTF-8 (JSON cannot hold it).
+fn non_utf8_path(file: &ProjectFile) -> Option<&Path> {
+    let basemap = match &file.map.basemap {
+        BasemapSpec::Pmtiles { path } => Some(path.as_path()),
+        _ => None,
+    };
+    file.zones
+        .iter()
+        .map(|z| z.source.as_path())
+        .chain(file.tables.iter().map(|t| t.source.as_path()))
+        .chain(file.points.iter().map(|p| p.source.as_path()))
+        .chain(basemap)
+        .find(|p| p.to_str().is_none())
 }
 
 /// Rewrites the source paths of `file`, relative to `from_dir`, as paths relative to `to_dir`.
@@ -434,7 +463,7 @@ pub fn autosave_path(path: &Path) -> PathBuf {
 }
 
 /// Writes the autosave of the project at `path` (atomically, paths relative to its folder).
-pub fn autosave(file: &ProjectFile, path: &Path) -> Result<(), crate::export::ExportError> {
+pub fn autosave(file: &ProjectFile, path: &Path) -> Result<(), SaveError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     save_project(file, dir, &autosave_path(path))
 }
@@ -455,12 +484,15 @@ pub fn recover(path: &Path) -> Option<ProjectFile> {
 
 /// Removes the autosave of the project at `path` (after a save, or when the user declines the
 /// recovery). A missing autosave is not an error.
-pub fn discard_autosave(path: &Path) -> Result<(), crate::export::ExportError> {
+pub fn discard_autosave(path: &Path) -> Result<(), SaveError> {
     let auto = autosave_path(path);
     match std::fs::remove_file(&auto) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(crate::export::ExportError::io(&auto, e)),
+        Err(e) => Err(SaveError::Remove {
+            file: display_name(&auto),
+            source: e,
+        }),
     }
 }
 
@@ -478,6 +510,52 @@ mod save_tests {
             relative_path(Path::new("/a/b/c.csv"), Path::new("/a/b")),
             Some(PathBuf::from("c.csv"))
         );
+    }
+
+    /// A project file with one zone layer read from `source`.
+    fn project_with_source(source: PathBuf) -> ProjectFile {
+        ProjectFile {
+            cartosol: SCHEMA_VERSION,
+            title: "Essonne".to_owned(),
+            sources_note: String::new(),
+            zones: vec![ZoneSpec {
+                id: "communes".to_owned(),
+                name: "Communes".to_owned(),
+                source,
+                layer: None,
+                crs: None,
+                code_field: "INSEE_COM".to_owned(),
+                name_field: "NOM".to_owned(),
+                population_field: None,
+            }],
+            tables: Vec::new(),
+            points: Vec::new(),
+            map: MapSpec::default(),
+            views: Vec::new(),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_non_utf8_path_is_a_save_error_not_a_rendering_error() {
+        use std::os::unix::ffi::OsStrExt;
+        // "donn\xe9es" is "données" in Latin-1: a name a Windows share can hand to Linux.
+        let source = PathBuf::from(std::ffi::OsStr::from_bytes(
+            b"/partage/donn\xe9es/communes.shp",
+        ));
+        let err = project_json(&project_with_source(source)).expect_err("JSON holds only UTF-8");
+        assert_eq!(
+            err.to_string(),
+            "projet non enregistré : le chemin « /partage/donn\u{fffd}es/communes.shp » contient des caractères qui ne sont pas de l'UTF-8 valide (renommer le fichier ou son dossier)"
+        );
+    }
+
+    #[test]
+    fn a_valid_project_is_saved_as_pretty_json_with_a_final_newline() {
+        let text = project_json(&project_with_source(PathBuf::from("communes.shp")))
+            .expect("serialisable");
+        assert!(text.starts_with("{\n  \"cartosol\": 1,"), "{text}");
+        assert!(text.ends_with("}\n"));
     }
 
     #[test]

@@ -390,7 +390,7 @@ fn proximity_tool_lists_the_services_within_the_radius() {
     let pos = {
         let app = harness.state();
         let view = app.map_out.view.expect("map drawn");
-        view.to_screen(cartosol::app::geometry::mercator(2.44, 48.63))
+        view.to_screen(cartosol::app::geometry::mercator_unit(2.44, 48.63))
     };
     click_at(&harness, pos);
     harness.run_steps(3);

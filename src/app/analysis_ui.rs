@@ -277,7 +277,7 @@ impl AnalysisState {
         shapes: &mut Vec<Shape>,
         texts: &mut Vec<TextItem>,
     ) {
-        use super::geometry::mercator;
+        use super::geometry::mercator_unit;
         if self.gaps_on
             && let Some(g) = &self.gaps
             && let Some(zl) = ws.zones.get(g.layer)
@@ -305,7 +305,7 @@ impl AnalysisState {
             }
         }
         if let Some(p) = &self.probe {
-            let centre = view.to_screen(mercator(p.at.0, p.at.1));
+            let centre = view.to_screen(mercator_unit(p.at.0, p.at.1));
             let px_per_m = view.scale / (40_075_016.686 * p.at.1.to_radians().cos());
             let r = (self.radius_km * 1000.0 * px_per_m) as f32;
             shapes.push(Shape::circle_filled(
@@ -350,7 +350,7 @@ impl AnalysisState {
             let pts: Vec<egui::Pos2> = self
                 .measure
                 .iter()
-                .map(|(lon, lat)| view.to_screen(mercator(*lon, *lat)))
+                .map(|(lon, lat)| view.to_screen(mercator_unit(*lon, *lat)))
                 .collect();
             shapes.push(Shape::line(
                 pts.clone(),

@@ -92,7 +92,7 @@ pub fn frame_bench(
         .ok_or("emprise vide")?;
     let clip = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 1000.0));
     let whole = View::fit(all, clip);
-    let centre = super::geometry::mercator(2.35, 48.7);
+    let centre = super::geometry::mercator_unit(2.35, 48.7);
     let at_zoom = |zoom: f64| View {
         center: centre,
         scale: 256.0 * 2f64.powf(zoom),

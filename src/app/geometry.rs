@@ -18,15 +18,16 @@ pub const LOD_ZOOMS: [f64; 9] = [5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0
 /// Local coordinates are `(mercator - origin) × LOCAL_SCALE`, kept in `f32`.
 pub const LOCAL_SCALE: f64 = 16_777_216.0; // 2^24
 
-/// Normalised Web-Mercator (0–1 over the world, y down) of a WGS84 position, as walkers uses.
-pub fn mercator(lon: f64, lat: f64) -> [f64; 2] {
+/// Normalised Web-Mercator (0–1 over the world, y down) of a WGS84 position, as walkers uses
+/// (the metres of EPSG:3857 are `export::projection::web_mercator_m`).
+pub fn mercator_unit(lon: f64, lat: f64) -> [f64; 2] {
     let lat = lat.clamp(-85.051_128, 85.051_128);
     let x = (lon + 180.0) / 360.0;
     let y = (1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0;
     [x, y]
 }
 
-/// Inverse of [`mercator`].
+/// Inverse of [`mercator_unit`].
 pub fn lon_lat_of(m: [f64; 2]) -> (f64, f64) {
     let lon = m[0] * 360.0 - 180.0;
     let lat = ((1.0 - 2.0 * m[1]) * std::f64::consts::PI)
@@ -154,7 +155,7 @@ fn to_mercator_polygon(p: &Polygon<f64>) -> Polygon<f64> {
         LineString::new(
             ls.0.iter()
                 .map(|c| {
-                    let m = mercator(c.x, c.y);
+                    let m = mercator_unit(c.x, c.y);
                     Coord { x: m[0], y: m[1] }
                 })
                 .collect(),
@@ -193,7 +194,7 @@ fn prepare_zone(geometry: &MultiPolygon<f64>) -> ZoneShape {
         .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()));
     let label = largest
         .and_then(|p| p.interior_point())
-        .map(|p| mercator(p.x(), p.y()))
+        .map(|p| mercator_unit(p.x(), p.y()))
         .unwrap_or([
             (bbox.min().x + bbox.max().x) / 2.0,
             (bbox.min().y + bbox.max().y) / 2.0,
@@ -260,12 +261,12 @@ mod tests {
 
     #[test]
     fn mercator_round_trip_and_walkers_convention() {
-        let m = mercator(0.0, 0.0);
+        let m = mercator_unit(0.0, 0.0);
         assert!((m[0] - 0.5).abs() < 1e-12 && (m[1] - 0.5).abs() < 1e-12);
-        let (lon, lat) = lon_lat_of(mercator(2.35, 48.85));
+        let (lon, lat) = lon_lat_of(mercator_unit(2.35, 48.85));
         assert!((lon - 2.35).abs() < 1e-9 && (lat - 48.85).abs() < 1e-9);
         // North is up: a higher latitude has a smaller y.
-        assert!(mercator(2.0, 49.0)[1] < mercator(2.0, 48.0)[1]);
+        assert!(mercator_unit(2.0, 49.0)[1] < mercator_unit(2.0, 48.0)[1]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! top, service points by theme (clustered at low zoom), selection, hover and click.
 
 use super::choropleth::Choropleth;
-use super::geometry::{LOCAL_SCALE, LOD_ZOOMS, Level, ZoneShape, lon_lat_of, mercator};
+use super::geometry::{LOCAL_SCALE, LOD_ZOOMS, Level, ZoneShape, lon_lat_of, mercator_unit};
 use super::state::{LayerRef, PointLayerView, Symbol, Workspace, ZoneLayerView};
 use egui::epaint::{Mesh, Vertex, WHITE_UV};
 use egui::{Color32, FontId, Pos2, Rect, Shape, Stroke, Vec2, pos2, vec2};
@@ -27,7 +27,7 @@ impl View {
         let clip = projector.clip_rect();
         let c = projector.unproject(clip.center().to_vec2());
         View {
-            center: mercator(c.x(), c.y()),
+            center: mercator_unit(c.x(), c.y()),
             scale: 256.0 * 2f64.powf(projector.zoom()),
             clip,
             zoom: projector.zoom(),

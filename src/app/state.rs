@@ -1,7 +1,7 @@
 //! What the app shows: the project's layers prepared for drawing, their order and styles, the
 //! choropleth and the selection. Built off the UI thread; the UI reads it every frame.
 
-use super::geometry::{ZoneGeometry, mercator};
+use super::geometry::{ZoneGeometry, mercator_unit};
 use crate::aggregate::{Method, aggregate};
 use crate::codes::CodeKind;
 use crate::join::JoinReport;
@@ -230,7 +230,7 @@ pub fn point_view(
     let merc: Vec<Option<[f64; 2]>> = layer
         .positions
         .iter()
-        .map(|p| p.map(|p| mercator(p.x(), p.y())))
+        .map(|p| p.map(|p| mercator_unit(p.x(), p.y())))
         .collect();
     let names: Vec<String> = match theme_field(&spec, &layer.attributes) {
         Some(f) => f

@@ -191,9 +191,11 @@ pub(crate) fn choropleth(
 pub fn view_extent(view: &ViewSpec) -> Rect<f64> {
     let world = 2.0 * std::f64::consts::PI * 6_378_137.0;
     let px_per_m = 256.0 * 2f64.powf(view.zoom.clamp(0.0, 22.0)) / world;
-    let (cx, cy) = super::map::mercator(view.lon, view.lat);
-    let (x0, y0) = super::map::inverse_mercator(cx - 640.0 / px_per_m, cy - 400.0 / px_per_m);
-    let (x1, y1) = super::map::inverse_mercator(cx + 640.0 / px_per_m, cy + 400.0 / px_per_m);
+    let (cx, cy) = super::map::web_mercator_m(view.lon, view.lat);
+    let (x0, y0) =
+        super::map::lon_lat_of_web_mercator_m(cx - 640.0 / px_per_m, cy - 400.0 / px_per_m);
+    let (x1, y1) =
+        super::map::lon_lat_of_web_mercator_m(cx + 640.0 / px_per_m, cy + 400.0 / px_per_m);
     Rect::new(coord! { x: x0, y: y0 }, coord! { x: x1, y: y1 })
 }
 

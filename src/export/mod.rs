@@ -6,18 +6,28 @@
 
 pub mod atlas;
 pub mod compose;
+pub mod composition;
 pub mod data;
 pub mod map;
+pub mod page;
+pub mod projection;
 pub mod raster;
 pub mod secrecy;
+pub mod svg;
+pub mod text;
 pub mod tiles;
 
 pub use compose::{RenderOptions, compose_project};
+pub use composition::MapComposition;
 pub use data::{DataExportOptions, DataFormat, ExportReport, export_layer};
-pub use map::{MapComposition, Preset, render_svg};
+pub use page::Preset;
 pub use raster::{render_png, svg_to_png};
+pub use svg::render_svg;
+
+pub use crate::fsutil::write_atomic;
 
 use crate::error::{LoadError, display_name};
+use crate::fsutil::WriteError;
 use crate::style::StyleError;
 use std::path::Path;
 
@@ -84,55 +94,36 @@ impl ExportError {
     }
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed to disk,
-/// then renamed over the target, so a crash never leaves a half-written file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "sortie".to_owned());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(ExportError::io(path, e));
-    }
-    Ok(())
-}
-
-/// Today's date as `JJ/MM/AAAA` (UTC), for the date line of maps.
+/// Today's date in France (Europe/Paris), as `JJ/MM/AAAA`, for the date line of maps.
 pub fn today_fr() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
-    format!("{d:02}/{m:02}/{y:04}")
+    date_fr_in_paris(jiff::Timestamp::now())
 }
 
-/// Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+/// The date of `instant` in France (Europe/Paris, summer time included), as `JJ/MM/AAAA`.
+///
+/// The zone comes from the time-zone database bundled in the program, so the result does not
+/// depend on the machine's settings nor on a network.
+pub fn date_fr_in_paris(instant: jiff::Timestamp) -> String {
+    let date = instant.to_zoned_datetime(paris()).date();
+    format!("{:02}/{:02}/{:04}", date.day(), date.month(), date.year())
+}
+
+/// The Europe/Paris zone from the bundled database; failing that (it cannot with the bundle,
+/// but no date line is worth a crash), the French rule since 1996 written as a POSIX TZ string.
+fn paris() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get("Europe/Paris")
+        .or_else(|_| jiff::tz::TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3"))
+        .unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+impl From<WriteError> for ExportError {
+    /// A failed write is reported as the export's own I/O error (same message).
+    fn from(e: WriteError) -> Self {
+        ExportError::Io {
+            file: e.file,
+            source: e.source,
+        }
+    }
 }
 
 /// Lists names for error messages: `« a », « b »`.
@@ -149,10 +140,31 @@ pub(crate) fn quoted_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
 mod tests {
     use super::*;
 
+    fn instant(text: &str) -> jiff::Timestamp {
+        text.parse().expect("RFC 3339 instant")
+    }
+
     #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+    fn date_of_a_summer_night_in_paris() {
+        // 22:30 UTC on 30 June is 00:30 on 1 July in Paris (UTC+2 in summer).
+        assert_eq!(date_fr_in_paris(instant("2026-06-30T22:30Z")), "01/07/2026");
+        assert_eq!(date_fr_in_paris(instant("2026-06-30T21:59Z")), "30/06/2026");
+    }
+
+    #[test]
+    fn date_of_new_year_night_in_paris() {
+        // 23:30 UTC on 31 December is 00:30 on 1 January in Paris (UTC+1 in winter).
+        assert_eq!(date_fr_in_paris(instant("2026-12-31T23:30Z")), "01/01/2027");
+        assert_eq!(date_fr_in_paris(instant("2026-12-31T22:59Z")), "31/12/2026");
+    }
+
+    #[test]
+    fn date_around_the_change_to_winter_time() {
+        // Summer time ends on Sunday 25 October 2026 at 01:00 UTC. The evening before, 22:30
+        // UTC is already 00:30 on the 25th (UTC+2); that Sunday evening, 22:30 UTC is only
+        // 23:30 on the 25th (UTC+1), and 23:30 UTC is 00:30 on the 26th.
+        assert_eq!(date_fr_in_paris(instant("2026-10-24T22:30Z")), "25/10/2026");
+        assert_eq!(date_fr_in_paris(instant("2026-10-25T22:30Z")), "25/10/2026");
+        assert_eq!(date_fr_in_paris(instant("2026-10-25T23:30Z")), "26/10/2026");
     }
 }

@@ -3,7 +3,8 @@
 //! renders to the same bytes on every machine.
 
 use super::ExportError;
-use super::map::{MapComposition, render_svg};
+use super::composition::MapComposition;
+use super::svg::render_svg;
 use resvg::{tiny_skia, usvg};
 use std::sync::{Arc, OnceLock};
 

@@ -6,17 +6,36 @@
 //! their native resolution on the page; when a single tile of the frame is missing at that zoom
 //! (and at the two zooms below it), the map goes without basemap rather than with holes.
 
-use super::map::{Basemap, Projector, Tile};
+use super::projection::{EARTH_RADIUS_M, Projector};
 use std::path::Path;
 
-const WORLD_M: f64 = 2.0 * std::f64::consts::PI * 6_378_137.0;
+const WORLD_M: f64 = 2.0 * std::f64::consts::PI * EARTH_RADIUS_M;
 const HALF_WORLD_M: f64 = WORLD_M / 2.0;
+
+/// A basemap tile, already fetched: Web-Mercator XYZ address and PNG/JPEG bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tile {
+    pub z: u32,
+    pub x: u32,
+    pub y: u32,
+    /// `image/png` or `image/jpeg`.
+    pub mime: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// Basemap tiles covering the map frame, with their attribution.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Basemap {
+    pub tiles: Vec<Tile>,
+    /// `© les contributeurs d'OpenStreetMap`.
+    pub attribution: String,
+}
 
 /// OpenStreetMap's required attribution.
 pub const OSM_ATTRIBUTION: &str = "© les contributeurs d'OpenStreetMap (ODbL)";
 
 /// The Web-Mercator bounds (min x, min y, max x, max y) of tile `z/x/y`, in metres.
-pub fn tile_bounds_mercator(z: u32, x: u32, y: u32) -> (f64, f64, f64, f64) {
+pub fn tile_bounds_web_mercator_m(z: u32, x: u32, y: u32) -> (f64, f64, f64, f64) {
     let size = WORLD_M / f64::from(1u32 << z.min(30));
     let x0 = -HALF_WORLD_M + f64::from(x) * size;
     let y1 = HALF_WORLD_M - f64::from(y) * size;
@@ -109,44 +128,13 @@ fn read_all(cache_dir: &Path, projector: &Projector, z: u32) -> Option<Vec<Tile>
     Some(tiles)
 }
 
-/// Standard base64 (RFC 4648, with padding), for images embedded in the SVG.
-pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn base64_rfc4648_vectors() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-    }
-
-    #[test]
     fn tile_zero_covers_the_world() {
-        let (x0, y0, x1, y1) = tile_bounds_mercator(0, 0, 0);
+        let (x0, y0, x1, y1) = tile_bounds_web_mercator_m(0, 0, 0);
         assert!((x0 + HALF_WORLD_M).abs() < 1e-6 && (x1 - HALF_WORLD_M).abs() < 1e-6);
         assert!((y0 + HALF_WORLD_M).abs() < 1e-6 && (y1 - HALF_WORLD_M).abs() < 1e-6);
     }

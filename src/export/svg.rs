@@ -1,0 +1,760 @@
+//! The SVG of a map composition: the one drawing every map export goes through (SVG files,
+//! PNG through [`crate::export::raster`], the atlas). Zones are Web-Mercator projected to the
+//! page and drawn as `fill-rule="evenodd"` paths, so multi-polygons and holes come out right
+//! with no triangulation.
+//!
+//! Page units are pixels of the target image; sizes of text and symbols are given in points
+//! (1/72 in) and scaled by [`crate::export::page::Page::pt`], so an A4 page at 300 dpi and a
+//! 1920×1080 slide show the same layout.
+
+use super::composition::{MapComposition, SymbolShape, ZonePaint};
+use super::projection::{Frame, Projector};
+use super::text::{capitalise, text_width, wrap, xml_escape};
+use super::tiles::tile_bounds_web_mercator_m;
+use crate::style::palette::{MISSING_HATCH_COLOR, hex};
+use crate::style::{MISSING_COLOR, classify::format_fr};
+use geo::MultiPolygon;
+use std::fmt::Write as _;
+
+/// The font family exported maps ask for (the bundled `assets/fonts/Ubuntu-Light.ttf`).
+pub const FONT_FAMILY: &str = "Ubuntu";
+
+fn r1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+struct Svg {
+    out: String,
+}
+
+impl Svg {
+    /// A line of text; `extra` holds further attributes (`font-weight`…).
+    #[allow(clippy::too_many_arguments)]
+    fn text(&mut self, x: f64, y: f64, size: f64, color: &str, anchor: &str, extra: &str, t: &str) {
+        let _ = writeln!(
+            self.out,
+            r#"<text x="{}" y="{}" font-size="{}" fill="{color}" text-anchor="{anchor}"{extra}>{}</text>"#,
+            r1(x),
+            r1(y),
+            r1(size),
+            xml_escape(t)
+        );
+    }
+
+    fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, style: &str) {
+        let _ = writeln!(
+            self.out,
+            r#"<rect x="{}" y="{}" width="{}" height="{}" {style}/>"#,
+            r1(x),
+            r1(y),
+            r1(w),
+            r1(h)
+        );
+    }
+}
+
+/// Appends the SVG path data of a multipolygon (every ring, exterior and holes) to `d`,
+/// dropping vertices that fall on the same tenth of a pixel as the previous one.
+fn path_data(d: &mut String, geometry: &MultiPolygon<f64>, p: &Projector) {
+    for polygon in &geometry.0 {
+        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+            let mut last: Option<(f64, f64)> = None;
+            let mut n = 0;
+            for c in ring.coords() {
+                let (x, y) = p.project(c.x, c.y);
+                let q = (r1(x), r1(y));
+                if last == Some(q) {
+                    continue;
+                }
+                let _ = write!(d, "{}{} {}", if n == 0 { "M" } else { "L" }, q.0, q.1);
+                last = Some(q);
+                n += 1;
+            }
+            if n > 0 {
+                d.push('Z');
+            }
+        }
+    }
+}
+
+fn symbol(svg: &mut String, shape: SymbolShape, x: f64, y: f64, r: f64, fill: &str, stroke: f64) {
+    let style = format!(
+        r##"fill="{fill}" stroke="#1a1a1a" stroke-width="{}""##,
+        r1(stroke * 10.0) / 10.0
+    );
+    let poly = |pts: &[(f64, f64)]| -> String {
+        pts.iter()
+            .map(|(dx, dy)| format!("{},{}", r1(x + dx * r), r1(y + dy * r)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let _ = match shape {
+        SymbolShape::Circle => writeln!(
+            svg,
+            r#"<circle cx="{}" cy="{}" r="{}" {style}/>"#,
+            r1(x),
+            r1(y),
+            r1(r)
+        ),
+        SymbolShape::Square => writeln!(
+            svg,
+            r#"<rect x="{}" y="{}" width="{}" height="{}" {style}/>"#,
+            r1(x - r * 0.85),
+            r1(y - r * 0.85),
+            r1(r * 1.7),
+            r1(r * 1.7)
+        ),
+        SymbolShape::Triangle => writeln!(
+            svg,
+            r#"<polygon points="{}" {style}/>"#,
+            poly(&[(0.0, -1.15), (1.05, 0.75), (-1.05, 0.75)])
+        ),
+        SymbolShape::TriangleDown => writeln!(
+            svg,
+            r#"<polygon points="{}" {style}/>"#,
+            poly(&[(0.0, 1.15), (1.05, -0.75), (-1.05, -0.75)])
+        ),
+        SymbolShape::Diamond => writeln!(
+            svg,
+            r#"<polygon points="{}" {style}/>"#,
+            poly(&[(0.0, -1.2), (1.0, 0.0), (0.0, 1.2), (-1.0, 0.0)])
+        ),
+        SymbolShape::Cross => writeln!(
+            svg,
+            r#"<polygon points="{}" {style}/>"#,
+            poly(&[
+                (-0.35, -1.0),
+                (0.35, -1.0),
+                (0.35, -0.35),
+                (1.0, -0.35),
+                (1.0, 0.35),
+                (0.35, 0.35),
+                (0.35, 1.0),
+                (-0.35, 1.0),
+                (-0.35, 0.35),
+                (-1.0, 0.35),
+                (-1.0, -0.35),
+                (-0.35, -0.35),
+            ])
+        ),
+        SymbolShape::Star => {
+            let pts: Vec<(f64, f64)> = (0..10)
+                .map(|i| {
+                    let a = std::f64::consts::PI * f64::from(i) / 5.0 - std::f64::consts::FRAC_PI_2;
+                    let rr = if i % 2 == 0 { 1.3 } else { 0.55 };
+                    (rr * a.cos(), rr * a.sin())
+                })
+                .collect();
+            writeln!(svg, r#"<polygon points="{}" {style}/>"#, poly(&pts))
+        }
+        SymbolShape::Hexagon => {
+            let pts: Vec<(f64, f64)> = (0..6)
+                .map(|i| {
+                    let a = std::f64::consts::PI * f64::from(i) / 3.0;
+                    (1.05 * a.cos(), 1.05 * a.sin())
+                })
+                .collect();
+            writeln!(svg, r#"<polygon points="{}" {style}/>"#, poly(&pts))
+        }
+    };
+}
+
+/// A length of 1, 2 or 5 × 10ⁿ metres close to `metres`, and its label (`10 km`, `500 m`).
+fn nice_length(metres: f64) -> (f64, String) {
+    let exp = metres.max(1.0).log10().floor();
+    let base = 10f64.powf(exp);
+    let m = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|k| k * base)
+        .rfind(|v| *v <= metres)
+        .unwrap_or(base);
+    let label = if m >= 1000.0 {
+        format!("{} km", format_fr(m / 1000.0, 0))
+    } else {
+        format!("{} m", format_fr(m, 0))
+    };
+    (m, label)
+}
+
+/// Where things go on the page.
+struct Layout {
+    title_lines: Vec<String>,
+    subtitle_top: f64,
+    subtitle_lines: Vec<String>,
+    footer_top: f64,
+    footer_lines: Vec<String>,
+    frame: Frame,
+    panel: Frame,
+}
+
+fn layout(map: &MapComposition) -> Layout {
+    let page = map.page;
+    let w = f64::from(page.width_px);
+    let h = f64::from(page.height_px);
+    let pt = page.pt();
+    let margin = 18.0 * pt;
+    let title_size = 20.0 * pt;
+    let title_lines = wrap(&map.title, title_size, w - 2.0 * margin);
+    let subtitle_top =
+        margin + title_size + (title_lines.len().max(1) - 1) as f64 * title_size * 1.2;
+    let sub_size = 12.0 * pt;
+    let subtitle_lines = map
+        .subtitle
+        .as_deref()
+        .map(|s| wrap(s, sub_size, w - 2.0 * margin))
+        .unwrap_or_default();
+    let header_bottom = subtitle_top + subtitle_lines.len() as f64 * sub_size * 1.35 + 12.0 * pt;
+    let foot_size = 7.5 * pt;
+    let mut footer_lines = wrap(&map.sources, foot_size, w - 2.0 * margin);
+    if let Some(b) = &map.basemap {
+        footer_lines.push(format!("Fond de carte : {}", b.attribution));
+    }
+    footer_lines.push(map.date.clone());
+    let footer_top = h - margin - footer_lines.len() as f64 * foot_size * 1.35;
+    let gap = 12.0 * pt;
+    let (frame, panel) = if page.landscape() {
+        let panel_w = (w * 0.27).max(170.0 * pt).min(w * 0.4);
+        (
+            Frame {
+                x: margin,
+                y: header_bottom,
+                w: w - 2.0 * margin - panel_w - gap,
+                h: footer_top - gap - header_bottom,
+            },
+            Frame {
+                x: w - margin - panel_w,
+                y: header_bottom,
+                w: panel_w,
+                h: footer_top - gap - header_bottom,
+            },
+        )
+    } else {
+        let avail = footer_top - gap - header_bottom;
+        let map_h = avail * 0.66;
+        (
+            Frame {
+                x: margin,
+                y: header_bottom,
+                w: w - 2.0 * margin,
+                h: map_h,
+            },
+            Frame {
+                x: margin,
+                y: header_bottom + map_h + gap,
+                w: w - 2.0 * margin,
+                h: avail - map_h - gap,
+            },
+        )
+    };
+    Layout {
+        title_lines,
+        subtitle_top,
+        subtitle_lines,
+        footer_top,
+        footer_lines,
+        frame,
+        panel,
+    }
+}
+
+/// How the map frame of `map` projects WGS84 to the page (for basemap tiles, or to place
+/// anything else over the map).
+pub fn map_projector(map: &MapComposition) -> Projector {
+    Projector::fit(map.extent, layout(map).frame)
+}
+
+/// Draws the composition as a standalone SVG document.
+///
+/// The `viewBox` is the page in pixels; print presets also carry their physical size in
+/// millimetres. Text asks for the bundled font family [`FONT_FAMILY`].
+pub fn render_svg(map: &MapComposition) -> String {
+    let page = map.page;
+    let w = f64::from(page.width_px);
+    let h = f64::from(page.height_px);
+    let pt = page.pt();
+    let margin = 18.0 * pt;
+    let mut svg = Svg {
+        out: String::with_capacity(256 * 1024),
+    };
+    let (wa, ha) = match page.size_mm {
+        Some((mw, mh)) => (format!("{mw}mm"), format!("{mh}mm")),
+        None => (page.width_px.to_string(), page.height_px.to_string()),
+    };
+    let _ = writeln!(
+        svg.out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="{wa}" height="{ha}" viewBox="0 0 {} {}" font-family="{FONT_FAMILY}, sans-serif">"#,
+        page.width_px, page.height_px
+    );
+    let _ = writeln!(svg.out, "<title>{}</title>", xml_escape(&map.title));
+    // Hatching for missing values: grey ground, darker diagonal lines.
+    let hatch = 5.0 * pt;
+    let _ = writeln!(
+        svg.out,
+        r#"<defs><pattern id="manquant" patternUnits="userSpaceOnUse" width="{0}" height="{0}" patternTransform="rotate(45)"><rect width="{0}" height="{0}" fill="{1}"/><line x1="0" y1="0" x2="0" y2="{0}" stroke="{2}" stroke-width="{3}"/></pattern></defs>"#,
+        r1(hatch),
+        hex(MISSING_COLOR),
+        hex(MISSING_HATCH_COLOR),
+        r1(1.2 * pt)
+    );
+    svg.rect(0.0, 0.0, w, h, r##"fill="#ffffff""##);
+
+    let layout = layout(map);
+    let title_size = 20.0 * pt;
+    for (i, line) in layout.title_lines.iter().enumerate() {
+        let y = margin + title_size + i as f64 * title_size * 1.2;
+        svg.text(
+            margin,
+            y,
+            title_size,
+            "#1a1a1a",
+            "start",
+            r#" font-weight="bold""#,
+            line,
+        );
+    }
+    let sub_size = 12.0 * pt;
+    for (i, line) in layout.subtitle_lines.iter().enumerate() {
+        let y = layout.subtitle_top + (i as f64 + 1.0) * sub_size * 1.35;
+        svg.text(margin, y, sub_size, "#444444", "start", "", line);
+    }
+    let foot_size = 7.5 * pt;
+    for (i, line) in layout.footer_lines.iter().enumerate() {
+        svg.text(
+            margin,
+            layout.footer_top + (i as f64 + 1.0) * foot_size * 1.35,
+            foot_size,
+            "#555555",
+            "start",
+            "",
+            line,
+        );
+    }
+    let (frame, panel) = (layout.frame, layout.panel);
+    let projector = Projector::fit(map.extent, frame);
+    let _ = (w, h);
+    draw_map(&mut svg, map, &projector, pt);
+    // The panel shrinks its text when its content is taller than the room left by the map.
+    let mut trial = Svg { out: String::new() };
+    let bottom = draw_panel(&mut trial, map, panel, pt, page.landscape());
+    let needed = bottom - panel.y + 4.0 * pt;
+    if needed > panel.h && needed > 0.0 {
+        let shrink = (panel.h / needed).max(0.5);
+        draw_panel(&mut svg, map, panel, pt * shrink, page.landscape());
+    } else {
+        svg.out.push_str(&trial.out);
+    }
+    svg.out.push_str("</svg>\n");
+    svg.out
+}
+
+fn draw_map(svg: &mut Svg, map: &MapComposition, p: &Projector, pt: f64) {
+    let f = p.frame;
+    let _ = writeln!(
+        svg.out,
+        r#"<clipPath id="cadre"><rect x="{}" y="{}" width="{}" height="{}"/></clipPath>"#,
+        r1(f.x),
+        r1(f.y),
+        r1(f.w),
+        r1(f.h)
+    );
+    svg.rect(f.x, f.y, f.w, f.h, r##"fill="#f4f4f1""##);
+    svg.out.push_str(r#"<g clip-path="url(#cadre)">"#);
+    svg.out.push('\n');
+    if let Some(basemap) = &map.basemap {
+        svg.out.push_str("<g id=\"fond-de-carte\">\n");
+        for tile in &basemap.tiles {
+            let (x0, y0, x1, y1) = tile_bounds_web_mercator_m(tile.z, tile.x, tile.y);
+            let (px0, py0) = p.project_mercator(x0, y1);
+            let (px1, py1) = p.project_mercator(x1, y0);
+            let _ = writeln!(
+                svg.out,
+                r#"<image x="{}" y="{}" width="{}" height="{}" preserveAspectRatio="none" xlink:href="data:{};base64,{}"/>"#,
+                r1(px0),
+                r1(py0),
+                r1(px1 - px0 + 0.2),
+                r1(py1 - py0 + 0.2),
+                tile.mime,
+                base64(&tile.bytes)
+            );
+        }
+        svg.out.push_str("</g>\n");
+    }
+    let opacity = if map.basemap.is_some() { "0.85" } else { "1" };
+    let _ = writeln!(
+        svg.out,
+        r##"<g id="zones" fill-rule="evenodd" stroke="#ffffff" stroke-width="{}" stroke-linejoin="round" fill-opacity="{opacity}">"##,
+        r1(0.8 * pt * 10.0) / 10.0
+    );
+    for zone in &map.zones {
+        let mut d = String::new();
+        path_data(&mut d, &zone.geometry, p);
+        if d.is_empty() {
+            continue;
+        }
+        let fill = match &zone.paint {
+            ZonePaint::Color(c) => hex(*c),
+            ZonePaint::Missing(_) => "url(#manquant)".to_owned(),
+        };
+        let _ = writeln!(svg.out, r#"<path d="{d}" fill="{fill}"/>"#);
+    }
+    svg.out.push_str("</g>\n");
+    if !map.outlines.is_empty() {
+        let _ = writeln!(
+            svg.out,
+            r##"<g id="contours" fill="none" stroke="#6b6b6b" stroke-width="{}" stroke-opacity="0.7">"##,
+            r1(0.4 * pt * 10.0) / 10.0
+        );
+        for outline in &map.outlines {
+            let mut d = String::new();
+            path_data(&mut d, outline, p);
+            if !d.is_empty() {
+                let _ = writeln!(svg.out, r#"<path d="{d}"/>"#);
+            }
+        }
+        svg.out.push_str("</g>\n");
+    }
+    if let Some(highlight) = &map.highlight {
+        let mut d = String::new();
+        path_data(&mut d, highlight, p);
+        let _ = writeln!(
+            svg.out,
+            r##"<path id="zone-mise-en-avant" d="{d}" fill="none" stroke="#111111" stroke-width="{}" stroke-linejoin="round"/>"##,
+            r1(2.2 * pt)
+        );
+    }
+    svg.out.push_str("<g id=\"points\">\n");
+    let r = 3.6 * pt;
+    for group in map.points.iter().rev() {
+        let fill = hex(group.color);
+        for pos in &group.positions {
+            let (x, y) = p.project(pos.x(), pos.y());
+            if x < f.x - r || x > f.x + f.w + r || y < f.y - r || y > f.y + f.h + r {
+                continue;
+            }
+            symbol(&mut svg.out, group.shape, x, y, r, &fill, 0.45 * pt);
+        }
+    }
+    svg.out.push_str("</g>\n</g>\n");
+    let _ = writeln!(
+        svg.out,
+        r##"<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#333333" stroke-width="{}"/>"##,
+        r1(f.x),
+        r1(f.y),
+        r1(f.w),
+        r1(f.h),
+        r1(pt)
+    );
+    draw_scale_bar(svg, p, pt);
+    draw_north_arrow(svg, f, pt);
+    if let Some(b) = &map.basemap {
+        let size = 6.5 * pt;
+        let text = format!("Fond : {}", b.attribution);
+        let tw = text_width(&text, size);
+        svg.rect(
+            f.x + f.w - tw - 8.0 * pt,
+            f.y + f.h - size * 1.8,
+            tw + 8.0 * pt,
+            size * 1.8,
+            r##"fill="#ffffff" fill-opacity="0.8""##,
+        );
+        svg.text(
+            f.x + f.w - 4.0 * pt,
+            f.y + f.h - size * 0.55,
+            size,
+            "#333333",
+            "end",
+            "",
+            &text,
+        );
+    }
+}
+
+fn draw_scale_bar(svg: &mut Svg, p: &Projector, pt: f64) {
+    let f = p.frame;
+    let mpp = p.metres_per_px();
+    if !(mpp.is_finite() && mpp > 0.0) {
+        return;
+    }
+    let (metres, label) = nice_length(f.w * 0.2 * mpp);
+    let len = metres / mpp;
+    let x = f.x + 14.0 * pt;
+    let y = f.y + f.h - 16.0 * pt;
+    let bar_h = 4.0 * pt;
+    let size = 8.0 * pt;
+    svg.rect(
+        x - 5.0 * pt,
+        y - size - 6.0 * pt,
+        len + 10.0 * pt + text_width(&label, size) * 0.5,
+        size + bar_h + 12.0 * pt,
+        r##"fill="#ffffff" fill-opacity="0.8""##,
+    );
+    let half = len / 2.0;
+    svg.rect(x, y, half, bar_h, r##"fill="#222222""##);
+    svg.rect(
+        x + half,
+        y,
+        half,
+        bar_h,
+        &format!(
+            r##"fill="#ffffff" stroke="#222222" stroke-width="{}""##,
+            r1(0.6 * pt)
+        ),
+    );
+    svg.text(x, y - 2.5 * pt, size, "#222222", "start", "", "0");
+    svg.text(
+        x + len,
+        y - 2.5 * pt,
+        size,
+        "#222222",
+        "middle",
+        r#" class="echelle""#,
+        &label,
+    );
+}
+
+fn draw_north_arrow(svg: &mut Svg, f: Frame, pt: f64) {
+    let cx = f.x + f.w - 18.0 * pt;
+    let top = f.y + 12.0 * pt;
+    let hgt = 22.0 * pt;
+    let half_w = 7.0 * pt;
+    let _ = writeln!(
+        svg.out,
+        r##"<g id="nord"><polygon points="{},{} {},{} {},{}" fill="#222222"/><polygon points="{},{} {},{} {},{}" fill="#ffffff" stroke="#222222" stroke-width="{}"/></g>"##,
+        r1(cx),
+        r1(top),
+        r1(cx + half_w),
+        r1(top + hgt),
+        r1(cx),
+        r1(top + hgt * 0.72),
+        r1(cx),
+        r1(top),
+        r1(cx - half_w),
+        r1(top + hgt),
+        r1(cx),
+        r1(top + hgt * 0.72),
+        r1(0.6 * pt)
+    );
+    svg.text(
+        cx,
+        top + hgt + 11.0 * pt,
+        10.0 * pt,
+        "#222222",
+        "middle",
+        r#" font-weight="bold""#,
+        "N",
+    );
+}
+
+/// Draws the legend, point symbols, figures and notes; returns the lowest y reached.
+fn draw_panel(svg: &mut Svg, map: &MapComposition, panel: Frame, pt: f64, landscape: bool) -> f64 {
+    let x = panel.x;
+    let mut y = panel.y;
+    let width = if landscape {
+        panel.w
+    } else {
+        panel.w * 0.5 - 8.0 * pt
+    };
+    let head = 11.5 * pt;
+    let body = 9.5 * pt;
+    let line = body * 1.75;
+    let sw = 16.0 * pt;
+    let sh = 11.0 * pt;
+    // Legend title and method.
+    for l in wrap(&map.legend.title, head, width) {
+        y += head * 1.25;
+        svg.text(x, y, head, "#1a1a1a", "start", r#" font-weight="bold""#, &l);
+    }
+    if !map.legend.method.is_empty() {
+        y += body * 1.45;
+        svg.text(x, y, body * 0.9, "#555555", "start", "", &map.legend.method);
+    }
+    y += 6.0 * pt;
+    svg.out.push_str("<g id=\"legende\">\n");
+    for class in &map.legend.classes {
+        svg.rect(
+            x,
+            y,
+            sw,
+            sh,
+            &format!(
+                r##"fill="{}" stroke="#777777" stroke-width="{}""##,
+                hex(class.color),
+                r1(0.4 * pt * 10.0) / 10.0
+            ),
+        );
+        let label = format!("{}  ({})", class.label, class.count);
+        svg.text(
+            x + sw + 6.0 * pt,
+            y + sh * 0.82,
+            body,
+            "#1a1a1a",
+            "start",
+            "",
+            &label,
+        );
+        y += line;
+    }
+    for (missing, count) in &map.legend.missing {
+        svg.rect(
+            x,
+            y,
+            sw,
+            sh,
+            &format!(
+                r##"fill="url(#manquant)" stroke="#777777" stroke-width="{}""##,
+                r1(0.4 * pt * 10.0) / 10.0
+            ),
+        );
+        let label = format!("{}  ({count})", capitalise(missing.label()));
+        svg.text(
+            x + sw + 6.0 * pt,
+            y + sh * 0.82,
+            body,
+            "#1a1a1a",
+            "start",
+            "",
+            &label,
+        );
+        y += line;
+    }
+    svg.out.push_str("</g>\n");
+
+    let first_column_bottom = y;
+    // Second column in portrait pages.
+    let (x, mut y) = if landscape {
+        (x, y + 8.0 * pt)
+    } else {
+        (panel.x + panel.w * 0.5 + 8.0 * pt, panel.y)
+    };
+    let mut heading: Option<&str> = None;
+    for group in &map.points {
+        if heading != Some(group.layer.as_str()) {
+            if heading.is_some() {
+                y += 4.0 * pt;
+            }
+            heading = Some(&group.layer);
+            for l in wrap(&group.layer, head, width) {
+                y += head * 1.25;
+                svg.text(x, y, head, "#1a1a1a", "start", r#" font-weight="bold""#, &l);
+            }
+            y += 6.0 * pt;
+        }
+        symbol(
+            &mut svg.out,
+            group.shape,
+            x + sw / 2.0,
+            y + sh / 2.0,
+            4.2 * pt,
+            &hex(group.color),
+            0.5 * pt,
+        );
+        let label = format!("{}  ({})", group.theme, group.count);
+        svg.text(
+            x + sw + 6.0 * pt,
+            y + sh * 0.82,
+            body,
+            "#1a1a1a",
+            "start",
+            "",
+            &label,
+        );
+        y += line * 0.92;
+    }
+    if heading.is_some() {
+        y += 6.0 * pt;
+    }
+    if let Some(fig) = &map.figures {
+        y += head * 1.25;
+        let title_lines = wrap(&fig.title, head, width);
+        for (i, l) in title_lines.iter().enumerate() {
+            if i > 0 {
+                y += head * 1.25;
+            }
+            svg.text(x, y, head, "#1a1a1a", "start", r#" font-weight="bold""#, l);
+        }
+        let size = 8.5 * pt;
+        let c1 = x + width * 0.62;
+        let c2 = x + width;
+        y += size * 1.7;
+        svg.text(x, y, size, "#555555", "start", "", &fig.header[0]);
+        svg.text(c1, y, size, "#555555", "end", "", &fig.header[1]);
+        svg.text(c2, y, size, "#555555", "end", "", &fig.header[2]);
+        svg.out.push_str("<g id=\"chiffres\">\n");
+        for row in &fig.rows {
+            y += size * 1.55;
+            svg.text(x, y, size, "#1a1a1a", "start", "", &row[0]);
+            svg.text(
+                c1,
+                y,
+                size,
+                "#1a1a1a",
+                "end",
+                r#" font-weight="bold""#,
+                &row[1],
+            );
+            svg.text(c2, y, size, "#1a1a1a", "end", "", &row[2]);
+        }
+        svg.out.push_str("</g>\n");
+        y += 8.0 * pt;
+    }
+    let size = 8.0 * pt;
+    for note in &map.notes {
+        y += 4.0 * pt;
+        for l in wrap(note, size, width) {
+            y += size * 1.35;
+            svg.text(
+                x,
+                y,
+                size,
+                "#333333",
+                "start",
+                r#" font-style="italic""#,
+                &l,
+            );
+        }
+    }
+    first_column_bottom.max(y)
+}
+
+/// Standard base64 (RFC 4648, with padding), for images embedded in the SVG.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_scale_lengths() {
+        assert_eq!(nice_length(12_300.0).1, "10 km");
+        assert_eq!(nice_length(640.0).1, "500 m");
+        assert_eq!(nice_length(2_600.0).1, "2 km");
+    }
+
+    #[test]
+    fn base64_rfc4648_vectors() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+}
