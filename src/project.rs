@@ -25,16 +25,23 @@ pub const SAMPLE_PROJECT: &str = "sample_data/essonne.cartosol.json";
 /// A zone layer of a project.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ZoneSpec {
+    /// Identifier other parts of the project refer to (`communes`).
     pub id: String,
+    /// Name shown to the user (`Communes de l'Essonne`).
     pub name: String,
     /// Path relative to the project file.
     pub source: PathBuf,
+    /// Layer to read in a multi-layer source (GeoPackage table); the first one when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer: Option<String>,
+    /// Coordinate system of the source when it does not say (`EPSG:2154`, `lambert93`…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crs: Option<String>,
+    /// Field holding the zone code (INSEE code of the commune, SIREN of the EPCI…).
     pub code_field: String,
+    /// Field holding the zone name.
     pub name_field: String,
+    /// Field holding the population of the zone, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub population_field: Option<String>,
 }
@@ -42,13 +49,18 @@ pub struct ZoneSpec {
 /// A table joined to a zone layer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TableSpec {
+    /// Identifier of the table in the project.
     pub id: String,
+    /// Path relative to the project file.
     pub source: PathBuf,
+    /// How the file is read (sheet, header row, CSV delimiter).
     #[serde(default)]
     pub options: TableOptions,
+    /// Field holding the code matched against the zones' code field.
     pub code_field: String,
     /// The `id` of the zone layer it is joined to.
     pub join_to: String,
+    /// Kind of code, when it must be forced rather than recognised.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_kind: Option<CodeKind>,
     /// Declared ratios for aggregation (`TP60 = 100 × NB_MEN_PAUV / NBMENFISC`).
@@ -59,13 +71,19 @@ pub struct TableSpec {
 /// A point layer of a project.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PointSpec {
+    /// Identifier other parts of the project refer to.
     pub id: String,
+    /// Name shown to the user (`Services France Services`).
     pub name: String,
+    /// Path relative to the project file.
     pub source: PathBuf,
+    /// Field whose values split the points into themes on the map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme_field: Option<String>,
+    /// Coordinate system of the positions when the source does not say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crs: Option<String>,
+    /// How the file is read (sheet, header row, CSV delimiter).
     #[serde(default)]
     pub options: TableOptions,
 }
@@ -78,7 +96,10 @@ pub enum BasemapSpec {
     #[default]
     Osm,
     /// A local `.pmtiles` file (path relative to the project file): fully offline.
-    Pmtiles { path: PathBuf },
+    Pmtiles {
+        /// The `.pmtiles` file, relative to the project file.
+        path: PathBuf,
+    },
     /// No basemap: plain background.
     None,
 }
@@ -86,9 +107,11 @@ pub enum BasemapSpec {
 /// A saved view of the map.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ViewSpec {
+    /// Name of the view (`CA Paris-Saclay`).
     pub name: String,
-    /// Centre, WGS84 degrees.
+    /// Longitude of the centre, WGS84 degrees.
     pub lon: f64,
+    /// Latitude of the centre, WGS84 degrees.
     pub lat: f64,
     /// Zoom level of the slippy map (0–19, fractional).
     pub zoom: f64,
@@ -99,6 +122,7 @@ pub struct ViewSpec {
 pub struct LayerStyle {
     /// The `id` of a zone or point layer.
     pub id: String,
+    /// Whether the layer is drawn.
     #[serde(default = "yes")]
     pub visible: bool,
     /// 0.0 (transparent) to 1.0.
@@ -124,8 +148,10 @@ pub struct MapSpec {
     pub zones: String,
     /// The indicator mapped.
     pub indicator: String,
+    /// How the indicator is cut into classes and painted.
     #[serde(default)]
     pub classification: ClassificationSpec,
+    /// The basemap under the layers.
     #[serde(default)]
     pub basemap: BasemapSpec,
     /// The current view (none: framed on the zones).
@@ -178,15 +204,21 @@ impl PrivacySpec {
 pub struct ProjectFile {
     /// Schema version.
     pub cartosol: u32,
+    /// Title of the project, printed on its maps.
     pub title: String,
+    /// Sources of the data, printed under maps (`Sources : Insee, Filosofi 2021…`).
     #[serde(default)]
     pub sources_note: String,
+    /// Zone layers.
     #[serde(default)]
     pub zones: Vec<ZoneSpec>,
+    /// Tables joined to zone layers.
     #[serde(default)]
     pub tables: Vec<TableSpec>,
+    /// Point layers (services, town halls…).
     #[serde(default)]
     pub points: Vec<PointSpec>,
+    /// What the map shows and how.
     #[serde(default)]
     pub map: MapSpec,
     /// Named views (e.g. one per EPCI for the committee).
@@ -196,10 +228,15 @@ pub struct ProjectFile {
 
 /// A project with its layers loaded and its tables joined.
 pub struct Project {
+    /// The project file it was read from.
     pub path: PathBuf,
+    /// Its content as read.
     pub file: ProjectFile,
+    /// The zone layers, loaded, with the tables joined to them.
     pub zones: Vec<(ZoneSpec, ZoneLayer)>,
+    /// The point layers, loaded.
     pub points: Vec<(PointSpec, PointLayer)>,
+    /// The report of each join (matched and unmatched codes).
     pub joins: Vec<(TableSpec, JoinReport)>,
 }
 

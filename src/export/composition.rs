@@ -28,6 +28,7 @@ pub struct ZoneFill {
 /// One class of the legend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LegendClass {
+    /// Fill colour of the class (sRGB).
     pub color: [u8; 3],
     /// `de 8,2 à 12,5`.
     pub label: String,
@@ -42,6 +43,7 @@ pub struct Legend {
     pub title: String,
     /// The classification method (`Seuils naturels (Jenks)`).
     pub method: String,
+    /// The classes, lowest values first.
     pub classes: Vec<LegendClass>,
     /// Missing values by reason, with their count (hatched swatches).
     pub missing: Vec<(Missing, usize)>,
@@ -50,13 +52,21 @@ pub struct Legend {
 /// Shapes of point symbols, one per theme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SymbolShape {
+    /// ●
     Circle,
+    /// ■
     Square,
+    /// ▲
     Triangle,
+    /// ◆
     Diamond,
+    /// ▼
     TriangleDown,
+    /// ✚ (a thick plus sign)
     Cross,
+    /// ★
     Star,
+    /// ⬢
     Hexagon,
 }
 
@@ -81,7 +91,9 @@ pub struct PointGroup {
     pub layer: String,
     /// The theme (`France Services`) or the layer name.
     pub theme: String,
+    /// Fill colour of the symbols (sRGB).
     pub color: [u8; 3],
+    /// Shape of the symbols.
     pub shape: SymbolShape,
     /// WGS84 positions.
     pub positions: Vec<Point<f64>>,
@@ -92,9 +104,11 @@ pub struct PointGroup {
 /// A small table of figures (atlas: the EPCI against the département).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FigureTable {
+    /// Heading of the table (`Chiffres clés`).
     pub title: String,
     /// Column headers (indicator, zone, reference).
     pub header: [String; 3],
+    /// One row per indicator: its name, the zone's figure, the reference figure.
     pub rows: Vec<[String; 3]>,
 }
 
@@ -102,8 +116,11 @@ pub struct FigureTable {
 /// [`crate::export::compose_project`], drawn by [`crate::export::svg::render_svg`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct MapComposition {
+    /// The page size.
     pub page: Page,
+    /// Title at the top of the page.
     pub title: String,
+    /// Line under the title, when set.
     pub subtitle: Option<String>,
     /// The WGS84 extent the map frame must show (it is fitted, keeping proportions).
     pub extent: Rect<f64>,
@@ -113,6 +130,7 @@ pub struct MapComposition {
     pub outlines: Vec<MultiPolygon<f64>>,
     /// A zone outlined in bold (the EPCI of an atlas page).
     pub highlight: Option<MultiPolygon<f64>>,
+    /// The choropleth legend.
     pub legend: Legend,
     /// Point symbols by theme (drawn in order, the first on top).
     pub points: Vec<PointGroup>,
@@ -124,5 +142,6 @@ pub struct MapComposition {
     pub sources: String,
     /// `Carte réalisée le 01/02/2026 avec CartoSol`.
     pub date: String,
+    /// Basemap tiles under the zones, when the tile cache holds them.
     pub basemap: Option<Basemap>,
 }

@@ -35,43 +35,83 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExportError {
+    /// A file could not be written.
     #[error("{file} : écriture impossible ({source})")]
     Io {
+        /// The file, as shown to the user.
         file: String,
+        /// The system's error.
         #[source]
         source: std::io::Error,
     },
+    /// A writer refused the content (XLSX, GeoPackage…).
     #[error("{file} : {message}")]
-    Write { file: String, message: String },
+    Write {
+        /// The file, as shown to the user.
+        file: String,
+        /// What went wrong, in French.
+        message: String,
+    },
+    /// No layer of the project has this `id`.
     #[error("couche « {id} » absente du projet (couches : {available})")]
-    UnknownLayer { id: String, available: String },
-    #[error("vue « {name} » absente du projet (vues : {available})")]
-    UnknownView { name: String, available: String },
-    #[error("champ « {field} » absent de la couche « {layer} » (champs : {available})")]
-    UnknownField {
-        field: String,
-        layer: String,
+    UnknownLayer {
+        /// The `id` asked for.
+        id: String,
+        /// The layers of the project, listed.
         available: String,
     },
+    /// No saved view of the project has this name.
+    #[error("vue « {name} » absente du projet (vues : {available})")]
+    UnknownView {
+        /// The name asked for.
+        name: String,
+        /// The views of the project, listed.
+        available: String,
+    },
+    /// The layer has no field of this name.
+    #[error("champ « {field} » absent de la couche « {layer} » (champs : {available})")]
+    UnknownField {
+        /// The field asked for.
+        field: String,
+        /// The layer searched.
+        layer: String,
+        /// The fields of the layer, listed.
+        available: String,
+    },
+    /// A personal-data layer was asked for as points.
     #[error(
         "la couche « {layer} » contient des données personnelles : elle ne peut sortir qu'agrégée par zone, jamais en points individuels (option --agreger-par ZONES)"
     )]
-    PersonalData { layer: String },
+    PersonalData {
+        /// The layer.
+        layer: String,
+    },
+    /// The output file's extension names no format CartoSol writes.
     #[error("{file} : format de sortie non reconnu (extensions possibles : {expected})")]
     UnknownFormat {
+        /// The file, as shown to the user.
         file: String,
+        /// The extensions accepted.
         expected: &'static str,
     },
+    /// A page format that is not a preset nor a size in pixels.
     #[error(
         "format de page inconnu « {0} » (attendu : a4-paysage, a4-portrait, diapo ou LARGEURxHAUTEUR en pixels, par exemple 1600x900)"
     )]
     Preset(String),
+    /// The layer to map has no zone.
     #[error("la couche « {layer} » n'a aucune zone à cartographier")]
-    EmptyLayer { layer: String },
+    EmptyLayer {
+        /// The layer.
+        layer: String,
+    },
+    /// The SVG could not be rendered to PNG.
     #[error("rendu de l'image impossible : {0}")]
     Render(String),
+    /// The indicator could not be classified or painted.
     #[error(transparent)]
     Style(#[from] StyleError),
+    /// A source of the project could not be read.
     #[error(transparent)]
     Load(#[from] LoadError),
 }

@@ -37,7 +37,12 @@ pub enum Preset {
     /// A 16:9 slide: 1920 × 1080 px.
     Slide,
     /// Any size, in pixels.
-    Custom { width_px: u32, height_px: u32 },
+    Custom {
+        /// Width of the page, in pixels.
+        width_px: u32,
+        /// Height of the page, in pixels.
+        height_px: u32,
+    },
 }
 
 impl Preset {

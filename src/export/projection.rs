@@ -30,9 +30,13 @@ pub fn lon_lat_of_web_mercator_m(x: f64, y: f64) -> (f64, f64) {
 /// A rectangle on the page, in pixels.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Frame {
+    /// Left edge, pixels from the left of the page.
     pub x: f64,
+    /// Top edge, pixels from the top of the page.
     pub y: f64,
+    /// Width, pixels.
     pub w: f64,
+    /// Height, pixels.
     pub h: f64,
 }
 
@@ -43,6 +47,7 @@ pub struct Projector {
     pub scale: f64,
     /// Mercator centre of the frame.
     pub center: (f64, f64),
+    /// The frame of the page it projects into.
     pub frame: Frame,
 }
 
@@ -90,6 +95,22 @@ impl Projector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn web_mercator_matches_the_epsg_3857_extent() {
+        // EPSG:3857 spans ±20 037 508.342 789 244 m (π × 6 378 137) on both axes; its square
+        // is reached at the antimeridian and at latitude ±85.051 128 78°.
+        let half_world_m = 20_037_508.342_789_244;
+        let (x, y) = web_mercator_m(180.0, 0.0);
+        assert!((x - half_world_m).abs() < 1e-6 && y.abs() < 1e-6);
+        let (_, y) = web_mercator_m(0.0, 85.051_128_78);
+        assert!((y - half_world_m).abs() < 0.01, "{y}");
+        // Beyond it, latitudes are clamped to the square.
+        assert_eq!(
+            web_mercator_m(0.0, 89.0),
+            web_mercator_m(0.0, 85.051_128_78)
+        );
+    }
 
     #[test]
     fn mercator_round_trip() {

@@ -15,17 +15,22 @@ const HALF_WORLD_M: f64 = WORLD_M / 2.0;
 /// A basemap tile, already fetched: Web-Mercator XYZ address and PNG/JPEG bytes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tile {
+    /// Zoom level.
     pub z: u32,
+    /// Column, from the west (antimeridian).
     pub x: u32,
+    /// Row, from the north.
     pub y: u32,
     /// `image/png` or `image/jpeg`.
     pub mime: &'static str,
+    /// The encoded image.
     pub bytes: Vec<u8>,
 }
 
 /// Basemap tiles covering the map frame, with their attribution.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Basemap {
+    /// The tiles, each drawn at its Web-Mercator bounds.
     pub tiles: Vec<Tile>,
     /// `© les contributeurs d'OpenStreetMap`.
     pub attribution: String,
