@@ -254,6 +254,18 @@ impl AnalysisState {
         Ok(())
     }
 
+    /// What the analysis shows over the choropleth of zone layer `layer`, for the map export
+    /// (the same outlines, rule and fills as on screen).
+    pub fn map_overlay(&self, layer: Option<usize>) -> crate::style::map_style::MapOverlay {
+        match &self.gaps {
+            Some(g) if Some(g.layer) == layer => crate::export::compose::analysis_overlay(
+                self.gaps_on.then_some(&g.result),
+                self.bivariate_on.then_some(&g.bivariate),
+            ),
+            _ => Default::default(),
+        }
+    }
+
     /// Fill colours replacing the choropleth's (the bivariate map), per zone.
     pub fn fill_override(&self) -> Option<Vec<Option<[u8; 3]>>> {
         if !self.bivariate_on {
@@ -298,7 +310,10 @@ impl AnalysisState {
                             .collect();
                         shapes.push(Shape::line(
                             pts,
-                            Stroke::new(3.5, Color32::from_rgb(200, 0, 60)),
+                            Stroke::new(3.5, {
+                                let [r, g, b] = crate::style::map_style::UNDERSERVED_COLOR;
+                                Color32::from_rgb(r, g, b)
+                            }),
                         ));
                     }
                 }

@@ -1,13 +1,16 @@
-//! The choropleth of one zone layer: its indicator classified, a colour per class, missing
-//! values apart with their reasons, and ranks for the hover tooltip.
+//! The choropleth of one zone layer as the app shows it: the project's map indicator resolved
+//! by the shared map style (`crate::style::map_style`) through the same function as the exports
+//! (`crate::export::compose::map_choropleth`, secrecy guard included), so that *Exporter la
+//! carte* writes the map as shown.
 
 use super::state::Workspace;
+use crate::export::compose::map_choropleth;
+use crate::export::secrecy::SecrecyGuard;
 use crate::model::FieldKind;
 use crate::project::ClassificationSpec;
-use crate::style::ClassMethod;
-use crate::style::classify::{Classification, classify};
-use crate::style::palette::palette;
-use crate::value::{Missing, Value};
+use crate::style::classify::Classification;
+use crate::style::map_style::{Legend, ZonePaint};
+use crate::value::Missing;
 
 /// The classified indicator of the choropleth layer.
 #[derive(Clone, Debug)]
@@ -16,21 +19,26 @@ pub struct Choropleth {
     pub layer: usize,
     /// The field mapped.
     pub indicator: String,
+    /// The classification asked for.
     pub spec: ClassificationSpec,
     /// The classes, or why there are none (in French).
     pub classification: Result<Classification, String>,
     /// Class of each zone (none when its value is missing).
     pub class_of: Vec<Option<usize>>,
-    /// Why each zone's value is missing, when it is.
-    pub missing: Vec<Option<Missing>>,
+    /// Paint of each zone: class colour or hatched with its reason.
+    pub paint: Vec<ZonePaint>,
     /// Colour of each class.
     pub colors: Vec<[u8; 3]>,
+    /// The legend (title, method, classes with counts, missing values by reason).
+    pub legend: Legend,
     /// Count of zones per missing reason.
     pub missing_counts: Vec<(Missing, usize)>,
     /// Rank of each zone's value (1 = highest) among zones with a value.
     pub rank: Vec<Option<usize>>,
     /// Number of zones with a value.
     pub ranked: usize,
+    /// What the secrecy guard masked on the map, in words.
+    pub secrecy_note: Option<String>,
 }
 
 /// The numeric fields of a zone layer, the ones a choropleth can map.
@@ -57,85 +65,51 @@ impl Choropleth {
         indicator: &str,
         spec: &ClassificationSpec,
     ) -> Choropleth {
-        let values: Vec<Value> = ws
-            .zones
-            .get(layer)
-            .and_then(|z| z.layer.attributes.field(indicator))
-            .map(|f| f.values.clone())
-            .unwrap_or_default();
-        let present: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
-        let classes = spec.classes.clamp(3, 9);
-        let classification = if values.is_empty() {
-            Err(format!("indicateur « {indicator} » introuvable"))
-        } else if present.is_empty() {
-            Err(format!("aucune valeur pour « {indicator} »"))
-        } else {
-            classify(&present, spec.method, classes, &spec.breaks).map_err(|e| e.to_string())
+        let mut map = ws.file.map.clone();
+        map.indicator = indicator.to_owned();
+        map.classification = spec.clone();
+        let resolved = match ws.zones.get(layer) {
+            Some(z) => map_choropleth(&map, &z.spec, &z.layer, &SecrecyGuard::default())
+                .map_err(|e| e.to_string()),
+            None => Err(format!("couche de zones n° {layer} introuvable")),
         };
-        let class_of: Vec<Option<usize>> = values
-            .iter()
-            .map(|v| {
-                v.as_f64()
-                    .and_then(|x| classification.as_ref().ok().and_then(|c| c.class_of(x)))
-            })
-            .collect();
-        let missing: Vec<Option<Missing>> = values.iter().map(Value::missing).collect();
-        let mut missing_counts: Vec<(Missing, usize)> = Vec::new();
-        for m in missing.iter().flatten() {
-            match missing_counts.iter_mut().find(|(k, _)| k == m) {
-                Some((_, n)) => *n += 1,
-                None => missing_counts.push((*m, 1)),
-            }
-        }
-        missing_counts.sort();
-        let n_classes = classification.as_ref().map_or(classes, |c| c.len());
-        let default_palette = match spec.method {
-            ClassMethod::StdDev | ClassMethod::BoxMap => "RdBu",
-            _ => "Oranges",
-        };
-        let pal = palette(&spec.palette).or_else(|| palette(default_palette));
-        let mut colors = pal
-            .map(|p| p.colors(n_classes.clamp(3, 9)))
-            .unwrap_or_default();
-        // Diverging palettes read "low = blue, high = red" for poverty: reverse RdBu-like ones.
-        if matches!(spec.method, ClassMethod::StdDev | ClassMethod::BoxMap)
-            && pal.is_some_and(|p| p.name.starts_with("Rd"))
-        {
-            colors.reverse();
-        }
-        colors.truncate(n_classes);
-        let mut order: Vec<(usize, f64)> = values
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| v.as_f64().map(|x| (i, x)))
-            .collect();
-        order.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let mut rank = vec![None; values.len()];
-        for (r, (i, _)) in order.iter().enumerate() {
-            if let Some(slot) = rank.get_mut(*i) {
-                *slot = Some(r + 1);
-            }
-        }
-        Choropleth {
-            layer,
-            indicator: indicator.to_owned(),
-            spec: spec.clone(),
-            classification,
-            class_of,
-            missing,
-            colors,
-            missing_counts,
-            ranked: order.len(),
-            rank,
+        match resolved {
+            Ok((style, secrecy)) => Choropleth {
+                layer,
+                indicator: indicator.to_owned(),
+                spec: spec.clone(),
+                classification: style.classification.map_err(|e| e.to_string()),
+                class_of: style.class_of,
+                paint: style.paint,
+                colors: style.colors,
+                missing_counts: style.legend.missing.clone(),
+                legend: style.legend,
+                rank: style.rank,
+                ranked: style.ranked,
+                secrecy_note: secrecy.note(),
+            },
+            Err(e) => Choropleth {
+                layer,
+                indicator: indicator.to_owned(),
+                spec: spec.clone(),
+                classification: Err(e),
+                class_of: Vec::new(),
+                paint: Vec::new(),
+                colors: Vec::new(),
+                legend: Legend::default(),
+                missing_counts: Vec::new(),
+                rank: Vec::new(),
+                ranked: 0,
+                secrecy_note: None,
+            },
         }
     }
 
     /// The fill colour of zone `i`, or `None` when its value is missing.
     pub fn color_of(&self, i: usize) -> Option<[u8; 3]> {
-        self.class_of
-            .get(i)
-            .copied()
-            .flatten()
-            .and_then(|c| self.colors.get(c).copied())
+        match self.paint.get(i) {
+            Some(ZonePaint::Color(c)) => Some(*c),
+            _ => None,
+        }
     }
 }

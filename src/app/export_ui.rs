@@ -72,10 +72,20 @@ pub fn autosave(ws: &mut Workspace, view: Option<ViewSpec>) -> Result<(), String
     crate::project::autosave(&file, &path).map_err(|e| e.to_string())
 }
 
-/// Exports the map as the screen shows it (indicator, classes, view) to a PNG or SVG file.
-pub fn export_map(project: &Project, path: &Path, preset: Preset) -> Result<String, String> {
+/// Exports the map as the screen shows it (indicator, classes, view, the analysis overlay) to a
+/// PNG or SVG file.
+pub fn export_map(
+    project: &Project,
+    path: &Path,
+    preset: Preset,
+    overlay: crate::style::map_style::MapOverlay,
+) -> Result<String, String> {
     let start = std::time::Instant::now();
-    let map = compose_project(project, &RenderOptions::new(preset)).map_err(|e| e.to_string())?;
+    let options = RenderOptions {
+        overlay,
+        ..RenderOptions::new(preset)
+    };
+    let map = compose_project(project, &options).map_err(|e| e.to_string())?;
     let svg = render_svg(&map);
     let is_svg = path
         .extension()

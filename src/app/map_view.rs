@@ -4,7 +4,11 @@
 
 use super::choropleth::Choropleth;
 use super::geometry::{LOCAL_SCALE, LOD_ZOOMS, Level, ZoneShape, lon_lat_of, mercator_unit};
-use super::state::{LayerRef, PointLayerView, Symbol, Workspace, ZoneLayerView};
+use super::state::{LayerRef, PointLayerView, Workspace, ZoneLayerView};
+use crate::style::map_style::{
+    CHOROPLETH_OUTLINE_ALPHA, SYMBOL_HALO_COLOR, SYMBOL_OUTLINE_COLOR, SymbolShape,
+    ZONE_OUTLINE_ALPHA, zone_outline_color, zone_outline_width_px,
+};
 use egui::epaint::{Mesh, Vertex, WHITE_UV};
 use egui::{Color32, FontId, Pos2, Rect, Shape, Stroke, Vec2, pos2, vec2};
 use std::collections::HashMap;
@@ -236,15 +240,18 @@ pub fn zone_layer_shapes(
     let view_box = view.bbox();
     let many = geometry.len() > 1500;
     let outlines = !many || view.zoom >= 9.0;
-    let stroke = if choropleth.is_some() {
+    let stroke = {
+        let filled = choropleth.is_some();
+        let [r, g, b] = zone_outline_color(filled);
+        let alpha = 255.0
+            * if filled {
+                CHOROPLETH_OUTLINE_ALPHA
+            } else {
+                ZONE_OUTLINE_ALPHA
+            };
         Stroke::new(
-            if many { 0.4 } else { 0.8 },
-            Color32::from_rgba_unmultiplied(255, 255, 255, (200.0 * opacity) as u8),
-        )
-    } else {
-        Stroke::new(
-            if many { 0.5 } else { 1.4 },
-            Color32::from_rgba_unmultiplied(60, 60, 60, (220.0 * opacity) as u8),
+            zone_outline_width_px(geometry.len(), filled),
+            Color32::from_rgba_unmultiplied(r, g, b, (alpha * opacity) as u8),
         )
     };
     let mut vertices = 0;
@@ -306,12 +313,13 @@ pub fn zone_layer_shapes(
                         Some(c) => {
                             push_triangles(&mut fill, level, base, k, rgba(c, opacity), false)
                         }
+                        // The hatching texture holds the style's colours: untinted.
                         None => push_triangles(
                             &mut hatched,
                             level,
                             base,
                             k,
-                            rgba([150, 150, 150], opacity),
+                            rgba([255, 255, 255], opacity),
                             true,
                         ),
                     }
@@ -446,52 +454,35 @@ pub fn abbreviate_name(name: &str) -> String {
     s
 }
 
-/// Draws a theme symbol.
-pub fn symbol_shape(symbol: Symbol, at: Pos2, r: f32, color: Color32, shapes: &mut Vec<Shape>) {
-    match symbol {
-        Symbol::Circle => shapes.push(Shape::circle_filled(at, r, color)),
-        Symbol::Square => shapes.push(Shape::rect_filled(
-            Rect::from_center_size(at, Vec2::splat(r * 1.8)),
-            0.0,
-            color,
-        )),
-        Symbol::Triangle => shapes.push(Shape::convex_polygon(
-            vec![
-                at + vec2(0.0, -r * 1.15),
-                at + vec2(r * 1.05, r * 0.8),
-                at + vec2(-r * 1.05, r * 0.8),
-            ],
-            color,
-            Stroke::NONE,
-        )),
-        Symbol::TriangleDown => shapes.push(Shape::convex_polygon(
-            vec![
-                at + vec2(-r * 1.05, -r * 0.8),
-                at + vec2(r * 1.05, -r * 0.8),
-                at + vec2(0.0, r * 1.15),
-            ],
-            color,
-            Stroke::NONE,
-        )),
-        Symbol::Diamond => shapes.push(Shape::convex_polygon(
-            vec![
-                at + vec2(0.0, -r * 1.25),
-                at + vec2(r * 1.1, 0.0),
-                at + vec2(0.0, r * 1.25),
-                at + vec2(-r * 1.1, 0.0),
-            ],
-            color,
-            Stroke::NONE,
-        )),
-        Symbol::Cross => {
-            let s = Stroke::new(r * 0.7, color);
-            shapes.push(Shape::line_segment([at + vec2(-r, -r), at + vec2(r, r)], s));
-            shapes.push(Shape::line_segment([at + vec2(-r, r), at + vec2(r, -r)], s));
-        }
+/// Draws a theme symbol of radius `r` at `at`: the shape's outline from the shared map style
+/// (the same outline the SVG export draws), filled as a fan of triangles from its centre (every
+/// outline is star-shaped around it), with the style's dark outline.
+pub fn symbol_shape(shape: SymbolShape, at: Pos2, r: f32, color: Color32, shapes: &mut Vec<Shape>) {
+    let [or, og, ob] = SYMBOL_OUTLINE_COLOR;
+    let stroke = Stroke::new(0.8, Color32::from_rgba_unmultiplied(or, og, ob, color.a()));
+    if shape == SymbolShape::Circle {
+        shapes.push(Shape::circle_filled(at, r, color));
+        shapes.push(Shape::circle_stroke(at, r, stroke));
+        return;
     }
+    let points: Vec<Pos2> = shape
+        .outline()
+        .iter()
+        .map(|&(x, y)| at + vec2(x as f32 * r, y as f32 * r))
+        .collect();
+    let mut mesh = Mesh::default();
+    mesh.colored_vertex(at, color);
+    for p in &points {
+        mesh.colored_vertex(*p, color);
+    }
+    let n = points.len() as u32;
+    for i in 0..n {
+        mesh.add_triangle(0, 1 + i, 1 + (i + 1) % n);
+    }
+    shapes.push(Shape::mesh(mesh));
+    shapes.push(Shape::closed_line(points, stroke));
 }
 
-/// A cluster of points in a grid cell: sum of positions, count, count per theme.
 type Cluster = (Vec2, usize, HashMap<usize, usize>);
 
 /// Builds the shapes of a point layer: symbols when zoomed in, clusters with counts when the
@@ -522,9 +513,9 @@ pub fn point_layer_shapes(
                 shapes.push(Shape::circle_filled(
                     at,
                     7.5,
-                    rgba([255, 255, 255], opacity * 0.9),
+                    rgba(SYMBOL_HALO_COLOR, opacity * 0.9),
                 ));
-                symbol_shape(theme.symbol, at, 5.5, rgba(theme.color, opacity), shapes);
+                symbol_shape(theme.shape, at, 5.5, rgba(theme.color, opacity), shapes);
             }
         }
         return visible;
@@ -552,7 +543,7 @@ pub fn point_layer_shapes(
         let color = pl.themes.get(dominant).map_or([80, 80, 80], |t| t.color);
         if n == 1 {
             if let Some(theme) = pl.themes.get(dominant) {
-                symbol_shape(theme.symbol, at, 5.5, rgba(theme.color, opacity), shapes);
+                symbol_shape(theme.shape, at, 5.5, rgba(theme.color, opacity), shapes);
             }
             continue;
         }

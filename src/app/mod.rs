@@ -122,13 +122,16 @@ pub struct CartoSolApp {
 
 fn hatch_texture(ctx: &egui::Context) -> egui::TextureHandle {
     let size = 8;
-    let mut pixels = vec![egui::Color32::from_rgb(236, 236, 236); size * size];
+    // The colours of the shared map style, as the exports' hatching pattern.
+    let [r, g, b] = crate::style::MISSING_COLOR;
+    let mut pixels = vec![egui::Color32::from_rgb(r, g, b); size * size];
+    let [hr, hg, hb] = crate::style::palette::MISSING_HATCH_COLOR;
     for i in 0..size {
         // Diagonal line, two pixels thick.
         for d in 0..2 {
             let x = (i + d) % size;
             if let Some(p) = pixels.get_mut(i * size + (size - 1 - x)) {
-                *p = egui::Color32::from_rgb(120, 120, 120);
+                *p = egui::Color32::from_rgb(hr, hg, hb);
             }
         }
     }
@@ -412,7 +415,9 @@ impl CartoSolApp {
                     reclassify = true;
                 }
                 Command::SetMethod(m) => {
-                    self.ws.file.map.classification.method = m;
+                    let c = &mut self.ws.file.map.classification;
+                    c.method = m;
+                    c.palette = crate::style::map_style::palette_for_method(m, &c.palette);
                     reclassify = true;
                 }
                 Command::SetClasses(n) => {
@@ -520,9 +525,10 @@ impl CartoSolApp {
                 }
                 Command::ExportMap(path, preset) => {
                     let project = export_ui::project_of(&self.ws, self.current_view());
+                    let overlay = self.analysis.map_overlay(self.ws.choropleth_layer());
                     self.start_export(
                         format!("Export de la carte {}", path.display()),
-                        move || export_ui::export_map(&project, &path, preset),
+                        move || export_ui::export_map(&project, &path, preset, overlay),
                         ctx,
                     );
                 }
@@ -647,8 +653,10 @@ impl CartoSolApp {
             out: &mut out,
         };
         // A pale background where no tile is drawn (no basemap, offline, tiles loading).
-        ui.painter()
-            .rect_filled(ui.max_rect(), 0.0, egui::Color32::from_rgb(236, 238, 240));
+        ui.painter().rect_filled(ui.max_rect(), 0.0, {
+            let [r, g, b] = crate::style::map_style::MAP_BACKGROUND;
+            egui::Color32::from_rgb(r, g, b)
+        });
         let tiles = self.basemap.tiles.as_deref_mut();
         let map = walkers::Map::new(
             tiles.map(|t| t as &mut dyn walkers::Tiles),

@@ -388,7 +388,7 @@ fn themes_ui(app: &mut CartoSolApp, ui: &mut Ui) {
                     ui.allocate_exact_size(egui::vec2(16.0, 16.0), egui::Sense::hover());
                 let mut shapes = Vec::new();
                 symbol_shape(
-                    t.symbol,
+                    t.shape,
                     rect.center(),
                     5.5,
                     Color32::from_rgb(t.color[0], t.color[1], t.color[2]),
@@ -734,30 +734,33 @@ pub fn table_panel(app: &mut CartoSolApp, ui: &mut Ui) {
 /// The legend, drawn over the map's lower-left corner.
 pub fn legend_ui(app: &CartoSolApp, ui: &mut Ui, map_rect: egui::Rect) {
     let Some(ch) = &app.choropleth else { return };
-    let Ok(classification) = &ch.classification else {
+    if ch.classification.is_err() {
         return;
-    };
+    }
+    // Every row comes from the shared map style's legend, as in the exports.
+    let legend = &ch.legend;
     egui::Area::new(egui::Id::unique("cartosol-legende"))
         .pivot(egui::Align2::LEFT_BOTTOM)
         .fixed_pos(map_rect.left_bottom() + egui::vec2(10.0, -24.0))
         .show(ui.ctx(), |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
-                ui.label(RichText::new(&ch.indicator).strong());
-                ui.label(RichText::new(ch.spec.method.label()).small());
-                let labels = if app.analysis.bivariate_on && app.analysis.gaps.is_some() {
-                    Vec::new() // the bivariate key replaces the classes
-                } else {
-                    classification.labels()
-                };
-                for (i, label) in labels.iter().enumerate() {
+                ui.label(RichText::new(&legend.title).strong())
+                    .on_hover_text(&ch.indicator);
+                ui.label(RichText::new(&legend.method).small());
+                let classes: &[crate::style::map_style::LegendClass] =
+                    if app.analysis.bivariate_on && app.analysis.gaps.is_some() {
+                        &[] // the bivariate key replaces the classes
+                    } else {
+                        &legend.classes
+                    };
+                for class in classes {
                     ui.horizontal(|ui| {
                         let (rect, _) =
                             ui.allocate_exact_size(egui::vec2(22.0, 14.0), egui::Sense::hover());
-                        let c = ch.colors.get(i).copied().unwrap_or([200, 200, 200]);
+                        let [r, g, b] = class.color;
                         ui.painter()
-                            .rect_filled(rect, 0.0, Color32::from_rgb(c[0], c[1], c[2]));
-                        let count = classification.counts.get(i).copied().unwrap_or(0);
-                        ui.label(format!("{label} ({count})"));
+                            .rect_filled(rect, 0.0, Color32::from_rgb(r, g, b));
+                        ui.label(format!("{} ({})", class.label, class.count));
                     });
                 }
                 if app.analysis.bivariate_on
@@ -776,7 +779,10 @@ pub fn legend_ui(app: &CartoSolApp, ui: &mut Ui, map_rect: egui::Rect) {
                         ui.painter().rect_stroke(
                             rect,
                             0.0,
-                            egui::Stroke::new(3.0, Color32::from_rgb(200, 0, 60)),
+                            egui::Stroke::new(3.0, {
+                                let [r, g, b] = crate::style::map_style::UNDERSERVED_COLOR;
+                                Color32::from_rgb(r, g, b)
+                            }),
                             egui::StrokeKind::Inside,
                         );
                         ui.label(format!(
@@ -786,7 +792,7 @@ pub fn legend_ui(app: &CartoSolApp, ui: &mut Ui, map_rect: egui::Rect) {
                         ));
                     });
                 }
-                for (reason, count) in &ch.missing_counts {
+                for (reason, count) in &legend.missing {
                     ui.horizontal(|ui| {
                         let (rect, _) =
                             ui.allocate_exact_size(egui::vec2(22.0, 14.0), egui::Sense::hover());
@@ -797,6 +803,9 @@ pub fn legend_ui(app: &CartoSolApp, ui: &mut Ui, map_rect: egui::Rect) {
                         ui.painter().image(app.hatch.id(), rect, uv, Color32::WHITE);
                         ui.label(format!("{} ({count})", reason.label()));
                     });
+                }
+                if let Some(note) = &ch.secrecy_note {
+                    ui.label(RichText::new(note).small());
                 }
             });
         });

@@ -5,61 +5,16 @@ use super::geometry::{ZoneGeometry, mercator_unit};
 use crate::aggregate::{Method, aggregate};
 use crate::codes::CodeKind;
 use crate::join::JoinReport;
-use crate::model::{Field, FieldKind, PointLayer, Table, ZoneLayer};
+use crate::model::{Field, FieldKind, PointLayer, ZoneLayer};
 use crate::project::{LayerStyle, PointSpec, ProjectFile, TableSpec, ZoneSpec, open_project};
+use crate::style::map_style::{PointLayerInput, resolve_point_layers};
 use crate::value::{Missing, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Colour-blind-safe qualitative colours (Okabe–Ito) for point themes, then greys.
-pub const THEME_COLORS: [[u8; 3]; 10] = [
-    [0, 114, 178],
-    [213, 94, 0],
-    [0, 158, 115],
-    [204, 121, 167],
-    [230, 159, 0],
-    [86, 180, 233],
-    [120, 94, 240],
-    [0, 0, 0],
-    [153, 153, 153],
-    [240, 228, 66],
-];
-
-/// The symbol of a theme.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Symbol {
-    Circle,
-    Square,
-    Triangle,
-    Diamond,
-    TriangleDown,
-    Cross,
-}
-
-impl Symbol {
-    const ALL: [Symbol; 6] = [
-        Symbol::Circle,
-        Symbol::Square,
-        Symbol::Triangle,
-        Symbol::Diamond,
-        Symbol::TriangleDown,
-        Symbol::Cross,
-    ];
-}
-
-/// One theme of a point layer (a value of its theme field).
-#[derive(Clone, Debug)]
-pub struct Theme {
-    pub name: String,
-    /// Points of this theme, positioned or not.
-    pub count: usize,
-    /// Points of this theme without coordinates.
-    pub unpositioned: usize,
-    pub color: [u8; 3],
-    pub symbol: Symbol,
-    pub visible: bool,
-}
+/// One theme of a point layer (a value of its theme field), styled by the shared map style.
+pub use crate::style::map_style::ThemeStyle as Theme;
 
 /// A zone layer prepared for drawing.
 pub struct ZoneLayerView {
@@ -206,17 +161,22 @@ pub fn zone_view(spec: ZoneSpec, layer: ZoneLayer, file: &ProjectFile) -> ZoneLa
     }
 }
 
-/// The field naming the themes of a point layer: given, else a known name.
-fn theme_field<'a>(spec: &PointSpec, table: &'a Table) -> Option<&'a Field> {
-    match &spec.theme_field {
-        Some(f) => table.field(f),
-        None => table.find_field(&[
-            "dispositif",
-            "theme",
-            "thematique",
-            "typologie",
-            "categorie",
-        ]),
+/// Whether each point of a layer has a position.
+fn positioned(layer: &PointLayer) -> Vec<bool> {
+    layer.positions.iter().map(Option::is_some).collect()
+}
+
+/// A point layer as the shared map style sees it.
+fn point_input<'a>(
+    spec: &'a PointSpec,
+    layer: &'a PointLayer,
+    positioned: &'a [bool],
+) -> PointLayerInput<'a> {
+    PointLayerInput {
+        name: &spec.name,
+        theme_field: spec.theme_field.as_deref(),
+        attributes: &layer.attributes,
+        positioned,
     }
 }
 
@@ -232,50 +192,16 @@ pub fn point_view(
         .iter()
         .map(|p| p.map(|p| mercator_unit(p.x(), p.y())))
         .collect();
-    let names: Vec<String> = match theme_field(&spec, &layer.attributes) {
-        Some(f) => f
-            .values
-            .iter()
-            .map(|v| match v {
-                Value::Missing(_) => "(sans thème)".to_owned(),
-                other => other.to_string(),
-            })
-            .collect(),
-        None => vec![spec.name.clone(); layer.len()],
-    };
-    let mut distinct: Vec<String> = names.clone();
-    distinct.sort();
-    distinct.dedup();
-    let hidden = &file.map.hidden_themes;
-    let mut themes: Vec<Theme> = distinct
-        .iter()
-        .enumerate()
-        .map(|(i, name)| Theme {
-            name: name.clone(),
-            count: 0,
-            unpositioned: 0,
-            // A layer with a single theme (e.g. town halls) is drawn in neutral grey.
-            color: if distinct.len() == 1 {
-                [90, 90, 90]
-            } else {
-                THEME_COLORS[i % THEME_COLORS.len()]
-            },
-            symbol: Symbol::ALL[i % Symbol::ALL.len()],
-            visible: !hidden.contains(name),
-        })
-        .collect();
-    let theme_of: Vec<usize> = names
-        .iter()
-        .map(|n| distinct.binary_search(n).unwrap_or(0))
-        .collect();
-    for (i, &t) in theme_of.iter().enumerate() {
-        if let Some(theme) = themes.get_mut(t) {
-            theme.count += 1;
-            if layer.positions.get(i).is_some_and(Option::is_none) {
-                theme.unpositioned += 1;
-            }
-        }
-    }
+    // Colours and symbols are numbered over all point layers by `Workspace::restyle_points`.
+    let styled = resolve_point_layers(
+        &[point_input(&spec, &layer, &positioned(&layer))],
+        &file.map.hidden_themes,
+    );
+    let (themes, theme_of) = styled
+        .into_iter()
+        .next()
+        .map(|s| (s.themes, s.theme_of))
+        .unwrap_or_default();
     let zone_of = zones
         .iter()
         .map(|z| {
@@ -502,6 +428,7 @@ impl Workspace {
             order.push(LayerRef::Zones(i));
         }
         self.order = order;
+        self.restyle_points();
         self.references = self.zones.iter().map(reference_values).collect();
         // Zone membership of points for every zone layer (new layers included).
         for p in &mut self.points {
@@ -518,6 +445,30 @@ impl Workspace {
                     })
                     .collect();
             }
+        }
+    }
+
+    /// Resolves the themes (colour, symbol) of every point layer with the shared map style,
+    /// numbered across layers as the exports number them; a theme keeps the visibility it has
+    /// on screen, else the project's hidden themes decide.
+    pub fn restyle_points(&mut self) {
+        let positioned: Vec<Vec<bool>> = self.points.iter().map(|p| positioned(&p.layer)).collect();
+        let inputs: Vec<PointLayerInput<'_>> = self
+            .points
+            .iter()
+            .zip(&positioned)
+            .map(|(p, pos)| point_input(&p.spec, &p.layer, pos))
+            .collect();
+        let styles = resolve_point_layers(&inputs, &self.file.map.hidden_themes);
+        for (p, style) in self.points.iter_mut().zip(styles) {
+            let mut themes = style.themes;
+            for t in &mut themes {
+                if let Some(old) = p.themes.iter().find(|o| o.name == t.name) {
+                    t.visible = old.visible;
+                }
+            }
+            p.themes = themes;
+            p.theme_of = style.theme_of;
         }
     }
 

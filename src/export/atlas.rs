@@ -129,6 +129,8 @@ pub fn compose_atlas_page(
         zones,
         outlines,
         highlight: Some(zone.clone()),
+        underserved: Vec::new(),
+        underserved_row: None,
         legend,
         points,
         figures: Some(figures),

@@ -2,17 +2,18 @@
 //! and coloured by [`crate::style`]), its service points by theme, legend, notes and sources.
 //! The same function serves `cartosol render`, the app's export button and the atlas.
 
-use super::map::{
-    Basemap, Legend, LegendClass, MapComposition, PointGroup, Preset, SymbolShape, ZoneFill,
-    ZonePaint, map_projector,
-};
+use super::map::{Basemap, Legend, MapComposition, PointGroup, Preset, ZoneFill, map_projector};
 use super::secrecy::{SecrecyGuard, SecrecyReport, mask_small_counts, zone_level};
 use super::tiles::{OSM_ATTRIBUTION, load_tiles};
 use super::{ExportError, quoted_list};
-use crate::model::{Field, Table, ZoneLayer};
-use crate::project::{BasemapSpec, Project, ViewSpec, ZoneSpec};
-use crate::style::{Classification, classify_field, palette_of};
-use crate::value::{Missing, Value};
+use crate::analysis::bivariate::{self, Bivariate};
+use crate::analysis::underserved::Underserved;
+use crate::model::{Field, FieldKind, Table, ZoneLayer};
+use crate::project::{BasemapSpec, MapSpec, Project, ViewSpec, ZoneSpec};
+use crate::style::map_style::{
+    ChoroplethStyle, LayerPaint, LegendClass, MapOverlay, OverlayFill, PointLayerInput,
+    resolve_choropleth, resolve_point_layers,
+};
 use geo::{BoundingRect, Rect, coord};
 use std::path::PathBuf;
 
@@ -31,6 +32,9 @@ pub struct RenderOptions {
     pub tile_cache: Option<PathBuf>,
     /// Statistical secrecy: fields marked by the user and the explicit lifting of the guard.
     pub secrecy: SecrecyGuard,
+    /// What an analysis shows over the choropleth (under-served zones, bivariate fills), as
+    /// on screen.
+    pub overlay: MapOverlay,
 }
 
 impl RenderOptions {
@@ -42,6 +46,7 @@ impl RenderOptions {
             date: date_line(&super::today_fr()),
             tile_cache: None,
             secrecy: SecrecyGuard::default(),
+            overlay: MapOverlay::default(),
         }
     }
 }
@@ -50,24 +55,6 @@ impl RenderOptions {
 pub fn date_line(date: &str) -> String {
     format!("Carte réalisée le {date} avec CartoSol")
 }
-
-/// Colours of point themes, in the order themes get them: saturated hues that stand out on
-/// both sequential (orange, red, blue, green) and diverging fills, each symbol drawn with a
-/// dark outline (ColorBrewer Set1 and Dark2 colours, reordered).
-pub const THEME_COLORS: [[u8; 3]; 12] = [
-    [55, 126, 184],
-    [77, 175, 74],
-    [152, 78, 163],
-    [231, 41, 138],
-    [27, 158, 119],
-    [23, 190, 207],
-    [117, 112, 179],
-    [166, 86, 40],
-    [228, 26, 28],
-    [102, 102, 102],
-    [255, 127, 0],
-    [247, 129, 191],
-];
 
 /// The zone layer the project's map shows (the first one when the map names none).
 pub fn map_layer(project: &Project) -> Result<&(ZoneSpec, ZoneLayer), ExportError> {
@@ -110,81 +97,76 @@ pub(crate) fn indicator_field(
     Ok((field, report))
 }
 
-/// The choropleth of the project's map indicator on `layer`, after the secrecy guard (fields of
-/// the privacy settings marked too): zone fills, legend, the indicator's title, secrecy report.
+/// The opacity of the project's layer `id` (1 when the project says nothing of it).
+pub(crate) fn layer_paint(project: &Project, id: &str) -> LayerPaint {
+    project
+        .file
+        .map
+        .layers
+        .iter()
+        .find(|l| l.id == id)
+        .map_or_else(LayerPaint::default, |l| LayerPaint {
+            visible: l.visible,
+            opacity: l.opacity.clamp(0.0, 1.0),
+        })
+}
+
+/// The choropleth of the map's indicator on a zone layer, after the secrecy guard (the fields
+/// of the project's privacy settings marked too), resolved by the shared map style
+/// ([`crate::style::map_style::resolve_choropleth`]). The app's map, `cartosol render`, the
+/// app's map export and the atlas all call it, so that they paint the same classes, colours
+/// and hatching. A classification that cannot be made is in the style's `classification`.
+pub fn map_choropleth(
+    map: &MapSpec,
+    spec: &ZoneSpec,
+    layer: &ZoneLayer,
+    guard: &SecrecyGuard,
+) -> Result<(ChoroplethStyle, SecrecyReport), ExportError> {
+    let mut guard = guard.clone();
+    guard
+        .marked
+        .extend(map.privacy.count_fields.iter().cloned());
+    let (field, secrecy) = indicator_field(spec, layer, &map.indicator, &guard)?;
+    let title = map
+        .indicator_label
+        .clone()
+        .unwrap_or_else(|| map.indicator.clone());
+    let style = resolve_choropleth(
+        &field.name,
+        &field.values,
+        field.kind == FieldKind::Number,
+        &map.classification,
+        &title,
+    );
+    Ok((style, secrecy))
+}
+
+/// The choropleth of the project's map indicator on `layer` (see [`map_choropleth`]) as zone
+/// fills with the layer's opacity, its legend, the indicator's title and the secrecy report.
 pub(crate) fn layer_choropleth(
     project: &Project,
     spec: &ZoneSpec,
     layer: &ZoneLayer,
     options: &RenderOptions,
 ) -> Result<(Vec<ZoneFill>, Legend, String, SecrecyReport), ExportError> {
-    let map = &project.file.map;
-    let mut guard = options.secrecy.clone();
-    guard
-        .marked
-        .extend(map.privacy.count_fields.iter().cloned());
-    let (field, secrecy) = indicator_field(spec, layer, &map.indicator, &guard)?;
-    let classification = classify_field(&field, &map.classification)?;
-    let colors = palette_of(&map.classification)?.colors(classification.len());
-    let title = map
-        .indicator_label
-        .clone()
-        .unwrap_or_else(|| map.indicator.clone());
-    let (zones, legend) = choropleth(layer, &field, &classification, &colors, title.clone());
-    Ok((zones, legend, title, secrecy))
-}
-
-/// The zone fills and legend of a classified indicator.
-pub(crate) fn choropleth(
-    layer: &ZoneLayer,
-    field: &Field,
-    classification: &Classification,
-    colors: &[[u8; 3]],
-    title: String,
-) -> (Vec<ZoneFill>, Legend) {
+    let (mut style, secrecy) = map_choropleth(&project.file.map, spec, layer, &options.secrecy)?;
+    if let Err(e) = &style.classification {
+        return Err(e.clone().into());
+    }
+    options.overlay.apply_fill(&mut style);
+    let opacity = layer_paint(project, &spec.id).opacity;
     let zones = layer
         .geometries
         .iter()
-        .enumerate()
-        .map(|(i, geometry)| {
-            let paint = match field.values.get(i) {
-                Some(Value::Number(v)) => {
-                    match classification.class_of(*v).and_then(|c| colors.get(c)) {
-                        Some(c) => ZonePaint::Color(*c),
-                        None => ZonePaint::Missing(Missing::NotAvailable),
-                    }
-                }
-                Some(Value::Missing(m)) => ZonePaint::Missing(*m),
-                _ => ZonePaint::Missing(Missing::NotAvailable),
-            };
-            ZoneFill {
-                geometry: geometry.clone(),
-                paint,
-            }
+        .zip(&style.paint)
+        .map(|(geometry, paint)| ZoneFill {
+            geometry: geometry.clone(),
+            paint: *paint,
+            opacity,
         })
         .collect();
-    let classes = classification
-        .labels()
-        .into_iter()
-        .zip(colors)
-        .zip(&classification.counts)
-        .map(|((label, color), count)| LegendClass {
-            color: *color,
-            label,
-            count: *count,
-        })
-        .collect();
-    let legend = Legend {
-        title,
-        method: format!(
-            "{} — {} classes",
-            classification.method.label(),
-            classification.len()
-        ),
-        classes,
-        missing: field.missing_counts(),
-    };
-    (zones, legend)
+    let title = style.legend.title.clone();
+    Ok((zones, style.legend, title, secrecy))
 }
 
 /// The WGS84 extent a 1280 × 800 px window shows of a saved view (centre and slippy zoom).
@@ -200,18 +182,33 @@ pub fn view_extent(view: &ViewSpec) -> Rect<f64> {
 }
 
 /// The point groups of the visible point layers (personal-data layers are never drawn), and
-/// notes about what was left out.
+/// notes about what was left out. Themes, colours and symbols come from the shared map style
+/// ([`crate::style::map_style::resolve_point_layers`], as on screen), over every point layer
+/// of the project, so that hiding a layer or a theme recolours nothing.
 pub(crate) fn point_groups(project: &Project) -> (Vec<PointGroup>, Vec<String>) {
     let map = &project.file.map;
+    let positioned: Vec<Vec<bool>> = project
+        .points
+        .iter()
+        .map(|(_, layer)| layer.positions.iter().map(Option::is_some).collect())
+        .collect();
+    let inputs: Vec<PointLayerInput<'_>> = project
+        .points
+        .iter()
+        .zip(&positioned)
+        .map(|((spec, layer), positioned)| PointLayerInput {
+            name: &spec.name,
+            theme_field: spec.theme_field.as_deref(),
+            attributes: &layer.attributes,
+            positioned,
+        })
+        .collect();
+    let styles = resolve_point_layers(&inputs, &map.hidden_themes);
     let mut groups = Vec::new();
     let mut notes = Vec::new();
-    for (spec, layer) in &project.points {
-        let visible = map
-            .layers
-            .iter()
-            .find(|l| l.id == spec.id)
-            .is_none_or(|l| l.visible);
-        if !visible {
+    for ((spec, layer), style) in project.points.iter().zip(&styles) {
+        let paint = layer_paint(project, &spec.id);
+        if !paint.visible {
             continue;
         }
         if map.privacy.personal_layers.contains(&spec.id) {
@@ -221,37 +218,28 @@ pub(crate) fn point_groups(project: &Project) -> (Vec<PointGroup>, Vec<String>) 
             ));
             continue;
         }
-        let theme_field = spec
-            .theme_field
-            .as_deref()
-            .and_then(|t| layer.attributes.field(t));
-        let mut themes: Vec<(String, Vec<geo::Point<f64>>)> = Vec::new();
-        for (i, pos) in layer.positions.iter().enumerate() {
-            let Some(pos) = pos else { continue };
-            let theme = match theme_field.and_then(|f| f.values.get(i)) {
-                Some(Value::Text(t)) => t.clone(),
-                Some(Value::Number(n)) => crate::value::format_number(*n),
-                _ if theme_field.is_some() => "Sans thème".to_owned(),
-                _ => spec.name.clone(),
-            };
-            if map.hidden_themes.contains(&theme) {
+        for (t, theme) in style.themes.iter().enumerate() {
+            if !theme.visible {
                 continue;
             }
-            match themes.iter_mut().find(|(t, _)| *t == theme) {
-                Some((_, v)) => v.push(*pos),
-                None => themes.push((theme, vec![*pos])),
+            let positions: Vec<geo::Point<f64>> = layer
+                .positions
+                .iter()
+                .zip(&style.theme_of)
+                .filter(|(_, of)| **of == t)
+                .filter_map(|(pos, _)| *pos)
+                .collect();
+            if positions.is_empty() {
+                continue;
             }
-        }
-        themes.sort_by(|a, b| a.0.cmp(&b.0));
-        for (theme, positions) in themes {
-            let i = groups.len();
             groups.push(PointGroup {
                 layer: spec.name.clone(),
-                theme,
-                color: THEME_COLORS[i % THEME_COLORS.len()],
-                shape: SymbolShape::ALL[i % SymbolShape::ALL.len()],
+                theme: theme.name.clone(),
+                color: theme.color,
+                shape: theme.shape,
                 count: positions.len(),
                 positions,
+                opacity: paint.opacity,
             });
         }
     }
@@ -298,9 +286,24 @@ pub fn compose_project(
     if let Some(note) = secrecy.note() {
         notes.insert(0, note);
     }
-    if let Some(rule) = &map.underserved_note {
+    if let Some(rule) = &map.underserved_note
+        && options.overlay.rule.as_ref() != Some(rule)
+    {
         notes.push(rule.clone());
     }
+    // The other visible zone layers are outlined over the choropleth, as on screen.
+    let outlines: Vec<geo::MultiPolygon<f64>> = project
+        .zones
+        .iter()
+        .filter(|(s, _)| s.id != spec.id && layer_paint(project, &s.id).visible)
+        .flat_map(|(_, l)| l.geometries.iter().cloned())
+        .collect();
+    let underserved = options
+        .overlay
+        .underserved
+        .iter()
+        .filter_map(|&i| layer.geometries.get(i).cloned())
+        .collect();
     let subtitle = map
         .subtitle
         .clone()
@@ -311,8 +314,10 @@ pub fn compose_project(
         subtitle,
         extent,
         zones,
-        outlines: Vec::new(),
+        outlines,
         highlight: None,
+        underserved,
+        underserved_row: options.overlay.outline_row(),
         legend,
         points,
         figures: None,
@@ -323,6 +328,39 @@ pub fn compose_project(
     };
     add_basemap(&mut composition, &map.basemap, options);
     Ok(composition)
+}
+
+/// The overlay of an under-served analysis on the map: the flagged zones outlined with the
+/// rule in the legend and, when `bivariate` is given, the need × offer classes as fills with
+/// their 3×3 key. The app's map export and `cartosol underserved` both build it here.
+pub fn analysis_overlay(
+    underserved: Option<&Underserved>,
+    bivariate: Option<&Bivariate>,
+) -> MapOverlay {
+    let fill = bivariate.map(|b| OverlayFill {
+        title: "Carte bivariée : besoin × offre (terciles)".to_owned(),
+        colors: b
+            .classes
+            .iter()
+            .map(|c| c.map(bivariate::class_colour))
+            .collect(),
+        key: bivariate::key()
+            .into_iter()
+            .rev()
+            .map(|(class, label, color)| LegendClass {
+                color,
+                label,
+                count: b.classes.iter().filter(|c| **c == Some(class)).count(),
+            })
+            .collect(),
+    });
+    MapOverlay {
+        underserved: underserved
+            .map(|u| u.flagged.iter().map(|f| f.zone).collect())
+            .unwrap_or_default(),
+        rule: underserved.map(|u| u.rule_text.clone()),
+        fill,
+    }
 }
 
 /// `Sources : …` from the project's note.

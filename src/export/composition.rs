@@ -4,17 +4,9 @@
 
 use super::page::Page;
 use super::tiles::Basemap;
-use crate::value::Missing;
 use geo::{MultiPolygon, Point, Rect};
 
-/// How a zone is painted.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ZonePaint {
-    /// The colour of its class.
-    Color([u8; 3]),
-    /// Hatched: its value is missing for this reason.
-    Missing(Missing),
-}
+pub use crate::style::map_style::{Legend, LegendClass, SymbolShape, ZonePaint};
 
 /// One zone of the choropleth.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,65 +15,8 @@ pub struct ZoneFill {
     pub geometry: MultiPolygon<f64>,
     /// Its paint.
     pub paint: ZonePaint,
-}
-
-/// One class of the legend.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LegendClass {
-    /// Fill colour of the class (sRGB).
-    pub color: [u8; 3],
-    /// `de 8,2 à 12,5`.
-    pub label: String,
-    /// Number of zones in the class.
-    pub count: usize,
-}
-
-/// The choropleth legend.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Legend {
-    /// The indicator, as the reader should read it (`Taux de pauvreté (%)`).
-    pub title: String,
-    /// The classification method (`Seuils naturels (Jenks)`).
-    pub method: String,
-    /// The classes, lowest values first.
-    pub classes: Vec<LegendClass>,
-    /// Missing values by reason, with their count (hatched swatches).
-    pub missing: Vec<(Missing, usize)>,
-}
-
-/// Shapes of point symbols, one per theme.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SymbolShape {
-    /// ●
-    Circle,
-    /// ■
-    Square,
-    /// ▲
-    Triangle,
-    /// ◆
-    Diamond,
-    /// ▼
-    TriangleDown,
-    /// ✚ (a thick plus sign)
-    Cross,
-    /// ★
-    Star,
-    /// ⬢
-    Hexagon,
-}
-
-impl SymbolShape {
-    /// The shapes in the order themes get them.
-    pub const ALL: [SymbolShape; 8] = [
-        SymbolShape::Circle,
-        SymbolShape::Square,
-        SymbolShape::Triangle,
-        SymbolShape::Diamond,
-        SymbolShape::TriangleDown,
-        SymbolShape::Cross,
-        SymbolShape::Star,
-        SymbolShape::Hexagon,
-    ];
+    /// The opacity of its layer (0–1), as on screen.
+    pub opacity: f32,
 }
 
 /// The points of one theme.
@@ -99,6 +34,8 @@ pub struct PointGroup {
     pub positions: Vec<Point<f64>>,
     /// Number of points of the theme in the whole layer (the legend count).
     pub count: usize,
+    /// The opacity of its layer (0–1), as on screen.
+    pub opacity: f32,
 }
 
 /// A small table of figures (atlas: the EPCI against the département).
@@ -130,6 +67,10 @@ pub struct MapComposition {
     pub outlines: Vec<MultiPolygon<f64>>,
     /// A zone outlined in bold (the EPCI of an atlas page).
     pub highlight: Option<MultiPolygon<f64>>,
+    /// Zones outlined as under-served.
+    pub underserved: Vec<MultiPolygon<f64>>,
+    /// The legend row of the under-served outline (rule in words, count).
+    pub underserved_row: Option<LegendClass>,
     /// The choropleth legend.
     pub legend: Legend,
     /// Point symbols by theme (drawn in order, the first on top).

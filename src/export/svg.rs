@@ -11,6 +11,10 @@ use super::composition::{MapComposition, SymbolShape, ZonePaint};
 use super::projection::{Frame, Projector};
 use super::text::{capitalise, text_width, wrap, xml_escape};
 use super::tiles::tile_bounds_web_mercator_m;
+use crate::style::map_style::{
+    CHOROPLETH_OUTLINE_ALPHA, MAP_BACKGROUND, PT_PER_PX, SYMBOL_OUTLINE_COLOR, UNDERSERVED_COLOR,
+    UNDERSERVED_WIDTH_PX, ZONE_OUTLINE_ALPHA, zone_outline_color, zone_outline_width_px,
+};
 use crate::style::palette::{MISSING_HATCH_COLOR, hex};
 use crate::style::{MISSING_COLOR, classify::format_fr};
 use geo::MultiPolygon;
@@ -77,17 +81,29 @@ fn path_data(d: &mut String, geometry: &MultiPolygon<f64>, p: &Projector) {
     }
 }
 
-fn symbol(svg: &mut String, shape: SymbolShape, x: f64, y: f64, r: f64, fill: &str, stroke: f64) {
+/// Draws a point symbol of radius `r` at (`x`, `y`): the shape's outline from the shared map
+/// style, filled with `fill`, outlined in the style's symbol outline colour.
+#[allow(clippy::too_many_arguments)]
+fn symbol(
+    svg: &mut String,
+    shape: SymbolShape,
+    x: f64,
+    y: f64,
+    r: f64,
+    fill: &str,
+    stroke: f64,
+    opacity: f32,
+) {
+    let opacity = if opacity < 1.0 {
+        format!(r#" opacity="{}""#, r1(f64::from(opacity) * 100.0) / 100.0)
+    } else {
+        String::new()
+    };
     let style = format!(
-        r##"fill="{fill}" stroke="#1a1a1a" stroke-width="{}""##,
+        r#"fill="{fill}" stroke="{}" stroke-width="{}"{opacity}"#,
+        hex(SYMBOL_OUTLINE_COLOR),
         r1(stroke * 10.0) / 10.0
     );
-    let poly = |pts: &[(f64, f64)]| -> String {
-        pts.iter()
-            .map(|(dx, dy)| format!("{},{}", r1(x + dx * r), r1(y + dy * r)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     let _ = match shape {
         SymbolShape::Circle => writeln!(
             svg,
@@ -96,65 +112,14 @@ fn symbol(svg: &mut String, shape: SymbolShape, x: f64, y: f64, r: f64, fill: &s
             r1(y),
             r1(r)
         ),
-        SymbolShape::Square => writeln!(
-            svg,
-            r#"<rect x="{}" y="{}" width="{}" height="{}" {style}/>"#,
-            r1(x - r * 0.85),
-            r1(y - r * 0.85),
-            r1(r * 1.7),
-            r1(r * 1.7)
-        ),
-        SymbolShape::Triangle => writeln!(
-            svg,
-            r#"<polygon points="{}" {style}/>"#,
-            poly(&[(0.0, -1.15), (1.05, 0.75), (-1.05, 0.75)])
-        ),
-        SymbolShape::TriangleDown => writeln!(
-            svg,
-            r#"<polygon points="{}" {style}/>"#,
-            poly(&[(0.0, 1.15), (1.05, -0.75), (-1.05, -0.75)])
-        ),
-        SymbolShape::Diamond => writeln!(
-            svg,
-            r#"<polygon points="{}" {style}/>"#,
-            poly(&[(0.0, -1.2), (1.0, 0.0), (0.0, 1.2), (-1.0, 0.0)])
-        ),
-        SymbolShape::Cross => writeln!(
-            svg,
-            r#"<polygon points="{}" {style}/>"#,
-            poly(&[
-                (-0.35, -1.0),
-                (0.35, -1.0),
-                (0.35, -0.35),
-                (1.0, -0.35),
-                (1.0, 0.35),
-                (0.35, 0.35),
-                (0.35, 1.0),
-                (-0.35, 1.0),
-                (-0.35, 0.35),
-                (-1.0, 0.35),
-                (-1.0, -0.35),
-                (-0.35, -0.35),
-            ])
-        ),
-        SymbolShape::Star => {
-            let pts: Vec<(f64, f64)> = (0..10)
-                .map(|i| {
-                    let a = std::f64::consts::PI * f64::from(i) / 5.0 - std::f64::consts::FRAC_PI_2;
-                    let rr = if i % 2 == 0 { 1.3 } else { 0.55 };
-                    (rr * a.cos(), rr * a.sin())
-                })
-                .collect();
-            writeln!(svg, r#"<polygon points="{}" {style}/>"#, poly(&pts))
-        }
-        SymbolShape::Hexagon => {
-            let pts: Vec<(f64, f64)> = (0..6)
-                .map(|i| {
-                    let a = std::f64::consts::PI * f64::from(i) / 3.0;
-                    (1.05 * a.cos(), 1.05 * a.sin())
-                })
-                .collect();
-            writeln!(svg, r#"<polygon points="{}" {style}/>"#, poly(&pts))
+        _ => {
+            let points = shape
+                .outline()
+                .iter()
+                .map(|(dx, dy)| format!("{},{}", r1(x + dx * r), r1(y + dy * r)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            writeln!(svg, r#"<polygon points="{points}" {style}/>"#)
         }
     };
 }
@@ -357,7 +322,13 @@ fn draw_map(svg: &mut Svg, map: &MapComposition, p: &Projector, pt: f64) {
         r1(f.w),
         r1(f.h)
     );
-    svg.rect(f.x, f.y, f.w, f.h, r##"fill="#f4f4f1""##);
+    svg.rect(
+        f.x,
+        f.y,
+        f.w,
+        f.h,
+        &format!(r#"fill="{}""#, hex(MAP_BACKGROUND)),
+    );
     svg.out.push_str(r#"<g clip-path="url(#cadre)">"#);
     svg.out.push('\n');
     if let Some(basemap) = &map.basemap {
@@ -379,11 +350,12 @@ fn draw_map(svg: &mut Svg, map: &MapComposition, p: &Projector, pt: f64) {
         }
         svg.out.push_str("</g>\n");
     }
-    let opacity = if map.basemap.is_some() { "0.85" } else { "1" };
     let _ = writeln!(
         svg.out,
-        r##"<g id="zones" fill-rule="evenodd" stroke="#ffffff" stroke-width="{}" stroke-linejoin="round" fill-opacity="{opacity}">"##,
-        r1(0.8 * pt * 10.0) / 10.0
+        r##"<g id="zones" fill-rule="evenodd" stroke="{}" stroke-width="{}" stroke-opacity="{}" stroke-linejoin="round">"##,
+        hex(zone_outline_color(true)),
+        r1(f64::from(zone_outline_width_px(map.zones.len(), true)) * PT_PER_PX * pt * 10.0) / 10.0,
+        r1(f64::from(CHOROPLETH_OUTLINE_ALPHA) * 100.0) / 100.0
     );
     for zone in &map.zones {
         let mut d = String::new();
@@ -395,14 +367,26 @@ fn draw_map(svg: &mut Svg, map: &MapComposition, p: &Projector, pt: f64) {
             ZonePaint::Color(c) => hex(*c),
             ZonePaint::Missing(_) => "url(#manquant)".to_owned(),
         };
-        let _ = writeln!(svg.out, r#"<path d="{d}" fill="{fill}"/>"#);
+        if zone.opacity < 1.0 {
+            let _ = writeln!(
+                svg.out,
+                r#"<path d="{d}" fill="{fill}" fill-opacity="{}" stroke-opacity="{}"/>"#,
+                r1(f64::from(zone.opacity) * 100.0) / 100.0,
+                r1(f64::from(zone.opacity) * 100.0) / 100.0
+            );
+        } else {
+            let _ = writeln!(svg.out, r#"<path d="{d}" fill="{fill}"/>"#);
+        }
     }
     svg.out.push_str("</g>\n");
     if !map.outlines.is_empty() {
         let _ = writeln!(
             svg.out,
-            r##"<g id="contours" fill="none" stroke="#6b6b6b" stroke-width="{}" stroke-opacity="0.7">"##,
-            r1(0.4 * pt * 10.0) / 10.0
+            r#"<g id="contours" fill="none" stroke="{}" stroke-width="{}" stroke-opacity="{}" stroke-linejoin="round">"#,
+            hex(zone_outline_color(false)),
+            r1(f64::from(zone_outline_width_px(map.outlines.len(), false)) * PT_PER_PX * pt * 10.0)
+                / 10.0,
+            r1(f64::from(ZONE_OUTLINE_ALPHA) * 100.0) / 100.0
         );
         for outline in &map.outlines {
             let mut d = String::new();
@@ -422,6 +406,22 @@ fn draw_map(svg: &mut Svg, map: &MapComposition, p: &Projector, pt: f64) {
             r1(2.2 * pt)
         );
     }
+    if !map.underserved.is_empty() {
+        let _ = writeln!(
+            svg.out,
+            r#"<g id="sous-desservies" fill="none" stroke="{}" stroke-width="{}" stroke-linejoin="round">"#,
+            hex(UNDERSERVED_COLOR),
+            r1(f64::from(UNDERSERVED_WIDTH_PX) * PT_PER_PX * pt * 10.0) / 10.0
+        );
+        for zone in &map.underserved {
+            let mut d = String::new();
+            path_data(&mut d, zone, p);
+            if !d.is_empty() {
+                let _ = writeln!(svg.out, r#"<path d="{d}"/>"#);
+            }
+        }
+        svg.out.push_str("</g>\n");
+    }
     svg.out.push_str("<g id=\"points\">\n");
     let r = 3.6 * pt;
     for group in map.points.iter().rev() {
@@ -431,7 +431,16 @@ fn draw_map(svg: &mut Svg, map: &MapComposition, p: &Projector, pt: f64) {
             if x < f.x - r || x > f.x + f.w + r || y < f.y - r || y > f.y + f.h + r {
                 continue;
             }
-            symbol(&mut svg.out, group.shape, x, y, r, &fill, 0.45 * pt);
+            symbol(
+                &mut svg.out,
+                group.shape,
+                x,
+                y,
+                r,
+                &fill,
+                0.45 * pt,
+                group.opacity,
+            );
         }
     }
     svg.out.push_str("</g>\n</g>\n");
@@ -617,6 +626,36 @@ fn draw_panel(svg: &mut Svg, map: &MapComposition, panel: Frame, pt: f64, landsc
         );
         y += line;
     }
+    if let Some(row) = &map.underserved_row {
+        svg.rect(
+            x,
+            y,
+            sw,
+            sh,
+            &format!(
+                r#"fill="none" stroke="{}" stroke-width="{}""#,
+                hex(row.color),
+                r1(f64::from(UNDERSERVED_WIDTH_PX) * pt * 10.0) / 10.0
+            ),
+        );
+        let label = format!("{}  ({})", row.label, row.count);
+        let mut ly = y;
+        for (i, l) in wrap(&label, body, width - sw - 6.0 * pt).iter().enumerate() {
+            if i > 0 {
+                ly += body * 1.3;
+            }
+            svg.text(
+                x + sw + 6.0 * pt,
+                ly + sh * 0.82,
+                body,
+                "#1a1a1a",
+                "start",
+                "",
+                l,
+            );
+        }
+        y = ly + line;
+    }
     svg.out.push_str("</g>\n");
 
     let first_column_bottom = y;
@@ -647,6 +686,7 @@ fn draw_panel(svg: &mut Svg, map: &MapComposition, panel: Frame, pt: f64, landsc
             4.2 * pt,
             &hex(group.color),
             0.5 * pt,
+            1.0,
         );
         let label = format!("{}  ({})", group.theme, group.count);
         svg.text(

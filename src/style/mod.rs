@@ -2,10 +2,12 @@
 //! Shared by the desktop map, the SVG/PNG exports and the atlas.
 
 pub mod classify;
+pub mod map_style;
 pub mod palette;
 pub mod spec;
 
 pub use classify::{Classification, classify};
+pub use map_style::palette_of;
 pub use palette::{MISSING_COLOR, Palette, PaletteKind, palette, palettes};
 pub use spec::{ClassMethod, ClassificationSpec};
 
@@ -52,17 +54,5 @@ pub fn classify_field(
     classify(&values, spec.method, spec.classes, &spec.breaks).map_err(|e| StyleError::InField {
         field: field.name.clone(),
         source: Box::new(e),
-    })
-}
-
-/// The palette named in a classification spec, or an error listing the known ones.
-pub fn palette_of(spec: &ClassificationSpec) -> Result<&'static Palette, StyleError> {
-    palette(&spec.palette).ok_or_else(|| StyleError::UnknownPalette {
-        name: spec.palette.clone(),
-        available: palettes()
-            .iter()
-            .map(|p| p.name)
-            .collect::<Vec<_>>()
-            .join(", "),
     })
 }

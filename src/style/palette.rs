@@ -65,27 +65,6 @@ impl Palette {
         let scheme = self.schemes.get(index).copied().unwrap_or(&[]);
         scheme.iter().take(n).copied().collect()
     }
-
-    /// Same as [`Palette::colors`], last class first (e.g. `RdBu` from blue to red, so that
-    /// values above the mean come out red).
-    pub fn colors_reversed(&self, n: usize) -> Vec<[u8; 3]> {
-        let mut colors = self.colors(n);
-        colors.reverse();
-        colors
-    }
-
-    /// The label shown in menus: `Oranges (séquentielle, adaptée aux daltoniens)`.
-    pub fn label(&self) -> String {
-        if self.colorblind_safe {
-            format!(
-                "{} ({}, adaptée aux daltoniens)",
-                self.name,
-                self.kind.label()
-            )
-        } else {
-            format!("{} ({})", self.name, self.kind.label())
-        }
-    }
 }
 
 /// Every palette, sequential ones first, in the order menus show them.
