@@ -46,9 +46,13 @@ impl fmt::Display for Method {
 /// A ratio declared by the user: `TP60 = 100 × NB_MEN_PAUV / NBMENFISC`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RatioRule {
+    /// The ratio field (`TP60`).
     pub field: String,
+    /// Its numerator, a count field (`NB_MEN_PAUV`).
     pub numerator: String,
+    /// Its denominator, a count field (`NBMENFISC`).
     pub denominator: String,
+    /// The factor (`100` for a percentage).
     pub scale: f64,
 }
 
@@ -215,9 +219,13 @@ pub fn aggregate(
         .collect();
     let mut methods = Vec::new();
     for f in &numeric {
-        let method = if let Some(rule) =
-            rules.iter().find(|r| r.field.eq_ignore_ascii_case(&f.name))
-        {
+        // A declared rule applies when its numerator and denominator are in the table (the
+        // project's rules hold at every level; a layer may lack the counts of one of them).
+        let method = if let Some(rule) = rules.iter().find(|r| {
+            r.field.trim().eq_ignore_ascii_case(f.name.trim())
+                && members.field(&r.numerator).is_some()
+                && members.field(&r.denominator).is_some()
+        }) {
             Method::Ratio {
                 numerator: rule.numerator.clone(),
                 denominator: rule.denominator.clone(),
@@ -338,6 +346,25 @@ pub fn aggregate(
         methods,
         ungrouped,
     })
+}
+
+/// The figures of the whole territory covered by `members` (every row in one group, code
+/// `ENSEMBLE`): counts summed, declared ratios recomputed as ratios of sums, other rates
+/// detected or weighted by `weight_field`, exactly as [`aggregate`] does for EPCI. The
+/// reference figures of the atlas and of the app's territory-wide summary.
+pub fn territory_figures(
+    members: &Table,
+    weight_field: Option<&str>,
+    rules: &[RatioRule],
+) -> Result<Aggregation, String> {
+    const GROUP: &str = "__TERRITOIRE__";
+    let mut table = members.clone();
+    table.fields.push(Field {
+        name: GROUP.to_owned(),
+        kind: FieldKind::Text,
+        values: vec![Value::Text("ENSEMBLE".to_owned()); table.len()],
+    });
+    aggregate(&table, GROUP, CodeKind::Other, weight_field, rules)
 }
 
 #[cfg(test)]

@@ -304,8 +304,8 @@ fn csv_opens_in_french_excel() {
     let project = sample();
     let dir = tmp_dir("csv");
     let out = dir.join("communes.csv");
+    // The French convention is the default: no option for the decimal comma.
     let options = DataExportOptions {
-        decimal_comma: true,
         reason_columns: true,
         ..DataExportOptions::default()
     };
@@ -397,12 +397,12 @@ fn geopackage_in_lambert93_loads_back() {
 
 #[test]
 fn small_counts_are_masked_unless_the_guard_is_lifted() {
-    // Persons aged 75+ living alone: several small communes count fewer than 11.
+    // Poor retired households (a Filosofi count): several small communes count fewer than 11.
     let project = sample();
     let (_, communes) = &project.zones[1];
     let small = communes
         .attributes
-        .field("NB_PERS_SEULES_75P")
+        .field("MP_RETRAITES")
         .expect("field")
         .values
         .iter()
@@ -416,11 +416,7 @@ fn small_counts_are_masked_unless_the_guard_is_lifted() {
     assert!(report.secrecy.total() >= small);
     assert!(report.to_string().contains("Secret statistique"));
     let back = load_zones(&out, &ZoneOptions::default()).expect("re-import");
-    let values = &back
-        .attributes
-        .field("NB_PERS_SEULES_75P")
-        .expect("field")
-        .values;
+    let values = &back.attributes.field("MP_RETRAITES").expect("field").values;
     assert!(values.iter().all(|v| v.as_f64().is_none_or(|x| x >= 11.0)));
     // EPCI level: nothing is masked.
     let epci = export_layer(
@@ -442,11 +438,7 @@ fn small_counts_are_masked_unless_the_guard_is_lifted() {
     let report = export_layer(&project, "communes", &out, &lifted).expect("export");
     assert!(report.to_string().contains("levé"));
     let back = load_zones(&out, &ZoneOptions::default()).expect("re-import");
-    let values = &back
-        .attributes
-        .field("NB_PERS_SEULES_75P")
-        .expect("field")
-        .values;
+    let values = &back.attributes.field("MP_RETRAITES").expect("field").values;
     assert_eq!(
         values
             .iter()
@@ -455,7 +447,7 @@ fn small_counts_are_masked_unless_the_guard_is_lifted() {
         small
     );
     // A commune map of a count says so in its notes.
-    let project = communes_project("NB_PERS_SEULES_75P");
+    let project = communes_project("MP_RETRAITES");
     let map = compose_project(&project, &options(Preset::Slide)).expect("compose");
     assert!(
         map.notes

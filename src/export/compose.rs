@@ -119,10 +119,7 @@ pub(crate) fn layer_choropleth(
     options: &RenderOptions,
 ) -> Result<(Vec<ZoneFill>, Legend, String, SecrecyReport), ExportError> {
     let map = &project.file.map;
-    let mut guard = options.secrecy.clone();
-    guard
-        .marked
-        .extend(map.privacy.count_fields.iter().cloned());
+    let guard = options.secrecy.clone().with_privacy(&map.privacy);
     let (field, secrecy) = indicator_field(spec, layer, &map.indicator, &guard)?;
     let classification = classify_field(&field, &map.classification)?;
     let colors = palette_of(&map.classification)?.colors(classification.len());
