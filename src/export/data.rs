@@ -1129,3 +1129,135 @@ pub fn count_points_by_zone(
         row_origin: zones.attributes.row_origin.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{LineString, Polygon};
+
+    fn square(x0: f64, code: &str) -> (MultiPolygon<f64>, Value) {
+        let ring = LineString::from(vec![
+            (x0, 0.0),
+            (x0 + 1.0, 0.0),
+            (x0 + 1.0, 1.0),
+            (x0, 1.0),
+            (x0, 0.0),
+        ]);
+        (
+            MultiPolygon::new(vec![Polygon::new(ring, vec![])]),
+            Value::Text(code.to_owned()),
+        )
+    }
+
+    #[test]
+    fn a_point_on_a_shared_border_is_counted_once_where_zone_index_puts_it() {
+        // Two unit squares sharing the edge x = 1; points on that edge, at its end and at the
+        // shared corner, and one inside the left square.
+        let (a, code_a) = square(0.0, "A");
+        let (b, code_b) = square(1.0, "B");
+        let zones = ZoneLayer {
+            geometries: vec![a, b],
+            attributes: Table {
+                fields: vec![Field {
+                    name: "CODE".into(),
+                    kind: FieldKind::Text,
+                    values: vec![code_a, code_b],
+                }],
+                row_origin: vec![1, 2],
+            },
+            ..ZoneLayer::default()
+        };
+        let on_border = [
+            Point::new(1.0, 0.5),
+            Point::new(1.0, 0.25),
+            Point::new(1.0, 0.0),
+        ];
+        let positions: Vec<Option<Point<f64>>> = on_border
+            .iter()
+            .copied()
+            .map(Some)
+            .chain([Some(Point::new(0.5, 0.5)), None])
+            .collect();
+        let points = PointLayer {
+            positions,
+            attributes: Table {
+                fields: Vec::new(),
+                row_origin: vec![1, 2, 3, 4, 5],
+            },
+            ..PointLayer::default()
+        };
+        let counts = count_points_by_zone(&points, &zones, "CODE", "CODE", None);
+        let n: Vec<f64> = counts
+            .field("NB_POINTS")
+            .map(|f| f.values.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default();
+        let index = ZoneIndex::new(&zones);
+        let mut expected = vec![1.0, 0.0]; // the inside point
+        for p in on_border {
+            let zone = index.zone_of(p);
+            assert!(zone.is_some(), "{p:?} belongs to one zone");
+            if let Some(z) = zone {
+                expected[z] += 1.0;
+            }
+        }
+        // Each border point counted exactly once, in the zone `coverage` puts it in.
+        assert_eq!(n.iter().sum::<f64>(), 4.0);
+        assert_eq!(n, expected);
+    }
+
+    #[test]
+    fn tables_without_geometry_go_to_csv_and_xlsx_only() {
+        let dir = std::env::temp_dir().join(format!("cartosol-nogeom-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let table = Table {
+            fields: vec![
+                Field {
+                    name: "code".into(),
+                    kind: FieldKind::Text,
+                    values: vec![Value::Text("91001".into())],
+                },
+                Field {
+                    name: "taux".into(),
+                    kind: FieldKind::Number,
+                    values: vec![Value::Number(12.5)],
+                },
+            ],
+            row_origin: vec![1],
+        };
+        let write = |name: &str, options: &DataExportOptions| {
+            let path = dir.join(name);
+            let format = DataFormat::from_path(&path)?;
+            write_layer(
+                &table,
+                Geometries::None,
+                ZoneLevel::Fine,
+                "t",
+                &path,
+                format,
+                options,
+                &SecrecyGuard::default(),
+            )
+            .map(|_| std::fs::read(&path).unwrap_or_default())
+        };
+        let csv = write("t.csv", &DataExportOptions::default()).expect("csv");
+        assert_eq!(csv, b"\xEF\xBB\xBFcode;taux\r\n91001;12,5\r\n");
+        let point = DataExportOptions {
+            decimal: DecimalMark::Point,
+            ..DataExportOptions::default()
+        };
+        let csv = write("t.csv", &point).expect("csv");
+        assert_eq!(csv, b"\xEF\xBB\xBFcode;taux\r\n91001;12.5\r\n");
+        assert!(write("t.xlsx", &point).is_ok());
+        for name in ["t.geojson", "t.gpkg"] {
+            let e = write(name, &point).expect_err("no geometry");
+            assert!(
+                e.to_string().contains(
+                    "impossible : cette table n'a pas de géométrie (formats possibles : CSV, XLSX)"
+                ),
+                "{e}"
+            );
+            assert!(!dir.join(name).exists());
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
