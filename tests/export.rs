@@ -481,6 +481,28 @@ fn personal_data_leaves_only_aggregated() {
     assert_eq!(report.rows, 194);
     let text = std::fs::read_to_string(&out).expect("read");
     assert!(text.lines().next().expect("header").contains("NB_POINTS"));
+    // Counts of persons: every commune with fewer than 11 (299 points over 194 communes:
+    // most of them) is masked.
+    let back = load_table(&out, &TableOptions::default()).expect("re-import");
+    let counts = &back.table.field("NB_POINTS").expect("NB_POINTS").values;
+    assert!(counts.iter().all(|v| v.as_f64().is_none_or(|x| x >= 11.0)));
+    assert!(
+        report
+            .secrecy
+            .masked
+            .iter()
+            .any(|(f, n)| f == "NB_POINTS" && *n > 100),
+        "{:?}",
+        report.secrecy
+    );
+    // The same counts of a service layer (not personal) are not sensitive.
+    project.file.map.privacy.personal_layers.clear();
+    let report = export_layer(&project, "services", &out, &options).expect("aggregated");
+    assert_eq!(report.secrecy.total(), 0);
+    let back = load_table(&out, &TableOptions::default()).expect("re-import");
+    let counts = &back.table.field("NB_POINTS").expect("NB_POINTS").values;
+    assert_eq!(counts.iter().filter_map(|v| v.as_f64()).sum::<f64>(), 296.0);
+    project.file.map.privacy.personal_layers = vec!["services".to_owned()];
     // Nor are they drawn on maps.
     let map: MapComposition = compose_project(&project, &options_slide()).expect("compose");
     assert!(
@@ -793,4 +815,56 @@ fn atlas_reference_figures_follow_the_declared_ratio() {
     assert_eq!(reference(&project), fr(100.0 * poor / households));
     project.file.tables[1].ratios[0].denominator = "NBPERSMENFISC".to_owned();
     assert_eq!(reference(&project), fr(100.0 * poor / persons));
+}
+
+#[test]
+fn command_line_csv_convention() {
+    let dir = tmp_dir("cli-csv");
+    let exe = env!("CARGO_BIN_EXE_cartosol");
+    let run = |extra: &[&str], name: &str| {
+        let out = dir.join(name);
+        let result = std::process::Command::new(exe)
+            .args(["export", SAMPLE_PROJECT, "--layer", "epci", "--out"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .expect("run");
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        let bytes = std::fs::read(&out).expect("csv");
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
+        let text = String::from_utf8(bytes[3..].to_vec()).expect("UTF-8");
+        let header: Vec<String> = text
+            .lines()
+            .next()
+            .expect("header")
+            .split(';')
+            .map(str::to_owned)
+            .collect();
+        let tp = header.iter().position(|h| h == "TP60").expect("TP60");
+        let rates: Vec<String> = text
+            .split("\r\n")
+            .skip(1)
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split(';').nth(tp).expect("cell").to_owned())
+            .collect();
+        assert_eq!(rates.len(), 13);
+        rates
+    };
+    // French by default; `--virgule-decimale` is still accepted and changes nothing.
+    let default = run(&[], "defaut.csv");
+    assert!(default.iter().any(|r| r.contains(',')) && !default.iter().any(|r| r.contains('.')));
+    assert_eq!(run(&["--virgule-decimale"], "virgule.csv"), default);
+    let point = run(&["--point-decimal"], "point.csv");
+    assert_eq!(
+        point,
+        default
+            .iter()
+            .map(|r| r.replace(',', "."))
+            .collect::<Vec<_>>()
+    );
+    let _ = std::fs::remove_dir_all(dir);
 }
