@@ -715,6 +715,16 @@ fn geopackage_has_a_spatial_index_and_integer_counts() {
         );
     }
     drop(db);
+    // Integers and reals read back as the same numbers (missing values as NULL).
+    let back = load_zones(&out, &ZoneOptions::default()).expect("re-import");
+    let (_, original) = &project.zones[1];
+    let numbers = |layer: &cartosol::ZoneLayer, name: &str| -> Vec<Option<f64>> {
+        let field = layer.attributes.field(name).expect(name);
+        field.values.iter().map(Value::as_f64).collect()
+    };
+    for name in ["POPULATION", "NBMENFISC", "TP60"] {
+        assert_eq!(numbers(&back, name), numbers(original, name), "{name}");
+    }
     let _ = std::fs::remove_dir_all(dir);
 }
 
