@@ -495,6 +495,10 @@ fn personal_data_leaves_only_aggregated() {
         "{:?}",
         report.secrecy
     );
+    assert!(report.secrecy.reasons.contains(&(
+        "NB_POINTS".to_owned(),
+        "effectif de personnes d'une couche de données personnelles".to_owned()
+    )));
     // The same counts of a service layer (not personal) are not sensitive.
     project.file.map.privacy.personal_layers.clear();
     let report = export_layer(&project, "services", &out, &options).expect("aggregated");

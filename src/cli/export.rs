@@ -61,6 +61,7 @@ pub fn run(args: Args) -> Result<()> {
             marked: args.champs_effectifs,
             public: args.champs_publics,
             lifted: args.lever_secret,
+            ..SecrecyGuard::default()
         },
         aggregate_to: args.agreger_par,
     };

@@ -202,7 +202,7 @@ pub fn export_layer(
             );
             if personal {
                 // Counts of a personal-data layer are counts of persons.
-                guard.marked.extend(
+                guard.personal.extend(
                     counts
                         .fields
                         .iter()
@@ -821,22 +821,35 @@ fn rtree_sql(table: &str, geom: &str) -> String {
     let r = quote_ident(&format!("rtree_{table}_{geom}"));
     let trigger = |suffix: &str| quote_ident(&format!("rtree_{table}_{geom}_{suffix}"));
     let insert_new = format!(
-        "INSERT OR REPLACE INTO {r} VALUES (NEW.fid, ST_MinX(NEW.{c}), ST_MaxX(NEW.{c}), ST_MinY(NEW.{c}), ST_MaxY(NEW.{c}));"
+        "INSERT OR REPLACE INTO {r} VALUES (NEW.\"fid\",ST_MinX(NEW.{c}), ST_MaxX(NEW.{c}),ST_MinY(NEW.{c}), ST_MaxY(NEW.{c}));"
     );
-    format!(
-        "CREATE TRIGGER {insert} AFTER INSERT ON {t} WHEN (new.{c} NOT NULL AND NOT ST_IsEmpty(NEW.{c})) BEGIN {insert_new} END;
-         CREATE TRIGGER {u1} AFTER UPDATE OF {c} ON {t} WHEN OLD.fid = NEW.fid AND (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c})) BEGIN {insert_new} END;
-         CREATE TRIGGER {u2} AFTER UPDATE OF {c} ON {t} WHEN OLD.fid = NEW.fid AND (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c})) BEGIN DELETE FROM {r} WHERE id = OLD.fid; END;
-         CREATE TRIGGER {u3} AFTER UPDATE ON {t} WHEN OLD.fid != NEW.fid AND (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c})) BEGIN DELETE FROM {r} WHERE id = OLD.fid; {insert_new} END;
-         CREATE TRIGGER {u4} AFTER UPDATE ON {t} WHEN OLD.fid != NEW.fid AND (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c})) BEGIN DELETE FROM {r} WHERE id IN (OLD.fid, NEW.fid); END;
-         CREATE TRIGGER {delete} AFTER DELETE ON {t} WHEN old.{c} NOT NULL BEGIN DELETE FROM {r} WHERE id = OLD.fid; END;",
-        insert = trigger("insert"),
-        u1 = trigger("update1"),
-        u2 = trigger("update2"),
-        u3 = trigger("update3"),
-        u4 = trigger("update4"),
-        delete = trigger("delete"),
-    )
+    [
+        format!(
+            "CREATE TRIGGER {} AFTER INSERT ON {t} WHEN (new.{c} NOT NULL AND NOT ST_IsEmpty(NEW.{c})) BEGIN {insert_new} END;",
+            trigger("insert")
+        ),
+        format!(
+            "CREATE TRIGGER {} AFTER UPDATE OF {c} ON {t} WHEN OLD.\"fid\" = NEW.\"fid\" AND (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c})) BEGIN {insert_new} END;",
+            trigger("update1")
+        ),
+        format!(
+            "CREATE TRIGGER {} AFTER UPDATE OF {c} ON {t} WHEN OLD.\"fid\" = NEW.\"fid\" AND (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c})) BEGIN DELETE FROM {r} WHERE id = OLD.\"fid\"; END;",
+            trigger("update2")
+        ),
+        format!(
+            "CREATE TRIGGER {} AFTER UPDATE ON {t} WHEN OLD.\"fid\" != NEW.\"fid\" AND (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c})) BEGIN DELETE FROM {r} WHERE id = OLD.\"fid\"; {insert_new} END;",
+            trigger("update3")
+        ),
+        format!(
+            "CREATE TRIGGER {} AFTER UPDATE ON {t} WHEN OLD.\"fid\" != NEW.\"fid\" AND (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c})) BEGIN DELETE FROM {r} WHERE id IN (OLD.\"fid\", NEW.\"fid\"); END;",
+            trigger("update4")
+        ),
+        format!(
+            "CREATE TRIGGER {} AFTER DELETE ON {t} WHEN old.{c} NOT NULL BEGIN DELETE FROM {r} WHERE id = OLD.\"fid\"; END;",
+            trigger("delete")
+        ),
+    ]
+    .join("\n")
 }
 
 fn write_gpkg(

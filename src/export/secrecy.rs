@@ -84,8 +84,10 @@ pub fn default_sensitivity(name: &str) -> Option<&'static str> {
 pub enum SensitivitySource {
     /// Sensitive by nature (see [`default_sensitivity`]) and not unmarked: masked.
     Default,
-    /// Marked by the user (or a count of a personal-data layer): masked.
+    /// Marked by the user: masked.
     Marked,
+    /// A count of points of a personal-data layer (counts of persons): masked.
+    Personal,
     /// Sensitive by nature but declared public by the user: not masked.
     Unmarked,
 }
@@ -111,6 +113,9 @@ impl SensitiveField {
 /// Reason shown for a field marked by the user.
 const MARKED_REASON: &str = "marqué par l'utilisateur comme effectif de personnes ou de ménages";
 
+/// Reason shown for the counts of a personal-data layer.
+const PERSONAL_REASON: &str = "effectif de personnes d'une couche de données personnelles";
+
 /// The user's choice for an export.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecrecyGuard {
@@ -118,6 +123,8 @@ pub struct SecrecyGuard {
     pub marked: Vec<String>,
     /// Fields sensitive by nature that the user declared public (not masked).
     pub public: Vec<String>,
+    /// Counts of points of a personal-data layer (set by the export, not by the user).
+    pub personal: Vec<String>,
     /// The user explicitly lifted the guard (`--lever-secret`): nothing is masked and the map
     /// says so.
     pub lifted: bool,
@@ -151,6 +158,9 @@ impl SecrecyGuard {
             }
             Some(reason) => Some(field(reason, SensitivitySource::Default)),
             None if listed(&self.public, name) => None,
+            None if listed(&self.personal, name) => {
+                Some(field(PERSONAL_REASON, SensitivitySource::Personal))
+            }
             None if listed(&self.marked, name) => {
                 Some(field(MARKED_REASON, SensitivitySource::Marked))
             }
@@ -181,6 +191,9 @@ pub fn sensitive_fields(table: &Table, privacy: &PrivacySpec) -> Vec<SensitiveFi
 pub struct SecrecyReport {
     /// Masked cells per field.
     pub masked: Vec<(String, usize)>,
+    /// Why each masked field is sensitive (field, reason in French), in the order of
+    /// `masked`: what the app shows next to the export.
+    pub reasons: Vec<(String, String)>,
     /// Small counts that were left visible because the guard was lifted.
     pub lifted: usize,
 }
@@ -221,9 +234,9 @@ pub fn mask_small_counts(
         return report;
     }
     for field in &mut table.fields {
-        if !guard.is_sensitive(&field.name) {
+        let Some(status) = guard.status(&field.name).filter(SensitiveField::masked) else {
             continue;
-        }
+        };
         let mut n = 0;
         for v in &mut field.values {
             if let Value::Number(x) = v
@@ -240,6 +253,7 @@ pub fn mask_small_counts(
                 report.lifted += n;
             } else {
                 report.masked.push((field.name.clone(), n));
+                report.reasons.push((field.name.clone(), status.reason));
             }
         }
     }
@@ -367,6 +381,19 @@ mod tests {
         );
         assert_eq!(t.fields[3].values[0], Value::Missing(Missing::Secret));
         assert_eq!(t.fields[4].values[0], Value::Missing(Missing::Secret));
+        // The report says why each field was masked.
+        let report = mask_small_counts(
+            &mut tiny_commune(),
+            ZoneLevel::Fine,
+            &SecrecyGuard::default(),
+        );
+        assert_eq!(
+            report.reasons[1],
+            (
+                "NB_MEN_PAUV".to_owned(),
+                "nombre de ménages pauvres (Filosofi, INSEE)".to_owned()
+            )
+        );
     }
 
     #[test]
