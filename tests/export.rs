@@ -882,3 +882,72 @@ fn command_line_csv_convention() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn ratio_rules_prefer_the_layers_own_tables() {
+    use cartosol::aggregate::RatioRule;
+    use cartosol::project::ratio_rules;
+    let mut project = sample();
+    // Declared on the communes' table only: it holds for the EPCI too.
+    let rules = ratio_rules(&project.file, "epci");
+    assert_eq!(rules.len(), 1);
+    assert_eq!(
+        (rules[0].field.as_str(), rules[0].denominator.as_str()),
+        ("TP60", "NBMENFISC")
+    );
+    // A rule declared on the EPCI's own table wins there, not for the communes.
+    project.file.tables[0].ratios.push(RatioRule {
+        field: "tp60".to_owned(),
+        numerator: "NB_MEN_PAUV".to_owned(),
+        denominator: "NBPERSMENFISC".to_owned(),
+        scale: 100.0,
+    });
+    assert_eq!(
+        ratio_rules(&project.file, "epci")[0].denominator,
+        "NBPERSMENFISC"
+    );
+    let communes = ratio_rules(&project.file, "communes");
+    assert_eq!(communes.len(), 1);
+    assert_eq!(communes[0].denominator, "NBMENFISC");
+}
+
+#[test]
+fn legal_populations_are_never_masked_and_old_privacy_settings_load() {
+    let mut project = sample();
+    // A commune of 7 inhabitants: a legal census population, published as such.
+    let (_, communes) = &mut project.zones[1];
+    let population = communes
+        .attributes
+        .fields
+        .iter_mut()
+        .find(|f| f.name == "POPULATION")
+        .expect("POPULATION");
+    population.values[0] = Value::Number(7.0);
+    let dir = tmp_dir("population");
+    let out = dir.join("communes.csv");
+    let report =
+        export_layer(&project, "communes", &out, &DataExportOptions::default()).expect("export");
+    assert!(report.secrecy.masked.iter().all(|(f, _)| f != "POPULATION"));
+    let back = load_table(&out, &TableOptions::default()).expect("re-import");
+    assert_eq!(
+        back.table.field("POPULATION").expect("POPULATION").values[0],
+        Value::Number(7.0)
+    );
+    // Unless the user marks it.
+    project.file.map.privacy.set_sensitive("POPULATION", true);
+    let report =
+        export_layer(&project, "communes", &out, &DataExportOptions::default()).expect("export");
+    assert!(
+        report
+            .secrecy
+            .masked
+            .contains(&("POPULATION".to_owned(), 1))
+    );
+    // Privacy settings written before `public_fields` existed still load.
+    let old: cartosol::project::PrivacySpec =
+        serde_json::from_str(r#"{"count_fields": ["NB_FAM_MONO"], "personal_layers": []}"#)
+            .expect("old settings");
+    assert_eq!(old.count_fields, vec!["NB_FAM_MONO"]);
+    assert!(old.public_fields.is_empty());
+    let _ = std::fs::remove_dir_all(dir);
+}
