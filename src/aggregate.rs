@@ -464,4 +464,43 @@ mod tests {
             Value::Missing(Missing::Incomplete)
         );
     }
+
+    #[test]
+    fn declared_rules_win_over_detection_when_their_counts_exist() {
+        let members = Table {
+            fields: vec![
+                Field {
+                    name: "G".into(),
+                    kind: FieldKind::Text,
+                    values: vec![Value::Text("A".into()); 3],
+                },
+                num("NBMENFISC", &[1000.0, 3000.0, 500.0]),
+                num("NBPERSMENFISC", &[2000.0, 7000.0, 1000.0]),
+                num("NB_MEN_PAUV", &[100.0, 600.0, 25.0]),
+                num("TP60", &[10.0, 20.0, 5.0]),
+            ],
+            row_origin: vec![1, 2, 3],
+        };
+        let rule = |denominator: &str| RatioRule {
+            field: "TP60".into(),
+            numerator: "NB_MEN_PAUV".into(),
+            denominator: denominator.into(),
+            scale: 100.0,
+        };
+        let tp60 = |rules: &[RatioRule]| {
+            territory_figures(&members, None, rules)
+                .unwrap()
+                .table
+                .field("TP60")
+                .unwrap()
+                .values[0]
+                .as_f64()
+                .unwrap()
+        };
+        // Detected: 100 × 725 / 4500. Declared per person: 100 × 725 / 10000.
+        assert!((tp60(&[]) - 100.0 * 725.0 / 4500.0).abs() < 1e-9);
+        assert!((tp60(&[rule("NBPERSMENFISC")]) - 7.25).abs() < 1e-9);
+        // A rule whose denominator this table lacks does not apply.
+        assert!((tp60(&[rule("NB_MEN_ABSENT")]) - 100.0 * 725.0 / 4500.0).abs() < 1e-9);
+    }
 }
