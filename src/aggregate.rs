@@ -46,9 +46,13 @@ impl fmt::Display for Method {
 /// A ratio declared by the user: `TP60 = 100 × NB_MEN_PAUV / NBMENFISC`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RatioRule {
+    /// The ratio field (`TP60`).
     pub field: String,
+    /// Its numerator, a count field (`NB_MEN_PAUV`).
     pub numerator: String,
+    /// Its denominator, a count field (`NBMENFISC`).
     pub denominator: String,
+    /// The factor (`100` for a percentage).
     pub scale: f64,
 }
 
@@ -215,9 +219,13 @@ pub fn aggregate(
         .collect();
     let mut methods = Vec::new();
     for f in &numeric {
-        let method = if let Some(rule) =
-            rules.iter().find(|r| r.field.eq_ignore_ascii_case(&f.name))
-        {
+        // A declared rule applies when its numerator and denominator are in the table (the
+        // project's rules hold at every level; a layer may lack the counts of one of them).
+        let method = if let Some(rule) = rules.iter().find(|r| {
+            r.field.trim().eq_ignore_ascii_case(f.name.trim())
+                && members.field(&r.numerator).is_some()
+                && members.field(&r.denominator).is_some()
+        }) {
             Method::Ratio {
                 numerator: rule.numerator.clone(),
                 denominator: rule.denominator.clone(),
@@ -340,6 +348,25 @@ pub fn aggregate(
     })
 }
 
+/// The figures of the whole territory covered by `members` (every row in one group, code
+/// `ENSEMBLE`): counts summed, declared ratios recomputed as ratios of sums, other rates
+/// detected or weighted by `weight_field`, exactly as [`aggregate`] does for EPCI. The
+/// reference figures of the atlas and of the app's territory-wide summary.
+pub fn territory_figures(
+    members: &Table,
+    weight_field: Option<&str>,
+    rules: &[RatioRule],
+) -> Result<Aggregation, String> {
+    const GROUP: &str = "__TERRITOIRE__";
+    let mut table = members.clone();
+    table.fields.push(Field {
+        name: GROUP.to_owned(),
+        kind: FieldKind::Text,
+        values: vec![Value::Text("ENSEMBLE".to_owned()); table.len()],
+    });
+    aggregate(&table, GROUP, CodeKind::Other, weight_field, rules)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,5 +463,44 @@ mod tests {
             agg.table.field("NB_MEN_PAUV").unwrap().values[0],
             Value::Missing(Missing::Incomplete)
         );
+    }
+
+    #[test]
+    fn declared_rules_win_over_detection_when_their_counts_exist() {
+        let members = Table {
+            fields: vec![
+                Field {
+                    name: "G".into(),
+                    kind: FieldKind::Text,
+                    values: vec![Value::Text("A".into()); 3],
+                },
+                num("NBMENFISC", &[1000.0, 3000.0, 500.0]),
+                num("NBPERSMENFISC", &[2000.0, 7000.0, 1000.0]),
+                num("NB_MEN_PAUV", &[100.0, 600.0, 25.0]),
+                num("TP60", &[10.0, 20.0, 5.0]),
+            ],
+            row_origin: vec![1, 2, 3],
+        };
+        let rule = |denominator: &str| RatioRule {
+            field: "TP60".into(),
+            numerator: "NB_MEN_PAUV".into(),
+            denominator: denominator.into(),
+            scale: 100.0,
+        };
+        let tp60 = |rules: &[RatioRule]| {
+            territory_figures(&members, None, rules)
+                .unwrap()
+                .table
+                .field("TP60")
+                .unwrap()
+                .values[0]
+                .as_f64()
+                .unwrap()
+        };
+        // Detected: 100 × 725 / 4500. Declared per person: 100 × 725 / 10000.
+        assert!((tp60(&[]) - 100.0 * 725.0 / 4500.0).abs() < 1e-9);
+        assert!((tp60(&[rule("NBPERSMENFISC")]) - 7.25).abs() < 1e-9);
+        // A rule whose denominator this table lacks does not apply.
+        assert!((tp60(&[rule("NB_MEN_ABSENT")]) - 100.0 * 725.0 / 4500.0).abs() < 1e-9);
     }
 }

@@ -180,12 +180,20 @@ pub struct MapSpec {
 }
 
 /// What exports must protect.
+///
+/// Which fields are sensitive comes first from the data's nature (the Filosofi household and
+/// person counts, see `export::secrecy::default_sensitivity`); the user can mark more fields
+/// (`count_fields`) or declare a field sensitive by nature public (`public_fields`). Both lists
+/// default to empty, so older project files load unchanged.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PrivacySpec {
     /// Fields the user marked as counts of people or households (masked below 11 at commune
-    /// level), on top of those recognised by name (`NBMENFISC`, `NB_*`, `MP_*`, `POP*`…).
+    /// level), on top of those sensitive by nature (`NBMENFISC`, `NB_MEN_PAUV`, `MP_*`…).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub count_fields: Vec<String>,
+    /// Fields sensitive by nature that the user declared public: never masked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_fields: Vec<String>,
     /// `id`s of point layers holding personal data (e.g. survey respondents): they leave only
     /// aggregated to zones, never as points, and are not drawn on exported maps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -195,7 +203,23 @@ pub struct PrivacySpec {
 impl PrivacySpec {
     /// Whether nothing is set (not written to the project file then).
     pub fn is_empty(&self) -> bool {
-        self.count_fields.is_empty() && self.personal_layers.is_empty()
+        self.count_fields.is_empty()
+            && self.public_fields.is_empty()
+            && self.personal_layers.is_empty()
+    }
+
+    /// Records the user's choice for field `name`: `true` marks it sensitive (its small values
+    /// are masked at commune level), `false` declares it public (never masked, even when it
+    /// is sensitive by nature). The two lists never hold the same field.
+    pub fn set_sensitive(&mut self, name: &str, sensitive: bool) {
+        let same = |f: &String| f.trim().eq_ignore_ascii_case(name.trim());
+        self.count_fields.retain(|f| !same(f));
+        self.public_fields.retain(|f| !same(f));
+        if sensitive {
+            self.count_fields.push(name.to_owned());
+        } else {
+            self.public_fields.push(name.to_owned());
+        }
     }
 }
 
@@ -271,6 +295,26 @@ impl ProjectFile {
         }
         Ok(file)
     }
+}
+
+/// The ratio rules that drive every aggregation of zone layer `zone_layer_id` (commune →
+/// EPCI, zones → territory): first the ratios declared on the tables joined to that layer,
+/// then those declared on the project's other tables (a ratio defines an indicator at every
+/// level: `TP60 = 100 × NB_MEN_PAUV / NBMENFISC` holds for communes and EPCI alike). One rule
+/// per field (the first declared, names compared case-insensitively).
+pub fn ratio_rules(file: &ProjectFile, zone_layer_id: &str) -> Vec<RatioRule> {
+    let own = file.tables.iter().filter(|t| t.join_to == zone_layer_id);
+    let others = file.tables.iter().filter(|t| t.join_to != zone_layer_id);
+    let mut rules: Vec<RatioRule> = Vec::new();
+    for rule in own.chain(others).flat_map(|t| t.ratios.iter()) {
+        if !rules
+            .iter()
+            .any(|r| r.field.trim().eq_ignore_ascii_case(rule.field.trim()))
+        {
+            rules.push(rule.clone());
+        }
+    }
+    rules
 }
 
 /// Opens a project: loads every layer and applies every join.

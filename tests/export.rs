@@ -304,8 +304,8 @@ fn csv_opens_in_french_excel() {
     let project = sample();
     let dir = tmp_dir("csv");
     let out = dir.join("communes.csv");
+    // The French convention is the default: no option for the decimal comma.
     let options = DataExportOptions {
-        decimal_comma: true,
         reason_columns: true,
         ..DataExportOptions::default()
     };
@@ -397,12 +397,12 @@ fn geopackage_in_lambert93_loads_back() {
 
 #[test]
 fn small_counts_are_masked_unless_the_guard_is_lifted() {
-    // Persons aged 75+ living alone: several small communes count fewer than 11.
+    // Poor retired households (a Filosofi count): several small communes count fewer than 11.
     let project = sample();
     let (_, communes) = &project.zones[1];
     let small = communes
         .attributes
-        .field("NB_PERS_SEULES_75P")
+        .field("MP_RETRAITES")
         .expect("field")
         .values
         .iter()
@@ -416,11 +416,7 @@ fn small_counts_are_masked_unless_the_guard_is_lifted() {
     assert!(report.secrecy.total() >= small);
     assert!(report.to_string().contains("Secret statistique"));
     let back = load_zones(&out, &ZoneOptions::default()).expect("re-import");
-    let values = &back
-        .attributes
-        .field("NB_PERS_SEULES_75P")
-        .expect("field")
-        .values;
+    let values = &back.attributes.field("MP_RETRAITES").expect("field").values;
     assert!(values.iter().all(|v| v.as_f64().is_none_or(|x| x >= 11.0)));
     // EPCI level: nothing is masked.
     let epci = export_layer(
@@ -442,11 +438,7 @@ fn small_counts_are_masked_unless_the_guard_is_lifted() {
     let report = export_layer(&project, "communes", &out, &lifted).expect("export");
     assert!(report.to_string().contains("levé"));
     let back = load_zones(&out, &ZoneOptions::default()).expect("re-import");
-    let values = &back
-        .attributes
-        .field("NB_PERS_SEULES_75P")
-        .expect("field")
-        .values;
+    let values = &back.attributes.field("MP_RETRAITES").expect("field").values;
     assert_eq!(
         values
             .iter()
@@ -455,7 +447,7 @@ fn small_counts_are_masked_unless_the_guard_is_lifted() {
         small
     );
     // A commune map of a count says so in its notes.
-    let project = communes_project("NB_PERS_SEULES_75P");
+    let project = communes_project("MP_RETRAITES");
     let map = compose_project(&project, &options(Preset::Slide)).expect("compose");
     assert!(
         map.notes
@@ -489,6 +481,32 @@ fn personal_data_leaves_only_aggregated() {
     assert_eq!(report.rows, 194);
     let text = std::fs::read_to_string(&out).expect("read");
     assert!(text.lines().next().expect("header").contains("NB_POINTS"));
+    // Counts of persons: every commune with fewer than 11 (299 points over 194 communes:
+    // most of them) is masked.
+    let back = load_table(&out, &TableOptions::default()).expect("re-import");
+    let counts = &back.table.field("NB_POINTS").expect("NB_POINTS").values;
+    assert!(counts.iter().all(|v| v.as_f64().is_none_or(|x| x >= 11.0)));
+    assert!(
+        report
+            .secrecy
+            .masked
+            .iter()
+            .any(|(f, n)| f == "NB_POINTS" && *n > 100),
+        "{:?}",
+        report.secrecy
+    );
+    assert!(report.secrecy.reasons.contains(&(
+        "NB_POINTS".to_owned(),
+        "effectif de personnes d'une couche de données personnelles".to_owned()
+    )));
+    // The same counts of a service layer (not personal) are not sensitive.
+    project.file.map.privacy.personal_layers.clear();
+    let report = export_layer(&project, "services", &out, &options).expect("aggregated");
+    assert_eq!(report.secrecy.total(), 0);
+    let back = load_table(&out, &TableOptions::default()).expect("re-import");
+    let counts = &back.table.field("NB_POINTS").expect("NB_POINTS").values;
+    assert_eq!(counts.iter().filter_map(|v| v.as_f64()).sum::<f64>(), 296.0);
+    project.file.map.privacy.personal_layers = vec!["services".to_owned()];
     // Nor are they drawn on maps.
     let map: MapComposition = compose_project(&project, &options_slide()).expect("compose");
     assert!(
@@ -576,5 +594,360 @@ fn command_line_render_and_errors() {
         .expect("run");
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("couche « iris » absente"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The envelope (min x, max x, min y, max y) of a little-endian WKB MultiPolygon, parsed by
+/// hand (independently of the writer).
+fn wkb_envelope(wkb: &[u8]) -> [f64; 4] {
+    let u32_at = |i: usize| u32::from_le_bytes(wkb[i..i + 4].try_into().expect("u32"));
+    let f64_at = |i: usize| f64::from_le_bytes(wkb[i..i + 8].try_into().expect("f64"));
+    assert_eq!((wkb[0], u32_at(1)), (1, 6), "little-endian MultiPolygon");
+    let mut env = [f64::MAX, f64::MIN, f64::MAX, f64::MIN];
+    let mut at = 9;
+    for _ in 0..u32_at(5) {
+        assert_eq!((wkb[at], u32_at(at + 1)), (1, 3), "Polygon");
+        let rings = u32_at(at + 5);
+        at += 9;
+        for _ in 0..rings {
+            let n = u32_at(at) as usize;
+            at += 4;
+            for k in 0..n {
+                let (x, y) = (f64_at(at + 16 * k), f64_at(at + 16 * k + 8));
+                env = [env[0].min(x), env[1].max(x), env[2].min(y), env[3].max(y)];
+            }
+            at += 16 * n;
+        }
+    }
+    assert_eq!(at, wkb.len(), "whole WKB read");
+    env
+}
+
+#[test]
+fn geopackage_has_a_spatial_index_and_integer_counts() {
+    let project = sample();
+    let dir = tmp_dir("gpkg-rtree");
+    let out = dir.join("communes.gpkg");
+    export_layer(&project, "communes", &out, &DataExportOptions::default()).expect("export");
+    let db = rusqlite::Connection::open(&out).expect("open");
+    // Column types: whole counts as INTEGER, rates as REAL, codes as TEXT.
+    let types: Vec<(String, String)> = db
+        .prepare("PRAGMA table_info(communes)")
+        .expect("table_info")
+        .query_map([], |r| Ok((r.get(1)?, r.get(2)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("types");
+    let type_of = |name: &str| {
+        types
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
+            .unwrap_or("absent")
+    };
+    assert_eq!(type_of("INSEE_COM"), "TEXT");
+    assert_eq!(type_of("POPULATION"), "INTEGER");
+    assert_eq!(type_of("NBMENFISC"), "INTEGER");
+    assert_eq!(
+        type_of("MP_RETRAITES"),
+        "INTEGER",
+        "small values masked, rest whole"
+    );
+    assert_eq!(type_of("TP60"), "REAL");
+    assert_eq!(type_of("geom"), "MULTIPOLYGON");
+    // The R-tree extension as GDAL declares it.
+    let extension: (String, String, String, String, String) = db
+        .query_row("SELECT * FROM gpkg_extensions", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .expect("extension row");
+    assert_eq!(
+        extension,
+        (
+            "communes".to_owned(),
+            "geom".to_owned(),
+            "gpkg_rtree_index".to_owned(),
+            "http://www.geopackage.org/spec120/#extension_rtree".to_owned(),
+            "write-only".to_owned()
+        )
+    );
+    let triggers: i64 = db
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rtree_communes_geom_%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("triggers");
+    assert_eq!(triggers, 6);
+    // One index row per feature, holding the feature's envelope (SQLite stores 32-bit floats,
+    // rounded outwards: within a metre in Lambert-93).
+    let rows: Vec<(i64, Vec<u8>, [f64; 4])> = db
+        .prepare(
+            "SELECT c.fid, c.geom, r.minx, r.maxx, r.miny, r.maxy FROM communes c JOIN rtree_communes_geom r ON r.id = c.fid",
+        )
+        .expect("join")
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
+            ))
+        })
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("index rows");
+    assert_eq!(rows.len(), 194);
+    let indexed: i64 = db
+        .query_row("SELECT count(*) FROM rtree_communes_geom", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(indexed, 194);
+    for (fid, blob, rtree) in &rows {
+        // GeoPackage header: "GP", version, flags (envelope xy), srs id, 4 doubles.
+        assert_eq!(&blob[..2], b"GP");
+        let env = wkb_envelope(&blob[40..]);
+        assert!(
+            (2e5..1.3e6).contains(&env[0]) && (6e6..7.2e6).contains(&env[2]),
+            "Lambert-93"
+        );
+        assert!(
+            rtree[0] <= env[0] && rtree[1] >= env[1] && rtree[2] <= env[2] && rtree[3] >= env[3],
+            "feature {fid}: {rtree:?} holds {env:?}"
+        );
+        assert!(
+            rtree.iter().zip(env).all(|(r, e)| (r - e).abs() < 1.0),
+            "feature {fid}: {rtree:?} vs {env:?}"
+        );
+    }
+    drop(db);
+    // Integers and reals read back as the same numbers (missing values as NULL).
+    let back = load_zones(&out, &ZoneOptions::default()).expect("re-import");
+    let (_, original) = &project.zones[1];
+    let numbers = |layer: &cartosol::ZoneLayer, name: &str| -> Vec<Option<f64>> {
+        let field = layer.attributes.field(name).expect(name);
+        field.values.iter().map(Value::as_f64).collect()
+    };
+    for name in ["POPULATION", "NBMENFISC", "TP60"] {
+        assert_eq!(numbers(&back, name), numbers(original, name), "{name}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `100 × Σ numerator / Σ denominator` over the communes of EPCI `code` (hand computation),
+/// `None` when one of them lacks a value (secret).
+fn ratio_of_sums(project: &Project, code: &str, numerator: &str, denominator: &str) -> Option<f64> {
+    let (_, communes) = &project.zones[1];
+    let a = &communes.attributes;
+    let epci = a.field("SIREN_EPCI").expect("SIREN_EPCI");
+    let (num, den) = (
+        a.field(numerator).expect("numerator"),
+        a.field(denominator).expect("denominator"),
+    );
+    let (mut n, mut d) = (0.0, 0.0);
+    for i in 0..a.len() {
+        if !epci.values[i].to_string().split('/').any(|c| c == code) {
+            continue;
+        }
+        n += num.values[i].as_f64()?;
+        d += den.values[i].as_f64()?;
+    }
+    Some(100.0 * n / d)
+}
+
+#[test]
+fn declared_ratios_drive_the_aggregation_of_communes_to_epci() {
+    let mut project = sample();
+    let dir = tmp_dir("ratios");
+    let out = dir.join("communes_par_epci.csv");
+    let options = DataExportOptions {
+        aggregate_to: Some("epci".to_owned()),
+        ..DataExportOptions::default()
+    };
+    let check = |project: &Project, denominator: &str| {
+        let report = export_layer(project, "communes", &out, &options).expect("export");
+        assert_eq!(report.rows, 13);
+        assert!(
+            report.to_string().contains(&format!(
+                "TP60 : recalculé : 100 × NB_MEN_PAUV / {denominator}"
+            )),
+            "{report}"
+        );
+        let back = load_table(&out, &TableOptions::default()).expect("re-import");
+        let codes = back.table.field("CODE_SIREN").expect("codes");
+        let tp60 = back.table.field("TP60").expect("TP60");
+        let mut computed = 0;
+        for (code, value) in codes.values.iter().zip(&tp60.values) {
+            match ratio_of_sums(project, &code.to_string(), "NB_MEN_PAUV", denominator) {
+                Some(expected) => {
+                    computed += 1;
+                    let got = value.as_f64().expect("a ratio");
+                    assert!((got - expected).abs() < 1e-9, "{code}: {got} vs {expected}");
+                }
+                None => assert!(value.as_f64().is_none(), "{code}: a secret commune"),
+            }
+        }
+        assert!(
+            computed >= 3,
+            "only {computed} EPCI without secret communes"
+        );
+        tp60.values.clone()
+    };
+    let households = check(&project, "NBMENFISC");
+    // Another declared rule, another output.
+    project.file.tables[1].ratios[0].denominator = "NBPERSMENFISC".to_owned();
+    let persons = check(&project, "NBPERSMENFISC");
+    assert_ne!(households, persons);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn atlas_reference_figures_follow_the_declared_ratio() {
+    let mut project = sample();
+    let reference = |project: &Project| {
+        let map = compose_atlas_page(project, 0, &options(Preset::Slide)).expect("atlas page");
+        let figures = map.figures.expect("figures");
+        let row = figures
+            .rows
+            .iter()
+            .find(|r| r[0] == "TP60")
+            .expect("TP60 row")
+            .clone();
+        row[2].clone()
+    };
+    // Over the 13 EPCI: 100 × Σ poor households / Σ fiscal households (or persons).
+    let (_, epci) = &project.zones[0];
+    let sum = |name: &str| -> f64 {
+        epci.attributes
+            .field(name)
+            .expect(name)
+            .values
+            .iter()
+            .map(|v| v.as_f64().expect("EPCI value"))
+            .sum()
+    };
+    let (poor, households, persons) = (sum("NB_MEN_PAUV"), sum("NBMENFISC"), sum("NBPERSMENFISC"));
+    let fr = |x: f64| format!("{:.1}", x).replace('.', ",");
+    assert_eq!(reference(&project), fr(100.0 * poor / households));
+    project.file.tables[1].ratios[0].denominator = "NBPERSMENFISC".to_owned();
+    assert_eq!(reference(&project), fr(100.0 * poor / persons));
+}
+
+#[test]
+fn command_line_csv_convention() {
+    let dir = tmp_dir("cli-csv");
+    let exe = env!("CARGO_BIN_EXE_cartosol");
+    let run = |extra: &[&str], name: &str| {
+        let out = dir.join(name);
+        let result = std::process::Command::new(exe)
+            .args(["export", SAMPLE_PROJECT, "--layer", "epci", "--out"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .expect("run");
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        let bytes = std::fs::read(&out).expect("csv");
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
+        let text = String::from_utf8(bytes[3..].to_vec()).expect("UTF-8");
+        let header: Vec<String> = text
+            .lines()
+            .next()
+            .expect("header")
+            .split(';')
+            .map(str::to_owned)
+            .collect();
+        let tp = header.iter().position(|h| h == "TP60").expect("TP60");
+        let rates: Vec<String> = text
+            .split("\r\n")
+            .skip(1)
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split(';').nth(tp).expect("cell").to_owned())
+            .collect();
+        assert_eq!(rates.len(), 13);
+        rates
+    };
+    // French by default; `--virgule-decimale` is still accepted and changes nothing.
+    let default = run(&[], "defaut.csv");
+    assert!(default.iter().any(|r| r.contains(',')) && !default.iter().any(|r| r.contains('.')));
+    assert_eq!(run(&["--virgule-decimale"], "virgule.csv"), default);
+    let point = run(&["--point-decimal"], "point.csv");
+    assert_eq!(
+        point,
+        default
+            .iter()
+            .map(|r| r.replace(',', "."))
+            .collect::<Vec<_>>()
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn ratio_rules_prefer_the_layers_own_tables() {
+    use cartosol::aggregate::RatioRule;
+    use cartosol::project::ratio_rules;
+    let mut project = sample();
+    // Declared on the communes' table only: it holds for the EPCI too.
+    let rules = ratio_rules(&project.file, "epci");
+    assert_eq!(rules.len(), 1);
+    assert_eq!(
+        (rules[0].field.as_str(), rules[0].denominator.as_str()),
+        ("TP60", "NBMENFISC")
+    );
+    // A rule declared on the EPCI's own table wins there, not for the communes.
+    project.file.tables[0].ratios.push(RatioRule {
+        field: "tp60".to_owned(),
+        numerator: "NB_MEN_PAUV".to_owned(),
+        denominator: "NBPERSMENFISC".to_owned(),
+        scale: 100.0,
+    });
+    assert_eq!(
+        ratio_rules(&project.file, "epci")[0].denominator,
+        "NBPERSMENFISC"
+    );
+    let communes = ratio_rules(&project.file, "communes");
+    assert_eq!(communes.len(), 1);
+    assert_eq!(communes[0].denominator, "NBMENFISC");
+}
+
+#[test]
+fn legal_populations_are_never_masked_and_old_privacy_settings_load() {
+    let mut project = sample();
+    // A commune of 7 inhabitants: a legal census population, published as such.
+    let (_, communes) = &mut project.zones[1];
+    let population = communes
+        .attributes
+        .fields
+        .iter_mut()
+        .find(|f| f.name == "POPULATION")
+        .expect("POPULATION");
+    population.values[0] = Value::Number(7.0);
+    let dir = tmp_dir("population");
+    let out = dir.join("communes.csv");
+    let report =
+        export_layer(&project, "communes", &out, &DataExportOptions::default()).expect("export");
+    assert!(report.secrecy.masked.iter().all(|(f, _)| f != "POPULATION"));
+    let back = load_table(&out, &TableOptions::default()).expect("re-import");
+    assert_eq!(
+        back.table.field("POPULATION").expect("POPULATION").values[0],
+        Value::Number(7.0)
+    );
+    // Unless the user marks it.
+    project.file.map.privacy.set_sensitive("POPULATION", true);
+    let report =
+        export_layer(&project, "communes", &out, &DataExportOptions::default()).expect("export");
+    assert!(
+        report
+            .secrecy
+            .masked
+            .contains(&("POPULATION".to_owned(), 1))
+    );
+    // Privacy settings written before `public_fields` existed still load.
+    let old: cartosol::project::PrivacySpec =
+        serde_json::from_str(r#"{"count_fields": ["NB_FAM_MONO"], "personal_layers": []}"#)
+            .expect("old settings");
+    assert_eq!(old.count_fields, vec!["NB_FAM_MONO"]);
+    assert!(old.public_fields.is_empty());
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -1,6 +1,7 @@
 //! `cartosol export PROJECT --layer ID --out file.geojson|csv|xlsx|gpkg`.
 
 use anyhow::Result;
+use cartosol::export::data::DecimalMark;
 use cartosol::export::secrecy::SecrecyGuard;
 use cartosol::export::{DataExportOptions, export_layer};
 use cartosol::project::open_project;
@@ -13,24 +14,33 @@ pub struct Args {
     /// Identifiant de la couche à exporter (zones avec leurs colonnes jointes, ou points).
     #[arg(long)]
     layer: String,
-    /// Fichier à écrire : .geojson (WGS84), .csv (UTF-8 avec BOM, « ; »), .xlsx ou .gpkg
-    /// (Lambert-93).
+    /// Fichier à écrire : .geojson (WGS84), .csv (UTF-8 avec BOM, « ; », virgule décimale),
+    /// .xlsx ou .gpkg (Lambert-93).
     #[arg(long)]
     out: PathBuf,
-    /// CSV : virgule décimale (14,2) au lieu du point.
+    /// CSV : point décimal (14.2) au lieu de la virgule (14,2) ; le séparateur reste « ; ».
+    #[arg(long)]
+    point_decimal: bool,
+    /// Sans effet, gardée pour les scripts existants : la virgule décimale est désormais la
+    /// règle de tous les CSV (voir --point-decimal pour l'autre convention).
     #[arg(long)]
     virgule_decimale: bool,
     /// Ajoute après chaque colonne incomplète une colonne « _motif » (secret statistique, non
     /// disponible…).
     #[arg(long)]
     motifs: bool,
-    /// Points : exporte le nombre de points par zone de cette couche de zones (seule sortie
-    /// possible pour des données personnelles).
+    /// Agrège d'abord à cette couche de zones : des points, le nombre de points par zone (seule
+    /// sortie possible pour des données personnelles) ; des communes, leurs chiffres par EPCI
+    /// (effectifs additionnés, ratios déclarés du projet recalculés).
     #[arg(long)]
     agreger_par: Option<String>,
-    /// Champ à traiter comme un effectif de personnes ou de ménages (répétable).
+    /// Champ à traiter comme un effectif sensible de personnes ou de ménages (répétable).
     #[arg(long = "champ-effectif")]
     champs_effectifs: Vec<String>,
+    /// Champ sensible par nature (effectif Filosofi…) à déclarer public : jamais masqué
+    /// (répétable).
+    #[arg(long = "champ-public")]
+    champs_publics: Vec<String>,
     /// Lève le secret statistique : les effectifs inférieurs à 11 ne sont plus masqués.
     #[arg(long)]
     lever_secret: bool,
@@ -38,12 +48,20 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let project = open_project(&args.project)?;
+    // `--virgule-decimale` is the default now: accepted, without effect.
+    let _ = args.virgule_decimale;
     let options = DataExportOptions {
-        decimal_comma: args.virgule_decimale,
+        decimal: if args.point_decimal {
+            DecimalMark::Point
+        } else {
+            DecimalMark::Comma
+        },
         reason_columns: args.motifs,
         secrecy: SecrecyGuard {
             marked: args.champs_effectifs,
+            public: args.champs_publics,
             lifted: args.lever_secret,
+            ..SecrecyGuard::default()
         },
         aggregate_to: args.agreger_par,
     };

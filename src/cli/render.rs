@@ -49,8 +49,8 @@ impl MapArgs {
         let mut options = RenderOptions::new(Preset::parse(&self.preset)?);
         options.tile_cache = self.tuiles;
         options.secrecy = SecrecyGuard {
-            marked: Vec::new(),
             lifted: self.lever_secret,
+            ..SecrecyGuard::default()
         };
         if let Some(date) = self.date {
             options.date = cartosol::export::compose::date_line(&date);

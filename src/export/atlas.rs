@@ -1,19 +1,23 @@
 //! The atlas: one map per zone of the project's map layer (one per EPCI in the Essonne
 //! project), zoomed on it, its outline in bold over the choropleth, finer zones (communes)
-//! outlined, its service points, and a table of its figures against the département.
+//! outlined, its service points, and a table of its figures against the département (the
+//! territory's figures computed by [`territory_figures`] with the project's declared ratios).
 
 use super::compose::{
     RenderOptions, add_basemap, layer_choropleth, map_layer, padded_bbox, point_groups,
     sources_line,
 };
+use super::data::{DataExportOptions, DataFormat, Geometries, write_layer};
 use super::map::{FigureTable, MapComposition};
+use super::secrecy::{SecrecyGuard, ZoneLevel};
 use super::{ExportError, write_atomic};
-use crate::aggregate::is_rate_name;
-use crate::model::{FieldKind, ZoneLayer};
-use crate::project::Project;
+use crate::aggregate::{is_rate_name, territory_figures};
+use crate::analysis::ZoneIndex;
+use crate::model::{Field, FieldKind, Table, ZoneLayer};
+use crate::project::{Project, ratio_rules};
 use crate::style::classify::format_fr;
 use crate::value::Value;
-use geo::{BoundingRect, Contains, Intersects};
+use geo::{BoundingRect, Intersects};
 use std::path::{Path, PathBuf};
 
 /// One page written by [`write_atlas`].
@@ -26,27 +30,6 @@ pub struct AtlasPage {
 
 /// The most indicators the figures table lists.
 const MAX_FIGURES: usize = 8;
-
-/// The weighted mean of `values` (weights `weights`, or equal weights), ignoring missing
-/// values: the département reference of a rate (weighted by households, the mean of the
-/// EPCI rates equals the département rate up to rounding).
-fn reference(values: &[Value], weights: Option<&[Value]>) -> Option<f64> {
-    let mut sum = 0.0;
-    let mut total = 0.0;
-    for (i, v) in values.iter().enumerate() {
-        let Some(x) = v.as_f64() else { continue };
-        let w = match weights {
-            Some(ws) => match ws.get(i).and_then(Value::as_f64) {
-                Some(w) => w,
-                None => continue,
-            },
-            None => 1.0,
-        };
-        sum += x * w;
-        total += w;
-    }
-    (total > 0.0).then(|| sum / total)
-}
 
 fn figure(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_owned(), |x| format_fr(x, 1))
@@ -93,13 +76,19 @@ pub fn compose_atlas_page(
         .cloned()
         .collect();
 
-    // Points: all those in the frame are drawn; the legend counts those inside the zone.
+    // Points: all those in the frame are drawn; the legend counts those inside the zone, by
+    // the point-in-zone rule of every count (a point on a shared border is in one zone).
     let (mut points, mut notes) = point_groups(project);
+    let zone_index = ZoneIndex::new(layer);
     // Per point layer: (name, points in the zone, points in all).
     let mut per_layer: Vec<(String, usize, usize)> = Vec::new();
     for group in &mut points {
         let total = group.count;
-        group.count = group.positions.iter().filter(|p| zone.contains(*p)).count();
+        group.count = group
+            .positions
+            .iter()
+            .filter(|p| zone_index.zone_of(**p) == Some(index))
+            .count();
         match per_layer.iter_mut().find(|(l, _, _)| *l == group.layer) {
             Some((_, inside, all)) => {
                 *inside += group.count;
@@ -109,7 +98,7 @@ pub fn compose_atlas_page(
         }
     }
 
-    let figures = figures_table(spec, layer, index, &map.indicator, &name, &per_layer);
+    let figures = figures_table(project, spec, layer, index, &name, &per_layer);
     if let Some(note) = secrecy.note() {
         notes.insert(0, note);
     }
@@ -143,23 +132,53 @@ pub fn compose_atlas_page(
     Ok(composition)
 }
 
-fn figures_table(
+/// The reference figures of the whole territory of `layer` (the département in the Essonne
+/// project), by field name: counts summed, the project's declared ratios recomputed as ratios
+/// of sums, other rates weighted by fiscal households (else the population).
+fn territory_reference(
+    project: &Project,
     spec: &crate::project::ZoneSpec,
     layer: &ZoneLayer,
-    index: usize,
-    indicator: &str,
-    name: &str,
-    per_layer: &[(String, usize, usize)],
-) -> FigureTable {
+) -> Vec<(String, Option<f64>)> {
     let table = &layer.attributes;
-    let weights = table
+    let weight = table
         .find_field(&["NBMENFISC"])
+        .map(|f| f.name.as_str())
         .or_else(|| {
             spec.population_field
                 .as_deref()
-                .and_then(|p| table.field(p))
+                .filter(|p| table.field(p).is_some())
+        });
+    let rules = ratio_rules(&project.file, &spec.id);
+    territory_figures(table, weight, &rules)
+        .map(|agg| {
+            agg.table
+                .fields
+                .iter()
+                .skip(2)
+                .map(|f| (f.name.clone(), f.values.first().and_then(Value::as_f64)))
+                .collect()
         })
-        .map(|f| f.values.as_slice());
+        .unwrap_or_default()
+}
+
+fn figures_table(
+    project: &Project,
+    spec: &crate::project::ZoneSpec,
+    layer: &ZoneLayer,
+    index: usize,
+    name: &str,
+    per_layer: &[(String, usize, usize)],
+) -> FigureTable {
+    let indicator = project.file.map.indicator.as_str();
+    let table = &layer.attributes;
+    let reference = territory_reference(project, spec, layer);
+    let reference_of = |field: &str| {
+        reference
+            .iter()
+            .find(|(n, _)| n == field)
+            .and_then(|(_, v)| *v)
+    };
     let mut names: Vec<&str> = vec![indicator];
     names.extend(
         table
@@ -176,7 +195,7 @@ fn figures_table(
             [
                 f.name.clone(),
                 figure(f.values.get(index).and_then(Value::as_f64)),
-                figure(reference(&f.values, weights)),
+                figure(reference_of(&f.name)),
             ]
         })
         .collect();
@@ -273,21 +292,48 @@ pub fn write_atlas(
         }
         pages.push(AtlasPage { code, name, file });
     }
-    let mut index = String::from("\u{feff}code;nom;fichier\r\n");
-    for p in &pages {
-        let file = p
-            .file
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        index.push_str(&format!(
-            "{};{};{}\r\n",
-            p.code,
-            p.name.replace(';', ","),
-            file
-        ));
-    }
-    write_atomic(&dir.join("index.csv"), index.as_bytes())?;
+    // The list of pages, written like every other table (French CSV convention).
+    let text = |values: Vec<String>| values.into_iter().map(Value::Text).collect();
+    let list = Table {
+        fields: vec![
+            Field {
+                name: "code".to_owned(),
+                kind: FieldKind::Text,
+                values: text(pages.iter().map(|p| p.code.clone()).collect()),
+            },
+            Field {
+                name: "nom".to_owned(),
+                kind: FieldKind::Text,
+                values: text(pages.iter().map(|p| p.name.clone()).collect()),
+            },
+            Field {
+                name: "fichier".to_owned(),
+                kind: FieldKind::Text,
+                values: text(
+                    pages
+                        .iter()
+                        .map(|p| {
+                            p.file
+                                .file_name()
+                                .map(|f| f.to_string_lossy().into_owned())
+                                .unwrap_or_default()
+                        })
+                        .collect(),
+                ),
+            },
+        ],
+        row_origin: (1..=pages.len() as u64).collect(),
+    };
+    write_layer(
+        &list,
+        Geometries::None,
+        ZoneLevel::Aggregate,
+        "atlas",
+        &dir.join("index.csv"),
+        DataFormat::Csv,
+        &DataExportOptions::default(),
+        &SecrecyGuard::default(),
+    )?;
     Ok(pages)
 }
 
@@ -302,17 +348,5 @@ mod tests {
             "coeur-d-essonne-agglomeration"
         );
         assert_eq!(slug("CA Étampois Sud-Essonne"), "ca-etampois-sud-essonne");
-    }
-
-    #[test]
-    fn weighted_reference() {
-        let v = [
-            Value::Number(10.0),
-            Value::Number(20.0),
-            Value::Missing(crate::Missing::Secret),
-        ];
-        let w = [Value::Number(3.0), Value::Number(1.0), Value::Number(100.0)];
-        assert_eq!(reference(&v, Some(&w)), Some(12.5));
-        assert_eq!(reference(&v, None), Some(15.0));
     }
 }

@@ -122,10 +122,7 @@ pub fn map_choropleth(
     layer: &ZoneLayer,
     guard: &SecrecyGuard,
 ) -> Result<(ChoroplethStyle, SecrecyReport), ExportError> {
-    let mut guard = guard.clone();
-    guard
-        .marked
-        .extend(map.privacy.count_fields.iter().cloned());
+    let guard = guard.clone().with_privacy(&map.privacy);
     let (field, secrecy) = indicator_field(spec, layer, &map.indicator, &guard)?;
     let title = map
         .indicator_label

@@ -1,17 +1,23 @@
-//! Layer exports: GeoJSON (RFC 7946, WGS84), CSV for French Excel (UTF-8 with BOM, `;`,
-//! optional decimal comma), XLSX (typed cells, header row) and GeoPackage in Lambert-93 for
-//! QGIS users. Codes stay text; missing values are empty cells (CSV, XLSX, GeoPackage) or
-//! `null` (GeoJSON), with an optional reason column. The secrecy guard is applied first, and
-//! personal-data point layers only leave aggregated to zones.
+//! The one family of table writers of CartoSol: GeoJSON (RFC 7946, WGS84), CSV for French
+//! Excel (UTF-8 with BOM, `;`, CRLF, decimal comma — a decimal point on request), XLSX (typed
+//! cells, header row) and GeoPackage in Lambert-93 for QGIS users (spatial index as GDAL
+//! writes it, whole-number columns as INTEGER). Every table the tool writes goes through
+//! [`write_layer`]: the secrecy guard is applied first, the file is written atomically. Codes
+//! stay text; missing values are empty cells (CSV, XLSX, GeoPackage) or `null` (GeoJSON), with
+//! an optional reason column. Personal-data point layers only leave aggregated to zones.
 
 use super::secrecy::{SecrecyGuard, SecrecyReport, ZoneLevel, mask_small_counts, zone_level};
 use super::{ExportError, quoted_list, write_atomic};
+use crate::aggregate::{Method, aggregate};
+use crate::analysis::ZoneIndex;
+use crate::codes::{CodeKind, kind_from_field_name, kind_from_values, normalise, split_multi};
 use crate::crs::{Crs, FromWgs84};
 use crate::model::{Field, FieldKind, PointLayer, Table, ZoneLayer};
-use crate::project::Project;
+use crate::project::{Project, ZoneSpec, ratio_rules};
 use crate::value::{Missing, Value};
 use geo::orient::{Direction, Orient};
-use geo::{BoundingRect, Contains, MultiPolygon, Point};
+use geo::{BoundingRect, MultiPolygon, Point};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -55,18 +61,31 @@ impl DataFormat {
     }
 }
 
+/// The decimal mark of numbers in CSV files. Every CSV CartoSol writes uses the French
+/// convention by default: UTF-8 with BOM, `;` separator, CRLF, decimal comma (`14,2`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DecimalMark {
+    /// `14,2` — French Excel and LibreOffice read it as a number (the default).
+    #[default]
+    Comma,
+    /// `14.2` — for tools that expect a decimal point (the separator stays `;`).
+    Point,
+}
+
 /// Options of a layer export.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataExportOptions {
-    /// CSV numbers with a decimal comma (`14,2`) instead of a point.
-    pub decimal_comma: bool,
+    /// Decimal mark of CSV numbers (comma by default).
+    pub decimal: DecimalMark,
     /// Adds, after each column with missing values, a `<colonne>_motif` column giving why
     /// (`secret statistique`, `non disponible`…).
     pub reason_columns: bool,
     /// Statistical secrecy: fields marked by the user and the explicit lifting of the guard.
     pub secrecy: SecrecyGuard,
-    /// For a point layer: export the number of points per zone of this zone layer instead of
-    /// the points (the only way out for personal data).
+    /// Aggregates to this zone layer: for a point layer, the number of points per zone
+    /// instead of the points (the only way out for personal data); for a zone layer (communes),
+    /// its figures per zone of the coarser layer (EPCI), counts summed and the project's
+    /// declared ratios recomputed as ratios of sums.
     pub aggregate_to: Option<String>,
 }
 
@@ -80,6 +99,8 @@ pub struct ExportReport {
     pub columns: usize,
     /// What the secrecy guard masked.
     pub secrecy: SecrecyReport,
+    /// For an export aggregated from zones to coarser zones: how each field was computed.
+    pub methods: Vec<(String, Method)>,
 }
 
 impl std::fmt::Display for ExportReport {
@@ -91,6 +112,9 @@ impl std::fmt::Display for ExportReport {
             self.rows,
             self.columns
         )?;
+        for (field, method) in &self.methods {
+            write!(f, "\n  {field} : {method}")?;
+        }
         if let Some(note) = self.secrecy.note() {
             write!(f, "\n{note}")?;
         }
@@ -98,15 +122,21 @@ impl std::fmt::Display for ExportReport {
     }
 }
 
-/// The geometry column of an export.
-#[derive(Clone, Copy)]
+/// The geometry column of an export (WGS84), one entry per table row.
+#[derive(Clone, Copy, Debug)]
 pub enum Geometries<'a> {
+    /// Zone contours.
     Zones(&'a [MultiPolygon<f64>]),
+    /// Point positions (`None`: a row without a position).
     Points(&'a [Option<Point<f64>>]),
+    /// A table without geometry: CSV and XLSX only.
+    None,
 }
 
 /// Exports the layer `layer_id` of a project (zone layer with its joined columns, or point
-/// layer) to `path`, in the format of its extension.
+/// layer) to `path`, in the format of its extension. The project's privacy settings are added
+/// to the guard of `options`; with `aggregate_to`, the layer is aggregated to that zone layer
+/// first (see [`DataExportOptions::aggregate_to`]).
 pub fn export_layer(
     project: &Project,
     layer_id: &str,
@@ -114,10 +144,8 @@ pub fn export_layer(
     options: &DataExportOptions,
 ) -> Result<ExportReport, ExportError> {
     let format = DataFormat::from_path(path)?;
-    let mut guard = options.secrecy.clone();
-    guard
-        .marked
-        .extend(project.file.map.privacy.count_fields.iter().cloned());
+    let privacy = &project.file.map.privacy;
+    let mut guard = options.secrecy.clone().with_privacy(privacy);
     let find_zones = |id: &str| {
         project
             .zones
@@ -126,30 +154,42 @@ pub fn export_layer(
             .ok_or_else(|| unknown_layer(project, id))
     };
     if let Some((spec, layer)) = project.zones.iter().find(|(s, _)| s.id == layer_id) {
-        let level = zone_level(&layer.attributes, &spec.code_field);
-        return write_layer(
-            &layer.attributes,
-            Geometries::Zones(&layer.geometries),
+        let Some(target_id) = &options.aggregate_to else {
+            let level = zone_level(&layer.attributes, &spec.code_field);
+            return write_layer(
+                &layer.attributes,
+                Geometries::Zones(&layer.geometries),
+                level,
+                &spec.id,
+                path,
+                format,
+                options,
+                &guard,
+            );
+        };
+        let (tspec, target) = find_zones(target_id)?;
+        let (table, methods) = aggregate_zones(project, (spec, layer), (tspec, target))
+            .map_err(|m| ExportError::write(path, m))?;
+        let level = zone_level(&target.attributes, &tspec.code_field);
+        let mut report = write_layer(
+            &table,
+            Geometries::Zones(&target.geometries),
             level,
-            &spec.id,
+            &format!("{}_par_{}", spec.id, tspec.id),
             path,
             format,
             options,
             &guard,
-        );
+        )?;
+        report.methods = methods;
+        return Ok(report);
     }
     let (spec, points) = project
         .points
         .iter()
         .find(|(s, _)| s.id == layer_id)
         .ok_or_else(|| unknown_layer(project, layer_id))?;
-    let personal = project
-        .file
-        .map
-        .privacy
-        .personal_layers
-        .iter()
-        .any(|p| p == layer_id);
+    let personal = privacy.personal_layers.iter().any(|p| p == layer_id);
     match &options.aggregate_to {
         Some(zones_id) => {
             let (zspec, zones) = find_zones(zones_id)?;
@@ -160,6 +200,16 @@ pub fn export_layer(
                 &zspec.name_field,
                 spec.theme_field.as_deref(),
             );
+            if personal {
+                // Counts of a personal-data layer are counts of persons.
+                guard.personal.extend(
+                    counts
+                        .fields
+                        .iter()
+                        .filter(|f| f.kind == FieldKind::Number)
+                        .map(|f| f.name.clone()),
+                );
+            }
             let level = zone_level(&zones.attributes, &zspec.code_field);
             write_layer(
                 &counts,
@@ -188,6 +238,142 @@ pub fn export_layer(
     }
 }
 
+/// The code kind of a zone layer's code column (its name, else its values).
+fn code_kind(table: &Table, code_field: &str) -> CodeKind {
+    kind_from_field_name(code_field).unwrap_or_else(|| {
+        let texts: Vec<String> = table
+            .field(code_field)
+            .map(|f| f.values.iter().take(500).map(ToString::to_string).collect())
+            .unwrap_or_default();
+        kind_from_values(texts.iter().map(String::as_str))
+    })
+}
+
+/// The codes of a cell, normalised to `kind` (several for `/`-separated cells).
+fn cell_codes(value: &Value, kind: CodeKind) -> Vec<String> {
+    let text = match value {
+        Value::Text(s) => s.clone(),
+        Value::Number(x) => format!("{x:.0}"),
+        Value::Missing(_) => return Vec::new(),
+    };
+    split_multi(&text)
+        .into_iter()
+        .filter_map(|c| normalise(c, kind).ok().map(|n| n.code))
+        .collect()
+}
+
+/// Aggregates the figures of zone layer `members` (communes) to the zones of `target` (EPCI):
+/// the members' column holding the target codes is the one whose values match the most target
+/// codes; counts are summed, the project's declared ratios recomputed as ratios of sums
+/// ([`ratio_rules`]), other rates detected or weighted by the members' population. One row per
+/// target zone, in the target layer's order, starting with its code and name.
+fn aggregate_zones(
+    project: &Project,
+    (mspec, members): (&ZoneSpec, &ZoneLayer),
+    (tspec, target): (&ZoneSpec, &ZoneLayer),
+) -> Result<(Table, Vec<(String, Method)>), String> {
+    let kind = code_kind(&target.attributes, &tspec.code_field);
+    let target_codes: Vec<Vec<String>> = target
+        .attributes
+        .field(&tspec.code_field)
+        .map(|f| f.values.iter().map(|v| cell_codes(v, kind)).collect())
+        .ok_or_else(|| {
+            format!(
+                "champ de code « {} » absent de la couche « {} »",
+                tspec.code_field, tspec.id
+            )
+        })?;
+    let known: std::collections::HashSet<&str> =
+        target_codes.iter().flatten().map(String::as_str).collect();
+    let group = members
+        .attributes
+        .fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Text && !f.name.eq_ignore_ascii_case(&mspec.code_field))
+        .map(|f| {
+            let hits = f
+                .values
+                .iter()
+                .filter(|v| {
+                    cell_codes(v, kind)
+                        .iter()
+                        .any(|c| known.contains(c.as_str()))
+                })
+                .count();
+            (hits, f)
+        })
+        .filter(|(hits, _)| *hits > 0)
+        .max_by_key(|(hits, _)| *hits)
+        .map(|(_, f)| f.name.clone())
+        .ok_or_else(|| {
+            format!(
+                "aucun champ de la couche « {} » ne donne le code des zones de « {} » ({})",
+                mspec.id, tspec.id, tspec.code_field
+            )
+        })?;
+    let weight = mspec
+        .population_field
+        .as_deref()
+        .filter(|w| members.attributes.field(w).is_some());
+    let rules = ratio_rules(&project.file, &mspec.id);
+    let agg = aggregate(&members.attributes, &group, kind, weight, &rules)?;
+    let row_of: HashMap<String, usize> = agg
+        .table
+        .field("CODE")
+        .map(|f| {
+            f.values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.to_string(), i))
+                .collect()
+        })
+        .unwrap_or_default();
+    let rows: Vec<Option<usize>> = target_codes
+        .iter()
+        .map(|codes| codes.first().and_then(|c| row_of.get(c).copied()))
+        .collect();
+    let copy = |name: &str| {
+        target.attributes.field(name).map(|f| Field {
+            name: f.name.clone(),
+            kind: FieldKind::Text,
+            values: f
+                .values
+                .iter()
+                .map(|v| match v {
+                    Value::Missing(m) => Value::Missing(*m),
+                    other => Value::Text(other.to_string()),
+                })
+                .collect(),
+        })
+    };
+    let mut fields: Vec<Field> = [copy(&tspec.code_field), copy(&tspec.name_field)]
+        .into_iter()
+        .flatten()
+        .collect();
+    for f in agg.table.fields.iter().skip(1) {
+        let values = rows
+            .iter()
+            .map(|r| match r.and_then(|r| f.values.get(r)) {
+                Some(v) => v.clone(),
+                None if f.name == "NB_MEMBRES" => Value::Number(0.0),
+                None => Value::Missing(Missing::NotAvailable),
+            })
+            .collect();
+        fields.push(Field {
+            name: f.name.clone(),
+            kind: f.kind,
+            values,
+        });
+    }
+    Ok((
+        Table {
+            fields,
+            row_origin: target.attributes.row_origin.clone(),
+        },
+        agg.methods,
+    ))
+}
+
 fn unknown_layer(project: &Project, id: &str) -> ExportError {
     ExportError::UnknownLayer {
         id: id.to_owned(),
@@ -201,8 +387,9 @@ fn unknown_layer(project: &Project, id: &str) -> ExportError {
     }
 }
 
-/// Writes a table with its geometries: the secrecy guard is applied for `level`, then the
-/// file is written in `format` (atomically).
+/// Writes any table with its geometries (one per row, or [`Geometries::None`]): the secrecy
+/// guard is applied for `level`, then the file is written in `format`, atomically. GeoJSON and
+/// GeoPackage need a geometry and refuse a table without one.
 #[allow(clippy::too_many_arguments)]
 pub fn write_layer(
     attributes: &Table,
@@ -214,6 +401,17 @@ pub fn write_layer(
     options: &DataExportOptions,
     guard: &SecrecyGuard,
 ) -> Result<ExportReport, ExportError> {
+    if matches!(geometries, Geometries::None)
+        && matches!(format, DataFormat::GeoJson | DataFormat::GeoPackage)
+    {
+        return Err(ExportError::write(
+            path,
+            format!(
+                "{} impossible : cette table n'a pas de géométrie (formats possibles : CSV, XLSX)",
+                format.label()
+            ),
+        ));
+    }
     let mut table = attributes.clone();
     let secrecy = mask_small_counts(&mut table, level, guard);
     let columns = output_columns(&table, options.reason_columns);
@@ -223,10 +421,7 @@ pub fn write_layer(
             write_atomic(path, geojson(&table, &columns, geometries).as_bytes())?;
         }
         DataFormat::Csv => {
-            write_atomic(
-                path,
-                &csv(&table, &columns, geometries, options.decimal_comma),
-            )?;
+            write_atomic(path, &csv(&table, &columns, geometries, options.decimal))?;
         }
         DataFormat::Xlsx => {
             write_atomic(path, &xlsx(path, &table, &columns, geometries, layer_name)?)?;
@@ -238,6 +433,7 @@ pub fn write_layer(
         rows,
         columns: columns.len(),
         secrecy,
+        methods: Vec::new(),
     })
 }
 
@@ -367,6 +563,7 @@ fn geojson(table: &Table, columns: &[Column<'_>], geometries: Geometries<'_>) ->
                 }
                 None => out.push_str("null"),
             },
+            Geometries::None => out.push_str("null"),
         }
         out.push('}');
     }
@@ -374,17 +571,16 @@ fn geojson(table: &Table, columns: &[Column<'_>], geometries: Geometries<'_>) ->
     out
 }
 
-/// Formats a number for CSV: shortest exact decimal, with a comma when asked.
-fn csv_number(x: f64, decimal_comma: bool) -> String {
+/// Formats a number for CSV: shortest exact decimal, with the chosen decimal mark.
+fn csv_number(x: f64, decimal: DecimalMark) -> String {
     let s = if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{x:.0}")
     } else {
         format!("{x}")
     };
-    if decimal_comma {
-        s.replace('.', ",")
-    } else {
-        s
+    match decimal {
+        DecimalMark::Comma => s.replace('.', ","),
+        DecimalMark::Point => s,
     }
 }
 
@@ -394,7 +590,7 @@ fn csv(
     table: &Table,
     columns: &[Column<'_>],
     geometries: Geometries<'_>,
-    decimal_comma: bool,
+    decimal: DecimalMark,
 ) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     let mut writer = csv::WriterBuilder::new()
@@ -403,7 +599,7 @@ fn csv(
         .from_writer(Vec::new());
     let points = match geometries {
         Geometries::Points(p) => Some(p),
-        Geometries::Zones(_) => None,
+        Geometries::Zones(_) | Geometries::None => None,
     };
     let mut header: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
     if points.is_some() {
@@ -416,15 +612,15 @@ fn csv(
             .iter()
             .map(|c| match c.value(row) {
                 Cell::Empty => String::new(),
-                Cell::Number(x) => csv_number(x, decimal_comma),
+                Cell::Number(x) => csv_number(x, decimal),
                 Cell::Text(t) => t.to_owned(),
             })
             .collect();
         if let Some(p) = points {
             match p.get(row).copied().flatten() {
                 Some(pt) => {
-                    record.push(csv_number(pt.x(), decimal_comma));
-                    record.push(csv_number(pt.y(), decimal_comma));
+                    record.push(csv_number(pt.x(), decimal));
+                    record.push(csv_number(pt.y(), decimal));
                 }
                 None => record.extend([String::new(), String::new()]),
             }
@@ -464,7 +660,7 @@ fn xlsx(
     let bold = Format::new().set_bold();
     let points = match geometries {
         Geometries::Points(p) => Some(p),
-        Geometries::Zones(_) => None,
+        Geometries::Zones(_) | Geometries::None => None,
     };
     let mut header: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     if points.is_some() {
@@ -514,25 +710,6 @@ fn xlsx(
             .map_err(err)?;
     }
     book.save_to_buffer().map_err(err)
-}
-
-/// WKB (little-endian) of a multipolygon already in the output CRS.
-fn wkb_multipolygon(out: &mut Vec<u8>, mp: &MultiPolygon<f64>) {
-    out.push(1);
-    out.extend(6u32.to_le_bytes());
-    out.extend((mp.0.len() as u32).to_le_bytes());
-    for polygon in &mp.0 {
-        out.push(1);
-        out.extend(3u32.to_le_bytes());
-        out.extend((1 + polygon.interiors().len() as u32).to_le_bytes());
-        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-            out.extend((ring.0.len() as u32).to_le_bytes());
-            for c in ring.coords() {
-                out.extend(c.x.to_le_bytes());
-                out.extend(c.y.to_le_bytes());
-            }
-        }
-    }
 }
 
 /// GeoPackage geometry blob: header (`GP`, version 0, little-endian, xy envelope), SRS id,
@@ -595,6 +772,86 @@ fn gpkg(
     result
 }
 
+/// The SQLite type of an output column: INTEGER when every present value is a whole number
+/// (counts), REAL for other numbers, TEXT otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SqlType {
+    Integer,
+    Real,
+    Text,
+}
+
+impl SqlType {
+    fn of(column: &Column<'_>, rows: usize) -> SqlType {
+        if !column.numeric() {
+            return SqlType::Text;
+        }
+        let mut present = 0;
+        for row in 0..rows {
+            if let Cell::Number(x) = column.value(row) {
+                present += 1;
+                if x.fract() != 0.0 || x.abs() > 9_007_199_254_740_992.0 {
+                    return SqlType::Real;
+                }
+            }
+        }
+        if present > 0 {
+            SqlType::Integer
+        } else {
+            SqlType::Real
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            SqlType::Integer => "INTEGER",
+            SqlType::Real => "REAL",
+            SqlType::Text => "TEXT",
+        }
+    }
+}
+
+/// The spatial index of the GeoPackage R-tree extension (`gpkg_rtree_index`), as GDAL writes
+/// it for a GeoPackage 1.3: the extension row, the `rtree_<table>_<geom>` virtual table filled
+/// with every feature's envelope, and the six triggers that keep it up to date (created after
+/// the bulk fill: their `ST_*` functions exist only in GeoPackage-aware readers).
+fn rtree_sql(table: &str, geom: &str) -> String {
+    let t = quote_ident(table);
+    let c = quote_ident(geom);
+    let r = quote_ident(&format!("rtree_{table}_{geom}"));
+    let trigger = |suffix: &str| quote_ident(&format!("rtree_{table}_{geom}_{suffix}"));
+    let insert_new = format!(
+        "INSERT OR REPLACE INTO {r} VALUES (NEW.\"fid\",ST_MinX(NEW.{c}), ST_MaxX(NEW.{c}),ST_MinY(NEW.{c}), ST_MaxY(NEW.{c}));"
+    );
+    [
+        format!(
+            "CREATE TRIGGER {} AFTER INSERT ON {t} WHEN (new.{c} NOT NULL AND NOT ST_IsEmpty(NEW.{c})) BEGIN {insert_new} END;",
+            trigger("insert")
+        ),
+        format!(
+            "CREATE TRIGGER {} AFTER UPDATE OF {c} ON {t} WHEN OLD.\"fid\" = NEW.\"fid\" AND (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c})) BEGIN {insert_new} END;",
+            trigger("update1")
+        ),
+        format!(
+            "CREATE TRIGGER {} AFTER UPDATE OF {c} ON {t} WHEN OLD.\"fid\" = NEW.\"fid\" AND (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c})) BEGIN DELETE FROM {r} WHERE id = OLD.\"fid\"; END;",
+            trigger("update2")
+        ),
+        format!(
+            "CREATE TRIGGER {} AFTER UPDATE ON {t} WHEN OLD.\"fid\" != NEW.\"fid\" AND (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c})) BEGIN DELETE FROM {r} WHERE id = OLD.\"fid\"; {insert_new} END;",
+            trigger("update3")
+        ),
+        format!(
+            "CREATE TRIGGER {} AFTER UPDATE ON {t} WHEN OLD.\"fid\" != NEW.\"fid\" AND (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c})) BEGIN DELETE FROM {r} WHERE id IN (OLD.\"fid\", NEW.\"fid\"); END;",
+            trigger("update4")
+        ),
+        format!(
+            "CREATE TRIGGER {} AFTER DELETE ON {t} WHEN old.{c} NOT NULL BEGIN DELETE FROM {r} WHERE id = OLD.\"fid\"; END;",
+            trigger("delete")
+        ),
+    ]
+    .join("\n")
+}
+
 fn write_gpkg(
     tmp: &Path,
     table: &Table,
@@ -615,6 +872,7 @@ fn write_gpkg(
     let geometry_type = match geometries {
         Geometries::Zones(_) => "MULTIPOLYGON",
         Geometries::Points(_) => "POINT",
+        Geometries::None => return Err("la table n'a pas de géométrie".to_owned()),
     };
     let mut used = vec!["fid".to_owned(), "geom".to_owned()];
     let mut column_names = Vec::new();
@@ -626,16 +884,14 @@ fn write_gpkg(
         used.push(name.clone());
         column_names.push(name);
     }
-    let column_defs: Vec<String> = columns
+    let types: Vec<SqlType> = columns
         .iter()
-        .zip(&column_names)
-        .map(|(c, n)| {
-            format!(
-                "{} {}",
-                quote_ident(n),
-                if c.numeric() { "REAL" } else { "TEXT" }
-            )
-        })
+        .map(|c| SqlType::of(c, table.len()))
+        .collect();
+    let column_defs: Vec<String> = column_names
+        .iter()
+        .zip(&types)
+        .map(|(n, t)| format!("{} {}", quote_ident(n), t.name()))
         .collect();
     let tx = conn.transaction().map_err(sql)?;
     tx.execute_batch(&format!(
@@ -644,10 +900,13 @@ fn write_gpkg(
          CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
          CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE, description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER, CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
          CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL, CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name), CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name), CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
-         CREATE TABLE {t} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom {geometry_type}{sep}{defs});",
+         CREATE TABLE gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+         CREATE TABLE {t} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom {geometry_type}{sep}{defs});
+         CREATE VIRTUAL TABLE {rtree} USING rtree(id, minx, maxx, miny, maxy);",
         t = quote_ident(&table_name),
         sep = if column_defs.is_empty() { "" } else { ", " },
         defs = column_defs.join(", "),
+        rtree = quote_ident(&format!("rtree_{table_name}_geom")),
     ))
     .map_err(sql)?;
     tx.execute(
@@ -671,6 +930,10 @@ fn write_gpkg(
             .join(", "),
         placeholders.join(", ")
     );
+    let insert_rtree = format!(
+        "INSERT INTO {} VALUES (?1, ?2, ?3, ?4, ?5)",
+        quote_ident(&format!("rtree_{table_name}_geom"))
+    );
     let mut bounds = [
         f64::INFINITY,
         f64::INFINITY,
@@ -679,31 +942,40 @@ fn write_gpkg(
     ];
     {
         let mut stmt = tx.prepare(&insert).map_err(sql)?;
+        let mut rtree = tx.prepare(&insert_rtree).map_err(sql)?;
         for row in 0..table.len() {
             let projected = project_geometry(geometries, row, to_l93)
                 .map_err(|m| format!("entité {} : {m}", row + 1))?;
-            let blob = projected.map(|(wkb, env)| {
-                bounds[0] = bounds[0].min(env[0]);
-                bounds[1] = bounds[1].min(env[2]);
-                bounds[2] = bounds[2].max(env[1]);
-                bounds[3] = bounds[3].max(env[3]);
-                gpkg_blob(2154, env, &wkb)
-            });
             let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(columns.len() + 1);
-            values.push(match blob {
-                Some(b) => rusqlite::types::Value::Blob(b),
+            values.push(match &projected {
+                Some((wkb, env)) => rusqlite::types::Value::Blob(gpkg_blob(2154, *env, wkb)),
                 None => rusqlite::types::Value::Null,
             });
-            for c in columns {
-                values.push(match c.value(row) {
-                    Cell::Empty => rusqlite::types::Value::Null,
-                    Cell::Number(x) if c.numeric() => rusqlite::types::Value::Real(x),
-                    Cell::Number(x) => rusqlite::types::Value::Text(csv_number(x, false)),
-                    Cell::Text(t) => rusqlite::types::Value::Text(t.to_owned()),
+            for (c, t) in columns.iter().zip(&types) {
+                values.push(match (c.value(row), t) {
+                    (Cell::Empty, _) => rusqlite::types::Value::Null,
+                    (Cell::Number(x), SqlType::Integer) => {
+                        rusqlite::types::Value::Integer(x as i64)
+                    }
+                    (Cell::Number(x), SqlType::Real) => rusqlite::types::Value::Real(x),
+                    (Cell::Number(x), SqlType::Text) => {
+                        rusqlite::types::Value::Text(csv_number(x, DecimalMark::Point))
+                    }
+                    (Cell::Text(t), _) => rusqlite::types::Value::Text(t.to_owned()),
                 });
             }
             stmt.execute(rusqlite::params_from_iter(values))
                 .map_err(sql)?;
+            if let Some((_, env)) = projected {
+                bounds[0] = bounds[0].min(env[0]);
+                bounds[1] = bounds[1].min(env[2]);
+                bounds[2] = bounds[2].max(env[1]);
+                bounds[3] = bounds[3].max(env[3]);
+                let fid = tx.last_insert_rowid();
+                rtree
+                    .execute(rusqlite::params![fid, env[0], env[1], env[2], env[3]])
+                    .map_err(sql)?;
+            }
         }
     }
     let finite = bounds.iter().all(|b| b.is_finite());
@@ -724,6 +996,13 @@ fn write_gpkg(
         rusqlite::params![table_name, geometry_type],
     )
     .map_err(sql)?;
+    tx.execute(
+        "INSERT INTO gpkg_extensions VALUES (?1, 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+        [&table_name],
+    )
+    .map_err(sql)?;
+    tx.execute_batch(&rtree_sql(&table_name, "geom"))
+        .map_err(sql)?;
     tx.commit().map_err(sql)?;
     conn.close().map_err(|(_, e)| sql(e))?;
     Ok(())
@@ -746,6 +1025,8 @@ fn project_geometry(
             )
         })
     };
+    let wkb_error = |e: wkb::error::WkbError| format!("WKB impossible ({e})");
+    let options = wkb::writer::WriteOptions::default();
     match geometries {
         Geometries::Zones(g) => {
             let Some(mp) = g.get(row).filter(|m| !m.0.is_empty()) else {
@@ -774,7 +1055,7 @@ fn project_geometry(
                 return Ok(None);
             };
             let mut wkb = Vec::new();
-            wkb_multipolygon(&mut wkb, &projected);
+            wkb::writer::write_multi_polygon(&mut wkb, &projected, &options).map_err(wkb_error)?;
             Ok(Some((wkb, [r.min().x, r.max().x, r.min().y, r.max().y])))
         }
         Geometries::Points(p) => {
@@ -782,17 +1063,18 @@ fn project_geometry(
                 return Ok(None);
             };
             let (x, y) = convert(pt.x(), pt.y())?;
-            let mut wkb = vec![1];
-            wkb.extend(1u32.to_le_bytes());
-            wkb.extend(x.to_le_bytes());
-            wkb.extend(y.to_le_bytes());
+            let mut wkb = Vec::new();
+            wkb::writer::write_point(&mut wkb, &Point::new(x, y), &options).map_err(wkb_error)?;
             Ok(Some((wkb, [x, x, y, y])))
         }
+        Geometries::None => Ok(None),
     }
 }
 
 /// The number of points in each zone (total and by theme): one row per zone with its code and
-/// name. Points outside every zone are not counted.
+/// name. Each point is counted in at most one zone, by the point-in-zone rule of
+/// [`ZoneIndex`] (the one `coverage` uses: a point on a border shared by two zones belongs to
+/// exactly one of them). Points outside every zone are not counted.
 pub fn count_points_by_zone(
     points: &PointLayer,
     zones: &ZoneLayer,
@@ -800,24 +1082,17 @@ pub fn count_points_by_zone(
     name_field: &str,
     theme_field: Option<&str>,
 ) -> Table {
-    let boxes: Vec<Option<geo::Rect<f64>>> =
-        zones.geometries.iter().map(|g| g.bounding_rect()).collect();
+    let assigned = ZoneIndex::new(zones).assign(&points.positions);
     let themes_field = theme_field.and_then(|t| points.attributes.field(t));
     let mut themes: Vec<String> = Vec::new();
     let mut total = vec![0.0; zones.len()];
     let mut by_theme: Vec<Vec<f64>> = Vec::new();
-    for (i, pos) in points.positions.iter().enumerate() {
-        let Some(pos) = pos else { continue };
-        let zone = zones.geometries.iter().enumerate().position(|(z, g)| {
-            boxes
-                .get(z)
-                .copied()
-                .flatten()
-                .is_some_and(|b| b.contains(pos))
-                && g.contains(pos)
-        });
-        let Some(z) = zone else { continue };
-        total[z] += 1.0;
+    for (i, zone) in assigned.iter().enumerate() {
+        let Some(z) = *zone else { continue };
+        let Some(cell) = total.get_mut(z) else {
+            continue;
+        };
+        *cell += 1.0;
         if let Some(Value::Text(theme)) = themes_field.and_then(|f| f.values.get(i)) {
             let t = match themes.iter().position(|t| t == theme) {
                 Some(t) => t,
@@ -856,14 +1131,146 @@ pub fn count_points_by_zone(
         values: values.into_iter().map(Value::Number).collect(),
     };
     fields.push(number("NB_POINTS".to_owned(), total));
-    let mut order: Vec<usize> = (0..themes.len()).collect();
-    order.sort_by(|a, b| themes[*a].cmp(&themes[*b]));
-    for t in order {
-        let name = format!("NB_{}", sql_name(&themes[t], "theme").to_uppercase());
-        fields.push(number(name, by_theme[t].clone()));
+    let mut per_theme: Vec<(String, Vec<f64>)> = themes.into_iter().zip(by_theme).collect();
+    per_theme.sort_by(|a, b| a.0.cmp(&b.0));
+    for (theme, counts) in per_theme {
+        let name = format!("NB_{}", sql_name(&theme, "theme").to_uppercase());
+        fields.push(number(name, counts));
     }
     Table {
         fields,
         row_origin: zones.attributes.row_origin.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{LineString, Polygon};
+
+    fn square(x0: f64, code: &str) -> (MultiPolygon<f64>, Value) {
+        let ring = LineString::from(vec![
+            (x0, 0.0),
+            (x0 + 1.0, 0.0),
+            (x0 + 1.0, 1.0),
+            (x0, 1.0),
+            (x0, 0.0),
+        ]);
+        (
+            MultiPolygon::new(vec![Polygon::new(ring, vec![])]),
+            Value::Text(code.to_owned()),
+        )
+    }
+
+    #[test]
+    fn a_point_on_a_shared_border_is_counted_once_where_zone_index_puts_it() {
+        // Two unit squares sharing the edge x = 1; points on that edge, at its end and at the
+        // shared corner, and one inside the left square.
+        let (a, code_a) = square(0.0, "A");
+        let (b, code_b) = square(1.0, "B");
+        let zones = ZoneLayer {
+            geometries: vec![a, b],
+            attributes: Table {
+                fields: vec![Field {
+                    name: "CODE".into(),
+                    kind: FieldKind::Text,
+                    values: vec![code_a, code_b],
+                }],
+                row_origin: vec![1, 2],
+            },
+            ..ZoneLayer::default()
+        };
+        let on_border = [
+            Point::new(1.0, 0.5),
+            Point::new(1.0, 0.25),
+            Point::new(1.0, 0.0),
+        ];
+        let positions: Vec<Option<Point<f64>>> = on_border
+            .iter()
+            .copied()
+            .map(Some)
+            .chain([Some(Point::new(0.5, 0.5)), None])
+            .collect();
+        let points = PointLayer {
+            positions,
+            attributes: Table {
+                fields: Vec::new(),
+                row_origin: vec![1, 2, 3, 4, 5],
+            },
+            ..PointLayer::default()
+        };
+        let counts = count_points_by_zone(&points, &zones, "CODE", "CODE", None);
+        let n: Vec<f64> = counts
+            .field("NB_POINTS")
+            .map(|f| f.values.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default();
+        let index = ZoneIndex::new(&zones);
+        let mut expected = vec![1.0, 0.0]; // the inside point
+        for p in on_border {
+            let zone = index.zone_of(p);
+            assert!(zone.is_some(), "{p:?} belongs to one zone");
+            if let Some(z) = zone {
+                expected[z] += 1.0;
+            }
+        }
+        // Each border point counted exactly once, in the zone `coverage` puts it in.
+        assert_eq!(n.iter().sum::<f64>(), 4.0);
+        assert_eq!(n, expected);
+    }
+
+    #[test]
+    fn tables_without_geometry_go_to_csv_and_xlsx_only() {
+        let dir = std::env::temp_dir().join(format!("cartosol-nogeom-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let table = Table {
+            fields: vec![
+                Field {
+                    name: "code".into(),
+                    kind: FieldKind::Text,
+                    values: vec![Value::Text("91001".into())],
+                },
+                Field {
+                    name: "taux".into(),
+                    kind: FieldKind::Number,
+                    values: vec![Value::Number(12.5)],
+                },
+            ],
+            row_origin: vec![1],
+        };
+        let write = |name: &str, options: &DataExportOptions| {
+            let path = dir.join(name);
+            let format = DataFormat::from_path(&path)?;
+            write_layer(
+                &table,
+                Geometries::None,
+                ZoneLevel::Fine,
+                "t",
+                &path,
+                format,
+                options,
+                &SecrecyGuard::default(),
+            )
+            .map(|_| std::fs::read(&path).unwrap_or_default())
+        };
+        let csv = write("t.csv", &DataExportOptions::default()).expect("csv");
+        assert_eq!(csv, b"\xEF\xBB\xBFcode;taux\r\n91001;12,5\r\n");
+        let point = DataExportOptions {
+            decimal: DecimalMark::Point,
+            ..DataExportOptions::default()
+        };
+        let csv = write("t.csv", &point).expect("csv");
+        assert_eq!(csv, b"\xEF\xBB\xBFcode;taux\r\n91001;12.5\r\n");
+        assert!(write("t.xlsx", &point).is_ok());
+        for name in ["t.geojson", "t.gpkg"] {
+            let e = write(name, &point).expect_err("no geometry");
+            assert!(
+                e.to_string().contains(
+                    "impossible : cette table n'a pas de géométrie (formats possibles : CSV, XLSX)"
+                ),
+                "{e}"
+            );
+            assert!(!dir.join(name).exists());
+        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
