@@ -627,7 +627,8 @@ impl CoverageResult {
         h
     }
 
-    fn need_header(&self, field: &str) -> String {
+    /// The header of the column that copies the need (`besoin : TP60`).
+    pub fn need_header(&self, field: &str) -> String {
         format!("besoin : {field}")
     }
 

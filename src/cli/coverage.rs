@@ -337,11 +337,18 @@ pub(crate) fn compute(args: &Options) -> Result<Run> {
     if let Some(project) = &inputs.project {
         marked.extend(project.file.map.privacy.count_fields.iter().cloned());
     }
-    // The column that copies the target public is as sensitive as the field it copies.
-    if let Some(target) = &options.target_field
-        && is_count_field(target, &marked)
-    {
-        marked.push(result.target_header(target));
+    // A column that copies a count field (target public, need) is as sensitive as it.
+    let mut copies = Vec::new();
+    if let Some(target) = &options.target_field {
+        copies.push((target, result.target_header(target)));
+    }
+    if let Some(need) = &options.need_field {
+        copies.push((need, result.need_header(need)));
+    }
+    for (field, header) in copies {
+        if is_count_field(field, &marked) {
+            marked.push(header);
+        }
     }
     Ok(Run {
         inputs,
