@@ -897,12 +897,15 @@ fn cli_coverage_refuses_table_options_with_a_project() {
 
 /// Two communes sharing the meridian 2.5° E: 91001 west (2.4–2.5), 91002 east (2.5–2.6), both
 /// 48.4–48.6° N, with their population and poor households (7 in the west: under the secrecy
-/// threshold of 11).
+/// threshold of 11); a third, 91003, north of the west one, with its poverty rate under
+/// secrecy (`s`).
 const TWO_COMMUNES: &str = r#"{"type":"FeatureCollection","features":[
 {"type":"Feature","properties":{"INSEE_COM":"91001","NOM":"Ouest","POPULATION":1200,"NB_MEN_PAUV":7,"TP60":20.5},
  "geometry":{"type":"Polygon","coordinates":[[[2.4,48.4],[2.5,48.4],[2.5,48.6],[2.4,48.6],[2.4,48.4]]]}},
 {"type":"Feature","properties":{"INSEE_COM":"91002","NOM":"Est","POPULATION":3400,"NB_MEN_PAUV":25,"TP60":9.5},
- "geometry":{"type":"Polygon","coordinates":[[[2.5,48.4],[2.6,48.4],[2.6,48.6],[2.5,48.6],[2.5,48.4]]]}}
+ "geometry":{"type":"Polygon","coordinates":[[[2.5,48.4],[2.6,48.4],[2.6,48.6],[2.5,48.6],[2.5,48.4]]]}},
+{"type":"Feature","properties":{"INSEE_COM":"91003","NOM":"Nord","POPULATION":800,"NB_MEN_PAUV":30,"TP60":"s"},
+ "geometry":{"type":"Polygon","coordinates":[[[2.4,48.6],[2.5,48.6],[2.5,48.8],[2.4,48.8],[2.4,48.6]]]}}
 ]}"#;
 
 /// One service exactly on the shared border, declared in the west commune, and one in the
@@ -965,6 +968,73 @@ fn a_point_on_a_shared_border_is_counted_once_in_every_output() {
         )),
         Some(0.0)
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn underserved_flags_by_hand_and_keeps_the_reason_of_a_missing_need() {
+    let dir = temp_dir("flags");
+    let zones = dir.join("communes.geojson");
+    let points = dir.join("services.csv");
+    std::fs::write(&zones, TWO_COMMUNES).unwrap();
+    std::fs::write(&points, BORDER_SERVICES).unwrap();
+    let out = dir.join("sous_desservies.csv");
+    let stdout = cartosol(&[
+        "underserved",
+        "--zones",
+        text_of(&zones),
+        "--points",
+        text_of(&points),
+        "--theme",
+        "France Services",
+        "--need",
+        "TP60",
+        "--need-label",
+        "taux de pauvreté",
+        "--need-unit",
+        "%",
+        "--need-min",
+        "15",
+        "--offer-below",
+        "1",
+        "--out",
+        text_of(&out),
+    ]);
+    let rule = "Zones sous-desservies : taux de pauvreté ≥ 15 % et moins de 1 France Services \
+                pour 10 000 habitants";
+    assert!(stdout.contains(rule), "{stdout}");
+    assert!(
+        stdout.contains("1 zone(s) sous-desservie(s) sur 3 (1 non évaluée(s)"),
+        "{stdout}"
+    );
+    let (header, rows) = parse_csv(&out);
+    let row = |code: &str| rows.iter().find(|r| r[0] == code).unwrap();
+    // West: 20.5 % ≥ 15 % and no service (the border one goes east) → flagged.
+    assert_eq!(cell(&header, row("91001"), "sous-desservie"), "oui");
+    assert_eq!(
+        cell(&header, row("91001"), "services pour 10 000 habitants"),
+        "0"
+    );
+    // East: 9.5 % < 15 % → not flagged (2 services for 3,400 inhabitants ≈ 5.9 per 10,000).
+    assert_eq!(cell(&header, row("91002"), "sous-desservie"), "non");
+    let east = cartosol::value::parse_number(cell(
+        &header,
+        row("91002"),
+        "services pour 10 000 habitants",
+    ))
+    .unwrap();
+    assert!((east - 2.0 / 3400.0 * 10_000.0).abs() < 1e-9, "{east}");
+    // North: its rate is under secrecy → not assessed, with the reason.
+    for column in ["sous-desservie", "classe bivariée (besoin × offre)"] {
+        assert_eq!(cell(&header, row("91003"), column), "");
+        assert_eq!(
+            cell(&header, row("91003"), &format!("{column}_motif")),
+            "secret statistique"
+        );
+    }
+    for r in &rows {
+        assert_eq!(cell(&header, r, "règle de sous-desserte"), rule);
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -532,11 +532,24 @@ impl Gaps {
     /// The under-served flag of each zone: `oui` / `non`, or missing with the reason of the
     /// missing need or offer (a zone without figures is not assessed).
     pub fn flags(&self) -> Vec<Value> {
-        (0..self.need.len())
+        let n = self.need.len();
+        let mut flagged = vec![false; n];
+        for f in &self.underserved.flagged {
+            if let Some(x) = flagged.get_mut(f.zone) {
+                *x = true;
+            }
+        }
+        let mut not_assessed = vec![false; n];
+        for &z in &self.underserved.not_assessed {
+            if let Some(x) = not_assessed.get_mut(z) {
+                *x = true;
+            }
+        }
+        (0..n)
             .map(|z| {
-                if self.underserved.flagged.iter().any(|f| f.zone == z) {
+                if flagged.get(z).copied().unwrap_or(false) {
                     Value::Text("oui".to_owned())
-                } else if self.underserved.not_assessed.contains(&z) {
+                } else if not_assessed.get(z).copied().unwrap_or(false) {
                     Value::Missing(missing_reason(self.need.get(z), self.offer.get(z)))
                 } else {
                     Value::Text("non".to_owned())

@@ -90,8 +90,14 @@ pub fn underserved(need: &[Value], offer: &[Value], rule: &UnderservedRule) -> U
         .enumerate()
         .filter_map(|(i, (n, o))| Some((i, n.as_f64()?, o.as_f64()?)))
         .collect();
-    let not_assessed = (0..need.len().min(offer.len()))
-        .filter(|i| !pairs.iter().any(|(j, _, _)| j == i))
+    let mut assessed = vec![false; need.len().min(offer.len())];
+    for &(i, _, _) in &pairs {
+        if let Some(a) = assessed.get_mut(i) {
+            *a = true;
+        }
+    }
+    let not_assessed = (0..assessed.len())
+        .filter(|&i| !assessed.get(i).copied().unwrap_or(true))
         .collect();
     let need_threshold = match &rule.need {
         NeedThreshold::AtLeast(t) => Some(*t),
