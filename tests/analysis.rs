@@ -884,7 +884,8 @@ fn cli_coverage_matches_the_library() {
 fn cli_coverage_refuses_table_options_with_a_project() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_cartosol"))
         .args(["coverage", "--project", PROJECT, "--table", "panorama.xlsx"])
-        .args(["--sheet", "COM", "--out", "x.csv"])
+        .args(["--sheet", "COM", "--out"])
+        .arg(temp_dir("refuse").join("x.csv"))
         .output()
         .unwrap();
     assert!(!output.status.success());
