@@ -85,11 +85,12 @@ pub(crate) struct Options {
     header_row: Option<usize>,
     /// Thème analysé (valeur du champ de thème, ex. « France Services ») ; tous sinon.
     #[arg(long)]
-    theme: Option<String>,
+    pub(crate) theme: Option<String>,
     /// Champ de thème des services.
     #[arg(long)]
     theme_field: Option<String>,
-    /// Indicateur de besoin des zones (ex. TP60), recopié dans le résultat.
+    /// Indicateur de besoin des zones (ex. TP60), recopié dans le résultat avec la classe
+    /// bivariée (besoin × offre) et la règle de sous-desserte.
     #[arg(long)]
     pub(crate) need: Option<String>,
     /// Effectif du public cible des zones (ex. NB_MEN_PAUV) : services pour 1 000.

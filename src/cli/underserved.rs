@@ -5,12 +5,16 @@
 
 use super::coverage::{Options, Run, compute};
 use anyhow::{Context, Result, bail};
+use cartosol::Value;
 use cartosol::analysis::coverage::Gaps;
 use cartosol::export::{
     Preset, RenderOptions, compose_project, render_png, render_svg, write_atomic,
 };
 use geo::MultiPolygon;
 use std::path::{Path, PathBuf};
+
+/// Flagged zones listed on stdout (highest need first); all are in the output file.
+const SHOWN: usize = 20;
 
 /// The arguments, boxed so that the subcommand enum of `cli/mod.rs` stays small.
 #[derive(clap::Args)]
@@ -63,10 +67,13 @@ pub fn run(args: Args) -> Result<()> {
             n => format!(" ({n} non évaluée(s) faute de besoin ou d'offre)"),
         }
     );
-    for f in &gaps.underserved.flagged {
+    for f in gaps.underserved.flagged.iter().take(SHOWN) {
         if let Some(z) = zones.get(f.zone) {
             println!("  - {} {}", z.code, z.name);
         }
+    }
+    if gaps.underserved.flagged.len() > SHOWN {
+        println!("  … et {} autre(s)", gaps.underserved.flagged.len() - SHOWN);
     }
     println!("Écrit : {}", options.out.display());
     println!("{report}");
@@ -84,7 +91,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// The project's map of the need on the analysed zones, flagged zones outlined in bold, the
-/// rule under the legend.
+/// rule under the legend, only the services of the analysed theme (with `--theme`).
 fn write_map(
     run: &mut Run,
     options: &Options,
@@ -106,6 +113,28 @@ fn write_map(
     ) else {
         bail!("--map demande --project et --need");
     };
+    // Only the analysed theme is drawn: the rule is about it.
+    if let Some(theme) = &options.theme {
+        let mut hidden: Vec<String> = Vec::new();
+        for (spec, layer) in &project.points {
+            let Some(field) = spec
+                .theme_field
+                .as_deref()
+                .and_then(|f| layer.attributes.field(f))
+            else {
+                continue;
+            };
+            for v in &field.values {
+                if let Value::Text(t) = v
+                    && t.trim() != theme.trim()
+                    && !hidden.contains(t)
+                {
+                    hidden.push(t.clone());
+                }
+            }
+        }
+        project.file.map.hidden_themes.extend(hidden);
+    }
     let m = &mut project.file.map;
     // The project's legend label describes its own indicator: kept only for the same one.
     if options.need_label.is_some() || !m.indicator.eq_ignore_ascii_case(need) {
