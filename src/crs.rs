@@ -365,7 +365,7 @@ fn crs_from_parameters(root: &WktNode, name: &str) -> Result<Crs, String> {
 
 /// Reprojects coordinates of one CRS to WGS84 longitude/latitude in degrees.
 pub struct ToWgs84 {
-    identity: bool,
+    /// `None`: the source is already WGS84 (identity).
     source: Option<(Proj, Proj, bool)>,
 }
 
@@ -373,24 +373,15 @@ impl ToWgs84 {
     /// Prepares the transformation from `crs` to WGS84.
     pub fn new(crs: &Crs) -> Result<ToWgs84, String> {
         if crs.is_wgs84_equivalent() {
-            return Ok(ToWgs84 {
-                identity: true,
-                source: None,
-            });
+            return Ok(ToWgs84 { source: None });
         }
         let src = Proj::from_proj_string(&crs.proj4)
             .map_err(|e| format!("définition « {} » refusée ({e})", crs.proj4))?;
         let dst = Proj::from_proj_string("+proj=longlat +datum=WGS84 +no_defs")
             .map_err(|e| format!("WGS 84 ({e})"))?;
         Ok(ToWgs84 {
-            identity: false,
             source: Some((src, dst, crs.geographic)),
         })
-    }
-
-    /// Whether the transformation is the identity (source already WGS84).
-    pub fn is_identity(&self) -> bool {
-        self.identity
     }
 
     /// Converts one position; `None` when it is not finite or outside the projection's domain.

@@ -4,7 +4,7 @@
 
 use crate::crs::{Crs, ToWgs84, guess_crs_from_ranges};
 use crate::error::{LoadError, Place, Problem};
-use crate::model::{Field, FieldKind, PointLayer, SourceInfo, Table};
+use crate::model::{FieldKind, PointLayer, SourceInfo, Table};
 use crate::table::{RawCell, TableFormat, TableOptions, load_table, typed_table};
 use crate::value::{Missing, Value};
 use crate::zones::geojson::{read_geojson, resolve_crs};
@@ -473,14 +473,6 @@ pub fn points_from_table(
         source,
         positions,
         attributes: table,
-    })
-}
-
-/// The values of a field for every point, as text (empty string when missing).
-pub fn text_values(field: &Field) -> impl Iterator<Item = String> + '_ {
-    field.values.iter().map(|v| match v {
-        Value::Missing(_) => String::new(),
-        other => other.to_string(),
     })
 }
 

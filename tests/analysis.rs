@@ -676,31 +676,68 @@ fn underserved_epci_on_the_sample() {
 // ---------------------------------------------------------------------------------------------
 // 6. The command line gives the library's figures.
 
+/// Header and rows of a CSV written by the tool (UTF-8 BOM, `;`).
 fn parse_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = std::fs::read_to_string(path).unwrap();
     let text = text.strip_prefix('\u{feff}').expect("UTF-8 BOM");
-    let mut lines = text.split("\r\n").filter(|l| !l.is_empty());
-    let header = lines
-        .next()
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
         .unwrap()
-        .split(';')
+        .iter()
         .map(str::to_owned)
         .collect();
-    (
-        header,
-        lines
-            .map(|l| l.split(';').map(str::to_owned).collect())
-            .collect(),
-    )
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
+
+/// The cell of column `name` in `row`.
+fn cell<'a>(header: &[String], row: &'a [String], name: &str) -> &'a str {
+    let i = header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("column « {name} » absent: {header:?}"));
+    &row[i]
+}
+
+/// Runs `cartosol` with `args`; panics with its stderr when it fails.
+fn cartosol(args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cartosol"))
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "cartosol {args:?}: {}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// A fresh temporary folder for one test.
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cartosol-{name}-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text_of(p: &Path) -> &str {
+    p.to_str().unwrap()
 }
 
 #[test]
 fn cli_coverage_matches_the_library() {
-    let dir = std::env::temp_dir().join(format!("cartosol-analysis-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("coverage");
     let out = dir.join("couverture.csv");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_cartosol"))
-        .args([
+    let args = |out: &Path| -> Vec<String> {
+        [
             "coverage",
             "--project",
             PROJECT,
@@ -708,8 +745,6 @@ fn cli_coverage_matches_the_library() {
             "epci",
             "--theme",
             "France Services",
-        ])
-        .args([
             "--need",
             "TP60",
             "--target-field",
@@ -718,12 +753,18 @@ fn cli_coverage_matches_the_library() {
             "10",
             "--threshold-km",
             "5",
-        ])
-        .arg("--out")
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success());
+            "--need-min",
+            "15",
+            "--offer-max",
+            "0.2",
+            "--out",
+            text_of(out),
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let argv = args(&out);
+    cartosol(&argv.iter().map(String::as_str).collect::<Vec<_>>());
     let (header, rows) = parse_csv(&out);
     let project = open_project(Path::new(PROJECT)).unwrap();
     let epci = &project
@@ -745,57 +786,82 @@ fn cli_coverage_matches_the_library() {
         .unwrap()
         .1;
     let lib = coverage(epci, com, svc, &fs_options()).unwrap();
-    let table = lib.to_output();
-    assert_eq!(header, table.headers);
     assert_eq!(rows.len(), 13);
-    for (row, expected) in rows.iter().zip(&table.rows) {
-        for (cell, e) in row.iter().zip(expected) {
-            match e.as_f64() {
-                Some(x) => {
-                    let got = cartosol::value::parse_number(cell).unwrap();
-                    assert!((got - x).abs() <= 5e-5 * x.abs().max(1.0), "{cell} vs {x}");
+    // Every figure column of the library is in the file, with the library's values.
+    for (k, h) in lib.headers().iter().enumerate() {
+        for (row, z) in rows.iter().zip(&lib.zones) {
+            let got = cell(&header, row, h);
+            let expected = match k {
+                0 => Value::Text(z.code.clone()),
+                1 => Value::Text(z.name.clone()),
+                _ => lib.coverage_table(None).fields[k].values
+                    [lib.zones.iter().position(|y| y.code == z.code).unwrap()]
+                .clone(),
+            };
+            match expected {
+                Value::Number(x) => {
+                    let g = cartosol::value::parse_number(got).unwrap();
+                    assert!(
+                        (g - x).abs() <= 1e-9 * x.abs().max(1.0),
+                        "{h}: {got} vs {x}"
+                    );
                 }
-                None => assert_eq!(cell, &e.csv_text()),
+                Value::Text(t) => assert_eq!(got, t, "{h}"),
+                Value::Missing(m) => {
+                    assert_eq!(got, "", "{h}");
+                    assert_eq!(cell(&header, row, &format!("{h}_motif")), m.label());
+                }
             }
         }
     }
+    // The under-served flag by hand: TP60 ≥ 15 and at most 0.2 France Services per 10,000.
+    for (row, z) in rows.iter().zip(&lib.zones) {
+        let flag = cell(&header, row, "sous-desservie");
+        match (z.need.as_f64(), z.per_10000.as_f64()) {
+            (Some(n), Some(o)) => {
+                assert_eq!(
+                    flag,
+                    if n >= 15.0 && o <= 0.2 { "oui" } else { "non" },
+                    "{}",
+                    z.name
+                )
+            }
+            _ => assert_eq!(flag, ""),
+        }
+        assert_eq!(
+            cell(&header, row, "règle de sous-desserte"),
+            "Zones sous-desservies : TP60 ≥ 15 et au plus 0,2 France Services pour 10 000 habitants"
+        );
+    }
+    assert!(
+        rows.iter()
+            .any(|r| cell(&header, r, "sous-desservie") == "oui")
+    );
+    // The bivariate class is the library's tercile class of (TP60, services per 10,000).
+    let need: Vec<Value> = lib.zones.iter().map(|z| z.need.clone()).collect();
+    let offer: Vec<Value> = lib.zones.iter().map(|z| z.per_10000.clone()).collect();
+    let classes = bivariate::classify(&need, &offer);
+    for (row, c) in rows.iter().zip(&classes.classes) {
+        assert_eq!(
+            cell(&header, row, "classe bivariée (besoin × offre)"),
+            bivariate::class_label(c.unwrap())
+        );
+    }
     // Codes stay text with all their digits; distances are in km.
     assert!(rows.iter().any(|r| r[0] == "200017846"));
-    let di = header
-        .iter()
-        .position(|h| h.starts_with("distance moyenne"))
-        .unwrap();
-    let d: f64 = cartosol::value::parse_number(&rows[0][di]).unwrap();
+    let d: f64 = cartosol::value::parse_number(cell(
+        &header,
+        &rows[0],
+        "distance moyenne au service le plus proche (km)",
+    ))
+    .unwrap();
     assert!(d > 0.0 && d < 30.0, "{d} km");
 
     // GeoJSON and XLSX outputs of the same run.
     for ext in ["geojson", "xlsx"] {
         let out = dir.join(format!("couverture.{ext}"));
-        let status = std::process::Command::new(env!("CARGO_BIN_EXE_cartosol"))
-            .args([
-                "coverage",
-                "--project",
-                PROJECT,
-                "--zones-layer",
-                "epci",
-                "--theme",
-                "France Services",
-            ])
-            .args([
-                "--need",
-                "TP60",
-                "--target-field",
-                "NB_MEN_PAUV",
-                "--radius-km",
-                "10",
-                "--threshold-km",
-                "5",
-            ])
-            .arg("--out")
-            .arg(&out)
-            .status()
-            .unwrap();
-        assert!(status.success(), "{ext}");
+        let argv = args(&out);
+        cartosol(&argv.iter().map(String::as_str).collect::<Vec<_>>());
         if ext == "geojson" {
             let v: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
@@ -803,7 +869,7 @@ fn cli_coverage_matches_the_library() {
             assert_eq!(features.len(), 13);
             assert_eq!(
                 features[0]["properties"]["code"],
-                serde_json::json!(table.rows[0][0].csv_text())
+                serde_json::json!(rows[0][0])
             );
             assert_eq!(features[0]["geometry"]["type"], "MultiPolygon");
         } else {
@@ -811,6 +877,442 @@ fn cli_coverage_matches_the_library() {
             assert_eq!(&bytes[..2], b"PK");
         }
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn cli_coverage_refuses_table_options_with_a_project() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cartosol"))
+        .args(["coverage", "--project", PROJECT, "--table", "panorama.xlsx"])
+        .args(["--sheet", "COM", "--out"])
+        .arg(temp_dir("refuse").join("x.csv"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("--table, --sheet ne s'utilise pas avec --project"),
+        "{err}"
+    );
+}
+
+/// Two communes sharing the meridian 2.5° E: 91001 west (2.4–2.5), 91002 east (2.5–2.6), both
+/// 48.4–48.6° N, with their population and poor households (7 in the west: under the secrecy
+/// threshold of 11); a third, 91003, north of the west one, with its poverty rate under
+/// secrecy (`s`).
+const TWO_COMMUNES: &str = r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"INSEE_COM":"91001","NOM":"Ouest","POPULATION":1200,"NB_MEN_PAUV":7,"TP60":20.5},
+ "geometry":{"type":"Polygon","coordinates":[[[2.4,48.4],[2.5,48.4],[2.5,48.6],[2.4,48.6],[2.4,48.4]]]}},
+{"type":"Feature","properties":{"INSEE_COM":"91002","NOM":"Est","POPULATION":3400,"NB_MEN_PAUV":25,"TP60":9.5},
+ "geometry":{"type":"Polygon","coordinates":[[[2.5,48.4],[2.6,48.4],[2.6,48.6],[2.5,48.6],[2.5,48.4]]]}},
+{"type":"Feature","properties":{"INSEE_COM":"91003","NOM":"Nord","POPULATION":800,"NB_MEN_PAUV":30,"TP60":"s"},
+ "geometry":{"type":"Polygon","coordinates":[[[2.4,48.6],[2.5,48.6],[2.5,48.8],[2.4,48.8],[2.4,48.6]]]}}
+]}"#;
+
+/// One service exactly on the shared border, declared in the west commune, and one in the
+/// east commune.
+const BORDER_SERVICES: &str = "nom;dispositif;code_insee;longitude;latitude\n\
+    Sur la limite;France Services;91001;2.5;48.5\n\
+    À l'est;France Services;91002;2.55;48.45\n";
+
+#[test]
+fn a_point_on_a_shared_border_is_counted_once_in_every_output() {
+    let dir = temp_dir("border");
+    let zones = dir.join("communes.geojson");
+    let points = dir.join("services.csv");
+    std::fs::write(&zones, TWO_COMMUNES).unwrap();
+    std::fs::write(&points, BORDER_SERVICES).unwrap();
+    let out = dir.join("couverture.csv");
+    cartosol(&[
+        "coverage",
+        "--zones",
+        text_of(&zones),
+        "--points",
+        text_of(&points),
+        "--out",
+        text_of(&out),
+    ]);
+    let (header, rows) = parse_csv(&out);
+    let count = |code: &str| -> f64 {
+        let row = rows.iter().find(|r| r[0] == code).unwrap();
+        cartosol::value::parse_number(cell(&header, row, "services (sur place)")).unwrap()
+    };
+    // The rule of the tool: on a north–south border, the zone east of the point.
+    assert_eq!((count("91001"), count("91002")), (0.0, 2.0));
+
+    // Quality: the border point is in one commune only, not the one it declares.
+    let q = dir.join("qualite.csv");
+    let stdout = cartosol(&[
+        "quality",
+        "--points",
+        text_of(&points),
+        "--zones",
+        text_of(&zones),
+        "--out",
+        text_of(&q),
+    ]);
+    assert!(
+        stdout.contains("2 point(s) contrôlé(s), 0 hors du territoire, 1 dans une autre commune"),
+        "{stdout}"
+    );
+    let (header, rows) = parse_csv(&q);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(cell(&header, &rows[0], "nom"), "Sur la limite");
+    assert_eq!(cell(&header, &rows[0], "code déclaré"), "91001");
+    assert_eq!(cell(&header, &rows[0], "commune de la position"), "91002");
+    // On the boundary of its declared commune: 0 km away.
+    assert_eq!(
+        cartosol::value::parse_number(cell(
+            &header,
+            &rows[0],
+            "distance à la commune déclarée (km)"
+        )),
+        Some(0.0)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn underserved_flags_by_hand_and_keeps_the_reason_of_a_missing_need() {
+    let dir = temp_dir("flags");
+    let zones = dir.join("communes.geojson");
+    let points = dir.join("services.csv");
+    std::fs::write(&zones, TWO_COMMUNES).unwrap();
+    std::fs::write(&points, BORDER_SERVICES).unwrap();
+    let out = dir.join("sous_desservies.csv");
+    let stdout = cartosol(&[
+        "underserved",
+        "--zones",
+        text_of(&zones),
+        "--points",
+        text_of(&points),
+        "--theme",
+        "France Services",
+        "--need",
+        "TP60",
+        "--need-label",
+        "taux de pauvreté",
+        "--need-unit",
+        "%",
+        "--need-min",
+        "15",
+        "--offer-below",
+        "1",
+        "--out",
+        text_of(&out),
+    ]);
+    let rule = "Zones sous-desservies : taux de pauvreté ≥ 15 % et moins de 1 France Services \
+                pour 10 000 habitants";
+    assert!(stdout.contains(rule), "{stdout}");
+    assert!(
+        stdout.contains("1 zone(s) sous-desservie(s) sur 3 (1 non évaluée(s)"),
+        "{stdout}"
+    );
+    let (header, rows) = parse_csv(&out);
+    let row = |code: &str| rows.iter().find(|r| r[0] == code).unwrap();
+    // West: 20.5 % ≥ 15 % and no service (the border one goes east) → flagged.
+    assert_eq!(cell(&header, row("91001"), "sous-desservie"), "oui");
+    assert_eq!(
+        cell(&header, row("91001"), "services pour 10 000 habitants"),
+        "0"
+    );
+    // East: 9.5 % < 15 % → not flagged (2 services for 3,400 inhabitants ≈ 5.9 per 10,000).
+    assert_eq!(cell(&header, row("91002"), "sous-desservie"), "non");
+    let east = cartosol::value::parse_number(cell(
+        &header,
+        row("91002"),
+        "services pour 10 000 habitants",
+    ))
+    .unwrap();
+    assert!((east - 2.0 / 3400.0 * 10_000.0).abs() < 1e-9, "{east}");
+    // North: its rate is under secrecy → not assessed, with the reason.
+    for column in ["sous-desservie", "classe bivariée (besoin × offre)"] {
+        assert_eq!(cell(&header, row("91003"), column), "");
+        assert_eq!(
+            cell(&header, row("91003"), &format!("{column}_motif")),
+            "secret statistique"
+        );
+    }
+    for r in &rows {
+        assert_eq!(cell(&header, r, "règle de sous-desserte"), rule);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn coverage_and_underserved_outputs_keep_statistical_secrecy() {
+    let dir = temp_dir("secret");
+    let zones = dir.join("communes.geojson");
+    let points = dir.join("services.csv");
+    std::fs::write(&zones, TWO_COMMUNES).unwrap();
+    std::fs::write(&points, BORDER_SERVICES).unwrap();
+    let files = ["--zones", text_of(&zones), "--points", text_of(&points)];
+    let secret = |header: &[String], rows: &[Vec<String>], column: &str| {
+        let west = rows.iter().find(|r| r[0] == "91001").unwrap();
+        let east = rows.iter().find(|r| r[0] == "91002").unwrap();
+        // The reason column exists only when some value of the column is missing.
+        let reason = match header.iter().position(|h| *h == format!("{column}_motif")) {
+            Some(i) => west[i].clone(),
+            None => String::new(),
+        };
+        (
+            cell(header, west, column).to_owned(),
+            reason,
+            cell(header, east, column).to_owned(),
+        )
+    };
+    for lifted in [false, true] {
+        let lever: &[&str] = if lifted { &["--lever-secret"] } else { &[] };
+        // coverage --target-field NB_MEN_PAUV at commune level.
+        let out = dir.join("couverture.csv");
+        let mut args = vec!["coverage", "--target-field", "NB_MEN_PAUV"];
+        args.extend(files);
+        args.extend(lever);
+        args.extend(["--out", text_of(&out)]);
+        let stdout = cartosol(&args);
+        let (header, rows) = parse_csv(&out);
+        let (west, reason, east) = secret(&header, &rows, "public cible : NB_MEN_PAUV");
+        if lifted {
+            assert_eq!((west.as_str(), reason.as_str()), ("7", ""));
+            assert!(stdout.contains("secret statistique levé"), "{stdout}");
+        } else {
+            assert_eq!((west.as_str(), reason.as_str()), ("", "secret statistique"));
+            assert!(
+                stdout.contains("Secret statistique : 1 effectif(s)"),
+                "{stdout}"
+            );
+        }
+        assert_eq!(east, "25");
+
+        // underserved with the poor households as need.
+        let out = dir.join("sous_desservies.csv");
+        let mut args = vec![
+            "underserved",
+            "--need",
+            "NB_MEN_PAUV",
+            "--need-min",
+            "5",
+            "--offer-max",
+            "0",
+        ];
+        args.extend(files);
+        args.extend(lever);
+        args.extend(["--out", text_of(&out)]);
+        cartosol(&args);
+        let (header, rows) = parse_csv(&out);
+        let (west, reason, east) = secret(&header, &rows, "besoin : NB_MEN_PAUV");
+        if lifted {
+            assert_eq!((west.as_str(), reason.as_str()), ("7", ""));
+        } else {
+            assert_eq!((west.as_str(), reason.as_str()), ("", "secret statistique"));
+        }
+        assert_eq!(east, "25");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn cli_quality_on_the_real_town_halls() {
+    // The 10 misplaced town halls of sample_data/README.md: Champlan (91136) in Colmar, far
+    // outside the territory, and 9 in a neighbouring commune (declared → found).
+    let expected_wrong: BTreeSet<(String, String)> = [
+        ("91223", "91106"),
+        ("91079", "91294"),
+        ("91037", "91179"),
+        ("91526", "91248"),
+        ("91374", "91248"),
+        ("91619", "91318"),
+        ("91274", "91411"),
+        ("91293", "91639"),
+        ("91473", "91198"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+    .collect();
+    let dir = temp_dir("quality");
+    for (k, data) in ["sample_data/essonne", "../shared/data/essonne"]
+        .iter()
+        .enumerate()
+    {
+        let data = Path::new(data);
+        let out = dir.join(format!("mairies_{k}.geojson"));
+        let stdout = cartosol(&[
+            "quality",
+            "--points",
+            text_of(&data.join("mairies.geojson")),
+            "--zones",
+            text_of(&data.join("communes.geojson")),
+            "--out",
+            text_of(&out),
+        ]);
+        assert!(
+            stdout.contains(
+                "194 point(s) contrôlé(s), 1 hors du territoire, 9 dans une autre commune \
+                 que celle déclarée"
+            ),
+            "{stdout}"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        let features = v["features"].as_array().unwrap();
+        assert_eq!(features.len(), 10);
+        let props = |f: &serde_json::Value, k: &str| f["properties"][k].clone();
+        let outside: Vec<&serde_json::Value> = features
+            .iter()
+            .filter(|f| props(f, "anomalie") == "hors du territoire")
+            .collect();
+        assert_eq!(outside.len(), 1);
+        let champlan = outside[0];
+        assert_eq!(props(champlan, "code déclaré"), "91136");
+        assert_eq!(
+            props(champlan, "commune de la position"),
+            serde_json::Value::Null
+        );
+        // README: the published position is in Colmar (7.357743 E, 48.079769 N), ≈ 381 km.
+        assert_eq!(
+            champlan["geometry"]["coordinates"],
+            serde_json::json!([7.357743, 48.079769])
+        );
+        let km = props(champlan, "distance à la commune déclarée (km)")
+            .as_f64()
+            .unwrap();
+        assert!((km - 381.0).abs() < 2.0, "{km}");
+        let wrong: BTreeSet<(String, String)> = features
+            .iter()
+            .filter(|f| props(f, "anomalie") == "dans une autre commune que celle déclarée")
+            .map(|f| {
+                (
+                    props(f, "code déclaré").as_str().unwrap().to_owned(),
+                    props(f, "commune de la position")
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(wrong, expected_wrong);
+    }
+    // From the project: the same 10, as CSV with longitude and latitude.
+    let out = dir.join("mairies.csv");
+    cartosol(&[
+        "quality",
+        "--project",
+        PROJECT,
+        "--points-layer",
+        "mairies",
+        "--out",
+        text_of(&out),
+    ]);
+    let (header, rows) = parse_csv(&out);
+    assert_eq!(rows.len(), 10);
+    let champlan = rows
+        .iter()
+        .find(|r| cell(&header, r, "code déclaré") == "91136")
+        .unwrap();
+    assert_eq!(
+        cartosol::value::parse_number(cell(&header, champlan, "longitude")),
+        Some(7.357743)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn cli_underserved_table_and_map() {
+    let dir = temp_dir("underserved");
+    let out = dir.join("sous_desservies.geojson");
+    let map = dir.join("carte.svg");
+    let stdout = cartosol(&[
+        "underserved",
+        "--project",
+        PROJECT,
+        "--zones-layer",
+        "epci",
+        "--need",
+        "TP60",
+        "--need-unit",
+        "%",
+        "--need-min",
+        "0",
+        "--offer-max",
+        "0",
+        "--out",
+        text_of(&out),
+        "--map",
+        text_of(&map),
+        "--preset",
+        "800x600",
+        "--date",
+        "01/02/2026",
+    ]);
+    let rule = "Zones sous-desservies : TP60 ≥ 0 % et au plus 0 services pour 10 000 habitants";
+    assert!(stdout.contains(rule), "{stdout}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let features = v["features"].as_array().unwrap();
+    assert_eq!(features.len(), 13);
+    // README: the two EPCI with a single commune in Essonne (Bièvres, Varennes-Jarcy) have no
+    // service at all, so they are the zones with no service per 10,000 inhabitants. Which
+    // EPCI have one commune comes from the membership table, not from geometry.
+    let mut members: HashMap<String, usize> = HashMap::new();
+    for epci in membership().values() {
+        *members.entry(epci.clone()).or_default() += 1;
+    }
+    let single: BTreeSet<String> = members
+        .into_iter()
+        .filter(|(_, n)| *n == 1)
+        .map(|(e, _)| e)
+        .collect();
+    let flagged: BTreeSet<String> = features
+        .iter()
+        .filter(|f| f["properties"]["sous-desservie"] == "oui")
+        .map(|f| f["properties"]["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(flagged, single);
+    for f in features {
+        let p = &f["properties"];
+        assert_eq!(p["règle de sous-desserte"], rule);
+        let none = p["services pour 10 000 habitants"].as_f64() == Some(0.0);
+        assert_eq!(p["sous-desservie"] == "oui", none, "{p}");
+        assert_eq!(f["geometry"]["type"], "MultiPolygon");
+    }
+    let svg = std::fs::read_to_string(&map).unwrap();
+    // The rule under the legend (wrapped over several text lines).
+    let texts: Vec<&str> = svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|t| t.split_once('>').and_then(|(_, r)| r.split_once('<')))
+        .map(|(text, _)| text)
+        .collect();
+    assert!(texts.join(" ").contains(rule), "rule on the map: {texts:?}");
+    assert!(svg.contains("2 zone(s) sous-desservie(s) sur 13"));
+    // The flagged zones are outlined in bold: one path, a sub-path per polygon of the 2 EPCI.
+    let bold = svg
+        .lines()
+        .find(|l| l.contains("id=\"zone-mise-en-avant\""))
+        .expect("bold outline of the flagged zones");
+    assert!(bold.matches('M').count() >= 2, "{bold}");
+    // PNG of the same map.
+    let png = dir.join("carte.png");
+    cartosol(&[
+        "underserved",
+        "--project",
+        PROJECT,
+        "--zones-layer",
+        "epci",
+        "--need",
+        "TP60",
+        "--need-min",
+        "0",
+        "--offer-max",
+        "0",
+        "--out",
+        text_of(&dir.join("t.csv")),
+        "--map",
+        text_of(&png),
+        "--preset",
+        "800x600",
+    ]);
+    assert_eq!(&std::fs::read(&png).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -2,6 +2,21 @@
 //! and a prepared even-odd point-in-polygon test whose edges are bucketed in horizontal bands,
 //! so a test only looks at the few edges crossing the point's latitude. Multi-polygons and holes
 //! are handled (the even-odd rule over all the rings of a polygon).
+//!
+//! **The point-in-zone rule of the whole tool.** Every analysis (coverage counts, quality
+//! report, population points, under-served zones) decides which zone a point is in through
+//! [`ZoneIndex`] and nothing else, so a point on a border shared by two zones belongs to
+//! exactly one zone, the same in every output:
+//!
+//! - on a border that is not east–west, the point belongs to the zone **east** of it (the zone
+//!   that contains the points just to its right);
+//! - on an east–west border, to the zone **north** of it;
+//! - so a corner shared by four zones goes to the north-east one.
+//!
+//! Precisely, the test is half-open: an edge counts when one of its ends is strictly north of
+//! the point and the other is not, and when it crosses the point's latitude strictly east of
+//! the point. A point on the outer boundary of the territory is therefore inside when the zone
+//! lies east (or north) of it, and outside otherwise.
 
 use crate::model::ZoneLayer;
 use geo::{BoundingRect, Coord, Point, Polygon};
@@ -71,23 +86,6 @@ impl PreparedPart {
             offsets,
             edges,
         })
-    }
-
-    /// Even-odd test (half-open in y, so a point on an edge shared by two zones goes to one).
-    #[cfg(test)]
-    fn contains(&self, p: Coord<f64>) -> bool {
-        let bands = self.offsets.len().saturating_sub(1);
-        if bands == 0 {
-            return false;
-        }
-        let b = (((p.y - self.min_y) / self.band_height).floor().max(0.0) as usize).min(bands - 1);
-        let (Some(&start), Some(&end)) = (self.offsets.get(b), self.offsets.get(b + 1)) else {
-            return false;
-        };
-        let Some(edges) = self.edges.get(start as usize..end as usize) else {
-            return false;
-        };
-        odd_crossings(edges, p)
     }
 }
 
@@ -363,7 +361,8 @@ mod tests {
     #[test]
     fn banded_test_agrees_with_geo_contains_on_a_star() {
         use geo::Contains;
-        // A 40-point star: many edges, several bands.
+        // A 40-point star: many edges, several bands. The shipped test (`part_contains` on the
+        // packed part of the index) is compared with geo's `Contains` away from the edges.
         let pts: Vec<(f64, f64)> = (0..40)
             .map(|i| {
                 let a = i as f64 / 40.0 * std::f64::consts::TAU;
@@ -372,16 +371,66 @@ mod tests {
             })
             .collect();
         let poly = Polygon::new(ring(&pts), vec![]);
-        let part = PreparedPart::new(0, &poly).unwrap();
-        assert!(part.offsets.len() > 2);
+        let idx = ZoneIndex::new(&ZoneLayer {
+            geometries: vec![MultiPolygon::new(vec![poly.clone()])],
+            ..ZoneLayer::default()
+        });
+        assert_eq!(idx.parts.len(), 1);
+        let part = idx.parts[0];
+        assert!(part.bands > 1, "several bands: {}", part.bands);
+        let mut inside = 0;
         for i in 0..60 {
             for j in 0..60 {
                 let p = Coord {
                     x: -10.5 + i as f64 * 0.35,
                     y: -10.5 + j as f64 * 0.35,
                 };
-                assert_eq!(part.contains(p), poly.contains(&p), "{p:?}");
+                assert_eq!(idx.part_contains(&part, p), poly.contains(&p), "{p:?}");
+                inside += usize::from(poly.contains(&p));
             }
         }
+        assert!(inside > 100, "{inside} grid points inside the star");
+    }
+
+    #[test]
+    fn a_point_on_a_shared_border_belongs_to_exactly_one_zone() {
+        // Four unit squares: 0 = south-west, 1 = south-east, 2 = north-west, 3 = north-east.
+        let square = |x: f64, y: f64| {
+            MultiPolygon::new(vec![Polygon::new(
+                ring(&[(x, y), (x + 1.0, y), (x + 1.0, y + 1.0), (x, y + 1.0)]),
+                vec![],
+            )])
+        };
+        let idx = ZoneIndex::new(&ZoneLayer {
+            geometries: vec![
+                square(0.0, 0.0),
+                square(1.0, 0.0),
+                square(0.0, 1.0),
+                square(1.0, 1.0),
+            ],
+            ..ZoneLayer::default()
+        });
+        // On the north–south border between 0 and 1: the east zone.
+        assert_eq!(idx.zone_of(Point::new(1.0, 0.5)), Some(1));
+        // On the east–west border between 0 and 2: the north zone.
+        assert_eq!(idx.zone_of(Point::new(0.5, 1.0)), Some(2));
+        // The corner of the four: the north-east one.
+        assert_eq!(idx.zone_of(Point::new(1.0, 1.0)), Some(3));
+        // Each border point is in exactly one part of the index.
+        for p in [(1.0, 0.5), (0.5, 1.0), (1.0, 1.0), (1.0, 1.5), (1.5, 1.0)] {
+            let c = Coord { x: p.0, y: p.1 };
+            let n = idx
+                .parts
+                .iter()
+                .filter(|part| idx.part_contains(part, c))
+                .count();
+            assert_eq!(n, 1, "{p:?}");
+        }
+        // The outer boundary: inside on the west and south sides, outside on the east and
+        // north sides.
+        assert_eq!(idx.zone_of(Point::new(0.0, 0.5)), Some(0));
+        assert_eq!(idx.zone_of(Point::new(0.5, 0.0)), Some(0));
+        assert_eq!(idx.zone_of(Point::new(2.0, 0.5)), None);
+        assert_eq!(idx.zone_of(Point::new(0.5, 2.0)), None);
     }
 }

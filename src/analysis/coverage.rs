@@ -19,19 +19,20 @@
 //!
 //! A missing input stays missing in the output, with its reason (never 0).
 
+use crate::analysis::bivariate::{Bivariate, class_label, classify};
 use crate::analysis::eligibility::{
     ELIGIBILITY_FIELD, MODES_FIELD, eligibility_area, is_remote_only,
 };
 use crate::analysis::fca::{Decay, two_step_fca};
 use crate::analysis::index::{Neighbour, ServiceIndex, theme_rows};
-use crate::analysis::output::{Cell, OutputTable};
 use crate::analysis::population::PopulationBase;
+use crate::analysis::underserved::{Underserved, UnderservedRule, underserved};
 use crate::analysis::{
     AnalysisError, COMMUNE_CODE_NAMES, NAME_NAMES, ZONE_CODE_NAMES, ZoneIndex, code_text,
-    find_name, numeric_values, require_field,
+    find_name, numeric_values, require_field, result_field, result_table, text_result_field,
 };
 use crate::codes::{CodeKind, normalise};
-use crate::model::{PointLayer, ZoneLayer};
+use crate::model::{Field, PointLayer, Table, ZoneLayer};
 use crate::value::{Missing, Value, format_number};
 
 /// What to compute; every field has a French option of `cartosol coverage`.
@@ -489,25 +490,133 @@ fn weighted_values(list: &[usize], weights: &[Value], values: &[Value]) -> Value
     }
 }
 
-fn scaled(v: &Value, factor: f64) -> Cell {
+fn scaled(v: &Value, factor: f64) -> Value {
     match v {
-        Value::Number(x) => Cell::Number(x * factor),
-        Value::Missing(m) => Cell::Missing(*m),
-        Value::Text(t) => Cell::Text(t.clone()),
+        Value::Number(x) => Value::Number(x * factor),
+        other => other.clone(),
     }
 }
 
+fn count(n: usize) -> Value {
+    Value::Number(n as f64)
+}
+
+/// Which coverage figure measures the offer in the under-served rule and the bivariate map.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OfferMeasure {
+    /// In-person services per 10,000 inhabitants (the app's measure).
+    #[default]
+    Per10000,
+    /// In-person services per 1,000 people of the target public (`--target-field`).
+    Per1000Target,
+    /// 2SFCA accessibility per 1,000 of the demand.
+    Accessibility,
+}
+
+/// The under-served rule and the bivariate classes applied to a coverage result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gaps {
+    /// The offer measure the rule and the classes use.
+    pub offer_measure: OfferMeasure,
+    /// The need of each zone (as read).
+    pub need: Vec<Value>,
+    /// The offer of each zone (the measure, as in the table: per 10,000, per 1,000…).
+    pub offer: Vec<Value>,
+    /// The zones flagged by the rule, and the rule in words.
+    pub underserved: Underserved,
+    /// Need tercile × offer tercile of each zone.
+    pub bivariate: Bivariate,
+}
+
+impl Gaps {
+    /// The under-served flag of each zone: `oui` / `non`, or missing with the reason of the
+    /// missing need or offer (a zone without figures is not assessed).
+    pub fn flags(&self) -> Vec<Value> {
+        let n = self.need.len();
+        let mut flagged = vec![false; n];
+        for f in &self.underserved.flagged {
+            if let Some(x) = flagged.get_mut(f.zone) {
+                *x = true;
+            }
+        }
+        let mut not_assessed = vec![false; n];
+        for &z in &self.underserved.not_assessed {
+            if let Some(x) = not_assessed.get_mut(z) {
+                *x = true;
+            }
+        }
+        (0..n)
+            .map(|z| {
+                if flagged.get(z).copied().unwrap_or(false) {
+                    Value::Text("oui".to_owned())
+                } else if not_assessed.get(z).copied().unwrap_or(false) {
+                    Value::Missing(missing_reason(self.need.get(z), self.offer.get(z)))
+                } else {
+                    Value::Text("non".to_owned())
+                }
+            })
+            .collect()
+    }
+
+    /// The bivariate class of each zone in words (« Besoin fort, offre faible »), or missing
+    /// with the reason of the missing need or offer.
+    pub fn classes(&self) -> Vec<Value> {
+        self.bivariate
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(z, c)| match c {
+                Some(c) => Value::Text(class_label(*c)),
+                None => Value::Missing(missing_reason(self.need.get(z), self.offer.get(z))),
+            })
+            .collect()
+    }
+
+    /// The three columns added to a result table: class, flag and the rule in words.
+    fn fields(&self) -> Vec<Field> {
+        let n = self.need.len();
+        vec![
+            result_field(CLASS_HEADER, self.classes()),
+            result_field(FLAG_HEADER, self.flags()),
+            result_field(
+                RULE_HEADER,
+                vec![Value::Text(self.underserved.rule_text.clone()); n],
+            ),
+        ]
+    }
+}
+
+/// Header of the bivariate class column.
+pub const CLASS_HEADER: &str = "classe bivariée (besoin × offre)";
+/// Header of the under-served flag column.
+pub const FLAG_HEADER: &str = "sous-desservie";
+/// Header of the column that repeats the under-served rule in words on every row.
+pub const RULE_HEADER: &str = "règle de sous-desserte";
+
+/// The reason a need/offer pair could not be assessed: the first missing reason, else
+/// `non disponible`.
+fn missing_reason(need: Option<&Value>, offer: Option<&Value>) -> Missing {
+    [need, offer]
+        .into_iter()
+        .flatten()
+        .find_map(|v| match v {
+            Value::Missing(m) => Some(*m),
+            _ => None,
+        })
+        .unwrap_or(Missing::NotAvailable)
+}
+
 impl CoverageResult {
-    /// The French column headers of [`CoverageResult::to_output`].
+    /// The French column headers of [`CoverageResult::coverage_table`] (without the columns of
+    /// the under-served rule).
     pub fn headers(&self) -> Vec<String> {
         let o = &self.options;
-        let km = |m: f64| format_number(m / 1000.0);
         let mut h = vec!["code".to_owned(), "nom".to_owned(), "population".to_owned()];
         if let Some(f) = &o.need_field {
-            h.push(format!("besoin : {f}"));
+            h.push(self.need_header(f));
         }
         if let Some(f) = &o.target_field {
-            h.push(format!("public cible : {f}"));
+            h.push(self.target_header(f));
         }
         h.extend([
             "services (sur place)".to_owned(),
@@ -515,10 +624,10 @@ impl CoverageResult {
             "services à distance uniquement".to_owned(),
             "services éligibles (zone d'éligibilité)".to_owned(),
             "services à distance éligibles".to_owned(),
-            "services pour 10 000 habitants".to_owned(),
+            self.offer_header(OfferMeasure::Per10000),
         ]);
-        if let Some(f) = &o.target_field {
-            h.push(format!("services pour 1 000 {f}"));
+        if o.target_field.is_some() {
+            h.push(self.offer_header(OfferMeasure::Per1000Target));
         }
         h.extend([
             "distance moyenne au service le plus proche (km)".to_owned(),
@@ -526,59 +635,150 @@ impl CoverageResult {
                 "part de la population à plus de {} km (%)",
                 km(o.threshold_m)
             ),
-            format!(
+            self.offer_header(OfferMeasure::Accessibility),
+        ]);
+        h
+    }
+
+    /// The header of the column that copies the need (`besoin : TP60`).
+    pub fn need_header(&self, field: &str) -> String {
+        format!("besoin : {field}")
+    }
+
+    /// The header of the column that copies the target public (`public cible : NB_MEN_PAUV`):
+    /// a count of people or households when the target field is one.
+    pub fn target_header(&self, field: &str) -> String {
+        format!("public cible : {field}")
+    }
+
+    /// The header (and the words of the rule) of an offer measure.
+    pub fn offer_header(&self, measure: OfferMeasure) -> String {
+        let o = &self.options;
+        match measure {
+            OfferMeasure::Per10000 => "services pour 10 000 habitants".to_owned(),
+            OfferMeasure::Per1000Target => format!(
+                "services pour 1 000 {}",
+                o.target_field.as_deref().unwrap_or("du public cible")
+            ),
+            OfferMeasure::Accessibility => format!(
                 "accessibilité 2SFCA pour 1 000 {} (rayon {} km, décroissance {})",
                 o.demand_field.as_deref().unwrap_or("habitants"),
                 km(o.radius_m),
                 o.decay.label()
             ),
-        ]);
-        h
-    }
-
-    /// The results as a table (one row per zone), with French headers; distances in km,
-    /// shares in %.
-    pub fn to_output(&self) -> OutputTable {
-        let o = &self.options;
-        let rows = self
-            .zones
-            .iter()
-            .map(|z| {
-                let mut row = vec![
-                    Cell::Code(z.code.clone()),
-                    Cell::Text(z.name.clone()),
-                    scaled(&z.population, 1.0),
-                ];
-                if o.need_field.is_some() {
-                    row.push(scaled(&z.need, 1.0));
-                }
-                if o.target_field.is_some() {
-                    row.push(scaled(&z.target, 1.0));
-                }
-                row.extend([
-                    Cell::Number(z.services as f64),
-                    Cell::Number(z.services_by_code as f64),
-                    Cell::Number(z.services_remote as f64),
-                    Cell::Number(z.services_eligible as f64),
-                    Cell::Number(z.services_remote_eligible as f64),
-                    scaled(&z.per_10000, 1.0),
-                ]);
-                if o.target_field.is_some() {
-                    row.push(scaled(&z.per_1000_target, 1.0));
-                }
-                row.extend([
-                    scaled(&z.mean_distance_m, 0.001),
-                    scaled(&z.share_beyond, 100.0),
-                    scaled(&z.accessibility, 1000.0),
-                ]);
-                row
-            })
-            .collect();
-        OutputTable {
-            headers: self.headers(),
-            rows,
         }
     }
+
+    /// The need of every zone (missing everywhere, `sans objet`, without a need field).
+    pub fn need_values(&self) -> Vec<Value> {
+        self.zones.iter().map(|z| z.need.clone()).collect()
+    }
+
+    /// The offer of every zone by `measure`, in the units of the table (per 10,000, per 1,000).
+    pub fn offer_values(&self, measure: OfferMeasure) -> Vec<Value> {
+        self.zones
+            .iter()
+            .map(|z| match measure {
+                OfferMeasure::Per10000 => z.per_10000.clone(),
+                OfferMeasure::Per1000Target => z.per_1000_target.clone(),
+                OfferMeasure::Accessibility => scaled(&z.accessibility, 1000.0),
+            })
+            .collect()
+    }
+
+    /// Applies `rule` (need = the need field, offer = `measure`) and the bivariate
+    /// classification to every zone.
+    pub fn gaps(&self, measure: OfferMeasure, rule: &UnderservedRule) -> Gaps {
+        let need = self.need_values();
+        let offer = self.offer_values(measure);
+        Gaps {
+            offer_measure: measure,
+            underserved: underserved(&need, &offer, rule),
+            bivariate: classify(&need, &offer),
+            need,
+            offer,
+        }
+    }
+
+    /// The results as a table (one row per zone, in layer order), with French headers;
+    /// distances in km, shares in %, codes as text, missing values with their reason. With
+    /// `gaps`, the bivariate class, the under-served flag and the rule in words are added.
+    pub fn coverage_table(&self, gaps: Option<&Gaps>) -> Table {
+        let o = &self.options;
+        let headers = self.headers();
+        let z = &self.zones;
+        let column =
+            |f: &dyn Fn(&ZoneCoverage) -> Value| -> Vec<Value> { z.iter().map(f).collect() };
+        let mut columns: Vec<Vec<Value>> = vec![column(&|z| scaled(&z.population, 1.0))];
+        if o.need_field.is_some() {
+            columns.push(column(&|z| z.need.clone()));
+        }
+        if o.target_field.is_some() {
+            columns.push(column(&|z| z.target.clone()));
+        }
+        columns.extend([
+            column(&|z| count(z.services)),
+            column(&|z| count(z.services_by_code)),
+            column(&|z| count(z.services_remote)),
+            column(&|z| count(z.services_eligible)),
+            column(&|z| count(z.services_remote_eligible)),
+            column(&|z| z.per_10000.clone()),
+        ]);
+        if o.target_field.is_some() {
+            columns.push(column(&|z| z.per_1000_target.clone()));
+        }
+        columns.extend([
+            column(&|z| scaled(&z.mean_distance_m, 0.001)),
+            column(&|z| scaled(&z.share_beyond, 100.0)),
+            column(&|z| scaled(&z.accessibility, 1000.0)),
+        ]);
+        let mut fields = vec![
+            text_result_field("code", z.iter().map(|z| z.code.clone())),
+            text_result_field("nom", z.iter().map(|z| z.name.clone())),
+        ];
+        fields.extend(
+            headers
+                .into_iter()
+                .skip(2)
+                .zip(columns)
+                .map(|(h, values)| result_field(h, values)),
+        );
+        if let Some(g) = gaps {
+            fields.extend(g.fields());
+        }
+        result_table(z.len(), fields)
+    }
+
+    /// The under-served table: one row per zone (layer order) with its code, name,
+    /// population, need, offer, in-person services, flag, bivariate class and the rule.
+    pub fn underserved_table(&self, gaps: &Gaps) -> Table {
+        let z = &self.zones;
+        let need_header = self
+            .options
+            .need_field
+            .as_deref()
+            .map_or_else(|| "besoin".to_owned(), |f| self.need_header(f));
+        let mut fields = vec![
+            text_result_field("code", z.iter().map(|z| z.code.clone())),
+            text_result_field("nom", z.iter().map(|z| z.name.clone())),
+            result_field(
+                "population",
+                z.iter().map(|z| z.population.clone()).collect(),
+            ),
+            result_field(need_header, gaps.need.clone()),
+            result_field(self.offer_header(gaps.offer_measure), gaps.offer.clone()),
+            result_field(
+                "services (sur place)",
+                z.iter().map(|z| count(z.services)).collect(),
+            ),
+        ];
+        fields.extend(gaps.fields());
+        result_table(z.len(), fields)
+    }
+}
+
+fn km(m: f64) -> String {
+    format_number(m / 1000.0)
 }
 
 #[cfg(test)]

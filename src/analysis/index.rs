@@ -1,6 +1,10 @@
 //! Spatial index of service points (an rstar R*-tree over unit vectors on the sphere): the k
 //! nearest services from any position and the services within a radius, with great-circle
 //! distances in metres (see [`crate::analysis::distance`]).
+//!
+//! Which *zone* a point is in is decided by [`crate::analysis::assign::ZoneIndex`] alone, in
+//! every analysis: a point on a border shared by two zones belongs to exactly one zone, the
+//! one east of it (north of it on an east–west border); see [`crate::analysis::assign`].
 
 use crate::analysis::distance::{chord2_from_metres, distance_m, unit_vector};
 use crate::analysis::{AnalysisError, require_field};
@@ -65,24 +69,6 @@ impl ServiceIndex {
                 .filter_map(|(i, p)| p.map(|p| (i, p)))
                 .collect(),
         )
-    }
-
-    /// Indexes the positioned rows of `layer` whose `theme_field` equals `theme` (exact text,
-    /// trimmed). `theme = None` indexes every row.
-    pub fn for_theme(
-        layer: &PointLayer,
-        theme_field: &str,
-        theme: Option<&str>,
-    ) -> Result<ServiceIndex, AnalysisError> {
-        let Some(theme) = theme else {
-            return Ok(Self::new(layer));
-        };
-        let rows = theme_rows(layer, theme_field, theme)?;
-        Ok(Self::from_positions(
-            rows.into_iter()
-                .filter_map(|i| layer.positions.get(i).copied().flatten().map(|p| (i, p)))
-                .collect(),
-        ))
     }
 
     /// The number of indexed services.

@@ -7,15 +7,19 @@
 //!
 //! - [`distance`]: the metric (distance between two positions, metres);
 //! - [`index`]: spatial index of service points (k nearest, within a radius);
-//! - [`assign`]: spatial index of zones (point-in-polygon assignment);
+//! - [`assign`]: spatial index of zones (point-in-polygon assignment): the one point-in-zone
+//!   rule of the tool, used by every analysis (a point on a border shared by two zones belongs
+//!   to exactly one of them, see [`assign`]);
 //! - [`quality`]: points outside the territory or outside their declared commune;
 //! - [`population`]: population points of communes (the base of distances and 2SFCA);
 //! - [`eligibility`]: `zone_eligibilite` and `modes_accueil` of data·inclusion services;
 //! - [`coverage`]: per-zone figures (counts, densities, distances, 2SFCA);
 //! - [`fca`]: the two-step floating catchment area accessibility index;
 //! - [`underserved`]: the explicit under-served rule;
-//! - [`bivariate`]: the 3×3 need × offer classification and its key;
-//! - [`output`]: small CSV / GeoJSON / XLSX writers for the results.
+//! - [`bivariate`]: the 3×3 need × offer classification and its key.
+//!
+//! Results leave as [`crate::model::Table`]s (numbers, codes as text, missing values with
+//! their reason), written by the layer writers of `export::data` like any layer.
 
 pub mod assign;
 pub mod bivariate;
@@ -24,13 +28,12 @@ pub mod distance;
 pub mod eligibility;
 pub mod fca;
 pub mod index;
-pub mod output;
 pub mod population;
 pub mod quality;
 pub mod underserved;
 
 pub use assign::ZoneIndex;
-pub use coverage::{CoverageOptions, CoverageResult, ZoneCoverage, coverage};
+pub use coverage::{CoverageOptions, CoverageResult, Gaps, OfferMeasure, ZoneCoverage, coverage};
 pub use distance::{EARTH_RADIUS_M, distance_m};
 pub use index::{Neighbour, ServiceIndex, nearest_by_theme};
 pub use population::PopulationBase;
@@ -38,7 +41,6 @@ pub use quality::{QualityReport, quality_report};
 
 use crate::model::Table;
 use crate::value::Value;
-use std::path::PathBuf;
 
 /// Why an analysis could not be run. Each variant names the field, layer or file at fault.
 #[derive(Debug, thiserror::Error)]
@@ -85,14 +87,6 @@ pub enum AnalysisError {
     EmptyLayer {
         /// The layer, as shown to the user.
         layer: String,
-    },
-    /// An output file could not be written.
-    #[error("écriture de {path} impossible : {message}")]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// Why, in French.
-        message: String,
     },
 }
 
@@ -197,4 +191,51 @@ pub const NAME_NAMES: &[&str] = &["NOM", "nom", "LIBGEO", "libelle", "name", "NO
 /// The first field among `candidates` present in `table`.
 pub(crate) fn find_name(table: &Table, candidates: &[&str]) -> Option<usize> {
     candidates.iter().find_map(|c| table.field_index(c))
+}
+
+/// A result column: `Number` when every present value is a number, `Text` otherwise (codes,
+/// labels). Missing values keep their reason.
+pub(crate) fn result_field(name: impl Into<String>, values: Vec<Value>) -> crate::model::Field {
+    let kind = if values
+        .iter()
+        .all(|v| matches!(v, Value::Number(_) | Value::Missing(_)))
+    {
+        crate::model::FieldKind::Number
+    } else {
+        crate::model::FieldKind::Text
+    };
+    crate::model::Field {
+        name: name.into(),
+        kind,
+        values,
+    }
+}
+
+/// A text column (codes, names): empty texts become missing values (`vide`).
+pub(crate) fn text_result_field(
+    name: impl Into<String>,
+    values: impl IntoIterator<Item = String>,
+) -> crate::model::Field {
+    crate::model::Field {
+        name: name.into(),
+        kind: crate::model::FieldKind::Text,
+        values: values
+            .into_iter()
+            .map(|t| {
+                if t.is_empty() {
+                    Value::Missing(crate::value::Missing::Empty)
+                } else {
+                    Value::Text(t)
+                }
+            })
+            .collect(),
+    }
+}
+
+/// A result table from its columns (all of `rows` values), rows numbered from 1.
+pub(crate) fn result_table(rows: usize, fields: Vec<crate::model::Field>) -> Table {
+    Table {
+        fields,
+        row_origin: (1..=rows as u64).collect(),
+    }
 }

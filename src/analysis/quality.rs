@@ -4,9 +4,11 @@
 use crate::analysis::assign::ZoneIndex;
 use crate::analysis::{
     AnalysisError, COMMUNE_CODE_NAMES, NAME_NAMES, code_text, find_name, require_field,
+    result_field, result_table, text_result_field,
 };
 use crate::codes::{CodeKind, normalise};
-use crate::model::{PointLayer, ZoneLayer};
+use crate::model::{PointLayer, Table, ZoneLayer};
+use crate::value::{Missing, Value};
 use geo::{Coord, MultiPolygon, Point};
 use std::fmt;
 
@@ -67,9 +69,8 @@ pub fn quality_report(
         Some(f) => Some(require_field(pt, f, "la couche de points")?),
         None => find_name(pt, COMMUNE_CODE_NAMES),
     };
-    let norm = |v: &crate::value::Value| {
-        code_text(v).map(|t| normalise(&t, CodeKind::Commune).map_or(t, |n| n.code))
-    };
+    let norm =
+        |v: &Value| code_text(v).map(|t| normalise(&t, CodeKind::Commune).map_or(t, |n| n.code));
     let zone_codes: Vec<Option<String>> = zt
         .fields
         .get(zone_code_i)
@@ -116,6 +117,74 @@ pub fn quality_report(
         }
     }
     Ok(report)
+}
+
+/// Kinds of issue, as written in the `anomalie` column of [`QualityReport::table`].
+pub const OUTSIDE_LABEL: &str = "hors du territoire";
+/// A point in another commune than the one it declares.
+pub const WRONG_ZONE_LABEL: &str = "dans une autre commune que celle déclarée";
+/// A point whose declared code matches no zone.
+pub const UNKNOWN_CODE_LABEL: &str = "code de commune inconnu";
+
+impl QualityReport {
+    /// Every issue with its kind (outside, wrong zone, unknown code), in that order.
+    pub fn issues(&self) -> impl Iterator<Item = (&'static str, &QualityIssue)> {
+        self.outside
+            .iter()
+            .map(|i| (OUTSIDE_LABEL, i))
+            .chain(self.wrong_zone.iter().map(|i| (WRONG_ZONE_LABEL, i)))
+            .chain(self.unknown_code.iter().map(|i| (UNKNOWN_CODE_LABEL, i)))
+    }
+
+    /// The issues as a table (one row per suspicious point, in the order of
+    /// [`QualityReport::issues`]): source number, name, kind, declared code, commune found
+    /// (missing outside the territory), distance to the declared commune in km (missing when
+    /// the declared commune is unknown). Codes are text.
+    pub fn table(&self) -> Table {
+        let issues: Vec<(&str, &QualityIssue)> = self.issues().collect();
+        let code = |c: &Option<String>| match c {
+            Some(c) => Value::Text(c.clone()),
+            None => Value::Missing(Missing::NotApplicable),
+        };
+        let fields = vec![
+            result_field(
+                "n° dans la source",
+                issues
+                    .iter()
+                    .map(|(_, i)| Value::Number(i.origin as f64))
+                    .collect(),
+            ),
+            text_result_field("nom", issues.iter().map(|(_, i)| i.label.clone())),
+            text_result_field("anomalie", issues.iter().map(|(k, _)| (*k).to_owned())),
+            text_result_field(
+                "code déclaré",
+                issues
+                    .iter()
+                    .map(|(_, i)| i.declared.clone().unwrap_or_default()),
+            ),
+            crate::model::Field {
+                name: "commune de la position".to_owned(),
+                kind: crate::model::FieldKind::Text,
+                values: issues.iter().map(|(_, i)| code(&i.found)).collect(),
+            },
+            result_field(
+                "distance à la commune déclarée (km)",
+                issues
+                    .iter()
+                    .map(|(_, i)| match i.distance_to_declared_m {
+                        Some(d) if d.is_finite() => Value::Number(d / 1000.0),
+                        _ => Value::Missing(Missing::NotApplicable),
+                    })
+                    .collect(),
+            ),
+        ];
+        result_table(issues.len(), fields)
+    }
+
+    /// The positions of the rows of [`QualityReport::table`] (WGS84), for a point layer.
+    pub fn positions(&self) -> Vec<Option<Point<f64>>> {
+        self.issues().map(|(_, i)| Some(i.position)).collect()
+    }
 }
 
 /// Great-circle distance (metres) from `p` to the nearest boundary point of `zone` (0 when `p`

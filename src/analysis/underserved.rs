@@ -72,6 +72,15 @@ fn with_unit(x: f64, unit: &str) -> String {
     }
 }
 
+/// The default threshold of a side of the rule (the app's starting point): the median of the
+/// present values — for an even count, the upper of the two middle values (rank n/2 + 1 of the
+/// sorted values, 1-based). `None` when no value is present.
+pub fn median_threshold(values: &[Value]) -> Option<f64> {
+    let mut xs: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied()
+}
+
 /// Applies `rule` to one need and one offer value per zone. Zones with a missing need or
 /// offer are never flagged: they are listed in `not_assessed`.
 pub fn underserved(need: &[Value], offer: &[Value], rule: &UnderservedRule) -> Underserved {
@@ -81,8 +90,14 @@ pub fn underserved(need: &[Value], offer: &[Value], rule: &UnderservedRule) -> U
         .enumerate()
         .filter_map(|(i, (n, o))| Some((i, n.as_f64()?, o.as_f64()?)))
         .collect();
-    let not_assessed = (0..need.len().min(offer.len()))
-        .filter(|i| !pairs.iter().any(|(j, _, _)| j == i))
+    let mut assessed = vec![false; need.len().min(offer.len())];
+    for &(i, _, _) in &pairs {
+        if let Some(a) = assessed.get_mut(i) {
+            *a = true;
+        }
+    }
+    let not_assessed = (0..assessed.len())
+        .filter(|&i| !assessed.get(i).copied().unwrap_or(true))
         .collect();
     let need_threshold = match &rule.need {
         NeedThreshold::AtLeast(t) => Some(*t),
@@ -177,6 +192,17 @@ mod tests {
             r.flagged.iter().map(|f| f.zone).collect::<Vec<_>>(),
             vec![0, 1]
         );
+    }
+
+    #[test]
+    fn median_threshold_is_the_middle_value() {
+        // Sorted 1, 3, 7 → 3; sorted 1, 3, 7, 9 → the upper middle value, 7; missing ignored.
+        let v = |xs: &[f64]| xs.iter().copied().map(Value::Number).collect::<Vec<_>>();
+        assert_eq!(median_threshold(&v(&[7.0, 1.0, 3.0])), Some(3.0));
+        let mut four = v(&[9.0, 1.0, 7.0, 3.0]);
+        four.push(Value::Missing(Missing::Secret));
+        assert_eq!(median_threshold(&four), Some(7.0));
+        assert_eq!(median_threshold(&[Value::Missing(Missing::Secret)]), None);
     }
 
     #[test]

@@ -1,17 +1,26 @@
 //! `cartosol coverage`: coverage of zones by the services of one theme (counts, densities,
-//! distances, eligibility, 2SFCA), written as CSV, GeoJSON or XLSX.
+//! distances, eligibility, 2SFCA), with the bivariate class and the under-served flag when a
+//! need is given, written through the layer writers of `cartosol export` (CSV, GeoJSON, XLSX,
+//! GeoPackage; atomic write, statistical secrecy, missing values with their reason).
 
 use anyhow::{Context, Result, bail};
-use cartosol::analysis::coverage::{CoverageOptions, coverage};
+use cartosol::analysis::coverage::{CoverageOptions, CoverageResult, Gaps, OfferMeasure, coverage};
 use cartosol::analysis::fca::Decay;
-use cartosol::analysis::output::write_any;
+use cartosol::analysis::underserved::{
+    NeedThreshold, OfferThreshold, UnderservedRule, median_threshold,
+};
+use cartosol::export::data::{
+    DataExportOptions, DataFormat, ExportReport, Geometries, write_layer,
+};
+use cartosol::export::secrecy::{SecrecyGuard, is_count_field, zone_level};
 use cartosol::join::{apply, join};
-use cartosol::model::{PointLayer, ZoneLayer};
+use cartosol::model::{PointLayer, Table, ZoneLayer};
 use cartosol::points::{PointOptions, load_points};
+use cartosol::project::Project;
 use cartosol::table::{TableOptions, load_table};
 use cartosol::zones::{ZoneOptions, load_zones};
 use clap::ValueEnum;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum DecayArg {
@@ -21,6 +30,19 @@ enum DecayArg {
     Gauss,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum OfferArg {
+    /// Services sur place pour 10 000 habitants.
+    #[value(name = "services-10000")]
+    Per10000,
+    /// Services sur place pour 1 000 personnes du public cible (--target-field).
+    #[value(name = "services-1000-cible")]
+    Per1000Target,
+    /// Accessibilité 2SFCA pour 1 000 de la demande.
+    #[value(name = "accessibilite")]
+    Accessibility,
+}
+
 /// The arguments, boxed so that the subcommand enum of `cli/mod.rs` stays small.
 #[derive(clap::Args)]
 pub struct Args {
@@ -28,11 +50,12 @@ pub struct Args {
     options: Box<Options>,
 }
 
+/// The inputs, figures, rule and output of `coverage` (shared with `underserved`).
 #[derive(clap::Args)]
-struct Options {
+pub(crate) struct Options {
     /// Projet (*.cartosol.json) dont on prend les couches jointes (au lieu de --zones/--points).
     #[arg(long)]
-    project: Option<PathBuf>,
+    pub(crate) project: Option<PathBuf>,
     /// Couche de zones du projet (identifiant, ex. « epci » ou « communes »).
     #[arg(long, default_value = "communes")]
     zones_layer: String,
@@ -62,13 +85,14 @@ struct Options {
     header_row: Option<usize>,
     /// Thème analysé (valeur du champ de thème, ex. « France Services ») ; tous sinon.
     #[arg(long)]
-    theme: Option<String>,
+    pub(crate) theme: Option<String>,
     /// Champ de thème des services.
     #[arg(long)]
     theme_field: Option<String>,
-    /// Indicateur de besoin des zones (ex. TP60), recopié dans le résultat.
+    /// Indicateur de besoin des zones (ex. TP60), recopié dans le résultat avec la classe
+    /// bivariée (besoin × offre) et la règle de sous-desserte.
     #[arg(long)]
-    need: Option<String>,
+    pub(crate) need: Option<String>,
     /// Effectif du public cible des zones (ex. NB_MEN_PAUV) : services pour 1 000.
     #[arg(long)]
     target_field: Option<String>,
@@ -94,21 +118,73 @@ struct Options {
     /// Décroissance avec la distance du 2SFCA.
     #[arg(long, value_enum, default_value = "step")]
     decay: DecayArg,
-    /// Fichier de sortie : .csv, .geojson ou .xlsx.
+    /// Mesure de l'offre pour la règle de sous-desserte et la classe bivariée.
+    #[arg(long, value_enum, default_value = "services-10000")]
+    offer: OfferArg,
+    /// Règle : besoin au moins égal à cette valeur (par défaut : la médiane des zones).
+    #[arg(long, conflicts_with = "need_top_pct")]
+    need_min: Option<f64>,
+    /// Règle : besoin parmi les N % de zones les plus élevées (au lieu de --need-min).
     #[arg(long)]
-    out: PathBuf,
+    need_top_pct: Option<f64>,
+    /// Règle : offre au plus égale à cette valeur (par défaut : la médiane des zones).
+    #[arg(long, conflicts_with = "offer_below")]
+    offer_max: Option<f64>,
+    /// Règle : offre strictement inférieure à cette valeur (au lieu de --offer-max).
+    #[arg(long)]
+    offer_below: Option<f64>,
+    /// Le besoin en mots dans la règle (par défaut : le nom du champ --need).
+    #[arg(long)]
+    pub(crate) need_label: Option<String>,
+    /// Unité du besoin écrite après les valeurs de la règle (ex. « % »).
+    #[arg(long, default_value = "")]
+    need_unit: String,
+    /// Champ à traiter comme un effectif de personnes ou de ménages (répétable).
+    #[arg(long = "champ-effectif")]
+    champs_effectifs: Vec<String>,
+    /// Lève le secret statistique : les effectifs inférieurs à 11 ne sont plus masqués.
+    #[arg(long)]
+    lever_secret: bool,
+    /// Fichier de sortie : .csv, .geojson, .xlsx ou .gpkg.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
 }
 
-struct Inputs {
-    zones: ZoneLayer,
+/// The layers read for a coverage run.
+pub(crate) struct Inputs {
+    /// The project, when the layers come from one.
+    pub(crate) project: Option<Project>,
+    /// The id of the zone layer in the project.
+    pub(crate) zones_id: Option<String>,
+    pub(crate) zones: ZoneLayer,
     communes: Option<ZoneLayer>,
     points: PointLayer,
     theme_field: Option<String>,
     population_field: Option<String>,
+    zone_code_field: Option<String>,
 }
 
-fn from_project(args: &Options, path: &std::path::Path) -> Result<Inputs> {
-    let mut project = cartosol::project::open_project(path)?;
+fn from_project(args: &Options, path: &Path) -> Result<Inputs> {
+    let given: Vec<&str> = [
+        ("--zones", args.zones.is_some()),
+        ("--communes", args.communes.is_some()),
+        ("--points", args.points.is_some()),
+        ("--table", args.table.is_some()),
+        ("--sheet", args.sheet.is_some()),
+        ("--header-row", args.header_row.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect();
+    if !given.is_empty() {
+        bail!(
+            "{} ne s'utilise pas avec --project : les couches et les tables jointes sont celles \
+             du projet (déclarez la table dans « tables » du projet, ou bien utilisez --zones, \
+             --points et --table sans --project)",
+            given.join(", ")
+        );
+    }
+    let project = cartosol::project::open_project(path)?;
     let ids = |v: &[String]| {
         v.iter()
             .map(|s| format!("« {s} »"))
@@ -119,7 +195,7 @@ fn from_project(args: &Options, path: &std::path::Path) -> Result<Inputs> {
     let take_zone = |id: &str, zones: &[(cartosol::project::ZoneSpec, ZoneLayer)]| {
         zones.iter().find(|(s, _)| s.id == id).cloned()
     };
-    let Some((_, zones)) = take_zone(&args.zones_layer, &project.zones) else {
+    let Some((zspec, zones)) = take_zone(&args.zones_layer, &project.zones) else {
         bail!(
             "couche de zones « {} » absente du projet {} (couches : {})",
             args.zones_layer,
@@ -148,13 +224,18 @@ fn from_project(args: &Options, path: &std::path::Path) -> Result<Inputs> {
             ids(&point_ids)
         );
     };
-    let (pspec, points) = project.points.swap_remove(k);
+    let Some((pspec, points)) = project.points.get(k).cloned() else {
+        bail!("couche de points « {} » introuvable", args.points_layer);
+    };
     Ok(Inputs {
         zones,
         communes: Some(communes),
         points,
         theme_field: pspec.theme_field,
         population_field: cspec.population_field,
+        zone_code_field: Some(zspec.code_field),
+        zones_id: Some(zspec.id),
+        project: Some(project),
     })
 }
 
@@ -192,19 +273,30 @@ fn from_files(args: &Options) -> Result<Inputs> {
     };
     let points = load_points(points_path, &PointOptions::default())?;
     Ok(Inputs {
+        project: None,
+        zones_id: None,
         zones,
         communes,
         points,
         theme_field: None,
         population_field: None,
+        zone_code_field: None,
     })
 }
 
-pub fn run(args: Args) -> Result<()> {
-    let args = *args.options;
+/// A coverage run: its inputs, figures and the guard of its outputs.
+pub(crate) struct Run {
+    pub(crate) inputs: Inputs,
+    pub(crate) result: CoverageResult,
+    /// Statistical secrecy of every output of the run.
+    pub(crate) guard: SecrecyGuard,
+}
+
+/// Reads the inputs and computes the coverage.
+pub(crate) fn compute(args: &Options) -> Result<Run> {
     let inputs = match &args.project {
-        Some(p) => from_project(&args, p)?,
-        None => from_files(&args)?,
+        Some(p) => from_project(args, p)?,
+        None => from_files(args)?,
     };
     let threshold_km = args.threshold_km.unwrap_or(args.radius_km);
     let options = CoverageOptions {
@@ -214,7 +306,7 @@ pub fn run(args: Args) -> Result<()> {
             .or(inputs.theme_field.clone())
             .unwrap_or_else(|| "dispositif".to_owned()),
         theme: args.theme.clone(),
-        zone_code_field: args.zone_code.clone(),
+        zone_code_field: args.zone_code.clone().or(inputs.zone_code_field.clone()),
         commune_code_field: None,
         population_field: args
             .population_field
@@ -242,12 +334,126 @@ pub fn run(args: Args) -> Result<()> {
             options.theme_field
         );
     }
-    let table = result.to_output();
-    write_any(&args.out, &table, &inputs.zones.geometries, "couverture")?;
+    let mut marked = args.champs_effectifs.clone();
+    if let Some(project) = &inputs.project {
+        marked.extend(project.file.map.privacy.count_fields.iter().cloned());
+    }
+    // A column that copies a count field (target public, need) is as sensitive as it.
+    let mut copies = Vec::new();
+    if let Some(target) = &options.target_field {
+        copies.push((target, result.target_header(target)));
+    }
+    if let Some(need) = &options.need_field {
+        copies.push((need, result.need_header(need)));
+    }
+    for (field, header) in copies {
+        if is_count_field(field, &marked) {
+            marked.push(header);
+        }
+    }
+    Ok(Run {
+        inputs,
+        result,
+        guard: SecrecyGuard {
+            marked,
+            lifted: args.lever_secret,
+        },
+    })
+}
+
+impl Run {
+    /// The under-served rule and bivariate classes of the run (`None` without `--need`).
+    pub(crate) fn gaps(&self, args: &Options) -> Result<Option<Gaps>> {
+        let Some(need_field) = &args.need else {
+            return Ok(None);
+        };
+        let measure = match args.offer {
+            OfferArg::Per10000 => OfferMeasure::Per10000,
+            OfferArg::Per1000Target => {
+                if args.target_field.is_none() {
+                    bail!("--offer services-1000-cible demande --target-field (le public cible)");
+                }
+                OfferMeasure::Per1000Target
+            }
+            OfferArg::Accessibility => OfferMeasure::Accessibility,
+        };
+        let r = &self.result;
+        let need = match args.need_top_pct {
+            Some(pct) if (0.0..=100.0).contains(&pct) => NeedThreshold::TopShare(pct / 100.0),
+            Some(pct) => {
+                bail!("--need-top-pct : un pourcentage entre 0 et 100 est attendu ({pct})")
+            }
+            None => NeedThreshold::AtLeast(
+                args.need_min
+                    .or_else(|| median_threshold(&r.need_values()))
+                    .unwrap_or_default(),
+            ),
+        };
+        let offer = match args.offer_below {
+            Some(t) => OfferThreshold::Below(t),
+            None => OfferThreshold::AtMost(
+                args.offer_max
+                    .or_else(|| median_threshold(&r.offer_values(measure)))
+                    .unwrap_or_default(),
+            ),
+        };
+        let theme = args.theme.as_deref().unwrap_or("services");
+        let offer_label = r
+            .offer_header(measure)
+            .strip_prefix("services ")
+            .map_or_else(|| r.offer_header(measure), |rest| format!("{theme} {rest}"));
+        let rule = UnderservedRule {
+            need_label: args
+                .need_label
+                .clone()
+                .unwrap_or_else(|| need_field.clone()),
+            need_unit: args.need_unit.clone(),
+            need,
+            offer_label,
+            offer,
+        };
+        Ok(Some(r.gaps(measure, &rule)))
+    }
+
+    /// Writes `table` (one row per zone) with the zone geometries through the layer writers.
+    pub(crate) fn write_zones(
+        &self,
+        table: &Table,
+        name: &str,
+        out: &Path,
+    ) -> Result<ExportReport> {
+        let format = DataFormat::from_path(out)?;
+        let options = DataExportOptions {
+            reason_columns: true,
+            secrecy: self.guard.clone(),
+            ..Default::default()
+        };
+        let report = write_layer(
+            table,
+            Geometries::Zones(&self.inputs.zones.geometries),
+            zone_level(table, "code"),
+            name,
+            out,
+            format,
+            &options,
+            &self.guard,
+        )
+        .with_context(|| format!("{} non écrit", out.display()))?;
+        Ok(report)
+    }
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let args = *args.options;
+    let run = compute(&args)?;
+    let gaps = run.gaps(&args)?;
+    let result = &run.result;
+    let table = result.coverage_table(gaps.as_ref());
+    let report = run.write_zones(&table, "couverture", &args.out)?;
     println!(
         "Couverture « {} » : {} zones, {} services dont {} à distance uniquement (comptés à part), \
          {} sans coordonnées comptés par code commune, {} hors des zones, {} non localisés",
-        options.theme.as_deref().unwrap_or("tous les services"),
+        args.theme.as_deref().unwrap_or("tous les services"),
         result.zones.len(),
         result.services_total,
         result.services_remote_total,
@@ -255,6 +461,15 @@ pub fn run(args: Args) -> Result<()> {
         result.services_outside,
         result.services_unlocated.len()
     );
+    if let Some(g) = &gaps {
+        println!(
+            "{} ({} zone(s) sur {})",
+            g.underserved.rule_text,
+            g.underserved.flagged.len(),
+            result.zones.len()
+        );
+    }
     println!("Écrit : {}", args.out.display());
+    println!("{report}");
     Ok(())
 }

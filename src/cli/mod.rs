@@ -6,7 +6,9 @@ mod coverage;
 mod export;
 mod inspect;
 mod join;
+mod quality;
 mod render;
+mod underserved;
 
 use anyhow::Result;
 use cartosol::crs::Crs;
@@ -36,6 +38,11 @@ enum Command {
     Join(join::Args),
     /// Couverture en services par zone et par thème (effectifs, densités, distances, 2SFCA).
     Coverage(coverage::Args),
+    /// Contrôle d'une couche de points : hors du territoire, dans une autre commune que celle
+    /// déclarée (avec les distances).
+    Quality(quality::Args),
+    /// Zones sous-desservies selon une règle besoin/offre explicite : table, et carte avec --map.
+    Underserved(underserved::Args),
     /// Carte du projet en PNG ou SVG.
     Render(render::Args),
     /// Export d'une couche du projet (GeoJSON, CSV, XLSX, GeoPackage…).
@@ -93,6 +100,8 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Inspect(args)) => inspect::run(args),
         Some(Command::Join(args)) => join::run(args),
         Some(Command::Coverage(args)) => coverage::run(args),
+        Some(Command::Quality(args)) => quality::run(args),
+        Some(Command::Underserved(args)) => underserved::run(args),
         Some(Command::Render(args)) => render::run(args),
         Some(Command::Export(args)) => export::run(args),
         Some(Command::Atlas(args)) => atlas::run(args),
