@@ -1285,12 +1285,13 @@ fn cli_underserved_table_and_map() {
         .collect();
     assert!(texts.join(" ").contains(rule), "rule on the map: {texts:?}");
     assert!(svg.contains("2 zone(s) sous-desservie(s) sur 13"));
-    // The flagged zones are outlined in bold: one path, a sub-path per polygon of the 2 EPCI.
-    let bold = svg
-        .lines()
-        .find(|l| l.contains("id=\"zone-mise-en-avant\""))
-        .expect("bold outline of the flagged zones");
-    assert!(bold.matches('M').count() >= 2, "{bold}");
+    // The flagged zones are outlined in the shared style's red: one path per flagged EPCI.
+    let outlined = svg
+        .split_once("<g id=\"sous-desservies\"")
+        .and_then(|(_, rest)| rest.split_once("</g>"))
+        .map(|(group, _)| group.matches("<path").count())
+        .expect("outline of the flagged zones");
+    assert_eq!(outlined, 2);
     // PNG of the same map.
     let png = dir.join("carte.png");
     cartosol(&[

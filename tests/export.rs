@@ -143,7 +143,19 @@ fn svg_carries_title_legend_scale_and_sources() {
     assert!(svg.contains("Quantiles (effectifs égaux) — 5 classes"));
     // Zones as even-odd paths, hatching pattern defined, points by theme, scale and north.
     assert!(svg.contains(r#"fill-rule="evenodd""#));
-    assert_eq!(svg.matches("<path d=\"M").count(), 13);
+    let zones = svg
+        .split_once(r#"<g id="zones""#)
+        .and_then(|(_, rest)| rest.split_once("</g>"))
+        .map(|(group, _)| group)
+        .expect("zones group");
+    assert_eq!(zones.matches("<path d=\"M").count(), 13);
+    // The communes layer, visible in the project, is outlined over the EPCI choropleth.
+    let outlines = svg
+        .split_once(r#"<g id="contours""#)
+        .and_then(|(_, rest)| rest.split_once("</g>"))
+        .map(|(group, _)| group)
+        .expect("outlines of the communes");
+    assert_eq!(outlines.matches("<path d=\"M").count(), 194);
     assert!(svg.contains(r#"<pattern id="manquant""#));
     assert!(svg.contains("France Services  (35)"));
     assert!(svg.contains("Premier accueil social  (70)"));

@@ -71,13 +71,21 @@ fn close(a: [u8; 3], b: [u8; 3], tol: u8) -> bool {
     a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= tol)
 }
 
+/// Town halls and communes hidden (the services stay).
 fn hidden_others() -> Vec<LayerStyle> {
     vec![layer("mairies", false, 1.0), layer("communes", false, 1.0)]
 }
 
+/// Only the EPCI choropleth: fills sampled without symbols or outlines over them.
+fn fills_only() -> Vec<LayerStyle> {
+    let mut layers = hidden_others();
+    layers.push(layer("services", false, 1.0));
+    layers
+}
+
 #[test]
 fn layer_opacity_reaches_the_export() {
-    let mut layers = hidden_others();
+    let mut layers = fills_only();
     let opaque = sample(layers.clone());
     layers.push(layer("epci", true, 0.5));
     let half = sample(layers);
@@ -100,7 +108,7 @@ fn layer_opacity_reaches_the_export() {
 
 #[test]
 fn a_diverging_palette_paints_the_highest_values_in_its_warm_hue() {
-    let mut project = sample(hidden_others());
+    let mut project = sample(fills_only());
     project.file.map.classification.method = ClassMethod::Quantiles;
     project.file.map.classification.classes = 5;
     project.file.map.classification.palette = "RdBu".to_owned();
@@ -220,7 +228,15 @@ fn the_under_served_overlay_and_the_bivariate_fills_reach_the_export() {
     assert_eq!(row.label, result.rule_text);
     let svg = render_svg(&composition);
     assert!(svg.contains(r#"<g id="sous-desservies""#));
-    assert!(svg.contains(&cartosol::export::map::xml_escape(&result.rule_text)));
+    // The rule is a legend row, wrapped over several text lines.
+    let texts: Vec<&str> = svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|t| t.split_once('>').and_then(|(_, r)| r.split_once('<')))
+        .map(|(text, _)| text)
+        .collect();
+    let rule = cartosol::export::map::xml_escape(&result.rule_text);
+    assert!(texts.join(" ").contains(&rule), "{rule} in {texts:?}");
     // Every zone is painted its bivariate class colour; the legend is the 3×3 key.
     for (i, zone) in composition.zones.iter().enumerate() {
         match classes.classes[i] {

@@ -6,8 +6,9 @@ use super::choropleth::Choropleth;
 use super::geometry::{LOCAL_SCALE, LOD_ZOOMS, Level, ZoneShape, lon_lat_of, mercator_unit};
 use super::state::{LayerRef, PointLayerView, Workspace, ZoneLayerView};
 use crate::style::map_style::{
-    CHOROPLETH_OUTLINE_ALPHA, SYMBOL_HALO_COLOR, SYMBOL_OUTLINE_COLOR, SymbolShape,
-    ZONE_OUTLINE_ALPHA, zone_outline_color, zone_outline_width_px,
+    CHOROPLETH_OUTLINE_ALPHA, SYMBOL_HALO_ALPHA, SYMBOL_HALO_COLOR, SYMBOL_HALO_RATIO,
+    SYMBOL_OUTLINE_COLOR, SymbolShape, ZONE_OUTLINE_ALPHA, zone_outline_color,
+    zone_outline_width_px,
 };
 use egui::epaint::{Mesh, Vertex, WHITE_UV};
 use egui::{Color32, FontId, Pos2, Rect, Shape, Stroke, Vec2, pos2, vec2};
@@ -483,6 +484,9 @@ pub fn symbol_shape(shape: SymbolShape, at: Pos2, r: f32, color: Color32, shapes
     shapes.push(Shape::closed_line(points, stroke));
 }
 
+/// Radius of a point symbol on screen, in pixels.
+const SYMBOL_RADIUS_PX: f32 = 5.5;
+
 type Cluster = (Vec2, usize, HashMap<usize, usize>);
 
 /// Builds the shapes of a point layer: symbols when zoomed in, clusters with counts when the
@@ -512,10 +516,16 @@ pub fn point_layer_shapes(
             if let Some(theme) = pl.theme_of.get(i).and_then(|t| pl.themes.get(*t)) {
                 shapes.push(Shape::circle_filled(
                     at,
-                    7.5,
-                    rgba(SYMBOL_HALO_COLOR, opacity * 0.9),
+                    SYMBOL_RADIUS_PX * SYMBOL_HALO_RATIO as f32,
+                    rgba(SYMBOL_HALO_COLOR, opacity * SYMBOL_HALO_ALPHA),
                 ));
-                symbol_shape(theme.shape, at, 5.5, rgba(theme.color, opacity), shapes);
+                symbol_shape(
+                    theme.shape,
+                    at,
+                    SYMBOL_RADIUS_PX,
+                    rgba(theme.color, opacity),
+                    shapes,
+                );
             }
         }
         return visible;

@@ -12,7 +12,7 @@ use cartosol::analysis::underserved::{
 use cartosol::export::data::{
     DataExportOptions, DataFormat, ExportReport, Geometries, write_layer,
 };
-use cartosol::export::secrecy::{SecrecyGuard, is_count_field, zone_level};
+use cartosol::export::secrecy::{SecrecyGuard, zone_level};
 use cartosol::join::{apply, join};
 use cartosol::model::{PointLayer, Table, ZoneLayer};
 use cartosol::points::{PointOptions, load_points};
@@ -334,9 +334,13 @@ pub(crate) fn compute(args: &Options) -> Result<Run> {
             options.theme_field
         );
     }
-    let mut marked = args.champs_effectifs.clone();
+    let mut guard = SecrecyGuard {
+        marked: args.champs_effectifs.clone(),
+        lifted: args.lever_secret,
+        ..SecrecyGuard::default()
+    };
     if let Some(project) = &inputs.project {
-        marked.extend(project.file.map.privacy.count_fields.iter().cloned());
+        guard = guard.with_privacy(&project.file.map.privacy);
     }
     // A column that copies a count field (target public, need) is as sensitive as it.
     let mut copies = Vec::new();
@@ -347,17 +351,14 @@ pub(crate) fn compute(args: &Options) -> Result<Run> {
         copies.push((need, result.need_header(need)));
     }
     for (field, header) in copies {
-        if is_count_field(field, &marked) {
-            marked.push(header);
+        if guard.is_sensitive(field) {
+            guard.marked.push(header);
         }
     }
     Ok(Run {
         inputs,
         result,
-        guard: SecrecyGuard {
-            marked,
-            lifted: args.lever_secret,
-        },
+        guard,
     })
 }
 

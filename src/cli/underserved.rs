@@ -7,10 +7,11 @@ use super::coverage::{Options, Run, compute};
 use anyhow::{Context, Result, bail};
 use cartosol::Value;
 use cartosol::analysis::coverage::Gaps;
+use cartosol::export::compose::analysis_overlay;
 use cartosol::export::{
     Preset, RenderOptions, compose_project, render_png, render_svg, write_atomic,
 };
-use geo::MultiPolygon;
+use cartosol::style::map_style::theme_field;
 use std::path::{Path, PathBuf};
 
 /// Flagged zones listed on stdout (highest need first); all are in the output file.
@@ -99,13 +100,6 @@ fn write_map(
     render: &RenderOptions,
     path: &Path,
 ) -> Result<()> {
-    let flagged: Vec<_> = gaps
-        .underserved
-        .flagged
-        .iter()
-        .filter_map(|f| run.inputs.zones.geometries.get(f.zone))
-        .flat_map(|g| g.0.iter().cloned())
-        .collect();
     let (Some(project), Some(zones_id), Some(need)) = (
         run.inputs.project.as_mut(),
         &run.inputs.zones_id,
@@ -117,19 +111,16 @@ fn write_map(
     if let Some(theme) = &options.theme {
         let mut hidden: Vec<String> = Vec::new();
         for (spec, layer) in &project.points {
-            let Some(field) = spec
-                .theme_field
-                .as_deref()
-                .and_then(|f| layer.attributes.field(f))
-            else {
+            // The same theme field as the map's (declared, else the known names).
+            let Some(field) = theme_field(spec.theme_field.as_deref(), &layer.attributes) else {
                 continue;
             };
             for v in &field.values {
                 if let Value::Text(t) = v
                     && t.trim() != theme.trim()
-                    && !hidden.contains(t)
+                    && !hidden.iter().any(|h| h == t.trim())
                 {
-                    hidden.push(t.clone());
+                    hidden.push(t.trim().to_owned());
                 }
             }
         }
@@ -143,14 +134,18 @@ fn write_map(
     m.zones = zones_id.clone();
     m.indicator = need.clone();
     m.underserved_note = None;
-    let mut map = compose_project(project, render)?;
-    map.highlight = (!flagged.is_empty()).then(|| MultiPolygon::new(flagged));
+    // The flagged zones and the rule are drawn as the app draws them: the shared style's
+    // under-served outline, with the rule as a legend row.
+    let render = RenderOptions {
+        overlay: analysis_overlay(Some(&gaps.underserved), None),
+        ..render.clone()
+    };
+    let mut map = compose_project(project, &render)?;
     map.subtitle = Some(format!(
-        "Contour épais : {} zone(s) sous-desservie(s) sur {}",
+        "Contour rouge : {} zone(s) sous-desservie(s) sur {}",
         gaps.underserved.flagged.len(),
         gaps.need.len()
     ));
-    map.notes.insert(0, gaps.underserved.rule_text.clone());
     let ext = path
         .extension()
         .and_then(|e| e.to_str())

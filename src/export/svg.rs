@@ -12,8 +12,9 @@ use super::projection::{Frame, Projector};
 use super::text::{capitalise, text_width, wrap, xml_escape};
 use super::tiles::tile_bounds_web_mercator_m;
 use crate::style::map_style::{
-    CHOROPLETH_OUTLINE_ALPHA, MAP_BACKGROUND, PT_PER_PX, SYMBOL_OUTLINE_COLOR, UNDERSERVED_COLOR,
-    UNDERSERVED_WIDTH_PX, ZONE_OUTLINE_ALPHA, zone_outline_color, zone_outline_width_px,
+    CHOROPLETH_OUTLINE_ALPHA, MAP_BACKGROUND, PT_PER_PX, SYMBOL_HALO_ALPHA, SYMBOL_HALO_COLOR,
+    SYMBOL_HALO_RATIO, SYMBOL_OUTLINE_COLOR, UNDERSERVED_COLOR, UNDERSERVED_WIDTH_PX,
+    ZONE_OUTLINE_ALPHA, zone_outline_color, zone_outline_width_px,
 };
 use crate::style::palette::{MISSING_HATCH_COLOR, hex};
 use crate::style::{MISSING_COLOR, classify::format_fr};
@@ -82,7 +83,8 @@ fn path_data(d: &mut String, geometry: &MultiPolygon<f64>, p: &Projector) {
 }
 
 /// Draws a point symbol of radius `r` at (`x`, `y`): the shape's outline from the shared map
-/// style, filled with `fill`, outlined in the style's symbol outline colour.
+/// style, filled with `fill`, outlined in the style's symbol outline colour, on the style's
+/// white halo when `halo` (on the map, as on screen; not in the legend).
 #[allow(clippy::too_many_arguments)]
 fn symbol(
     svg: &mut String,
@@ -93,12 +95,25 @@ fn symbol(
     fill: &str,
     stroke: f64,
     opacity: f32,
+    halo: bool,
 ) {
+    let opacity_value = opacity;
     let opacity = if opacity < 1.0 {
         format!(r#" opacity="{}""#, r1(f64::from(opacity) * 100.0) / 100.0)
     } else {
         String::new()
     };
+    if halo {
+        let _ = writeln!(
+            svg,
+            r#"<circle cx="{}" cy="{}" r="{}" fill="{}" fill-opacity="{}"/>"#,
+            r1(x),
+            r1(y),
+            r1(r * SYMBOL_HALO_RATIO),
+            hex(SYMBOL_HALO_COLOR),
+            r1(f64::from(SYMBOL_HALO_ALPHA * opacity_value) * 100.0) / 100.0
+        );
+    }
     let style = format!(
         r#"fill="{fill}" stroke="{}" stroke-width="{}"{opacity}"#,
         hex(SYMBOL_OUTLINE_COLOR),
@@ -440,6 +455,7 @@ fn draw_map(svg: &mut Svg, map: &MapComposition, p: &Projector, pt: f64) {
                 &fill,
                 0.45 * pt,
                 group.opacity,
+                true,
             );
         }
     }
@@ -687,6 +703,7 @@ fn draw_panel(svg: &mut Svg, map: &MapComposition, panel: Frame, pt: f64, landsc
             &hex(group.color),
             0.5 * pt,
             1.0,
+            false,
         );
         let label = format!("{}  ({})", group.theme, group.count);
         svg.text(

@@ -336,19 +336,26 @@ impl SymbolShape {
 }
 
 /// Colours of point themes, in the order themes get them: the Okabe–Ito palette, readable by
-/// colour-blind readers (blue, vermillion, bluish green, reddish purple, sky blue, orange,
-/// yellow, black). Symbols are drawn with a dark outline ([`SYMBOL_OUTLINE_COLOR`]) on a
-/// white halo so that they stand out on every fill.
+/// colour-blind readers, ordered so that the first themes stand out on the warm sequential
+/// fills most poverty maps use (blue, bluish green, reddish purple, sky blue, black, yellow,
+/// then vermillion and orange last). Symbols are drawn with a dark outline
+/// ([`SYMBOL_OUTLINE_COLOR`]) on a white halo so that they stand out on every fill.
 pub const THEME_COLORS: [[u8; 3]; 8] = [
     [0, 114, 178],
-    [213, 94, 0],
     [0, 158, 115],
     [204, 121, 167],
     [86, 180, 233],
-    [230, 159, 0],
-    [240, 228, 66],
     [0, 0, 0],
+    [240, 228, 66],
+    [213, 94, 0],
+    [230, 159, 0],
 ];
+
+/// Radius of the white halo under a point symbol, as a multiple of the symbol's radius.
+pub const SYMBOL_HALO_RATIO: f64 = 7.5 / 5.5;
+
+/// Opacity of the halo under point symbols.
+pub const SYMBOL_HALO_ALPHA: f32 = 0.9;
 
 /// The colour of a point layer with a single theme (e.g. town halls): a neutral grey.
 pub const SINGLE_THEME_COLOR: [u8; 3] = [90, 90, 90];
@@ -433,7 +440,7 @@ pub struct PointLayerInput<'a> {
     pub theme_field: Option<&'a str>,
     /// The layer's attributes.
     pub attributes: &'a Table,
-    /// Whether each point has a position.
+    /// Whether each point has a position (one entry per point of the layer).
     pub positioned: &'a [bool],
 }
 
@@ -450,7 +457,7 @@ fn theme_names(layer: &PointLayerInput<'_>) -> Vec<String> {
                 Value::Text(t) => t.trim().to_owned(),
             })
             .collect(),
-        None => vec![layer.name.to_owned(); layer.attributes.len()],
+        None => vec![layer.name.to_owned(); layer.positioned.len()],
     }
 }
 
