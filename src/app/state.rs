@@ -2,10 +2,9 @@
 //! choropleth and the selection. Built off the UI thread; the UI reads it every frame.
 
 use super::geometry::{ZoneGeometry, mercator_unit};
-use crate::aggregate::{Method, aggregate};
-use crate::codes::CodeKind;
+use crate::aggregate::Method;
 use crate::join::JoinReport;
-use crate::model::{Field, FieldKind, PointLayer, ZoneLayer};
+use crate::model::{PointLayer, ZoneLayer};
 use crate::project::{LayerStyle, PointSpec, ProjectFile, TableSpec, ZoneSpec, open_project};
 use crate::style::map_style::{PointLayerInput, resolve_point_layers};
 use crate::value::{Missing, Value};
@@ -225,21 +224,17 @@ pub fn point_view(
 }
 
 /// Reference values of every numeric indicator over all zones of a layer (the département when
-/// the layer covers it), with the same rules as aggregation (sums, recomputed rates, weighted
-/// means).
-pub fn reference_values(view: &ZoneLayerView) -> Reference {
-    let mut table = view.layer.attributes.clone();
-    table.fields.push(Field {
-        name: "__ENSEMBLE__".to_owned(),
-        kind: FieldKind::Text,
-        values: vec![Value::Text("tout".to_owned()); table.len()],
-    });
+/// the layer covers it), with the same rules as aggregation and the atlas
+/// (`aggregate::territory_figures`): counts summed, the project's declared ratios recomputed as
+/// ratios of sums, other rates detected or population-weighted.
+pub fn reference_values(view: &ZoneLayerView, file: &ProjectFile) -> Reference {
     let weight = view
         .spec
         .population_field
         .as_deref()
-        .filter(|w| table.field(w).is_some());
-    match aggregate(&table, "__ENSEMBLE__", CodeKind::Other, weight, &[]) {
+        .filter(|w| view.layer.attributes.field(w).is_some());
+    let rules = crate::project::ratio_rules(file, &view.spec.id);
+    match crate::aggregate::territory_figures(&view.layer.attributes, weight, &rules) {
         Ok(agg) => Reference {
             values: agg
                 .table
@@ -429,7 +424,11 @@ impl Workspace {
         }
         self.order = order;
         self.restyle_points();
-        self.references = self.zones.iter().map(reference_values).collect();
+        self.references = self
+            .zones
+            .iter()
+            .map(|z| reference_values(z, &self.file))
+            .collect();
         // Zone membership of points for every zone layer (new layers included).
         for p in &mut self.points {
             if p.zone_of.len() != self.zones.len() {
