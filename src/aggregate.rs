@@ -15,12 +15,18 @@ pub enum Method {
     Sum,
     /// `scale × Σ numerator / Σ denominator`.
     Ratio {
+        /// The numerator count field.
         numerator: String,
+        /// The denominator count field.
         denominator: String,
+        /// The factor (`100` for a percentage).
         scale: f64,
     },
     /// Weighted mean of the members' values, weighted by `weight`: an approximation, flagged.
-    WeightedMean { weight: String },
+    WeightedMean {
+        /// The weight field (a population or household count).
+        weight: String,
+    },
 }
 
 impl fmt::Display for Method {

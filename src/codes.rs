@@ -86,10 +86,17 @@ pub struct Normalised {
 /// Why a code could not be normalised.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {
+    /// The cell is blank.
     #[error("code vide")]
     Empty,
+    /// The text cannot be read as a code of the expected kind.
     #[error("« {raw} » n'est pas un {} valide", kind.label())]
-    Malformed { raw: String, kind: CodeKind },
+    Malformed {
+        /// The code as read.
+        raw: String,
+        /// The kind of code expected.
+        kind: CodeKind,
+    },
 }
 
 /// Splits a multi-valued code cell (`200054781/200058790`) into its parts.

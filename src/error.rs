@@ -11,15 +11,35 @@ pub enum Place {
     /// A line of a text file.
     Line(u64),
     /// A line and a named column of a text file.
-    LineColumn { line: u64, column: String },
+    LineColumn {
+        /// Line number, 1-based.
+        line: u64,
+        /// Name of the column, as written in the file's header.
+        column: String,
+    },
     /// A line and a character position of a text file (JSON syntax errors).
-    LineChar { line: u64, column: u64 },
+    LineChar {
+        /// Line number, 1-based.
+        line: u64,
+        /// Character position in the line, 1-based.
+        column: u64,
+    },
     /// A cell of a workbook sheet, e.g. `C7`.
-    Cell { sheet: String, cell: String },
+    Cell {
+        /// Name of the sheet.
+        sheet: String,
+        /// Cell reference in A1 notation, e.g. `C7`.
+        cell: String,
+    },
     /// A record of a shapefile (`.shp` / `.dbf`).
     Record(u64),
     /// A field of a record of a `.dbf` file.
-    RecordField { record: u64, field: String },
+    RecordField {
+        /// Record number, 1-based.
+        record: u64,
+        /// Name of the `.dbf` field.
+        field: String,
+    },
     /// A feature of a GeoJSON file or of a GeoPackage layer.
     Feature(u64),
     /// A byte offset in a binary file.
@@ -50,31 +70,52 @@ pub enum LoadError {
     /// The file could not be opened or read.
     #[error("{file} : lecture impossible ({source})")]
     Io {
+        /// The file, as the user named it.
         file: String,
+        /// The underlying I/O error.
         #[source]
         source: std::io::Error,
     },
     /// The file has no content at all.
     #[error("{file} : le fichier est vide")]
-    Empty { file: String },
+    Empty {
+        /// The file, as the user named it.
+        file: String,
+    },
     /// The file as a whole is not what it claims to be or cannot be used.
     #[error("{file} : {message}")]
-    Format { file: String, message: String },
+    Format {
+        /// The file, as the user named it.
+        file: String,
+        /// What is wrong with the file, in French.
+        message: String,
+    },
     /// A fault at a precise place of the file.
     #[error("{file} : {place} : {message}")]
     Invalid {
+        /// The file, as the user named it.
         file: String,
+        /// Where in the file the fault is.
         place: Place,
+        /// What is wrong at that place, in French.
         message: String,
     },
     /// The coordinate reference system is missing or not recognised.
     #[error("{file} : système de coordonnées non reconnu : {detail}")]
-    UnknownCrs { file: String, detail: String },
+    UnknownCrs {
+        /// The file, as the user named it.
+        file: String,
+        /// Why no usable CRS was found (what the file declares, or that it declares none), in French.
+        detail: String,
+    },
     /// A field named by the user or required by the format is absent.
     #[error("{file} : champ « {field} » introuvable (champs présents : {available})")]
     MissingField {
+        /// The file, as the user named it.
         file: String,
+        /// The field that was looked for.
         field: String,
+        /// The fields the file has, each quoted `« … »` and separated by `, `.
         available: String,
     },
 }

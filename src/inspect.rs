@@ -15,16 +15,22 @@ use std::path::Path;
 /// Options of `inspect`.
 #[derive(Clone, Debug, Default)]
 pub struct InspectOptions {
+    /// The GeoPackage layer to detail; without it a GeoPackage of several layers only lists them.
     pub layer: Option<String>,
+    /// The CRS to assume for coordinates, overriding the one declared or guessed.
     pub crs: Option<Crs>,
+    /// How to read a tabular file (sheet, header row, delimiter).
     pub table: TableOptions,
 }
 
 /// What kind of content a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContentKind {
+    /// Polygons: a shapefile, a GeoPackage, or a GeoJSON whose first geometry is a polygon.
     Zones,
+    /// Points: a GeoJSON whose first geometry is a point (or a JSON array).
     Points,
+    /// A tabular file (CSV or workbook), which may still hold coordinate columns.
     Table,
 }
 

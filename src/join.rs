@@ -11,15 +11,22 @@ use std::fmt;
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[non_exhaustive]
 pub enum JoinError {
+    /// A code field named by the user is absent from the zones or from the table.
     #[error("champ « {field} » absent {side} (champs présents : {available})")]
     MissingField {
+        /// The field that was looked for.
         field: String,
+        /// Which side lacks it, in French (`des zones` / `de la table`).
         side: &'static str,
+        /// The fields that side has, each quoted `« … »` and separated by `, `.
         available: String,
     },
+    /// No code field was given and none could be guessed on one side.
     #[error("aucun champ de code trouvé {side} : précisez-le ({option})")]
     NoCodeField {
+        /// Which side lacks one, in French (`dans les zones` / `dans la table`).
         side: &'static str,
+        /// The command-line option that names it (`--zone-code` / `--table-code`).
         option: &'static str,
     },
 }
@@ -38,14 +45,21 @@ pub struct Unmatched {
 /// What a join did, for the user to check before applying it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JoinReport {
+    /// The kind of code both sides were normalised to (given, or guessed from the zones).
     pub kind: CodeKind,
+    /// Name of the code field of the zones.
     pub zone_field: String,
+    /// Name of the code field of the table.
     pub table_field: String,
+    /// Number of zones.
     pub zone_count: usize,
+    /// Number of table rows.
     pub row_count: usize,
     /// Zones that received the values of exactly one row.
     pub matched: usize,
+    /// Zones with a valid code that no table row has.
     pub unmatched_zones: Vec<Unmatched>,
+    /// Table rows with a valid code that no zone has, in their source order.
     pub unmatched_rows: Vec<Unmatched>,
     /// Codes found on several table rows (with their origins): such zones get no value.
     pub duplicate_rows: Vec<(String, Vec<u64>)>,
@@ -64,7 +78,10 @@ pub struct JoinReport {
 /// The columns to add to the zones (one value per zone) and the report.
 #[derive(Clone, Debug)]
 pub struct JoinResult {
+    /// Every table field but the code, one value per zone in zone order; a zone without a
+    /// single matching row gets a missing value saying why (unmatched or duplicated key).
     pub columns: Vec<Field>,
+    /// What the join did.
     pub report: JoinReport,
 }
 
@@ -107,7 +124,8 @@ fn code_text(v: &Value) -> Option<String> {
 /// Joins `table` to `zones` by code.
 ///
 /// `zone_field` / `table_field` name the code columns (guessed when `None`); `kind` is the kind
-/// of code (guessed from names and values when `None`). `name_field` labels zones in the report.
+/// of code (guessed from names and values when `None`). Zones are labelled in the report by
+/// their name field (`NOM`, `LIBGEO`… when present).
 pub fn join(
     zones: &Table,
     zone_field: Option<&str>,

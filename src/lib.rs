@@ -6,8 +6,12 @@
 //!
 //! Positions are WGS84 longitude/latitude (`x` = lon, `y` = lat) unless a name says otherwise.
 
+#![warn(missing_docs)]
+
 pub mod aggregate;
 pub mod analysis;
+// TODO(issue 8): document the app once its restructuring lands
+#[allow(missing_docs)]
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod codes;

@@ -42,8 +42,11 @@ pub struct LoadedTable {
 /// A raw cell before column typing.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RawCell {
+    /// A blank cell (or a CSV field of spaces only).
     Empty,
+    /// A numeric workbook cell (CSV fields are always text at this stage).
     Number(f64),
+    /// A text cell as read, untrimmed (booleans and dates of workbooks included).
     Text(String),
     /// A spreadsheet error cell (`#N/A`, `#DIV/0!`…).
     Error(String),
@@ -62,16 +65,22 @@ impl RawCell {
 /// A raw row and the 1-based line or sheet row it came from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RawRow {
+    /// The 1-based line (CSV) or sheet row (workbook).
     pub origin: u64,
+    /// The cells, left to right from the sheet's first column.
     pub cells: Vec<RawCell>,
 }
 
 /// The kind of tabular file, from its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TableFormat {
+    /// Delimited text (`.csv`, `.txt`, `.tsv`).
     Csv,
+    /// Office Open XML workbook (`.xlsx`, `.xlsm`).
     Xlsx,
+    /// Legacy Excel workbook (`.xls`).
     Xls,
+    /// OpenDocument spreadsheet (`.ods`).
     Ods,
 }
 

@@ -25,7 +25,8 @@ pub enum Missing {
 }
 
 impl Missing {
-    /// The marker token, if this reason comes from an INSEE-style marker.
+    /// The reason an INSEE-style marker token stands for (`s`, `nd`, `ns`, `so`, blank…), if it
+    /// is one.
     pub fn from_marker(token: &str) -> Option<Missing> {
         match token.trim().to_lowercase().as_str() {
             "" => Some(Missing::Empty),
@@ -174,8 +175,11 @@ pub fn classify_cell(raw: &str) -> CellClass {
 /// What a raw cell looks like.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum CellClass {
+    /// A missing-value marker (blank, INSEE secrecy `s`, `nd`…), with its reason.
     Missing(Missing),
+    /// A number, decimal comma and thousands separators understood.
     Number(f64),
+    /// Anything else: text that is neither a marker nor a number.
     Other,
 }
 

@@ -23,8 +23,11 @@ use std::path::{Path, PathBuf};
 /// One page written by [`write_atlas`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct AtlasPage {
+    /// The zone's code, as read from the map layer's code field.
     pub code: String,
+    /// The zone's name, as read from the map layer's name field.
     pub name: String,
+    /// The PNG file written (`<code>_<name>.png`, slugged, in the atlas directory).
     pub file: PathBuf,
 }
 

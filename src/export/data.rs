@@ -24,9 +24,13 @@ use std::path::Path;
 /// Output formats of layers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DataFormat {
+    /// GeoJSON (`.geojson`, `.json`), RFC 7946: WGS84 longitude/latitude.
     GeoJson,
+    /// CSV (`.csv`) in the French convention; points get `longitude`/`latitude` columns.
     Csv,
+    /// Excel workbook (`.xlsx`), one sheet named after the layer.
     Xlsx,
+    /// GeoPackage (`.gpkg`) in Lambert-93 (EPSG:2154).
     GeoPackage,
 }
 
@@ -92,6 +96,7 @@ pub struct DataExportOptions {
 /// What an export wrote.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExportReport {
+    /// The format written.
     pub format: DataFormat,
     /// Rows (features) written.
     pub rows: usize,

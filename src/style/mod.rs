@@ -17,23 +17,49 @@ use crate::model::{Field, FieldKind};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StyleError {
+    /// The number of classes asked for is outside 3..=9 (methods other than manual and box map).
     #[error("nombre de classes invalide : {classes} (choisir entre 3 et 9)")]
-    ClassCount { classes: usize },
+    ClassCount {
+        /// The number of classes asked for.
+        classes: usize,
+    },
+    /// There is no present value to classify.
     #[error("aucune valeur à classer (toutes manquantes ou aucune zone)")]
     NoValues,
+    /// A value is NaN or infinite.
     #[error("valeur non finie en position {index} : impossible de classer")]
-    NotFinite { index: usize },
+    NotFinite {
+        /// Position of the value among the values given, 0-based.
+        index: usize,
+    },
+    /// Manual class bounds are not finite, not strictly ascending, or give a wrong class count.
     #[error("seuils manuels invalides : {reason}")]
-    ManualBreaks { reason: String },
+    ManualBreaks {
+        /// What is wrong with the bounds, in French.
+        reason: String,
+    },
+    /// The palette named in the spec does not exist.
     #[error("palette inconnue « {name} » (palettes disponibles : {available})")]
-    UnknownPalette { name: String, available: String },
+    UnknownPalette {
+        /// The palette name asked for.
+        name: String,
+        /// The known palette names, separated by `, `.
+        available: String,
+    },
+    /// A choropleth was asked on a field that is not numeric.
     #[error(
         "le champ « {field} » n'est pas numérique : impossible d'en faire une carte choroplèthe"
     )]
-    NotNumeric { field: String },
+    NotNumeric {
+        /// Name of the field.
+        field: String,
+    },
+    /// An error while classifying a named indicator field.
     #[error("indicateur « {field} » : {source}")]
     InField {
+        /// Name of the indicator field.
         field: String,
+        /// The error met on its values.
         #[source]
         source: Box<StyleError>,
     },

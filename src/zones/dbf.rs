@@ -13,9 +13,13 @@ use std::path::Path;
 /// One field descriptor.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DbfField {
+    /// The field name, trimmed (UTF-8, else CP1252).
     pub name: String,
+    /// The dBase type letter, uppercased (`C` text, `N`/`F` number, `D` date, `L` logical…).
     pub kind: u8,
+    /// Width of the field in each record, in bytes.
     pub length: usize,
+    /// Number of decimal places declared for numeric fields.
     pub decimals: u8,
     offset: usize,
 }
@@ -23,6 +27,7 @@ pub struct DbfField {
 /// The content of a `.dbf` file.
 #[derive(Clone, Debug)]
 pub struct DbfTable {
+    /// The field descriptors, in file order.
     pub fields: Vec<DbfField>,
     /// Raw cells per record (record order of the file).
     pub records: Vec<Vec<RawCell>>,

@@ -12,10 +12,15 @@ use std::path::Path;
 
 /// A parsed GeoJSON document: features with raw geometry and raw attribute cells.
 pub struct RawGeoJson {
+    /// The CRS forced by the caller or declared by the legacy `crs` member; `None` when neither.
     pub crs: Option<Crs>,
+    /// Whether the CRS was forced or declared (rather than left to the RFC 7946 default).
     pub crs_declared: bool,
+    /// Property names, in order of first appearance over all features.
     pub field_names: Vec<String>,
+    /// Raw cells per feature, one per name of `field_names` (absent or null → empty).
     pub rows: Vec<Vec<RawCell>>,
+    /// The raw `geometry` member of each feature; `None` when absent or null.
     pub geometries: Vec<Option<Json>>,
 }
 

@@ -15,9 +15,13 @@ use std::path::Path;
 /// A feature layer of a GeoPackage.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GpkgLayer {
+    /// The layer's table name (e.g. `commune`).
     pub name: String,
+    /// The name of its geometry column (e.g. `geometrie`).
     pub geometry_column: String,
+    /// The declared geometry type (e.g. `MULTIPOLYGON`).
     pub geometry_type: String,
+    /// Its spatial reference id in `gpkg_spatial_ref_sys`.
     pub srs_id: i64,
 }
 

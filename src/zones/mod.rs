@@ -24,9 +24,13 @@ pub struct ZoneOptions {
 /// The kind of geographic file, from its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GeoFormat {
+    /// An ESRI Shapefile (`.shp`, with its `.dbf`, `.shx` and `.prj` beside it).
     Shapefile,
+    /// A `.zip` archive holding a shapefile.
     Zip,
+    /// GeoJSON (`.geojson`, `.json`).
     GeoJson,
+    /// A GeoPackage (`.gpkg`).
     GeoPackage,
 }
 

@@ -17,10 +17,15 @@ use std::path::{Path, PathBuf};
 pub struct ShapefileParts {
     /// The `.shp` path as named to the user (inside a zip: `archive.zip/COMMUNE.shp`).
     pub shp_name: PathBuf,
+    /// The bytes of the `.shp` file.
     pub shp: Vec<u8>,
+    /// The bytes of the `.shx` index, when present.
     pub shx: Option<Vec<u8>>,
+    /// The `.dbf` attributes (path as named to the user, bytes), when present.
     pub dbf: Option<(PathBuf, Vec<u8>)>,
+    /// The text of the `.prj` file (WKT of the CRS), when present.
     pub prj: Option<String>,
+    /// The text of the `.cpg` file (name of the `.dbf` encoding), when present.
     pub cpg: Option<String>,
 }
 
