@@ -13,7 +13,7 @@
 //! - [`quality`]: points outside the territory or outside their declared commune;
 //! - [`population`]: population points of communes (the base of distances and 2SFCA);
 //! - [`eligibility`]: `zone_eligibilite` and `modes_accueil` of data·inclusion services;
-//! - [`coverage`]: per-zone figures (counts, densities, distances, 2SFCA);
+//! - [`coverage`](mod@coverage): per-zone figures (counts, densities, distances, 2SFCA);
 //! - [`fca`]: the two-step floating catchment area accessibility index;
 //! - [`underserved`]: the explicit under-served rule;
 //! - [`bivariate`]: the 3×3 need × offer classification and its key.
