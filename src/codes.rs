@@ -99,7 +99,8 @@ pub enum CodeError {
     },
 }
 
-/// Splits a multi-valued code cell (`200054781/200058790`) into its parts.
+/// Splits a multi-valued code cell (`200054781/200058790`, `/` or `|` separated) into its
+/// trimmed, non-empty parts.
 pub fn split_multi(raw: &str) -> Vec<&str> {
     raw.split(['/', '|'])
         .map(str::trim)
@@ -249,7 +250,9 @@ pub fn is_code_field_name(name: &str) -> bool {
         || n == "iris"
 }
 
-/// Guesses the kind of a code from its values: 9 digits → EPCI, 4–5 characters → commune.
+/// Guesses the kind of a code from its first 500 values: EPCI when at least 80 % read as 9-digit
+/// EPCI codes, else commune when at least 80 % read as commune codes (4–5 characters), else
+/// [`CodeKind::Other`].
 pub fn kind_from_values<'a>(values: impl IntoIterator<Item = &'a str>) -> CodeKind {
     let mut commune = 0usize;
     let mut epci = 0usize;

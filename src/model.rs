@@ -87,7 +87,8 @@ impl Table {
         })
     }
 
-    /// The first column whose name is one of `candidates` (case-insensitive).
+    /// The column named like the first of `candidates` that the table has (tried in the order
+    /// given, each exact then case-insensitive).
     pub fn find_field(&self, candidates: &[&str]) -> Option<&Field> {
         candidates.iter().find_map(|c| self.field(c))
     }
