@@ -545,6 +545,7 @@ fn file_menu(harness: &mut Harness<'static, CartoSolApp>, item: &str) {
 
 #[test]
 fn a_layer_is_exported_from_the_dialog_in_every_format_with_its_computed_columns() {
+    const COUNT: &str = "MP_JEUNES_SANS_EMPLOI";
     let mut harness = app(BasemapChoice::None, "export-couche");
     // Communes mapped, under-served zones and bivariate map on.
     harness.state_mut().send(Command::SetIndicator {
@@ -591,9 +592,19 @@ fn a_layer_is_exported_from_the_dialog_in_every_format_with_its_computed_columns
         wait_until(&mut harness, "the export", |a| {
             matches!(a.ui_state.dialog, Dialog::Report { .. })
         });
-        // The report says what the secrecy guard masked and why.
+        // The report says what the secrecy guard masked and why: here the young jobless
+        // counts below 11, counted by hand.
+        let small = source
+            .field(COUNT)
+            .unwrap()
+            .values
+            .iter()
+            .filter(|v| v.as_f64().is_some_and(|n| n < 11.0))
+            .count();
         harness.get_by_label_contains("Secret statistique :");
-        harness.get_by_label_contains("— NB_MEN_PAUV : ");
+        harness.get_by_label_contains(&format!(
+            "— {COUNT} : {small} valeur(s) masquée(s), effectif(s) inférieur(s) à 11"
+        ));
         harness.get_by_role_and_label(Role::Button, "OK").click();
         harness.run_steps(2);
         // The file reloads with the library's loaders.
@@ -625,9 +636,9 @@ fn a_layer_is_exported_from_the_dialog_in_every_format_with_its_computed_columns
                 (None, None) => {}
                 other => panic!("{label} {code}: TP60 {other:?}"),
             }
-            // Small household counts leave masked.
-            let poor = source.field("NB_MEN_PAUV").unwrap().values[src].as_f64();
-            let written = cell(&table, "NB_MEN_PAUV", row).as_f64();
+            // Small counts of people leave masked.
+            let poor = source.field(COUNT).unwrap().values[src].as_f64();
+            let written = cell(&table, COUNT, row).as_f64();
             if poor.is_some_and(|n| n < 11.0) {
                 assert_eq!(written, None, "{label} {code}: masked count");
                 masked += 1;

@@ -306,6 +306,7 @@ impl AnalysisState {
                     result: rx,
                 });
                 std::thread::spawn(move || {
+                    // Fails only when the app forgot this job (layers changed): nobody waits.
                     let _ = tx.send(inputs.compute(layer, key));
                     repaint();
                 });

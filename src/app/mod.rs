@@ -275,6 +275,8 @@ impl CartoSolApp {
                 self.ws.file.map.zones = z.spec.id.clone();
             }
             self.ws.finish();
+            // A new zone layer can change the commune base of the coverage.
+            self.analysis.forget_coverage();
         } else {
             self.ws = ws;
             self.selected_zone = None;
@@ -451,10 +453,7 @@ impl CartoSolApp {
         for command in commands {
             match command {
                 Command::Open(path) => self.start_load(path, false, ctx),
-                Command::AddFile(path) => {
-                    self.analysis.forget_coverage();
-                    self.start_load(path, true, ctx)
-                }
+                Command::AddFile(path) => self.start_load(path, true, ctx),
                 Command::CancelJob => {
                     if let Some(job) = &self.job {
                         job.progress

@@ -161,6 +161,12 @@ fn gaps_ui(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, ui: &
     ui.label(egui::RichText::new(&g.result.rule_text).italics());
     if analysis.gaps_on {
         ui.label(format!("{} zone(s) repérée(s) :", g.result.flagged.len()));
+        if ui
+            .button("Exporter la liste des zones sous-desservies…")
+            .clicked()
+        {
+            state.dialog = Dialog::ExportUnderserved(ExportUnderservedForm::new(&app.ws));
+        }
         if let Some(zl) = app.ws.zones.get(layer) {
             for f in &g.result.flagged {
                 let text = format!(
@@ -177,12 +183,6 @@ fn gaps_ui(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, ui: &
                     });
                 }
             }
-        }
-        if ui
-            .button("Exporter la liste des zones sous-desservies…")
-            .clicked()
-        {
-            state.dialog = Dialog::ExportUnderserved(ExportUnderservedForm::new(&app.ws));
         }
     }
     if ui
