@@ -284,11 +284,14 @@ pub fn report_text(path: &Path, report: &ExportReport) -> String {
              personnes inférieur à 11 au niveau communal).",
         );
     }
+    if !report.secrecy.masked.is_empty() {
+        text.push_str(
+            "\nMotif : effectifs de ménages ou de personnes inférieurs à 11 dans des zones de \
+             niveau communal ou plus fin (secret statistique). Valeurs masquées par colonne :",
+        );
+    }
     for (field, n) in &report.secrecy.masked {
-        text.push_str(&format!(
-            "\n— {field} : {n} valeur(s) masquée(s), effectif(s) inférieur(s) à 11 dans une \
-             zone de niveau communal ou plus fin (secret statistique)"
-        ));
+        text.push_str(&format!("\n— {field} : {n} valeur(s) masquée(s)"));
     }
     text
 }

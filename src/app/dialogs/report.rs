@@ -9,10 +9,15 @@ pub fn show(ctx: &Context, title: String, text: String) -> Dialog {
     egui::Window::new(title.as_str())
         .collapsible(false)
         .resizable(true)
+        .default_width(560.0)
         .show(ctx, |ui| {
-            for line in text.lines() {
-                ui.label(line);
-            }
+            egui::ScrollArea::vertical()
+                .max_height(480.0)
+                .show(ui, |ui| {
+                    for line in text.lines() {
+                        ui.label(line);
+                    }
+                });
             if ui.button("OK").clicked() {
                 open = false;
             }
