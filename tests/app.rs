@@ -793,3 +793,22 @@ fn proximity_tool_lists_the_services_within_the_radius() {
     );
     assert!(!probe.nearest.is_empty());
 }
+
+#[test]
+fn a_coverage_that_cannot_be_computed_says_why_in_french() {
+    let mut harness = app(BasemapChoice::None, "couverture-impossible");
+    // Without any point layer there is no offer to count.
+    harness
+        .state_mut()
+        .send(Command::Remove(LayerRef::Points(1)));
+    harness
+        .state_mut()
+        .send(Command::Remove(LayerRef::Points(0)));
+    harness.state_mut().send(Command::ShowUnderserved(true));
+    harness.run_steps(3);
+    assert!(harness.state().ws.points.is_empty());
+    harness
+        .get_by_label("Zones sous-desservies indisponibles : aucune couche de points de service");
+    assert!(harness.state().analysis.gaps.is_none());
+    assert_eq!(harness.state().analysis.coverage_runs, 0);
+}
