@@ -812,3 +812,41 @@ fn a_coverage_that_cannot_be_computed_says_why_in_french() {
     assert!(harness.state().analysis.gaps.is_none());
     assert_eq!(harness.state().analysis.coverage_runs, 0);
 }
+
+#[test]
+fn a_point_layer_is_exported_counted_by_commune_from_the_dialog() {
+    let mut harness = app(BasemapChoice::None, "export-points");
+    file_menu(&mut harness, "Exporter une couche…");
+    let path = temp_dir("export-points-fichier").join("services_par_commune.csv");
+    match &mut harness.state_mut().ui_state.dialog {
+        Dialog::ExportLayer(form) => {
+            form.layer = LayerRef::Points(0);
+            form.format = DataFormat::Csv;
+            form.path = path.display().to_string();
+        }
+        _ => panic!("the export dialog is not open"),
+    }
+    harness.run_steps(2);
+    // The choice appears for point layers only.
+    harness.get_by_label("Contenu").click();
+    harness.run_steps(2);
+    harness
+        .get_by_label("nombre de points par zone : Communes de l'Essonne")
+        .click();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::Button, "Exporter")
+        .click();
+    wait_until(&mut harness, "the export", |a| {
+        matches!(a.ui_state.dialog, Dialog::Report { .. })
+    });
+    let table = load_table(&path, &TableOptions::default()).unwrap().table;
+    let communes = &harness.state().ws.zones[1].layer.attributes;
+    assert_eq!(table.len(), communes.len());
+    assert_eq!(
+        by_code(&table, "INSEE_COM").keys().collect::<BTreeSet<_>>(),
+        by_code(communes, "INSEE_COM")
+            .keys()
+            .collect::<BTreeSet<_>>()
+    );
+}

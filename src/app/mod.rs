@@ -19,6 +19,7 @@ pub mod mesh_cache;
 pub mod panels;
 pub mod state;
 
+use crate::export::DataExportOptions;
 use analysis_ui::Tool;
 use basemap::{Basemap, BasemapChoice};
 use choropleth::Choropleth;
@@ -121,6 +122,8 @@ pub enum Command {
         path: PathBuf,
         decimal_comma: bool,
         reason_columns: bool,
+        /// For a point layer: count the points by the zones of this zone layer (id).
+        aggregate_to: Option<String>,
     },
     /// Exports the list of under-served zones (format from the extension).
     ExportUnderserved {
@@ -643,9 +646,15 @@ impl CartoSolApp {
                     path,
                     decimal_comma,
                     reason_columns,
+                    aggregate_to,
                 } => match export_ui::layer_project(&self.ws, &self.analysis, layer) {
                     Ok((project, id)) => {
-                        let options = export_ui::data_options(decimal_comma, reason_columns);
+                        let options = DataExportOptions {
+                            decimal_comma,
+                            reason_columns,
+                            aggregate_to,
+                            ..Default::default()
+                        };
                         self.start_export(
                             format!("Export de la couche {}", path.display()),
                             move || export_ui::export_layer_file(&project, &id, &path, &options),

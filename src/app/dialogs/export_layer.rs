@@ -54,6 +54,9 @@ pub struct ExportLayerForm {
     pub decimal_point: bool,
     /// Adds a `<colonne>_motif` column after each column with missing values.
     pub reason_columns: bool,
+    /// For a point layer: the id of the zone layer to count the points by, instead of the
+    /// points (the only way out for personal data).
+    pub aggregate_to: Option<String>,
 }
 
 impl ExportLayerForm {
@@ -70,6 +73,7 @@ impl ExportLayerForm {
             path: String::new(),
             decimal_point: false,
             reason_columns: false,
+            aggregate_to: None,
         };
         form.path = default_name(ws, layer, form.format);
         form
@@ -144,6 +148,28 @@ pub fn show_layer(
                 &mut form.reason_columns,
                 "Ajouter le motif des valeurs manquantes (colonnes « _motif »)",
             );
+            if let LayerRef::Points(_) = form.layer {
+                let selected = form
+                    .aggregate_to
+                    .as_deref()
+                    .and_then(|id| ws.zones.iter().find(|z| z.spec.id == id))
+                    .map(|z| format!("nombre de points par zone : {}", z.spec.name))
+                    .unwrap_or_else(|| "les points".to_owned());
+                egui::ComboBox::from_label("Contenu")
+                    .selected_text(selected)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut form.aggregate_to, None, "les points");
+                        for z in &ws.zones {
+                            ui.selectable_value(
+                                &mut form.aggregate_to,
+                                Some(z.spec.id.clone()),
+                                format!("nombre de points par zone : {}", z.spec.name),
+                            );
+                        }
+                    });
+            } else {
+                form.aggregate_to = None;
+            }
             if let LayerRef::Zones(i) = form.layer {
                 let computed = computed_columns(ws, &app.analysis, i);
                 if computed.is_empty() {
@@ -170,6 +196,7 @@ pub fn show_layer(
                         path: path_for(&form.path, form.format),
                         decimal_comma: !form.decimal_point,
                         reason_columns: form.reason_columns,
+                        aggregate_to: form.aggregate_to.clone(),
                     });
                     open = false;
                 }
