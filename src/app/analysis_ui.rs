@@ -64,14 +64,18 @@ pub struct Gaps {
 /// services counted as offer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CoverageKey {
+    /// Id of the zone layer.
     pub layer_id: String,
+    /// The need indicator (a column of the zone layer).
     pub indicator: String,
+    /// The theme of services counted as offer.
     pub theme: String,
 }
 
 /// Coverage of one [`CoverageKey`], computed in the background, before any threshold.
 #[derive(Clone, Debug)]
 pub struct CoverageFigures {
+    /// What the figures were computed for.
     pub key: CoverageKey,
     /// Index of the zone layer in the workspace when computed.
     pub layer: usize,
@@ -83,10 +87,13 @@ pub struct CoverageFigures {
     pub offer: Vec<Value>,
     /// Need tercile × offer tercile (does not depend on the thresholds).
     pub bivariate: Bivariate,
+    /// Smallest and largest need, for the need slider.
     pub need_range: (f64, f64),
+    /// Smallest and largest offer, for the offer slider.
     pub offer_range: (f64, f64),
     /// Medians of the need and offer, the thresholds proposed at first.
     pub need_median: f64,
+    /// See `need_median`.
     pub offer_median: f64,
 }
 

@@ -129,7 +129,9 @@ pub fn export_atlas(project: &Project, dir: &Path) -> Result<String, String> {
 /// report shown in a dialog (title, text).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExportDone {
+    /// One line for the status bar.
     pub summary: String,
+    /// The report dialog's title and text, if any.
     pub report: Option<(String, String)>,
 }
 

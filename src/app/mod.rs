@@ -138,7 +138,9 @@ pub enum Command {
 /// through a [`Command`].
 #[derive(Default)]
 pub struct UiState {
+    /// The attribute table's visibility, filter, sort, scroll and row cache.
     pub table: panels::TableState,
+    /// The open dialog and what is typed in it.
     pub dialog: dialogs::Dialog,
 }
 

@@ -46,7 +46,9 @@ pub fn path_for(text: &str, format: DataFormat) -> PathBuf {
 /// The form of the layer export dialog.
 #[derive(Clone, Debug)]
 pub struct ExportLayerForm {
+    /// The layer to export.
     pub layer: LayerRef,
+    /// The file format (sets the file's extension).
     pub format: DataFormat,
     /// The file to write, as typed.
     pub path: String,
@@ -215,6 +217,7 @@ pub fn show_layer(
 /// The form of the under-served list export.
 #[derive(Clone, Debug)]
 pub struct ExportUnderservedForm {
+    /// The file format (sets the file's extension).
     pub format: DataFormat,
     /// The file to write, as typed.
     pub path: String,
