@@ -57,7 +57,9 @@ pub enum Dialog {
     ExportUnderserved(export_layer::ExportUnderservedForm),
     /// What an export wrote, with what the secrecy guard masked.
     Report {
+        /// The window's title.
         title: String,
+        /// The report, one label per line.
         text: String,
     },
 }
