@@ -729,7 +729,6 @@ fn the_import_rules_of_architecture_md_hold() {
 }
 
 #[test]
-#[ignore = "app/ still has cycles (state ↔ map_view ↔ choropleth, dialogs ↔ panels): enable once they are broken (issue 8)"]
 fn the_app_has_no_import_cycle() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut sources = Vec::new();

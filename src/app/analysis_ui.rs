@@ -2,11 +2,16 @@
 //! to the nearest service of each theme, a distance-measuring tool, and the under-served zones
 //! (explicit rule with sliders, flagged list, bivariate need × offer map with its key). All
 //! figures come from `crate::analysis`, the same functions as `cartosol coverage`.
+//!
+//! Coverage (services per zone and per 10,000 inhabitants) is computed once per (zone layer,
+//! indicator, theme) in a background thread and cached ([`CoverageKey`]); moving a slider only
+//! re-applies the need/offer rule to the cached figures ([`AnalysisState::apply_rule`]). The
+//! panels of the tools are in `panels::tools`.
 
 use super::map_view::{TextItem, View};
 use super::state::Workspace;
 use crate::analysis::bivariate::{self, Bivariate};
-use crate::analysis::coverage::{CoverageOptions, coverage};
+use crate::analysis::coverage::{CoverageOptions, ZoneCoverage, coverage};
 use crate::analysis::distance::distance_m;
 use crate::analysis::index::ServiceIndex;
 use crate::analysis::underserved::{
@@ -15,6 +20,9 @@ use crate::analysis::underserved::{
 use crate::value::{Value, format_number};
 use egui::{Color32, FontId, Shape, Stroke};
 use geo::Point;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, TryRecvError};
 
 /// What a click on the map does.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -48,6 +56,51 @@ pub struct Gaps {
     /// Range of the need and offer values, for the sliders.
     pub need_range: (f64, f64),
     pub offer_range: (f64, f64),
+    /// The cached coverage figures the rule was applied to.
+    pub coverage: Arc<CoverageFigures>,
+}
+
+/// What coverage figures depend on: the zone layer (by id), the need indicator and the theme of
+/// services counted as offer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CoverageKey {
+    /// Id of the zone layer.
+    pub layer_id: String,
+    /// The need indicator (a column of the zone layer).
+    pub indicator: String,
+    /// The theme of services counted as offer.
+    pub theme: String,
+}
+
+/// Coverage of one [`CoverageKey`], computed in the background, before any threshold.
+#[derive(Clone, Debug)]
+pub struct CoverageFigures {
+    /// What the figures were computed for.
+    pub key: CoverageKey,
+    /// Index of the zone layer in the workspace when computed.
+    pub layer: usize,
+    /// Per zone, in the layer's row order: services, services per 10,000 inhabitants…
+    pub zones: Vec<ZoneCoverage>,
+    /// The need indicator per zone.
+    pub need: Vec<Value>,
+    /// Services of the theme per 10,000 inhabitants, per zone.
+    pub offer: Vec<Value>,
+    /// Need tercile × offer tercile (does not depend on the thresholds).
+    pub bivariate: Bivariate,
+    /// Smallest and largest need, for the need slider.
+    pub need_range: (f64, f64),
+    /// Smallest and largest offer, for the offer slider.
+    pub offer_range: (f64, f64),
+    /// Medians of the need and offer, the thresholds proposed at first.
+    pub need_median: f64,
+    /// See `need_median`.
+    pub offer_median: f64,
+}
+
+/// A coverage computation running in the background.
+struct CoverageJob {
+    key: CoverageKey,
+    result: Receiver<Result<CoverageFigures, String>>,
 }
 
 /// State of the analysis tools.
@@ -65,6 +118,14 @@ pub struct AnalysisState {
     pub need_threshold: Option<f64>,
     pub offer_threshold: Option<f64>,
     pub gaps: Option<Gaps>,
+    /// Coverage figures computed so far, by key (cleared when the layers change).
+    pub cache: HashMap<CoverageKey, Arc<CoverageFigures>>,
+    /// The last coverage computation that failed, and why (in French).
+    pub coverage_error: Option<(CoverageKey, String)>,
+    /// How many coverage computations were started (they are expensive: a slider must not
+    /// start one).
+    pub coverage_runs: usize,
+    job: Option<CoverageJob>,
     indexes: Vec<ServiceIndex>,
 }
 
@@ -81,6 +142,10 @@ impl Default for AnalysisState {
             need_threshold: None,
             offer_threshold: None,
             gaps: None,
+            cache: HashMap::new(),
+            coverage_error: None,
+            coverage_runs: 0,
+            job: None,
             indexes: Vec::new(),
         }
     }
@@ -99,8 +164,21 @@ impl AnalysisState {
     pub fn reset(&mut self) {
         self.probe = None;
         self.measure.clear();
-        self.gaps = None;
         self.indexes.clear();
+        self.forget_coverage();
+    }
+
+    /// Forgets the cached coverage (the layers or their columns changed).
+    pub fn forget_coverage(&mut self) {
+        self.gaps = None;
+        self.cache.clear();
+        self.coverage_error = None;
+        self.job = None;
+    }
+
+    /// Whether a coverage computation is running.
+    pub fn computing(&self) -> bool {
+        self.job.is_some()
     }
 
     /// Services within the radius of `at`, and the nearest of each visible theme.
@@ -158,100 +236,127 @@ impl AnalysisState {
         });
     }
 
-    /// Recomputes the under-served zones of the choropleth layer for the current settings.
-    pub fn compute_gaps(
-        &mut self,
-        ws: &Workspace,
-        layer: usize,
-        indicator: &str,
-    ) -> Result<(), String> {
-        let zones = ws.zones.get(layer).ok_or("aucune couche de zones")?;
-        // The commune base: the layer named "communes", else the layer with the most zones.
-        let communes_index = ws
-            .zones
-            .iter()
-            .position(|z| z.spec.id == "communes")
-            .or_else(|| {
-                (0..ws.zones.len()).max_by_key(|i| ws.zones.get(*i).map_or(0, |z| z.layer.len()))
-            })
-            .ok_or("aucune couche de communes")?;
-        let communes = ws
-            .zones
-            .get(communes_index)
-            .ok_or("aucune couche de communes")?;
-        let services_index = service_layer(ws).ok_or("aucune couche de points de service")?;
-        let services = ws
-            .points
-            .get(services_index)
-            .ok_or("aucune couche de points de service")?;
-        let options = CoverageOptions {
-            theme_field: services
-                .spec
-                .theme_field
-                .clone()
-                .unwrap_or_else(|| "dispositif".to_owned()),
-            theme: Some(self.theme.clone()),
-            zone_code_field: Some(zones.spec.code_field.clone()),
-            commune_code_field: Some(communes.spec.code_field.clone()),
-            population_field: communes
-                .spec
-                .population_field
-                .clone()
-                .unwrap_or_else(|| "POPULATION".to_owned()),
-            ..CoverageOptions::default()
-        };
-        let result = coverage(&zones.layer, &communes.layer, &services.layer, &options)
-            .map_err(|e| e.to_string())?;
-        let offer: Vec<Value> = result.zones.iter().map(|z| z.per_10000.clone()).collect();
-        let need: Vec<Value> = zones
-            .layer
-            .attributes
-            .field(indicator)
-            .map(|f| f.values.clone())
-            .unwrap_or_default();
-        let range = |v: &[Value]| {
-            let xs: Vec<f64> = v.iter().filter_map(Value::as_f64).collect();
-            let min = xs.iter().copied().fold(f64::INFINITY, f64::min);
-            let max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            if min.is_finite() {
-                (min, max)
-            } else {
-                (0.0, 1.0)
+    /// The coverage the tools need now: the choropleth layer and indicator, the chosen theme
+    /// (none while both the under-served and bivariate tools are off).
+    pub fn wanted(&self, ws: &Workspace) -> Option<(usize, CoverageKey)> {
+        if !(self.gaps_on || self.bivariate_on) {
+            return None;
+        }
+        let layer = ws.choropleth_layer()?;
+        let zones = ws.zones.get(layer)?;
+        Some((
+            layer,
+            CoverageKey {
+                layer_id: zones.spec.id.clone(),
+                indicator: ws.file.map.indicator.clone(),
+                theme: self.theme.clone(),
+            },
+        ))
+    }
+
+    /// Once per frame: collects a finished coverage computation, starts the one the tools need
+    /// when it is neither cached, running nor failed, and keeps the under-served zones in step
+    /// with the settings. `repaint` is called by the background thread when it is done.
+    pub fn sync(&mut self, ws: &Workspace, repaint: impl Fn() + Send + 'static) {
+        if let Some(job) = &self.job {
+            match job.result.try_recv() {
+                Ok(Ok(figures)) => {
+                    self.cache.insert(figures.key.clone(), Arc::new(figures));
+                    self.job = None;
+                }
+                Ok(Err(e)) => {
+                    self.coverage_error = Some((job.key.clone(), e));
+                    self.job = None;
+                }
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => {
+                    self.coverage_error = Some((
+                        job.key.clone(),
+                        "le calcul de la couverture s'est interrompu".to_owned(),
+                    ));
+                    self.job = None;
+                }
             }
+        }
+        let Some((layer, key)) = self.wanted(ws) else {
+            return;
         };
-        let median = |v: &[Value]| {
-            let mut xs: Vec<f64> = v.iter().filter_map(Value::as_f64).collect();
-            xs.sort_by(f64::total_cmp);
-            xs.get(xs.len() / 2).copied().unwrap_or_default()
-        };
-        let changed = self
+        let current = self
             .gaps
             .as_ref()
-            .is_none_or(|g| g.layer != layer || g.indicator != indicator || g.theme != self.theme);
-        if changed || self.need_threshold.is_none() {
-            self.need_threshold = Some(median(&need));
+            .is_some_and(|g| g.coverage.key == key && g.layer == layer);
+        if current {
+            return;
         }
-        if changed || self.offer_threshold.is_none() {
-            self.offer_threshold = Some(median(&offer));
+        if let Some(figures) = self.cache.get(&key).cloned() {
+            if figures.layer == layer {
+                self.need_threshold = Some(figures.need_median);
+                self.offer_threshold = Some(figures.offer_median);
+                self.apply_figures(figures);
+                return;
+            }
+            self.cache.remove(&key);
         }
+        // Not cached: the figures shown would be those of another indicator or theme.
+        self.gaps = None;
+        let failed = self.coverage_error.as_ref().is_some_and(|(k, _)| *k == key);
+        let running = self.job.as_ref().is_some_and(|j| j.key == key);
+        if failed || running {
+            return;
+        }
+        match coverage_inputs(ws, layer, &key) {
+            Ok(inputs) => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                self.coverage_runs += 1;
+                self.job = Some(CoverageJob {
+                    key: key.clone(),
+                    result: rx,
+                });
+                std::thread::spawn(move || {
+                    // Fails only when the app forgot this job (layers changed): nobody waits.
+                    let _ = tx.send(inputs.compute(layer, key));
+                    repaint();
+                });
+            }
+            Err(e) => self.coverage_error = Some((key, e)),
+        }
+    }
+
+    /// Sets the thresholds and re-applies the rule to the cached figures (no recomputation).
+    pub fn set_thresholds(&mut self, need: f64, offer: f64) {
+        self.need_threshold = Some(need);
+        self.offer_threshold = Some(offer);
+        self.apply_rule();
+    }
+
+    /// Re-applies the need/offer rule of the current thresholds to the cached figures.
+    pub fn apply_rule(&mut self) {
+        if let Some(figures) = self.gaps.as_ref().map(|g| g.coverage.clone()) {
+            self.apply_figures(figures);
+        }
+    }
+
+    fn apply_figures(&mut self, figures: Arc<CoverageFigures>) {
+        let need_t = *self.need_threshold.get_or_insert(figures.need_median);
+        let offer_t = *self.offer_threshold.get_or_insert(figures.offer_median);
         let rule = UnderservedRule {
-            need_label: indicator.to_owned(),
+            need_label: figures.key.indicator.clone(),
             need_unit: String::new(),
-            need: NeedThreshold::AtLeast(self.need_threshold.unwrap_or_default()),
-            offer_label: format!("{} pour 10 000 habitants", self.theme),
-            offer: OfferThreshold::AtMost(self.offer_threshold.unwrap_or_default()),
+            need: NeedThreshold::AtLeast(need_t),
+            offer_label: format!("{} pour 10 000 habitants", figures.key.theme),
+            offer: OfferThreshold::AtMost(offer_t),
         };
         self.gaps = Some(Gaps {
-            layer,
-            indicator: indicator.to_owned(),
-            theme: self.theme.clone(),
-            result: underserved(&need, &offer, &rule),
-            bivariate: bivariate::classify(&need, &offer),
-            need_range: range(&need),
-            offer_range: range(&offer),
-            offer,
+            layer: figures.layer,
+            indicator: figures.key.indicator.clone(),
+            theme: figures.key.theme.clone(),
+            offer: figures.offer.clone(),
+            result: underserved(&figures.need, &figures.offer, &rule),
+            bivariate: figures.bivariate.clone(),
+            need_range: figures.need_range,
+            offer_range: figures.offer_range,
+            coverage: figures,
         });
-        Ok(())
     }
 
     /// What the analysis shows over the choropleth of zone layer `layer`, for the map export
@@ -404,185 +509,104 @@ impl AnalysisState {
     }
 }
 
-/// The tools section of the left panel.
-pub fn tools_ui(app: &mut super::CartoSolApp, ui: &mut egui::Ui) {
-    ui.heading("Outils");
-    let before = app.analysis.tool;
-    ui.horizontal(|ui| {
-        ui.selectable_value(&mut app.analysis.tool, Tool::Select, "Sélection");
-        ui.selectable_value(&mut app.analysis.tool, Tool::Proximity, "Proximité");
-        ui.selectable_value(&mut app.analysis.tool, Tool::Measure, "Mesure");
-    });
-    if before != app.analysis.tool {
-        app.analysis.probe = None;
-        app.analysis.measure.clear();
-    }
-    match app.analysis.tool {
-        Tool::Select => {}
-        Tool::Proximity => {
-            let mut r = app.analysis.radius_km;
-            if ui
-                .add(egui::Slider::new(&mut r, 0.5..=30.0).text("Rayon (km)"))
-                .changed()
-            {
-                app.analysis.radius_km = r;
-                if let Some(p) = app.analysis.probe.as_ref().map(|p| p.at) {
-                    app.analysis.probe_at(&app.ws, p);
-                }
-            }
-            match &app.analysis.probe {
-                None => {
-                    ui.label("Cliquez sur la carte : services dans le rayon et service le plus proche de chaque thème.");
-                }
-                Some(p) => {
-                    ui.label(format!(
-                        "{} service(s) à moins de {} km (distances à vol d'oiseau)",
-                        p.within.len(),
-                        format_number(app.analysis.radius_km)
-                    ));
-                    if let Some(layer) = service_layer(&app.ws).and_then(|i| app.ws.points.get(i)) {
-                        for &(ti, row, d) in &p.nearest {
-                            let theme = layer
-                                .themes
-                                .get(ti)
-                                .map(|t| t.name.clone())
-                                .unwrap_or_default();
-                            ui.label(format!(
-                                "{theme} le plus proche : {} ({} km)",
-                                layer.point_name(row),
-                                format_number((d / 100.0).round() / 10.0)
-                            ));
-                        }
-                    }
-                    egui::CollapsingHeader::new("Services dans le rayon").show(ui, |ui| {
-                        for &(li, row, d) in p.within.iter().take(200) {
-                            if let Some(layer) = app.ws.points.get(li) {
-                                ui.label(format!(
-                                    "{} — {} km",
-                                    layer.point_name(row),
-                                    format_number((d / 100.0).round() / 10.0)
-                                ));
-                            }
-                        }
-                    });
-                }
-            }
-        }
-        Tool::Measure => {
-            ui.label(format!(
-                "Distance mesurée : {} km ({} point(s)) — cliquez sur la carte pour ajouter des points",
-                format_number((app.analysis.measured_m() / 10.0).round() / 100.0),
-                app.analysis.measure.len()
-            ));
-            if ui.button("Effacer la mesure").clicked() {
-                app.analysis.measure.clear();
-            }
-        }
-    }
-    ui.separator();
-    gaps_ui(app, ui);
+/// What the background coverage computation needs, cloned from the workspace.
+struct CoverageInputs {
+    zones: crate::model::ZoneLayer,
+    communes: crate::model::ZoneLayer,
+    services: crate::model::PointLayer,
+    options: CoverageOptions,
+    need: Vec<Value>,
 }
 
-fn gaps_ui(app: &mut super::CartoSolApp, ui: &mut egui::Ui) {
-    ui.heading("Zones sous-desservies");
-    let Some(layer) = app.ws.choropleth_layer() else {
-        return;
+/// The layers and options of the coverage of `key` on zone layer `layer`.
+fn coverage_inputs(
+    ws: &Workspace,
+    layer: usize,
+    key: &CoverageKey,
+) -> Result<CoverageInputs, String> {
+    let zones = ws.zones.get(layer).ok_or("aucune couche de zones")?;
+    // The commune base: the layer named "communes", else the layer with the most zones.
+    let communes_index = ws
+        .zones
+        .iter()
+        .position(|z| z.spec.id == "communes")
+        .or_else(|| {
+            (0..ws.zones.len()).max_by_key(|i| ws.zones.get(*i).map_or(0, |z| z.layer.len()))
+        })
+        .ok_or("aucune couche de communes")?;
+    let communes = ws
+        .zones
+        .get(communes_index)
+        .ok_or("aucune couche de communes")?;
+    let services_index = service_layer(ws).ok_or("aucune couche de points de service")?;
+    let services = ws
+        .points
+        .get(services_index)
+        .ok_or("aucune couche de points de service")?;
+    let options = CoverageOptions {
+        theme_field: services
+            .spec
+            .theme_field
+            .clone()
+            .unwrap_or_else(|| "dispositif".to_owned()),
+        theme: Some(key.theme.clone()),
+        zone_code_field: Some(zones.spec.code_field.clone()),
+        commune_code_field: Some(communes.spec.code_field.clone()),
+        population_field: communes
+            .spec
+            .population_field
+            .clone()
+            .unwrap_or_else(|| "POPULATION".to_owned()),
+        ..CoverageOptions::default()
     };
-    let indicator = app.ws.file.map.indicator.clone();
-    let mut changed = false;
-    if ui
-        .checkbox(
-            &mut app.analysis.gaps_on,
-            "Repérer les zones sous-desservies",
-        )
-        .changed()
-    {
-        changed = true;
-    }
-    let themes: Vec<String> = service_layer(&app.ws)
-        .and_then(|i| app.ws.points.get(i))
-        .map(|p| p.themes.iter().map(|t| t.name.clone()).collect())
-        .unwrap_or_default();
-    egui::ComboBox::from_label("Offre : dispositif")
-        .selected_text(app.analysis.theme.clone())
-        .show_ui(ui, |ui| {
-            for t in &themes {
-                if ui.selectable_label(*t == app.analysis.theme, t).clicked() {
-                    app.analysis.theme = t.clone();
-                    changed = true;
-                }
+    let need = zones
+        .layer
+        .attributes
+        .field(&key.indicator)
+        .map(|f| f.values.clone())
+        .ok_or_else(|| format!("l'indicateur « {} » est absent de la couche", key.indicator))?;
+    Ok(CoverageInputs {
+        zones: zones.layer.clone(),
+        communes: communes.layer.clone(),
+        services: services.layer.clone(),
+        options,
+        need,
+    })
+}
+
+impl CoverageInputs {
+    /// The coverage figures (runs in the background thread).
+    fn compute(self, layer: usize, key: CoverageKey) -> Result<CoverageFigures, String> {
+        let result = coverage(&self.zones, &self.communes, &self.services, &self.options)
+            .map_err(|e| format!("calcul de la couverture impossible : {e}"))?;
+        let offer: Vec<Value> = result.zones.iter().map(|z| z.per_10000.clone()).collect();
+        let range = |v: &[Value]| {
+            let xs: Vec<f64> = v.iter().filter_map(Value::as_f64).collect();
+            let min = xs.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if min.is_finite() {
+                (min, max)
+            } else {
+                (0.0, 1.0)
             }
-        });
-    let stale = app.analysis.gaps.as_ref().is_none_or(|g| {
-        g.layer != layer || g.indicator != indicator || g.theme != app.analysis.theme
-    });
-    if (app.analysis.gaps_on || app.analysis.bivariate_on)
-        && (changed || stale)
-        && let Err(e) = app.analysis.compute_gaps(&app.ws, layer, &indicator)
-    {
-        ui.colored_label(Color32::from_rgb(170, 30, 30), e);
-        return;
-    }
-    let Some(g) = app.analysis.gaps.clone() else {
-        ui.checkbox(
-            &mut app.analysis.bivariate_on,
-            "Carte bivariée besoin × offre",
-        );
-        return;
-    };
-    let mut need = app.analysis.need_threshold.unwrap_or(g.need_range.0);
-    let mut offer = app.analysis.offer_threshold.unwrap_or(g.offer_range.0);
-    let mut moved = false;
-    moved |= ui
-        .add(
-            egui::Slider::new(&mut need, g.need_range.0..=g.need_range.1)
-                .text(format!("Besoin : {indicator} au moins")),
-        )
-        .changed();
-    moved |= ui
-        .add(
-            egui::Slider::new(
-                &mut offer,
-                g.offer_range.0..=g.offer_range.1.max(g.offer_range.0 + 1e-9),
-            )
-            .text("Offre pour 10 000 hab. au plus"),
-        )
-        .changed();
-    if moved {
-        app.analysis.need_threshold = Some(need);
-        app.analysis.offer_threshold = Some(offer);
-        let _ = app.analysis.compute_gaps(&app.ws, layer, &indicator);
-    }
-    let Some(g) = app.analysis.gaps.clone() else {
-        return;
-    };
-    ui.label(egui::RichText::new(&g.result.rule_text).italics());
-    if app.analysis.gaps_on {
-        ui.label(format!("{} zone(s) repérée(s) :", g.result.flagged.len()));
-        if let Some(zl) = app.ws.zones.get(layer) {
-            for f in &g.result.flagged {
-                let text = format!(
-                    "{} — {} : {} ; offre : {} pour 10 000 hab.",
-                    zl.zone_name(f.zone),
-                    indicator,
-                    format_number((f.need * 100.0).round() / 100.0),
-                    format_number((f.offer * 100.0).round() / 100.0)
-                );
-                if ui.link(text).clicked() {
-                    app.pending.push(super::Command::SelectZone {
-                        target: Some((layer, f.zone)),
-                        frame: true,
-                    });
-                }
-            }
-        }
-    }
-    ui.checkbox(
-        &mut app.analysis.bivariate_on,
-        "Carte bivariée besoin × offre",
-    );
-    if app.analysis.bivariate_on {
-        bivariate_key_ui(ui, &indicator, &g.theme);
+        };
+        let median = |v: &[Value]| {
+            let mut xs: Vec<f64> = v.iter().filter_map(Value::as_f64).collect();
+            xs.sort_by(f64::total_cmp);
+            xs.get(xs.len() / 2).copied().unwrap_or_default()
+        };
+        Ok(CoverageFigures {
+            layer,
+            bivariate: bivariate::classify(&self.need, &offer),
+            need_range: range(&self.need),
+            offer_range: range(&offer),
+            need_median: median(&self.need),
+            offer_median: median(&offer),
+            zones: result.zones,
+            need: self.need,
+            offer,
+            key,
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::choropleth::Choropleth;
 use super::geometry::{LOCAL_SCALE, LOD_ZOOMS, Level, ZoneShape, lon_lat_of, mercator_unit};
+use super::mesh_cache::MeshCache;
 use super::state::{LayerRef, PointLayerView, Workspace, ZoneLayerView};
 use crate::style::map_style::{
     CHOROPLETH_OUTLINE_ALPHA, SYMBOL_HALO_ALPHA, SYMBOL_HALO_COLOR, SYMBOL_HALO_RATIO,
@@ -125,20 +126,6 @@ pub struct MapOutput {
 
 /// Shapes drawn over the layers for a view (the analysis tools).
 pub type Overlay<'a> = dyn Fn(&View, &mut Vec<Shape>, &mut Vec<TextItem>) + 'a;
-
-/// The fill meshes of a zone layer built for one zoom and style, kept between frames: while the
-/// view stays inside the region they cover, a frame only translates them (panning), instead of
-/// transforming every vertex of every zone again.
-#[derive(Default)]
-pub struct MeshCache {
-    key: u64,
-    /// Mercator position at the origin of the cached screen coordinates.
-    anchor: [f64; 2],
-    /// Mercator box the meshes cover (the view and a margin).
-    region: [f64; 4],
-    fill: Mesh,
-    hatched: Mesh,
-}
 
 /// How a zone layer is filled.
 #[derive(Clone, Copy)]

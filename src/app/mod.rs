@@ -1,22 +1,29 @@
 //! The desktop application (feature `gui`): eframe + egui + walkers.
 //!
-//! The app owns the state (workspace, choropleth, selection, view); each frame the panels read it
-//! and emit [`Command`]s, applied in one place at the end of the frame. Loading runs off the UI
-//! thread with a progress bar and can be cancelled.
+//! The app owns the state (workspace, choropleth, selection, view, analysis); each frame the
+//! panels and dialogs read it (`&CartoSolApp`) and push [`Command`]s, applied in one place at
+//! the end of the frame ([`CartoSolApp::apply`]). Ephemeral widget state (open dialog and what
+//! is typed in it, table filter, sort and scroll) is in [`UiState`]. Loading, coverage and
+//! exports run off the UI thread.
 
 pub mod analysis_ui;
 pub mod basemap;
 pub mod bench;
 pub mod choropleth;
 pub mod dialogs;
+pub mod display;
 pub mod export_ui;
 pub mod geometry;
 pub mod map_view;
+pub mod mesh_cache;
 pub mod panels;
 pub mod state;
 
+use crate::export::DataExportOptions;
+use analysis_ui::Tool;
 use basemap::{Basemap, BasemapChoice};
 use choropleth::Choropleth;
+use export_ui::ExportDone;
 use map_view::{Hit, MapLayers, MapOutput};
 use state::{LayerRef, Progress, Workspace};
 use std::path::PathBuf;
@@ -86,6 +93,55 @@ pub enum Command {
     ExportAtlas(PathBuf),
     /// Opens the autosave of this project instead of the saved file.
     RestoreAutosave(PathBuf),
+    /// Keeps the saved project file: deletes its autosave.
+    DiscardAutosave(PathBuf),
+    /// What a click on the map does.
+    SetTool(Tool),
+    /// Radius of the proximity tool, kilometres (probes again at the same place).
+    SetRadius(f64),
+    /// The proximity tool clicked at a WGS84 position (lon, lat).
+    ProbeAt((f64, f64)),
+    /// The measuring tool clicked at a WGS84 position (lon, lat).
+    AddMeasurePoint((f64, f64)),
+    ClearMeasure,
+    /// Shows or hides the under-served zones.
+    ShowUnderserved(bool),
+    /// Shows or hides the bivariate need × offer map.
+    ShowBivariate(bool),
+    /// The theme of services counted as offer.
+    SetServiceTheme(String),
+    /// The under-served rule's thresholds (need at least, offer per 10,000 at most): re-applies
+    /// the rule to the cached coverage, without recomputing it.
+    SetThresholds {
+        need: f64,
+        offer: f64,
+    },
+    /// Exports a layer with its joined and computed attributes (format from the extension).
+    ExportLayer {
+        layer: LayerRef,
+        path: PathBuf,
+        decimal_comma: bool,
+        reason_columns: bool,
+        /// For a point layer: count the points by the zones of this zone layer (id).
+        aggregate_to: Option<String>,
+    },
+    /// Exports the list of under-served zones (format from the extension).
+    ExportUnderserved {
+        path: PathBuf,
+        decimal_comma: bool,
+    },
+}
+
+/// Ephemeral widget state, owned by the panels and dialogs and passed to them `&mut`: the open
+/// dialog and what is typed in it, the attribute table's visibility, filter, sort and scroll.
+/// Nothing here is saved with the project or changes what the map shows; every such change goes
+/// through a [`Command`].
+#[derive(Default)]
+pub struct UiState {
+    /// The attribute table's visibility, filter, sort, scroll and row cache.
+    pub table: panels::TableState,
+    /// The open dialog and what is typed in it.
+    pub dialog: dialogs::Dialog,
 }
 
 /// A background load.
@@ -106,15 +162,15 @@ pub struct CartoSolApp {
     pub selected_zone: Option<(usize, usize)>,
     pub selected_point: Option<(usize, usize)>,
     pub map_out: MapOutput,
-    pub table: panels::TableState,
-    pub dialog: dialogs::Dialog,
+    /// Ephemeral widget state (see [`UiState`]).
+    pub ui_state: UiState,
     pub status: String,
     pub analysis: analysis_ui::AnalysisState,
     hatch: egui::TextureHandle,
     tile_cache: PathBuf,
     job: Option<Job>,
     /// A running export (label, result).
-    export_job: Option<(String, Receiver<Result<String, String>>)>,
+    export_job: Option<(String, Receiver<Result<ExportDone, String>>)>,
     pending: Vec<Command>,
     frame_on_next: bool,
     last_autosave: f64,
@@ -164,8 +220,7 @@ impl CartoSolApp {
             selected_zone: None,
             selected_point: None,
             map_out: MapOutput::default(),
-            table: panels::TableState::default(),
-            dialog: dialogs::Dialog::None,
+            ui_state: UiState::default(),
             status: String::new(),
             analysis: analysis_ui::AnalysisState::default(),
             hatch: hatch_texture(ctx),
@@ -181,7 +236,7 @@ impl CartoSolApp {
             if options.load_now {
                 match Workspace::load(&path, &Progress::default()) {
                     Ok(ws) => app.install(ws, false),
-                    Err(e) => app.dialog = dialogs::Dialog::Error(e),
+                    Err(e) => app.ui_state.dialog = dialogs::Dialog::Error(e),
                 }
             } else {
                 app.start_load(path, false, ctx);
@@ -228,6 +283,8 @@ impl CartoSolApp {
                 self.ws.file.map.zones = z.spec.id.clone();
             }
             self.ws.finish();
+            // A new zone layer can change the commune base of the coverage.
+            self.analysis.forget_coverage();
         } else {
             self.ws = ws;
             self.selected_zone = None;
@@ -253,7 +310,7 @@ impl CartoSolApp {
             && !path.to_string_lossy().ends_with(".autosave")
             && crate::project::recover(&path).is_some()
         {
-            self.dialog = dialogs::Dialog::Recover(path);
+            self.ui_state.dialog = dialogs::Dialog::Recover(path);
         }
     }
 
@@ -272,7 +329,7 @@ impl CartoSolApp {
     fn start_export(
         &mut self,
         label: String,
-        work: impl FnOnce() -> Result<String, String> + Send + 'static,
+        work: impl FnOnce() -> Result<ExportDone, String> + Send + 'static,
         ctx: &egui::Context,
     ) {
         let (tx, rx) = std::sync::mpsc::channel();
@@ -289,12 +346,15 @@ impl CartoSolApp {
             return;
         };
         match rx.try_recv() {
-            Ok(Ok(message)) => {
-                self.status = message;
+            Ok(Ok(done)) => {
+                self.status = done.summary;
+                if let Some((title, text)) = done.report {
+                    self.ui_state.dialog = dialogs::Dialog::Report { title, text };
+                }
                 self.export_job = None;
             }
             Ok(Err(e)) => {
-                self.dialog = dialogs::Dialog::Error(e);
+                self.ui_state.dialog = dialogs::Dialog::Error(e);
                 self.export_job = None;
             }
             Err(std::sync::mpsc::TryRecvError::Empty) => {}
@@ -339,13 +399,14 @@ impl CartoSolApp {
                 if cancelled {
                     self.status = "Chargement annulé".to_owned();
                 } else {
-                    self.dialog = dialogs::Dialog::Error(e);
+                    self.ui_state.dialog = dialogs::Dialog::Error(e);
                 }
             }
             Err(std::sync::mpsc::TryRecvError::Empty) => {}
             Err(std::sync::mpsc::TryRecvError::Disconnected) => {
                 self.job = None;
-                self.dialog = dialogs::Dialog::Error("le chargement s'est interrompu".to_owned());
+                self.ui_state.dialog =
+                    dialogs::Dialog::Error("le chargement s'est interrompu".to_owned());
             }
         }
     }
@@ -393,7 +454,8 @@ impl CartoSolApp {
         self.pending.push(command);
     }
 
-    fn apply(&mut self, ctx: &egui::Context) {
+    /// Applies the queued commands: the one place where the project and the app's state change.
+    pub fn apply(&mut self, ctx: &egui::Context) {
         let commands = std::mem::take(&mut self.pending);
         let mut reclassify = false;
         for command in commands {
@@ -461,6 +523,7 @@ impl CartoSolApp {
                 }
                 Command::Remove(l) => {
                     self.ws.remove(l);
+                    self.analysis.forget_coverage();
                     self.selected_zone = None;
                     self.selected_point = None;
                     reclassify = true;
@@ -479,7 +542,7 @@ impl CartoSolApp {
                     self.selected_zone = target;
                     self.selected_point = None;
                     if let Some((layer, zone)) = target {
-                        self.table.scroll_to = Some(zone);
+                        self.ui_state.table.scroll_to = Some(zone);
                         if frame
                             && let Some(b) = self
                                 .ws
@@ -499,28 +562,32 @@ impl CartoSolApp {
                     self.basemap = Basemap::new(choice, self.tile_cache.clone(), ctx);
                 }
                 Command::ApplyJoin(join) => {
+                    self.analysis.forget_coverage();
                     match dialogs::apply_join(&mut self.ws, *join) {
                         Ok(msg) => self.status = msg,
-                        Err(e) => self.dialog = dialogs::Dialog::Error(e),
+                        Err(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
                     }
                     reclassify = true;
                 }
-                Command::ShowError(e) => self.dialog = dialogs::Dialog::Error(e),
+                Command::ShowError(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
                 Command::Save => match self.ws.path.clone() {
                     Some(path) if !path.to_string_lossy().ends_with(".autosave") => {
                         let view = self.current_view();
                         match export_ui::save(&mut self.ws, &path, view) {
                             Ok(m) => self.status = m,
-                            Err(e) => self.dialog = dialogs::Dialog::Error(e),
+                            Err(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
                         }
                     }
-                    _ => self.dialog = dialogs::Dialog::SaveAs("projet.cartosol.json".to_owned()),
+                    _ => {
+                        self.ui_state.dialog =
+                            dialogs::Dialog::SaveAs("projet.cartosol.json".to_owned())
+                    }
                 },
                 Command::SaveAs(path) => {
                     let view = self.current_view();
                     match export_ui::save(&mut self.ws, &path, view) {
                         Ok(m) => self.status = m,
-                        Err(e) => self.dialog = dialogs::Dialog::Error(e),
+                        Err(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
                     }
                 }
                 Command::ExportMap(path, preset) => {
@@ -528,7 +595,10 @@ impl CartoSolApp {
                     let overlay = self.analysis.map_overlay(self.ws.choropleth_layer());
                     self.start_export(
                         format!("Export de la carte {}", path.display()),
-                        move || export_ui::export_map(&project, &path, preset, overlay),
+                        move || {
+                            export_ui::export_map(&project, &path, preset, overlay)
+                                .map(ExportDone::from)
+                        },
                         ctx,
                     );
                 }
@@ -536,7 +606,7 @@ impl CartoSolApp {
                     let project = export_ui::project_of(&self.ws, None);
                     self.start_export(
                         format!("Atlas dans {}", dir.display()),
-                        move || export_ui::export_atlas(&project, &dir),
+                        move || export_ui::export_atlas(&project, &dir).map(ExportDone::from),
                         ctx,
                     );
                 }
@@ -550,9 +620,78 @@ impl CartoSolApp {
                                 "Sauvegarde automatique restaurée (enregistrez pour la garder)"
                                     .to_owned();
                         }
-                        Err(e) => self.dialog = dialogs::Dialog::Error(e),
+                        Err(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
                     }
                 }
+                Command::DiscardAutosave(path) => {
+                    if let Err(e) = crate::project::discard_autosave(&path) {
+                        self.ui_state.dialog = dialogs::Dialog::Error(format!(
+                            "Sauvegarde automatique impossible à supprimer : {e}"
+                        ));
+                    }
+                }
+                Command::SetTool(tool) => {
+                    if tool != self.analysis.tool {
+                        self.analysis.tool = tool;
+                        self.analysis.probe = None;
+                        self.analysis.measure.clear();
+                    }
+                }
+                Command::SetRadius(r) => {
+                    self.analysis.radius_km = r.clamp(0.1, 100.0);
+                    if let Some(p) = self.analysis.probe.as_ref().map(|p| p.at) {
+                        self.analysis.probe_at(&self.ws, p);
+                    }
+                }
+                Command::ProbeAt(at) => self.analysis.probe_at(&self.ws, at),
+                Command::AddMeasurePoint(at) => self.analysis.measure.push(at),
+                Command::ClearMeasure => self.analysis.measure.clear(),
+                Command::ShowUnderserved(on) => self.analysis.gaps_on = on,
+                Command::ShowBivariate(on) => self.analysis.bivariate_on = on,
+                Command::SetServiceTheme(theme) => self.analysis.theme = theme,
+                Command::SetThresholds { need, offer } => self.analysis.set_thresholds(need, offer),
+                Command::ExportLayer {
+                    layer,
+                    path,
+                    decimal_comma,
+                    reason_columns,
+                    aggregate_to,
+                } => match export_ui::layer_project(&self.ws, &self.analysis, layer) {
+                    Ok((project, id)) => {
+                        let options = DataExportOptions {
+                            decimal: export_ui::decimal_mark(decimal_comma),
+                            reason_columns,
+                            aggregate_to,
+                            ..Default::default()
+                        };
+                        self.start_export(
+                            format!("Export de la couche {}", path.display()),
+                            move || export_ui::export_layer_file(&project, &id, &path, &options),
+                            ctx,
+                        );
+                    }
+                    Err(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
+                },
+                Command::ExportUnderserved {
+                    path,
+                    decimal_comma,
+                } => match export_ui::underserved_table(&self.ws, &self.analysis) {
+                    Ok(list) => {
+                        let options = export_ui::data_options(decimal_comma, false);
+                        let privacy = self.ws.file.map.privacy.clone();
+                        self.start_export(
+                            format!("Export des zones sous-desservies {}", path.display()),
+                            move || {
+                                export_ui::export_underserved_file(&list, &privacy, &path, &options)
+                            },
+                            ctx,
+                        );
+                    }
+                    Err(e) => {
+                        self.ui_state.dialog =
+                            dialogs::Dialog::Error(format!("Export impossible : {e}"))
+                    }
+                },
             }
         }
         if reclassify {
@@ -576,13 +715,13 @@ impl CartoSolApp {
             )
         });
         if open {
-            self.dialog = dialogs::Dialog::open_file(dialogs::Purpose::Open);
+            self.ui_state.dialog = dialogs::Dialog::open_file(dialogs::Purpose::Open);
         }
         if save {
             self.send(Command::Save);
         }
         if table {
-            self.table.visible = !self.table.visible;
+            self.ui_state.table.visible = !self.ui_state.table.visible;
         }
         if home {
             self.send(Command::FrameAll);
@@ -612,7 +751,7 @@ impl CartoSolApp {
         }
     }
 
-    fn map_ui(&mut self, ui: &mut egui::Ui) {
+    fn map_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         let mut out = MapOutput::default();
         let fill_override = self.analysis.fill_override();
         let analysis = &self.analysis;
@@ -676,26 +815,26 @@ impl CartoSolApp {
                 egui::Color32::from_rgb(40, 40, 40),
             );
         }
-        if self.analysis.tool != analysis_ui::Tool::Select {
+        if self.analysis.tool != Tool::Select {
             if let Some(at) = out.clicked_at {
                 match self.analysis.tool {
-                    analysis_ui::Tool::Proximity => self.analysis.probe_at(&self.ws, at),
-                    analysis_ui::Tool::Measure => self.analysis.measure.push(at),
-                    analysis_ui::Tool::Select => {}
+                    Tool::Proximity => commands.push(Command::ProbeAt(at)),
+                    Tool::Measure => commands.push(Command::AddMeasurePoint(at)),
+                    Tool::Select => {}
                 }
             }
         } else if let Some(hit) = out.clicked.clone() {
             match hit {
-                Hit::Zone { layer, zone } => self.send(Command::SelectZone {
+                Hit::Zone { layer, zone } => commands.push(Command::SelectZone {
                     target: Some((layer, zone)),
                     frame: false,
                 }),
                 Hit::Point { layer, point } => {
-                    self.send(Command::SelectPoint(Some((layer, point))))
+                    commands.push(Command::SelectPoint(Some((layer, point))))
                 }
             }
         } else if out.clicked_at.is_some() {
-            self.send(Command::SelectZone {
+            commands.push(Command::SelectZone {
                 target: None,
                 frame: false,
             });
@@ -733,21 +872,31 @@ impl eframe::App for CartoSolApp {
                 self.status = format!("Sauvegarde automatique impossible : {e}");
             }
         }
-        panels::top_bar(self, ui);
-        panels::status_bar(self, ui);
-        panels::table_panel(self, ui);
-        panels::layers_panel(self, ui);
-        panels::selection_panel(self, ui);
+        {
+            let repaint = ctx.clone();
+            self.analysis
+                .sync(&self.ws, move || repaint.request_repaint());
+        }
+        // Panels and dialogs read the app and push commands; their widget state is lent to them.
+        let mut state = std::mem::take(&mut self.ui_state);
+        let mut commands = Vec::new();
+        panels::top_bar(self, &mut state, &mut commands, ui);
+        panels::status_bar(self, &mut commands, ui);
+        panels::table_panel(self, &mut state, &mut commands, ui);
+        panels::layers_panel(self, &mut state, &mut commands, ui);
+        panels::selection_panel(self, &mut commands, ui);
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
-            .show(ui, |ui| self.map_ui(ui));
-        dialogs::dialog_ui(self, &ctx);
+            .show(ui, |ui| self.map_ui(ui, &mut commands));
+        dialogs::dialog_ui(self, &mut state, &mut commands, &ctx);
+        self.ui_state = state;
+        self.pending.extend(commands);
         if self.frame_on_next && self.map_out.view.is_some() {
             self.frame_on_next = false;
             self.frame_all();
         }
         self.apply(&ctx);
-        if self.job.is_some() {
+        if self.job.is_some() || self.export_job.is_some() || self.analysis.computing() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
     }

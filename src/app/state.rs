@@ -2,6 +2,7 @@
 //! choropleth and the selection. Built off the UI thread; the UI reads it every frame.
 
 use super::geometry::{ZoneGeometry, mercator_unit};
+use super::mesh_cache::MeshCache;
 use crate::aggregate::Method;
 use crate::join::JoinReport;
 use crate::model::{PointLayer, ZoneLayer};
@@ -21,8 +22,8 @@ pub struct ZoneLayerView {
     pub layer: ZoneLayer,
     pub geometry: Arc<ZoneGeometry>,
     pub style: LayerStyle,
-    /// Fill meshes kept between frames (see `map_view::MeshCache`).
-    pub cache: std::cell::RefCell<super::map_view::MeshCache>,
+    /// Fill meshes kept between frames (see [`MeshCache`]).
+    pub cache: std::cell::RefCell<MeshCache>,
 }
 
 impl ZoneLayerView {
@@ -556,15 +557,53 @@ impl Workspace {
     }
 }
 
+/// An identifier not used by any layer of `ws`: `base`, else `base_2`, `base_3`… (never empty:
+/// an empty base becomes `couche`). Ends since a workspace holds finitely many layers.
 fn unique_id(base: &str, ws: &Workspace) -> String {
     let taken = |id: &str| {
         ws.zones.iter().any(|z| z.spec.id == id) || ws.points.iter().any(|p| p.spec.id == id)
     };
-    if !taken(base) {
-        return base.to_owned();
+    let base = if base.trim().is_empty() {
+        "couche"
+    } else {
+        base
+    };
+    let mut id = base.to_owned();
+    let mut n = 2usize;
+    while taken(&id) {
+        id = format!("{base}_{n}");
+        n += 1;
     }
-    (2..)
-        .map(|n| format!("{base}_{n}"))
-        .find(|id| !taken(id))
-        .unwrap_or_default()
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(id: &str) -> ZoneSpec {
+        ZoneSpec {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            source: PathBuf::from("x.geojson"),
+            layer: None,
+            crs: None,
+            code_field: "code".to_owned(),
+            name_field: "nom".to_owned(),
+            population_field: None,
+        }
+    }
+
+    #[test]
+    fn unique_id_numbers_taken_ids_and_never_returns_an_empty_one() {
+        let mut ws = Workspace::empty();
+        assert_eq!(unique_id("communes", &ws), "communes");
+        for id in ["communes", "communes_2"] {
+            let view = zone_view(spec(id), ZoneLayer::default(), &ws.file);
+            ws.zones.push(view);
+        }
+        assert_eq!(unique_id("communes", &ws), "communes_3");
+        assert_eq!(unique_id("", &ws), "couche");
+        assert_eq!(unique_id("  ", &ws), "couche");
+    }
 }

@@ -1,0 +1,31 @@
+//! Writing the atlas (one map per zone) into a folder.
+
+use crate::app::Command;
+use crate::app::dialogs::Dialog;
+use egui::Context;
+use std::path::PathBuf;
+
+/// Shows the dialog; returns the dialog for the next frame.
+pub fn show(ctx: &Context, mut text: String, out: &mut Vec<Command>) -> Dialog {
+    let mut state = Some(());
+    egui::Window::new("Atlas : une carte par zone")
+        .collapsible(false)
+        .show(ctx, |ui| {
+            ui.label("Dossier de destination :");
+            ui.add(egui::TextEdit::singleline(&mut text).desired_width(420.0));
+            ui.horizontal(|ui| {
+                if ui.button("Écrire l'atlas").clicked() {
+                    out.push(Command::ExportAtlas(PathBuf::from(text.trim())));
+                    state = None;
+                }
+                if ui.button("Annuler").clicked() {
+                    state = None;
+                }
+            });
+        });
+    if state.is_some() {
+        Dialog::Atlas(text)
+    } else {
+        Dialog::None
+    }
+}

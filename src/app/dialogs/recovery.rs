@@ -1,0 +1,35 @@
+//! Offering to restore an autosave newer than the project file.
+
+use crate::app::Command;
+use crate::app::dialogs::Dialog;
+use egui::Context;
+use std::path::PathBuf;
+
+/// Shows the dialog; returns the dialog for the next frame.
+pub fn show(ctx: &Context, path: PathBuf, out: &mut Vec<Command>) -> Dialog {
+    let mut state = Some(());
+    egui::Window::new("Récupération")
+        .collapsible(false)
+        .show(ctx, |ui| {
+            ui.label(format!(
+                "Une sauvegarde automatique de « {} » est plus récente que le fichier enregistré \
+             (fermeture inattendue ?). La restaurer ?",
+                path.display()
+            ));
+            ui.horizontal(|ui| {
+                if ui.button("Restaurer la sauvegarde automatique").clicked() {
+                    out.push(Command::RestoreAutosave(path.clone()));
+                    state = None;
+                }
+                if ui.button("Garder le fichier enregistré").clicked() {
+                    out.push(Command::DiscardAutosave(path.clone()));
+                    state = None;
+                }
+            });
+        });
+    if state.is_some() {
+        Dialog::Recover(path)
+    } else {
+        Dialog::None
+    }
+}

@@ -1,0 +1,110 @@
+//! The choropleth settings of the left panel.
+
+use crate::app::{CartoSolApp, Command};
+use crate::style::ClassMethod;
+use crate::style::palette::palettes;
+use crate::value::format_number;
+use egui::{Color32, Ui};
+
+/// The choropleth settings: zone layer, indicator, method, classes, palette, manual breaks.
+pub fn choropleth_ui(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
+    ui.heading("Carte thématique");
+    let Some(layer) = app.ws.choropleth_layer() else {
+        ui.label("Aucune couche de zones.");
+        return;
+    };
+    // Zone layer of the choropleth.
+    let current = app
+        .ws
+        .zones
+        .get(layer)
+        .map(|z| z.spec.name.clone())
+        .unwrap_or_default();
+    egui::ComboBox::from_label("Zones")
+        .selected_text(current)
+        .show_ui(ui, |ui| {
+            for (i, z) in app.ws.zones.iter().enumerate() {
+                if ui.selectable_label(i == layer, &z.spec.name).clicked() {
+                    let indicator = app.ws.file.map.indicator.clone();
+                    out.push(Command::SetIndicator {
+                        layer: i,
+                        indicator,
+                    });
+                }
+            }
+        });
+    let fields = crate::app::choropleth::indicators(&app.ws, layer);
+    egui::ComboBox::from_label("Indicateur")
+        .selected_text(app.ws.file.map.indicator.clone())
+        .height(400.0)
+        .show_ui(ui, |ui| {
+            for f in &fields {
+                if ui
+                    .selectable_label(*f == app.ws.file.map.indicator, f)
+                    .clicked()
+                {
+                    out.push(Command::SetIndicator {
+                        layer,
+                        indicator: f.clone(),
+                    });
+                }
+            }
+        });
+    let spec = app.ws.file.map.classification.clone();
+    egui::ComboBox::from_label("Méthode")
+        .selected_text(spec.method.label())
+        .show_ui(ui, |ui| {
+            for m in ClassMethod::ALL {
+                if ui.selectable_label(m == spec.method, m.label()).clicked() {
+                    out.push(Command::SetMethod(m));
+                }
+            }
+        });
+    let mut classes = spec.classes;
+    let fixed = matches!(spec.method, ClassMethod::BoxMap);
+    if ui
+        .add_enabled(
+            !fixed,
+            egui::Slider::new(&mut classes, 3..=9).text("Classes"),
+        )
+        .changed()
+    {
+        out.push(Command::SetClasses(classes));
+    }
+    egui::ComboBox::from_label("Palette")
+        .selected_text(spec.palette.clone())
+        .show_ui(ui, |ui| {
+            for p in palettes() {
+                let label = if p.colorblind_safe {
+                    format!("{} (daltonisme)", p.name)
+                } else {
+                    p.name.to_owned()
+                };
+                if ui.selectable_label(p.name == spec.palette, label).clicked() {
+                    out.push(Command::SetPalette(p.name.to_owned()));
+                }
+            }
+        });
+    if spec.method == ClassMethod::Manual {
+        let mut text = spec
+            .breaks
+            .iter()
+            .map(|b| format_number(*b))
+            .collect::<Vec<_>>()
+            .join(" ; ");
+        ui.label("Seuils (séparés par « ; ») :");
+        if ui
+            .add(egui::TextEdit::singleline(&mut text).hint_text("ex. 10 ; 15 ; 20"))
+            .lost_focus()
+        {
+            let breaks: Vec<f64> = text
+                .split(';')
+                .filter_map(crate::value::parse_number)
+                .collect();
+            out.push(Command::SetManualBreaks(breaks));
+        }
+    }
+    if let Some(Err(e)) = app.choropleth.as_ref().map(|c| &c.classification) {
+        ui.colored_label(Color32::from_rgb(170, 30, 30), e);
+    }
+}

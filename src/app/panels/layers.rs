@@ -1,0 +1,96 @@
+//! The left panel: the layers (visibility, order, opacity, rename, remove), then the choropleth
+//! settings, the analysis tools and the point themes.
+
+use crate::app::dialogs::Dialog;
+use crate::app::state::LayerRef;
+use crate::app::{CartoSolApp, Command, UiState};
+use egui::Ui;
+
+/// The left panel: layers, choropleth settings and point themes.
+pub fn layers_panel(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, ui: &mut Ui) {
+    egui::Panel::left("couches")
+        .default_size(310.0)
+        .resizable(true)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.heading("Couches");
+                let order = &app.ws.order;
+                for (pos, layer) in order.iter().enumerate() {
+                    layer_row(app, state, out, ui, *layer, pos, order.len());
+                }
+                if order.is_empty() {
+                    ui.label(
+                        "Aucune couche : ouvrez un projet ou déposez un fichier sur la fenêtre.",
+                    );
+                }
+                ui.separator();
+                super::choropleth_settings::choropleth_ui(app, out, ui);
+                ui.separator();
+                super::tools::tools_ui(app, state, out, ui);
+                ui.separator();
+                super::themes::themes_ui(app, out, ui);
+            });
+        });
+}
+
+fn layer_row(
+    app: &CartoSolApp,
+    state: &mut UiState,
+    out: &mut Vec<Command>,
+    ui: &mut Ui,
+    layer: LayerRef,
+    pos: usize,
+    count: usize,
+) {
+    let name = app.ws.layer_name(layer);
+    let Some(style) = app.ws.style(layer).cloned() else {
+        return;
+    };
+    ui.horizontal(|ui| {
+        let mut visible = style.visible;
+        let response = ui.checkbox(&mut visible, name.as_str());
+        if response.changed() {
+            out.push(Command::ToggleLayer(layer));
+        }
+        // Right click: rename, remove.
+        response.context_menu(|ui| {
+            if ui.button(format!("Renommer {name}")).clicked() {
+                state.dialog = Dialog::Rename(layer, name.clone());
+                ui.close();
+            }
+            if ui.button(format!("Retirer {name}")).clicked() {
+                out.push(Command::Remove(layer));
+                ui.close();
+            }
+        });
+    });
+    ui.horizontal(|ui| {
+        ui.add_space(20.0);
+        if ui
+            .add_enabled(pos > 0, egui::Button::new("Monter").small())
+            .on_hover_text(format!("Monter {name}"))
+            .clicked()
+        {
+            out.push(Command::MoveLayer(layer, -1));
+        }
+        if ui
+            .add_enabled(pos + 1 < count, egui::Button::new("Descendre").small())
+            .on_hover_text(format!("Descendre {name}"))
+            .clicked()
+        {
+            out.push(Command::MoveLayer(layer, 1));
+        }
+        let mut opacity = style.opacity;
+        if ui
+            .add(
+                egui::Slider::new(&mut opacity, 0.0..=1.0)
+                    .show_value(false)
+                    .text("Opacité"),
+            )
+            .on_hover_text(format!("Opacité de {name}"))
+            .changed()
+        {
+            out.push(Command::SetOpacity(layer, opacity));
+        }
+    });
+}

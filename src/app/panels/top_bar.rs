@@ -1,0 +1,99 @@
+//! The menu bar: file, basemap, display and help menus.
+
+use crate::app::basemap::BasemapChoice;
+use crate::app::dialogs::export_layer::ExportLayerForm;
+use crate::app::dialogs::{Dialog, Purpose};
+use crate::app::{CartoSolApp, Command, UiState};
+use egui::{RichText, Ui};
+
+/// The menu bar.
+pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, ui: &mut Ui) {
+    egui::Panel::top("barre-de-menus").show(ui, |ui| {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("Fichier", |ui| {
+                if ui
+                    .button("Ouvrir un projet ou un fichier… (Ctrl+O)")
+                    .clicked()
+                {
+                    state.dialog = Dialog::open_file(Purpose::Open);
+                    ui.close();
+                }
+                if ui.button("Ajouter une couche…").clicked() {
+                    state.dialog = Dialog::open_file(Purpose::AddLayer);
+                    ui.close();
+                }
+                if ui.button("Importer une table et la joindre…").clicked() {
+                    state.dialog = Dialog::open_file(Purpose::ImportTable);
+                    ui.close();
+                }
+                if ui.button("Parcourir (navigateur intégré)…").clicked() {
+                    state.dialog = Dialog::browser(Purpose::Open);
+                    ui.close();
+                }
+                ui.separator();
+                if ui.button("Enregistrer le projet (Ctrl+S)").clicked() {
+                    out.push(Command::Save);
+                    ui.close();
+                }
+                if ui.button("Enregistrer sous…").clicked() {
+                    state.dialog = Dialog::SaveAs("projet.cartosol.json".to_owned());
+                    ui.close();
+                }
+                if ui.button("Exporter la carte (PNG, SVG)…").clicked() {
+                    let name = format!("carte_{}.png", app.ws.file.map.indicator);
+                    state.dialog = Dialog::ExportMap(name, crate::export::map::Preset::A4Landscape);
+                    ui.close();
+                }
+                if ui.button("Exporter une couche…").clicked() {
+                    state.dialog = Dialog::ExportLayer(ExportLayerForm::new(&app.ws));
+                    ui.close();
+                }
+                if ui.button("Atlas : une carte par zone…").clicked() {
+                    state.dialog = Dialog::Atlas("atlas".to_owned());
+                    ui.close();
+                }
+                ui.separator();
+                if ui.button("Rouvrir le projet d'exemple (Essonne)").clicked() {
+                    out.push(Command::Open(crate::project::SAMPLE_PROJECT.into()));
+                    ui.close();
+                }
+            });
+            ui.menu_button("Fond de carte", |ui| {
+                for choice in [BasemapChoice::Osm, BasemapChoice::None] {
+                    let selected = app.basemap.choice == choice;
+                    if ui.selectable_label(selected, choice.label()).clicked() {
+                        out.push(Command::SetBasemap(choice));
+                        ui.close();
+                    }
+                }
+                if ui.button("Fichier PMTiles local (hors ligne)…").clicked() {
+                    state.dialog = Dialog::open_file(Purpose::Pmtiles);
+                    ui.close();
+                }
+            });
+            ui.menu_button("Affichage", |ui| {
+                if ui.button("Cadrer sur les zones (Début)").clicked() {
+                    out.push(Command::FrameAll);
+                    ui.close();
+                }
+                let label = if state.table.visible {
+                    "Masquer la table attributaire (Ctrl+T)"
+                } else {
+                    "Afficher la table attributaire (Ctrl+T)"
+                };
+                if ui.button(label).clicked() {
+                    state.table.visible = !state.table.visible;
+                    ui.close();
+                }
+            });
+            ui.menu_button("Aide", |ui| {
+                if ui.button("Raccourcis et interactions").clicked() {
+                    state.dialog = Dialog::Shortcuts;
+                    ui.close();
+                }
+            });
+            ui.separator();
+            ui.label(RichText::new(&app.ws.file.title).strong());
+        });
+    });
+}
