@@ -68,6 +68,14 @@ pub enum Command {
     SetClasses(usize),
     SetPalette(String),
     SetManualBreaks(Vec<f64>),
+    /// Marks a field sensitive (its small values masked on the map and in every export) or
+    /// declares it public (`privacy.count_fields` / `privacy.public_fields` of the project).
+    SetSensitive {
+        /// The field name.
+        field: String,
+        /// Masked below the threshold when true.
+        sensitive: bool,
+    },
     ToggleLayer(LayerRef),
     MoveLayer(LayerRef, isize),
     SetOpacity(LayerRef, f32),
@@ -488,6 +496,10 @@ impl CartoSolApp {
                 }
                 Command::SetPalette(p) => {
                     self.ws.file.map.classification.palette = p;
+                    reclassify = true;
+                }
+                Command::SetSensitive { field, sensitive } => {
+                    self.ws.file.map.privacy.set_sensitive(&field, sensitive);
                     reclassify = true;
                 }
                 Command::SetManualBreaks(b) => {

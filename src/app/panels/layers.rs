@@ -25,6 +25,7 @@ pub fn layers_panel(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Comman
                 }
                 ui.separator();
                 super::choropleth_settings::choropleth_ui(app, out, ui);
+                super::privacy::privacy_ui(app, out, ui);
                 ui.separator();
                 super::tools::tools_ui(app, state, out, ui);
                 ui.separator();

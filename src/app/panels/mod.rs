@@ -11,6 +11,7 @@ pub mod choropleth_settings;
 pub mod hover;
 pub mod layers;
 pub mod legend;
+pub mod privacy;
 pub mod selection;
 pub mod status_bar;
 pub mod table;
