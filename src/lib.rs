@@ -10,8 +10,6 @@
 
 pub mod aggregate;
 pub mod analysis;
-// TODO(issue 8): the app's items are being documented; this allow goes with that commit.
-#[allow(missing_docs)]
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod codes;

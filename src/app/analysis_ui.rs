@@ -27,15 +27,19 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 /// What a click on the map does.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Tool {
+    /// `Sélection`: a click selects the zone or point under the cursor.
     #[default]
     Select,
+    /// `Proximité`: a click lists the services within the radius and the nearest of each theme.
     Proximity,
+    /// `Mesure`: each click adds a vertex to the measured path.
     Measure,
 }
 
 /// Services around a clicked position.
 #[derive(Clone, Debug)]
 pub struct Probe {
+    /// The clicked position, WGS84 (longitude, latitude) in degrees.
     pub at: (f64, f64),
     /// (point layer, point, distance in metres) within the radius, nearest first.
     pub within: Vec<(usize, usize, f64)>,
@@ -46,15 +50,22 @@ pub struct Probe {
 /// The under-served analysis and its figures.
 #[derive(Clone, Debug)]
 pub struct Gaps {
+    /// Index of the zone layer in the workspace.
     pub layer: usize,
+    /// The need indicator (a column of the zone layer).
     pub indicator: String,
+    /// The theme of services counted as offer.
     pub theme: String,
     /// Services of the theme per 10,000 inhabitants, per zone.
     pub offer: Vec<Value>,
+    /// The need/offer rule applied with the current thresholds: flagged zones and the rule in
+    /// words.
     pub result: Underserved,
+    /// Need tercile × offer tercile of each zone, for the bivariate map and its key.
     pub bivariate: Bivariate,
-    /// Range of the need and offer values, for the sliders.
+    /// Smallest and largest need, in the indicator's unit, for the need slider.
     pub need_range: (f64, f64),
+    /// Smallest and largest offer (services per 10,000 inhabitants), for the offer slider.
     pub offer_range: (f64, f64),
     /// The cached coverage figures the rule was applied to.
     pub coverage: Arc<CoverageFigures>,
@@ -105,9 +116,13 @@ struct CoverageJob {
 
 /// State of the analysis tools.
 pub struct AnalysisState {
+    /// What a click on the map does.
     pub tool: Tool,
+    /// Radius of the proximity circle, kilometres (kept between 0.1 and 100).
     pub radius_km: f64,
+    /// The last proximity query, shown on the map until the tool changes.
     pub probe: Option<Probe>,
+    /// Vertices of the measured path, WGS84 (longitude, latitude) in degrees, in click order.
     pub measure: Vec<(f64, f64)>,
     /// Under-served zones shown on the map.
     pub gaps_on: bool,
@@ -115,8 +130,14 @@ pub struct AnalysisState {
     pub bivariate_on: bool,
     /// The theme of services the offer counts.
     pub theme: String,
+    /// Need threshold of the rule, in the indicator's unit: a zone needs at least this much
+    /// (`None` until figures arrive, then their median).
     pub need_threshold: Option<f64>,
+    /// Offer threshold of the rule, services per 10,000 inhabitants: a zone has at most this
+    /// much (`None` until figures arrive, then their median).
     pub offer_threshold: Option<f64>,
+    /// The rule applied to the current coverage figures (`None` while they are computed or
+    /// when the tools are off).
     pub gaps: Option<Gaps>,
     /// Coverage figures computed so far, by key (cleared when the layers change).
     pub cache: HashMap<CoverageKey, Arc<CoverageFigures>>,

@@ -45,8 +45,11 @@ impl BasemapChoice {
 /// Whether the tile server answers.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reachability {
+    /// The probe has not answered yet.
     Unknown,
+    /// The server accepted a connection (or the PMTiles file exists).
     Online,
+    /// The server or file cannot be reached; why, in French.
     Offline(String),
 }
 
@@ -87,8 +90,11 @@ pub fn cache_dir() -> PathBuf {
 
 /// The active basemap.
 pub struct Basemap {
+    /// Which basemap this is.
     pub choice: BasemapChoice,
+    /// The tile provider drawn under the layers (`None`: plain background or missing file).
     pub tiles: Option<Box<dyn Tiles>>,
+    /// Whether the tile server answers, updated by the background probe.
     pub reachability: Arc<Mutex<Reachability>>,
     /// Attribution text to show on the map.
     pub attribution: Option<&'static str>,

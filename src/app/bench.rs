@@ -10,13 +10,19 @@ use std::time::Instant;
 
 /// One measured view.
 pub struct FrameMeasure {
+    /// Which view, in French (« ensemble de la couche », « région (zoom 8) »…).
     pub label: String,
+    /// Zoom level of the view (slippy-map levels: 256 × 2^zoom px around the world).
     pub zoom: f64,
+    /// Shapes built for the zone layer in that view (fill meshes and outline lines).
     pub zones_drawn: usize,
+    /// Triangle vertices of the zone meshes built for the view.
     pub vertices: usize,
     /// Median milliseconds: shape building, tessellation, total.
     pub build_ms: f64,
+    /// Median milliseconds of egui's tessellation of the zone shapes.
     pub tessellate_ms: f64,
+    /// Median milliseconds of a full rebuild: `build_ms` + `tessellate_ms`.
     pub total_ms: f64,
     /// Median milliseconds to build and tessellate 10,000 service points (clustered or not).
     pub points_ms: f64,

@@ -67,6 +67,7 @@ pub struct ZoneShape {
 
 /// Every zone of a layer, prepared, with its lon/lat index for hit tests.
 pub struct ZoneGeometry {
+    /// One prepared shape per zone, in the layer's row order.
     pub shapes: Vec<ZoneShape>,
     index: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
     /// The WGS84 geometry, for exact hit tests.

@@ -20,10 +20,13 @@ use walkers::{MapMemory, Plugin, Projector};
 /// The map's view as a Mercator transform: screen = clip centre + (m − centre) × scale.
 #[derive(Clone, Copy, Debug)]
 pub struct View {
+    /// Normalised Mercator position (0–1 over the world, y down) at the centre of `clip`.
     pub center: [f64; 2],
     /// Pixels per unit of normalised Mercator (256 × 2^zoom).
     pub scale: f64,
+    /// The map's rectangle on screen, points (logical px).
     pub clip: Rect,
+    /// Zoom level (slippy-map levels, fractional), which picks the level of detail.
     pub zoom: f64,
 }
 
@@ -104,14 +107,28 @@ impl View {
 /// What the pointer is over.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Hit {
-    Zone { layer: usize, zone: usize },
-    Point { layer: usize, point: usize },
+    /// A zone of a zone layer.
+    Zone {
+        /// Index of the zone layer in the workspace's `zones`.
+        layer: usize,
+        /// Row of the zone in that layer.
+        zone: usize,
+    },
+    /// A point of a point layer (points are hit first: they are drawn on top).
+    Point {
+        /// Index of the point layer in the workspace's `points`.
+        layer: usize,
+        /// Row of the point in that layer.
+        point: usize,
+    },
 }
 
 /// What a frame of the map reports back to the app.
 #[derive(Clone, Debug, Default)]
 pub struct MapOutput {
+    /// The zone or point under the pointer, if any.
     pub hovered: Option<Hit>,
+    /// The zone or point clicked this frame, if any.
     pub clicked: Option<Hit>,
     /// WGS84 position clicked, whatever is there.
     pub clicked_at: Option<(f64, f64)>,
@@ -121,6 +138,7 @@ pub struct MapOutput {
     pub cpu: Duration,
     /// Triangle vertices sent this frame.
     pub vertices: usize,
+    /// The view the map was drawn with (`None` before the first frame).
     pub view: Option<View>,
 }
 
@@ -144,10 +162,15 @@ pub struct Paint<'a> {
 
 /// Everything the map draws, borrowed from the app for one frame.
 pub struct MapLayers<'a> {
+    /// The layers, drawn in the workspace's order.
     pub ws: &'a Workspace,
+    /// The choropleth of the mapped zone layer, if any.
     pub choropleth: Option<&'a Choropleth>,
+    /// The selected zone (zone layer index, zone row), outlined in yellow on top.
     pub selected_zone: Option<(usize, usize)>,
+    /// The selected point (point layer index, point row), circled in yellow on top.
     pub selected_point: Option<(usize, usize)>,
+    /// The hatch texture of missing values.
     pub hatch: egui::TextureId,
     /// Fill colours replacing the choropleth's, per zone (the bivariate map).
     pub fill_override: Option<&'a [Option<[u8; 3]>]>,
@@ -155,15 +178,20 @@ pub struct MapLayers<'a> {
     pub generation: u64,
     /// Drawn over the layers (analysis tools).
     pub overlay: &'a Overlay<'a>,
+    /// Where the frame reports hover, click, view and timings back to the app.
     pub out: &'a mut MapOutput,
 }
 
 /// A text to draw on the map (drawn by the painter after the shapes).
 #[derive(Clone, Debug)]
 pub struct TextItem {
+    /// Screen position of the text's centre, points (logical px).
     pub at: Pos2,
+    /// The text.
     pub text: String,
+    /// Font and size (points).
     pub font: FontId,
+    /// Text colour.
     pub color: Color32,
 }
 

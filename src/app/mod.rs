@@ -57,16 +57,27 @@ impl Default for AppOptions {
 /// A change asked by the UI, applied at the end of the frame.
 #[derive(Clone, Debug)]
 pub enum Command {
+    /// Opens a project or a data file in the background; it replaces the workspace when loaded.
     Open(PathBuf),
+    /// Loads a data file in the background and adds its layers to the workspace.
     AddFile(PathBuf),
+    /// Asks the running background load to stop (`Annuler`).
     CancelJob,
+    /// Maps an indicator of a zone layer as the choropleth.
     SetIndicator {
+        /// Index of the zone layer in the workspace.
         layer: usize,
+        /// The indicator (a numeric column of that layer).
         indicator: String,
     },
+    /// The classification method; a palette whose kind (sequential or diverging) does not suit
+    /// it is replaced (`Oranges`, `RdBu`).
     SetMethod(crate::style::ClassMethod),
+    /// The number of classes (kept between 3 and 9).
     SetClasses(usize),
+    /// The palette, by name (`Oranges`, `PuOr`…).
     SetPalette(String),
+    /// Class breaks typed by the user, in the indicator's unit; switches to the manual method.
     SetManualBreaks(Vec<f64>),
     /// Marks a field sensitive (its small values masked on the map and in every export) or
     /// declares it public (`privacy.count_fields` / `privacy.public_fields` of the project).
@@ -76,28 +87,47 @@ pub enum Command {
         /// Masked below the threshold when true.
         sensitive: bool,
     },
+    /// Shows or hides a layer.
     ToggleLayer(LayerRef),
+    /// Moves a layer in the drawing order by this many places (−1: `Monter`, +1: `Descendre`).
     MoveLayer(LayerRef, isize),
+    /// A layer's opacity, 0 (transparent) to 1 (opaque).
     SetOpacity(LayerRef, f32),
+    /// A layer's displayed name (blank: back to the project's name).
     Rename(LayerRef, String),
+    /// Removes a layer from the workspace (`Retirer`).
     Remove(LayerRef),
+    /// Shows or hides a theme of a point layer.
     ToggleTheme {
+        /// Index of the point layer in the workspace.
         layer: usize,
+        /// Index of the theme in that layer's themes.
         theme: usize,
     },
+    /// Selects a zone (or clears the selection) and scrolls the attribute table to it.
     SelectZone {
+        /// (zone layer index, zone row), or `None` to clear the selection.
         target: Option<(usize, usize)>,
+        /// Whether the map also zooms onto the zone.
         frame: bool,
     },
+    /// Selects a point (point layer index, point row), or clears the point selection.
     SelectPoint(Option<(usize, usize)>),
+    /// Frames the map on all zone layers (`Cadrer sur les zones`).
     FrameAll,
+    /// Changes the basemap.
     SetBasemap(BasemapChoice),
+    /// Applies a join checked in the import wizard.
     ApplyJoin(Box<dialogs::PendingJoin>),
+    /// Shows an error dialog with this message (in French).
     ShowError(String),
     /// Saves to the project's file (asks for one when there is none).
     Save,
+    /// Saves the project to this file, which becomes the project's file.
     SaveAs(PathBuf),
+    /// Exports the map as shown to a PNG or SVG file (from the extension) with a page preset.
     ExportMap(PathBuf, crate::export::map::Preset),
+    /// Writes the atlas (one map per zone) into this folder.
     ExportAtlas(PathBuf),
     /// Opens the autosave of this project instead of the saved file.
     RestoreAutosave(PathBuf),
@@ -111,6 +141,7 @@ pub enum Command {
     ProbeAt((f64, f64)),
     /// The measuring tool clicked at a WGS84 position (lon, lat).
     AddMeasurePoint((f64, f64)),
+    /// Clears the measured path.
     ClearMeasure,
     /// Shows or hides the under-served zones.
     ShowUnderserved(bool),
@@ -121,21 +152,30 @@ pub enum Command {
     /// The under-served rule's thresholds (need at least, offer per 10,000 at most): re-applies
     /// the rule to the cached coverage, without recomputing it.
     SetThresholds {
+        /// Need threshold, in the indicator's unit: flagged zones need at least this much.
         need: f64,
+        /// Offer threshold, services per 10,000 inhabitants: flagged zones have at most this.
         offer: f64,
     },
     /// Exports a layer with its joined and computed attributes (format from the extension).
     ExportLayer {
+        /// The layer exported.
         layer: LayerRef,
+        /// The file written: GeoJSON, CSV, XLSX or GeoPackage (from the extension).
         path: PathBuf,
+        /// Whether CSV numbers use the French decimal comma (else a point).
         decimal_comma: bool,
+        /// Whether each column with missing values is followed by a `<colonne>_motif` column
+        /// saying why.
         reason_columns: bool,
         /// For a point layer: count the points by the zones of this zone layer (id).
         aggregate_to: Option<String>,
     },
     /// Exports the list of under-served zones (format from the extension).
     ExportUnderserved {
+        /// The file written: GeoJSON, CSV, XLSX or GeoPackage (from the extension).
         path: PathBuf,
+        /// Whether CSV numbers use the French decimal comma (else a point).
         decimal_comma: bool,
     },
 }
@@ -163,16 +203,25 @@ struct Job {
 
 /// The CartoSol desktop app.
 pub struct CartoSolApp {
+    /// The project's layers prepared for drawing, their order and styles.
     pub ws: Workspace,
+    /// The classes and colours of the mapped indicator (`None` without a mapped zone layer).
     pub choropleth: Option<Choropleth>,
+    /// Position and zoom of the walkers map.
     pub map_memory: walkers::MapMemory,
+    /// The basemap under the layers.
     pub basemap: Basemap,
+    /// The selected zone (zone layer index, zone row), shown in the selection panel.
     pub selected_zone: Option<(usize, usize)>,
+    /// The selected point (point layer index, point row).
     pub selected_point: Option<(usize, usize)>,
+    /// What the last frame of the map reported: hover, click, view, timings.
     pub map_out: MapOutput,
     /// Ephemeral widget state (see [`UiState`]).
     pub ui_state: UiState,
+    /// The status line's message (last load, save or export), in French.
     pub status: String,
+    /// The analysis tools: proximity, measure, under-served zones, bivariate map.
     pub analysis: analysis_ui::AnalysisState,
     hatch: egui::TextureHandle,
     tile_cache: PathBuf,

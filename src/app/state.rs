@@ -18,9 +18,13 @@ pub use crate::style::map_style::ThemeStyle as Theme;
 
 /// A zone layer prepared for drawing.
 pub struct ZoneLayerView {
+    /// The layer as declared in the project (id, name, source, code and name fields).
     pub spec: ZoneSpec,
+    /// The zones read from the source, with the columns of the tables joined to them.
     pub layer: ZoneLayer,
+    /// The zones prepared for drawing and hit tests (shared with background jobs).
     pub geometry: Arc<ZoneGeometry>,
+    /// Visibility, opacity (0–1) and user label of the layer.
     pub style: LayerStyle,
     /// Fill meshes kept between frames (see [`MeshCache`]).
     pub cache: std::cell::RefCell<MeshCache>,
@@ -50,13 +54,17 @@ impl ZoneLayerView {
 
 /// A point layer prepared for drawing.
 pub struct PointLayerView {
+    /// The layer as declared in the project (id, name, source, theme field).
     pub spec: PointSpec,
+    /// The points read from the source: WGS84 positions and attributes.
     pub layer: PointLayer,
     /// Mercator position of each point (none without coordinates).
     pub merc: Vec<Option<[f64; 2]>>,
     /// Theme index of each point.
     pub theme_of: Vec<usize>,
+    /// The layer's themes (values of its theme field) with colour, symbol and visibility.
     pub themes: Vec<Theme>,
+    /// Visibility, opacity (0–1) and user label of the layer.
     pub style: LayerStyle,
     /// For each zone layer (by index), the zone each point falls in.
     pub zone_of: Vec<Vec<Option<usize>>>,
@@ -77,14 +85,18 @@ impl PointLayerView {
 /// A layer of the project, zones or points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LayerRef {
+    /// Index in the workspace's `zones`.
     Zones(usize),
+    /// Index in the workspace's `points`.
     Points(usize),
 }
 
 /// The département reference values of a zone layer's indicators.
 #[derive(Clone, Debug, Default)]
 pub struct Reference {
+    /// Value over all zones of the layer, by indicator (field name).
     pub values: BTreeMap<String, Value>,
+    /// How each indicator was aggregated (sum, ratio of sums, weighted mean…), by field name.
     pub methods: BTreeMap<String, Method>,
 }
 
@@ -92,11 +104,15 @@ pub struct Reference {
 pub struct Workspace {
     /// The project file, when the workspace comes from one.
     pub path: Option<PathBuf>,
+    /// The project as it will be saved (layers, tables, map settings, views).
     pub file: ProjectFile,
+    /// The zone layers, in the project's order.
     pub zones: Vec<ZoneLayerView>,
+    /// The point layers, in the project's order.
     pub points: Vec<PointLayerView>,
     /// Drawing order, top first.
     pub order: Vec<LayerRef>,
+    /// Each table joined to a zone layer, with its join report (matched, unmatched keys…).
     pub joins: Vec<(TableSpec, JoinReport)>,
     /// Reference (département) values per zone layer.
     pub references: Vec<Reference>,
@@ -105,9 +121,13 @@ pub struct Workspace {
 /// Shared progress of a background job: `done` of `total` steps and what is being done.
 #[derive(Default)]
 pub struct Progress {
+    /// The step starting (0-based), that is the number of steps done.
     pub step: std::sync::atomic::AtomicUsize,
+    /// The number of steps.
     pub total: std::sync::atomic::AtomicUsize,
+    /// What the current step does, in French (« préparation des géométries »).
     pub label: std::sync::Mutex<String>,
+    /// Set by the UI to ask the job to stop at its next step.
     pub cancel: std::sync::atomic::AtomicBool,
 }
 

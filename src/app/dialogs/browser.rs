@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 
 /// The built-in file browser.
 pub struct Browser {
+    /// What the chosen file is for.
     pub purpose: Purpose,
+    /// The folder listed.
     pub dir: PathBuf,
+    /// The `Chemin` field: a typed folder to list or file to choose; follows the folder opened.
     pub path_text: String,
 }
 

@@ -13,20 +13,31 @@ use std::path::PathBuf;
 /// A join checked in the wizard, waiting to be applied.
 #[derive(Clone, Debug)]
 pub struct PendingJoin {
+    /// Index of the zone layer the table joins to.
     pub layer: usize,
+    /// The joined columns (one value per zone) and the join report.
     pub result: JoinResult,
+    /// The table as it will be saved in the project (`tables[]`).
     pub spec: TableSpec,
 }
 
 /// The table import wizard.
 pub struct ImportWizard {
+    /// The table file (CSV or spreadsheet).
     pub path: PathBuf,
+    /// Sheet names of a spreadsheet (empty for CSV), for the `Feuille` choice.
     pub sheets: Vec<String>,
+    /// How the table is read: sheet, header row (1-based), delimiter.
     pub options: TableOptions,
+    /// The table read with `options`, or why it could not be read (in French).
     pub loaded: Result<LoadedTable, String>,
+    /// Index of the zone layer to join to (`Couche de zones`).
     pub layer: usize,
+    /// The table's code column (`Colonne de code de la table`).
     pub table_code: String,
+    /// The zone layer's code field (`Champ de code des zones`).
     pub zone_code: String,
+    /// Result of `Vérifier la jointure` (`None` until checked, and again after any change).
     pub checked: Option<Result<JoinResult, String>>,
 }
 

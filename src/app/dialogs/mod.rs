@@ -29,25 +29,41 @@ use std::sync::mpsc::Receiver;
 /// What a chosen file is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
+    /// `Ouvrir un projet ou un fichier…`: a project or a layer replaces the workspace; a table
+    /// opens the import wizard when zones are loaded.
     Open,
+    /// `Ajouter une couche…`: the file is added as a new layer.
     AddLayer,
+    /// `Importer une table et la joindre…`: the file opens the import wizard.
     ImportTable,
+    /// A local `.pmtiles` file becomes the basemap.
     Pmtiles,
 }
 
 /// The dialog shown over the app, if any.
 #[derive(Default)]
 pub enum Dialog {
+    /// No dialog.
     #[default]
     None,
+    /// An error message, in French.
     Error(String),
+    /// The keyboard shortcuts sheet.
     Shortcuts,
+    /// `Renommer la couche`: the layer and the name being typed.
     Rename(LayerRef, String),
+    /// The built-in file browser.
     Browser(Browser),
+    /// The system's file dialog, open in a thread: what the file is for and where the chosen
+    /// path (`None` if cancelled) arrives.
     Native(Purpose, Receiver<Option<PathBuf>>),
+    /// The table import wizard.
     Import(Box<ImportWizard>),
+    /// `Enregistrer le projet sous`: the path being typed.
     SaveAs(String),
+    /// `Exporter la carte`: the PNG or SVG path being typed and the page preset.
     ExportMap(String, crate::export::map::Preset),
+    /// `Atlas : une carte par zone`: the destination folder being typed.
     Atlas(String),
     /// An autosave newer than the project file exists: offer to restore it.
     Recover(PathBuf),

@@ -11,7 +11,9 @@ type TableKey = (usize, usize, Option<(String, bool)>, String, usize);
 /// State of the attribute table.
 #[derive(Default)]
 pub struct TableState {
+    /// Whether the table is shown (`Afficher la table attributaire`, Ctrl+T).
     pub visible: bool,
+    /// The `Filtrer les lignes…` text: rows where some value contains it, ignoring case.
     pub filter: String,
     /// Sorted column and direction (true = ascending).
     pub sort: Option<(String, bool)>,
