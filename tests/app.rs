@@ -2,6 +2,8 @@
 //! CPU through Mesa's lavapipe. Snapshots live in tests/snapshots/ and were reviewed by eye.
 
 use cartosol::analysis::coverage::{CoverageOptions, CoverageResult, coverage};
+mod common;
+
 use cartosol::app::basemap::BasemapChoice;
 use cartosol::app::dialogs::Dialog;
 use cartosol::app::dialogs::export_layer::extension;
@@ -13,12 +15,13 @@ use cartosol::style::ClassMethod;
 use cartosol::table::{TableOptions, load_table};
 use cartosol::value::Value;
 use cartosol::zones::{ZoneOptions, load_zones};
+use common::{app, temp_dir};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -33,34 +36,6 @@ fn click_at(harness: &Harness<'static, CartoSolApp>, pos: egui::Pos2) {
             modifiers: Default::default(),
         });
     }
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cartosol-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn app(basemap: BasemapChoice, cache: &str) -> Harness<'static, CartoSolApp> {
-    let tile_cache = temp_dir(cache);
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .with_theme(egui::Theme::Light)
-        .wgpu()
-        .build_eframe(move |cc| {
-            CartoSolApp::new(
-                &cc.egui_ctx,
-                AppOptions {
-                    basemap,
-                    load_now: true,
-                    tile_cache,
-                    ..AppOptions::default()
-                },
-            )
-        });
-    harness.run_steps(4);
-    harness
 }
 
 #[test]

@@ -4,41 +4,16 @@
 //! creation date (`docProps/core.xml`); for GeoPackage every table, row and schema statement
 //! but the `last_change` time stamp of `gpkg_contents`.
 
+mod common;
+
 use cartosol::app::basemap::BasemapChoice;
 use cartosol::app::dialogs::Dialog;
 use cartosol::app::state::LayerRef;
-use cartosol::app::{AppOptions, CartoSolApp, Command};
+use cartosol::app::{CartoSolApp, Command};
+use common::temp_dir;
 use egui_kittest::Harness;
 use std::io::Read;
-use std::path::{Path, PathBuf};
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cartosol-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn app() -> Harness<'static, CartoSolApp> {
-    let tile_cache = temp_dir("exports-tuiles");
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .with_theme(egui::Theme::Light)
-        .wgpu()
-        .build_eframe(move |cc| {
-            CartoSolApp::new(
-                &cc.egui_ctx,
-                AppOptions {
-                    basemap: BasemapChoice::None,
-                    load_now: true,
-                    tile_cache,
-                    ..AppOptions::default()
-                },
-            )
-        });
-    harness.run_steps(4);
-    harness
-}
+use std::path::Path;
 
 fn export_from_app(harness: &mut Harness<'static, CartoSolApp>, layer: usize, path: &Path) {
     harness.state_mut().ui_state.dialog = Dialog::None;
@@ -144,7 +119,7 @@ fn gpkg_dump(path: &Path) -> Vec<String> {
 
 #[test]
 fn a_layer_exported_from_the_app_equals_the_command_line_export() {
-    let mut harness = app();
+    let mut harness = common::app(BasemapChoice::None, "exports-tuiles");
     let dir = temp_dir("exports-app-cli");
     let layers: Vec<(usize, String, usize)> = harness
         .state()

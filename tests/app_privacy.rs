@@ -3,37 +3,16 @@
 //! its small values, the project file says so), marking another masks it — and the exported
 //! map follows, since it is drawn from the same resolved style.
 
+mod common;
+
 use cartosol::app::basemap::BasemapChoice;
-use cartosol::app::{AppOptions, CartoSolApp, Command};
+use cartosol::app::{CartoSolApp, Command};
 use cartosol::export::compose::{RenderOptions, compose_project};
 use cartosol::export::map::Preset;
 use cartosol::style::map_style::ZonePaint;
 use cartosol::value::{Missing, Value};
 use egui::accesskit::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-
-fn app() -> Harness<'static, CartoSolApp> {
-    let tile_cache =
-        std::env::temp_dir().join(format!("cartosol-privacy-tiles-{}", std::process::id()));
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .with_theme(egui::Theme::Light)
-        .wgpu()
-        .build_eframe(move |cc| {
-            CartoSolApp::new(
-                &cc.egui_ctx,
-                AppOptions {
-                    basemap: BasemapChoice::None,
-                    load_now: true,
-                    tile_cache,
-                    ..AppOptions::default()
-                },
-            )
-        });
-    harness.run_steps(4);
-    harness
-}
 
 /// Zones painted as secret, and zones whose value is a count from 1 to 10 (what the guard
 /// must mask), computed from the layer's own values.
@@ -63,7 +42,7 @@ fn secret_and_small(app: &CartoSolApp, field: &str) -> (usize, usize, usize) {
 
 #[test]
 fn secrecy_is_shown_and_changed_field_by_field() {
-    let mut harness = app();
+    let mut harness = common::app_sized(BasemapChoice::None, "secret", 1400.0, 1000.0);
     let communes = harness
         .state()
         .ws

@@ -3,44 +3,16 @@
 //! colours. Zones are sampled inside their interior point, service symbols at their centre, in
 //! both pictures, and compared with each other and with the shared resolved style.
 
+mod common;
+
 use cartosol::app::basemap::BasemapChoice;
 use cartosol::app::geometry::mercator_unit as mercator;
-use cartosol::app::{AppOptions, CartoSolApp};
 use cartosol::export::compose::{RenderOptions, compose_project};
 use cartosol::export::map::{Preset, map_projector};
 use cartosol::export::render_png;
 use cartosol::style::map_style::MAP_BACKGROUND;
-use egui_kittest::Harness;
 use geo::{BoundingRect, Contains, Distance, InteriorPoint};
 use std::collections::HashMap;
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("cartosol-parity-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn app() -> Harness<'static, CartoSolApp> {
-    let tile_cache = temp_dir("tuiles");
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .with_theme(egui::Theme::Light)
-        .wgpu()
-        .build_eframe(move |cc| {
-            CartoSolApp::new(
-                &cc.egui_ctx,
-                AppOptions {
-                    basemap: BasemapChoice::None,
-                    load_now: true,
-                    tile_cache,
-                    ..AppOptions::default()
-                },
-            )
-        });
-    harness.run_steps(4);
-    harness
-}
 
 /// The most frequent colour of the `(2k+1)²` pixels around (x, y) (labels, outlines and
 /// antialiasing are a minority there), or `None` outside the picture.
@@ -66,7 +38,7 @@ fn close(a: [u8; 3], b: [u8; 3], tolerance: u8) -> bool {
 
 #[test]
 fn the_app_and_the_export_paint_the_same_zone_and_symbol_colours() {
-    let mut harness = app();
+    let mut harness = common::app(BasemapChoice::None, "parite");
     // Hide the commune outlines, which cross many EPCI interiors at this scale.
     {
         let app = harness.state();

@@ -595,68 +595,17 @@ fn draw_panel(svg: &mut Svg, map: &MapComposition, panel: Frame, pt: f64, landsc
     }
     y += 6.0 * pt;
     svg.out.push_str("<g id=\"legende\">\n");
-    for class in &map.legend.classes {
-        svg.rect(
-            x,
-            y,
-            sw,
-            sh,
-            &format!(
-                r##"fill="{}" stroke="#777777" stroke-width="{}""##,
-                hex(class.color),
-                r1(0.4 * pt * 10.0) / 10.0
-            ),
-        );
-        let label = format!("{}  ({})", class.label, class.count);
-        svg.text(
-            x + sw + 6.0 * pt,
-            y + sh * 0.82,
-            body,
-            "#1a1a1a",
-            "start",
-            "",
-            &label,
-        );
-        y += line;
-    }
-    for (missing, count) in &map.legend.missing {
-        svg.rect(
-            x,
-            y,
-            sw,
-            sh,
-            &format!(
-                r##"fill="url(#manquant)" stroke="#777777" stroke-width="{}""##,
-                r1(0.4 * pt * 10.0) / 10.0
-            ),
-        );
-        let label = format!("{}  ({count})", capitalise(missing.label()));
-        svg.text(
-            x + sw + 6.0 * pt,
-            y + sh * 0.82,
-            body,
-            "#1a1a1a",
-            "start",
-            "",
-            &label,
-        );
-        y += line;
-    }
-    if let Some(row) = &map.underserved_row {
-        svg.rect(
-            x,
-            y,
-            sw,
-            sh,
-            &format!(
-                r#"fill="none" stroke="{}" stroke-width="{}""#,
-                hex(row.color),
-                r1(f64::from(UNDERSERVED_WIDTH_PX) * pt * 10.0) / 10.0
-            ),
-        );
-        let label = format!("{}  ({})", row.label, row.count);
-        let mut ly = y;
-        for (i, l) in wrap(&label, body, width - sw - 6.0 * pt).iter().enumerate() {
+    // One legend row: a swatch drawn with `swatch` (SVG attributes), its label wrapped beside.
+    let row = |svg: &mut Svg, y: &mut f64, swatch: String, label: String| {
+        svg.rect(x, *y, sw, sh, &swatch);
+        let mut ly = *y;
+        let room = width - sw - 6.0 * pt;
+        let lines = if text_width(&label, body) <= room {
+            vec![label]
+        } else {
+            wrap(&label, body, room)
+        };
+        for (i, l) in lines.iter().enumerate() {
             if i > 0 {
                 ly += body * 1.3;
             }
@@ -670,7 +619,39 @@ fn draw_panel(svg: &mut Svg, map: &MapComposition, panel: Frame, pt: f64, landsc
                 l,
             );
         }
-        y = ly + line;
+        *y = ly + line;
+    };
+    let thin = r1(0.4 * pt * 10.0) / 10.0;
+    for class in &map.legend.classes {
+        row(
+            svg,
+            &mut y,
+            format!(
+                r##"fill="{}" stroke="#777777" stroke-width="{thin}""##,
+                hex(class.color)
+            ),
+            format!("{}  ({})", class.label, class.count),
+        );
+    }
+    for (missing, count) in &map.legend.missing {
+        row(
+            svg,
+            &mut y,
+            format!(r##"fill="url(#manquant)" stroke="#777777" stroke-width="{thin}""##),
+            format!("{}  ({count})", capitalise(missing.label())),
+        );
+    }
+    if let Some(outline) = &map.underserved_row {
+        row(
+            svg,
+            &mut y,
+            format!(
+                r#"fill="none" stroke="{}" stroke-width="{}""#,
+                hex(outline.color),
+                r1(f64::from(UNDERSERVED_WIDTH_PX) * PT_PER_PX * pt * 10.0) / 10.0
+            ),
+            format!("{}  ({})", outline.label, outline.count),
+        );
     }
     svg.out.push_str("</g>\n");
 
