@@ -4,7 +4,7 @@
 //! (`export::secrecy::sensitive_fields`), changed through `Command::SetSensitive`.
 
 use crate::app::{CartoSolApp, Command};
-use crate::export::secrecy::{SensitivitySource, sensitive_fields};
+use crate::export::secrecy::{SensitivitySource, ZoneLevel, sensitive_fields, zone_level};
 use crate::model::FieldKind;
 use egui::{RichText, Ui};
 
@@ -15,59 +15,65 @@ pub fn privacy_ui(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
     };
     let privacy = &app.ws.file.map.privacy;
     let fields = sensitive_fields(&view.layer.attributes, privacy);
-    egui::CollapsingHeader::new(format!(
-        "Secret statistique ({} champ(s) masqué(s))",
-        fields.iter().filter(|f| f.masked()).count()
-    ))
-    .id_salt("secret-statistique")
-    .show(ui, |ui| {
-        ui.label(
-            RichText::new(
-                "Les valeurs inférieures à 11 des champs cochés sont masquées au niveau \
+    let fine = zone_level(&view.layer.attributes, &view.spec.code_field) == ZoneLevel::Fine;
+    let title = if fine {
+        format!(
+            "Secret statistique ({} champ(s) masqué(s))",
+            fields.iter().filter(|f| f.masked()).count()
+        )
+    } else {
+        "Secret statistique (zones agrégées : rien n'est masqué)".to_owned()
+    };
+    egui::CollapsingHeader::new(title)
+        .id_salt("secret-statistique")
+        .show(ui, |ui| {
+            ui.label(
+                RichText::new(
+                    "Les valeurs inférieures à 11 des champs cochés sont masquées au niveau \
                  communal, sur la carte et dans tous les exports.",
-            )
-            .small(),
-        );
-        for f in &fields {
-            let mut masked = f.masked();
-            let origin = match f.source {
-                SensitivitySource::Default => "par nature",
-                SensitivitySource::Marked => "marqué",
-                SensitivitySource::Personal => "données personnelles",
-                SensitivitySource::Unmarked => "déclaré public",
-            };
-            let response = ui
-                .checkbox(&mut masked, format!("{} ({origin})", f.name))
-                .on_hover_text(&f.reason);
-            if response.changed() {
-                out.push(Command::SetSensitive {
-                    field: f.name.clone(),
-                    sensitive: masked,
-                });
+                )
+                .small(),
+            );
+            for f in &fields {
+                let mut masked = f.masked();
+                let origin = match f.source {
+                    SensitivitySource::Default => "par nature",
+                    SensitivitySource::Marked => "marqué",
+                    SensitivitySource::Personal => "données personnelles",
+                    SensitivitySource::Unmarked => "déclaré public",
+                };
+                let response = ui
+                    .checkbox(&mut masked, format!("{} ({origin})", f.name))
+                    .on_hover_text(&f.reason);
+                if response.changed() {
+                    out.push(Command::SetSensitive {
+                        field: f.name.clone(),
+                        sensitive: masked,
+                    });
+                }
             }
-        }
-        let others: Vec<&str> = view
-            .layer
-            .attributes
-            .fields
-            .iter()
-            .filter(|f| f.kind == FieldKind::Number)
-            .map(|f| f.name.as_str())
-            .filter(|name| !fields.iter().any(|s| s.name == *name))
-            .collect();
-        if !others.is_empty() {
-            egui::ComboBox::from_label("Marquer comme effectif sensible")
-                .selected_text("choisir un champ…")
-                .show_ui(ui, |ui| {
-                    for name in others {
-                        if ui.selectable_label(false, name).clicked() {
-                            out.push(Command::SetSensitive {
-                                field: name.to_owned(),
-                                sensitive: true,
-                            });
+            let others: Vec<&str> = view
+                .layer
+                .attributes
+                .fields
+                .iter()
+                .filter(|f| f.kind == FieldKind::Number)
+                .map(|f| f.name.as_str())
+                .filter(|name| !fields.iter().any(|s| s.name == *name))
+                .collect();
+            if !others.is_empty() {
+                egui::ComboBox::from_label("Marquer comme effectif sensible")
+                    .selected_text("choisir un champ…")
+                    .show_ui(ui, |ui| {
+                        for name in others {
+                            if ui.selectable_label(false, name).clicked() {
+                                out.push(Command::SetSensitive {
+                                    field: name.to_owned(),
+                                    sensitive: true,
+                                });
+                            }
                         }
-                    }
-                });
-        }
-    });
+                    });
+            }
+        });
 }
