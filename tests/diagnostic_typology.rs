@@ -359,3 +359,79 @@ fn contiguous_ward_leaves_out_communes_under_secrecy_and_says_why() {
         Value::Text("TP60 : secret statistique".into())
     );
 }
+
+#[test]
+fn cli_typology_writes_the_library_classes_per_commune() {
+    let dir = std::env::temp_dir().join(format!("cartosol-typology-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("classes.csv");
+    let profils = dir.join("profils.csv");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cartosol"))
+        .args(["typology", "--project", SAMPLE_PROJECT])
+        .args(["--fields", "TP60,TX_CHOMAGE,PART_FAM_MONO", "--k", "4"])
+        .args(["--method", "ward", "--out"])
+        .arg(&out)
+        .arg("--profils")
+        .arg(&profils)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("60 zone(s) écartée(s) faute de valeur"),
+        "{stdout}"
+    );
+
+    // The library on the same layer and indicators.
+    let project = open_project(Path::new(SAMPLE_PROJECT)).unwrap();
+    let (_, communes) = project
+        .zones
+        .iter()
+        .find(|(s, _)| s.id == "communes")
+        .unwrap();
+    let fields: Vec<String> = ["TP60", "TX_CHOMAGE", "PART_FAM_MONO"]
+        .map(String::from)
+        .to_vec();
+    let ind = Indicators::from_table(&communes.attributes, &fields, "communes").unwrap();
+    let t = typology(ind, 4, &Method::Ward).unwrap();
+    let codes = communes.attributes.field("INSEE_COM").unwrap();
+    let mut expected: HashMap<String, String> = HashMap::new();
+    for (zone, label) in t.indicators.zones.iter().zip(&t.labels) {
+        expected.insert(codes.values[*zone].to_string(), (label + 1).to_string());
+    }
+
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(';').collect();
+    let (ci, ki) = (
+        header.iter().position(|h| *h == "code").unwrap(),
+        header.iter().position(|h| *h == "classe").unwrap(),
+    );
+    let mut classified = 0;
+    let mut left_out = 0;
+    for line in lines {
+        let cells: Vec<&str> = line.split(';').collect();
+        match expected.get(cells[ci]) {
+            Some(class) => {
+                assert_eq!(cells[ki], class, "{line}");
+                classified += 1;
+            }
+            None => {
+                assert_eq!(cells[ki], "", "{line}");
+                assert!(line.contains("TP60 : secret statistique"), "{line}");
+                left_out += 1;
+            }
+        }
+    }
+    assert_eq!((classified, left_out), (134, 60));
+    let profils = std::fs::read_to_string(&profils).unwrap();
+    assert!(
+        profils.contains("ensemble des zones classées;134;"),
+        "{profils}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

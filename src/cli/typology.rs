@@ -208,7 +208,13 @@ fn print_profiles(t: &Typology) {
             .mean
             .iter()
             .zip(&p.mean_z)
-            .map(|(m, z)| format!("{} ({:+.2})", format_number(*m), z))
+            .map(|(m, z)| {
+                format!(
+                    "{} ({})",
+                    format_number(*m),
+                    format!("{z:+.2}").replace('.', ",")
+                )
+            })
             .collect();
         println!("  {} ; {} ; {}", p.class + 1, p.size, cells.join(" ; "));
     }
