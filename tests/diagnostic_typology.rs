@@ -435,3 +435,30 @@ fn cli_typology_writes_the_library_classes_per_commune() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Four zones on a line 0 – 1 – 2 – 3 with one indicator x = 0, 10, 0.5, 10.2.
+/// Unconstrained Ward (k = 2) pairs the similar values: {0, 2} and {1, 3}.
+/// Under contiguity, the candidate pairs are (0,1): 10, (1,2): 9.5, (2,3): 9.7 → {1, 2} merges
+/// (centroid 5.25); then d({0},{1,2}) = √(2·1·2/3)·5.25 ≈ 6.06 and
+/// d({1,2},{3}) = √(4/3)·4.95 ≈ 5.72 → {1, 2, 3}: regions {0} and {1, 2, 3}.
+/// With populations 10, 100, 100, 100 and a minimum of 50, region {0} (10 inhabitants) merges
+/// with its only neighbour: one region.
+#[test]
+fn contiguous_ward_on_a_line_against_a_hand_computation() {
+    let z: Vec<Vec<f64>> = [0.0, 10.0, 0.5, 10.2].iter().map(|&x| vec![x]).collect();
+    assert_eq!(ward(&z, 2).unwrap(), vec![0, 1, 0, 1]);
+    let line = vec![vec![1], vec![0, 2], vec![1, 3], vec![2]];
+    let pop = [10.0, 100.0, 100.0, 100.0];
+    let r = ward_contiguous(&z, &line, 2, Some(&pop), 0.0).unwrap();
+    assert_eq!(r.labels, vec![0, 1, 1, 1]);
+    assert_eq!((r.regions, r.components, r.population_merges), (2, 1, 0));
+    let r = ward_contiguous(&z, &line, 2, Some(&pop), 50.0).unwrap();
+    assert_eq!(r.labels, vec![0, 0, 0, 0]);
+    assert_eq!((r.regions, r.population_merges), (1, 1));
+    // An island under the minimum is reported, never merged across a gap.
+    let islands = vec![vec![1], vec![0, 2], vec![1], vec![]];
+    let r = ward_contiguous(&z, &islands, 2, Some(&pop), 150.0).unwrap();
+    assert_eq!(r.components, 2);
+    assert_eq!(r.labels, vec![0, 0, 0, 1]);
+    assert_eq!(r.below_minimum, vec![1]);
+}
