@@ -3,8 +3,8 @@
 //! and a hand computation; contiguity-constrained Ward on the sample's communes.
 
 use cartosol::analysis::typology::{
-    Indicators, KMeansOptions, Method, canonical_labels, kmeans, profiles, silhouette, standardize,
-    typology, ward, ward_contiguous,
+    Indicators, KMeansOptions, Method, canonical_labels, cut, kmeans, profiles, silhouette,
+    standardize, typology, ward, ward_contiguous, ward_linkage,
 };
 use cartosol::project::{SAMPLE_PROJECT, open_project};
 use cartosol::value::{Missing, Value};
@@ -96,8 +96,12 @@ fn ward_partitions_equal_scipy_up_to_label_order() {
     ] {
         let (codes, values) = data(data_file);
         let z = standardize(&values).z;
+        // One dendrogram, cut at each k (`ward` itself is checked at k = 4).
+        let merges = ward_linkage(&z).unwrap();
+        assert_eq!(merges.len(), z.len() - 1);
+        assert_eq!(ward(&z, 4).unwrap(), cut(z.len(), &merges, 4));
         for k in 2..=6 {
-            let ours = ward(&z, k).unwrap();
+            let ours = cut(z.len(), &merges, k);
             let scipy = canonical_labels(&scipy_labels(ref_file, &codes, k));
             assert_eq!(
                 ours.iter().collect::<BTreeSet<_>>().len(),
