@@ -3,8 +3,8 @@
 //! and a hand computation; contiguity-constrained Ward on the sample's communes.
 
 use cartosol::analysis::typology::{
-    Indicators, KMeansOptions, Method, canonical_labels, cut, kmeans, profiles, silhouette,
-    standardize, typology, ward, ward_contiguous, ward_linkage,
+    Indicators, K_RANGE, KMeansOptions, Method, canonical_labels, cut, k_scores, kmeans, profiles,
+    silhouette, standardize, typology, ward, ward_contiguous, ward_linkage,
 };
 use cartosol::project::{SAMPLE_PROJECT, open_project};
 use cartosol::value::{Missing, Value};
@@ -465,4 +465,26 @@ fn contiguous_ward_on_a_line_against_a_hand_computation() {
     assert_eq!(r.components, 2);
     assert_eq!(r.labels, vec![0, 0, 0, 1]);
     assert_eq!(r.below_minimum, vec![1]);
+}
+
+#[test]
+fn k_scores_give_a_decreasing_elbow_and_silhouettes_for_k_2_to_10() {
+    let (_, values) = data("indicators_essonne.csv");
+    let z = standardize(&values).z;
+    let scores = k_scores(&z, K_RANGE, &KMeansOptions::default()).unwrap();
+    assert_eq!(
+        scores.iter().map(|s| s.k).collect::<Vec<_>>(),
+        (2..=10).collect::<Vec<_>>()
+    );
+    // The best inertia can only fall when k grows (up to the 1 % of the restarts).
+    for w in scores.windows(2) {
+        assert!(w[1].inertia <= w[0].inertia * 1.01, "{w:?}");
+    }
+    let sklearn = per_k("kmeans_essonne.csv");
+    for (k, inertia) in sklearn {
+        let s = scores.iter().find(|s| s.k == k).unwrap();
+        assert!((s.inertia - inertia).abs() <= 0.01 * inertia);
+        let sil = s.silhouette.unwrap();
+        assert!(sil > 0.0 && sil < 1.0, "k={k}: {sil}");
+    }
 }

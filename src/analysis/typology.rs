@@ -711,7 +711,7 @@ impl PartialOrd for Candidate {
 }
 
 /// The clusters of the contiguity-constrained agglomeration.
-struct Regions<'a> {
+struct Regions {
     d: usize,
     centroid: Vec<f64>,
     size: Vec<f64>,
@@ -720,10 +720,9 @@ struct Regions<'a> {
     version: Vec<u32>,
     active: Vec<bool>,
     uf: UnionFind,
-    _data: std::marker::PhantomData<&'a ()>,
 }
 
-impl Regions<'_> {
+impl Regions {
     fn d2(&self, a: usize, b: usize) -> f64 {
         let d = self.d;
         ward2(
@@ -849,7 +848,6 @@ pub fn ward_contiguous(
         version: vec![0; n],
         active: vec![true; n],
         uf: UnionFind::new(n),
-        _data: std::marker::PhantomData,
     };
     let mut heap = BinaryHeap::new();
     for i in 0..n {

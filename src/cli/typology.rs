@@ -93,7 +93,13 @@ pub fn run(args: Args) -> Result<()> {
         );
     };
     let layer_label = format!("la couche « {} »", spec.id);
-    let indicators = Indicators::from_table(&layer.attributes, &args.fields, &layer_label)?;
+    let fields: Vec<String> = args
+        .fields
+        .iter()
+        .map(|f| f.trim().to_owned())
+        .filter(|f| !f.is_empty())
+        .collect();
+    let indicators = Indicators::from_table(&layer.attributes, &fields, &layer_label)?;
     let method = match args.method {
         MethodArg::Kmeans => Method::KMeans(kmeans_options(&args)),
         MethodArg::Ward => Method::Ward,
