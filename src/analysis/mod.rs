@@ -30,6 +30,7 @@ pub mod fca;
 pub mod index;
 pub mod population;
 pub mod quality;
+pub mod typology;
 pub mod underserved;
 
 pub use assign::ZoneIndex;

@@ -8,6 +8,7 @@ mod inspect;
 mod join;
 mod quality;
 mod render;
+mod typology;
 mod underserved;
 
 use anyhow::Result;
@@ -51,6 +52,8 @@ enum Command {
     Atlas(atlas::Args),
     /// Mesures de performance (build release conseillé).
     Bench(bench::Args),
+    /// Typologie des zones sur des indicateurs (k-means, Ward, Ward sous contrainte de contiguïté).
+    Typology(typology::Args),
 }
 
 /// How to read an input file: layer, sheet, header row, CRS (shared by `inspect` and `join`).
@@ -106,6 +109,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Export(args)) => export::run(args),
         Some(Command::Atlas(args)) => atlas::run(args),
         Some(Command::Bench(args)) => bench::run(args),
+        Some(Command::Typology(args)) => typology::run(args),
         None => open(cli.path, cli.summary),
     }
 }
