@@ -8,8 +8,10 @@
 //!   SplitMix64), so they are compared within permutation noise: for each zone,
 //!   |p_ours − p_esda| ≤ max(0.005, 4.5·σ) with σ = √(2·p̄(1 − p̄)/1000) the standard deviation
 //!   of the difference of two independent estimates (p̄ their mean); and on average over the
-//!   zones the gap stays below 0.015. Cluster labels are equal except where either p-value is
-//!   within 0.01 of the threshold 0.05.
+//!   zones the gap stays below 1.5 times its expectation under pure noise, mean of √(2/π)·σ
+//!   (a systematic bias, e.g. ties or the folding handled differently, would exceed it; four
+//!   other seeds of ours give 0.94 to 1.05 times the expectation against esda). Cluster labels
+//!   are equal except where either p-value is within 0.01 of the threshold 0.05.
 //! - Empirical Bayes rates (global and spatial) to 1e-9.
 
 use cartosol::analysis::autocorrelation::{Cluster, LisaOptions, Quadrant, lisa};
@@ -147,6 +149,12 @@ fn essonne_values(layer: &ZoneLayer) -> (Column, Column, Column) {
     (col(0), col(1), col(2))
 }
 
+/// Standard deviation of the difference of two independent pseudo p-values of 999
+/// permutations around `p`.
+fn tol_sigma(p: f64) -> f64 {
+    (2.0 * p * (1.0 - p) / 1000.0).sqrt()
+}
+
 #[test]
 fn essonne_moran_and_lisa_equal_esda() {
     let layer = communes();
@@ -181,6 +189,7 @@ fn essonne_moran_and_lisa_equal_esda() {
     let local = rows("essonne_lisa.csv");
     assert_eq!(local.len(), n);
     let mut gaps = Vec::new();
+    let mut expected_gaps = Vec::new();
     let mut label_checked = 0;
     for r in &local {
         let row = codes.iter().position(|c| *c == r[0]).unwrap();
@@ -198,13 +207,14 @@ fn essonne_moran_and_lisa_equal_esda() {
         let p = result.local.p_sim[k].unwrap();
         let p_ref = num(&r[4]);
         let pm = (p + p_ref) / 2.0;
-        let tol = (4.5 * (2.0 * pm * (1.0 - pm) / 1000.0).sqrt()).max(0.005);
+        let tol = (4.5 * tol_sigma(pm)).max(0.005);
         assert!(
             (p - p_ref).abs() <= tol,
             "{} p {p} vs {p_ref} (tolérance {tol})",
             r[0]
         );
         gaps.push((p - p_ref).abs());
+        expected_gaps.push((2.0 / std::f64::consts::PI).sqrt() * tol_sigma(pm));
         let near = |x: f64| (x - 0.05).abs() < 0.01;
         if !near(p) && !near(p_ref) {
             label_checked += 1;
@@ -222,7 +232,11 @@ fn essonne_moran_and_lisa_equal_esda() {
         }
     }
     let mean_gap = gaps.iter().sum::<f64>() / gaps.len() as f64;
-    assert!(mean_gap < 0.015, "écart moyen des p {mean_gap}");
+    let expected_gap = expected_gaps.iter().sum::<f64>() / gaps.len() as f64;
+    assert!(
+        mean_gap < 1.5 * expected_gap,
+        "écart moyen des p {mean_gap}, attendu par le seul hasard {expected_gap}"
+    );
     assert!(
         label_checked > n * 3 / 4,
         "{label_checked} labels comparés sur {n}"

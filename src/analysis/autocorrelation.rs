@@ -44,6 +44,9 @@ pub const COLOUR_NS: [u8; 3] = [0xEE, 0xEE, 0xEE];
 /// Colour of islands (zones without neighbour; GeoDa's grey for "neighborless").
 pub const COLOUR_ISLAND: [u8; 3] = [0x99, 0x99, 0x99];
 
+/// Relative tolerance under which a permuted spatial lag equals the observed one (a tie).
+const TIE_TOLERANCE: f64 = 1e-10;
+
 /// SplitMix64 (Steele, Lea & Flood 2014): a small deterministic pseudo-random generator.
 #[derive(Clone, Debug)]
 pub struct SplitMix64(pub u64);
@@ -382,7 +385,11 @@ pub fn moran_local(
                     .map(|j| z.get(*j).copied().unwrap_or_default())
                     .sum::<f64>()
                     / k as f64;
-                if scaling * zi * lag_perm >= ii {
+                // `Iᵢ* ≥ Iᵢ`, compared on the lags so that a draw of the same neighbour values
+                // in another order (a tie, frequent with rounded rates and few neighbours)
+                // counts as ≥ whatever the rounding of the sums.
+                let tie = (lag_perm - li).abs() <= TIE_TOLERANCE * (1.0 + li.abs());
+                if tie || scaling * zi * lag_perm >= ii {
                     larger += 1;
                 }
             }
