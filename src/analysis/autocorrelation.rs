@@ -163,7 +163,7 @@ pub enum Cluster {
     LowHigh,
     /// Significant, high value among low values.
     HighLow,
-    /// Not significant at the chosen threshold.
+    /// Not significant at the chosen threshold (or no permutation drawn).
     NotSignificant,
     /// No neighbour: no local statistic.
     Island,
@@ -194,9 +194,10 @@ impl Cluster {
         }
     }
 
-    fn of(q: Quadrant, p: Option<f64>, alpha: f64) -> Cluster {
+    fn of(q: Quadrant, p: Option<f64>, alpha: f64, island: bool) -> Cluster {
         match p {
-            None => Cluster::Island,
+            _ if island => Cluster::Island,
+            None => Cluster::NotSignificant,
             Some(p) if p <= alpha => match q {
                 Quadrant::HighHigh => Cluster::HighHigh,
                 Quadrant::LowLow => Cluster::LowLow,
@@ -395,7 +396,7 @@ pub fn moran_local(
             }
             Some(folded_p_value(larger, permutations))
         };
-        (ii, Quadrant::of(zi, li), p)
+        (ii, Quadrant::of(zi, li), p, k == 0)
     });
     let mut out = LocalMoran {
         ii: Vec::with_capacity(n),
@@ -403,11 +404,11 @@ pub fn moran_local(
         p_sim: Vec::with_capacity(n),
         cluster: Vec::with_capacity(n),
     };
-    for (ii, q, p) in per_zone {
+    for (ii, q, p, island) in per_zone {
         out.ii.push(ii);
         out.quadrant.push(q);
         out.p_sim.push(p);
-        out.cluster.push(Cluster::of(q, p, alpha));
+        out.cluster.push(Cluster::of(q, p, alpha, island));
     }
     Ok(out)
 }
@@ -628,5 +629,15 @@ mod tests {
         assert!((l.ii[0] - 0.45).abs() < 1e-12);
         assert_eq!(l.quadrant[0], Quadrant::LowLow);
         assert_eq!(l.quadrant[3], Quadrant::HighHigh);
+        // Without permutations nothing is significant; an island stays an island.
+        let w = Weights {
+            neighbours: vec![vec![1], vec![0, 2], vec![1], vec![]],
+            rows: vec![0, 1, 2, 3],
+        };
+        let l = moran_local(&[1.0, 2.0, 3.0, 4.0], &w, 0, 7, 0.05).unwrap();
+        assert_eq!(l.cluster[0], Cluster::NotSignificant);
+        assert_eq!(l.cluster[3], Cluster::Island);
+        assert_eq!(l.ii[3], 0.0);
+        assert_eq!(l.p_sim[3], None);
     }
 }
