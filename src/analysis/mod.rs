@@ -22,6 +22,7 @@
 //! their reason), written by the layer writers of `export::data` like any layer.
 
 pub mod assign;
+pub mod autocorrelation;
 pub mod bivariate;
 pub mod coverage;
 pub mod distance;
@@ -30,8 +31,10 @@ pub mod fca;
 pub mod index;
 pub mod population;
 pub mod quality;
+pub mod smoothing;
 pub mod typology;
 pub mod underserved;
+pub mod weights;
 
 pub use assign::ZoneIndex;
 pub use coverage::{CoverageOptions, CoverageResult, Gaps, OfferMeasure, ZoneCoverage, coverage};

@@ -71,6 +71,15 @@ enum What {
         #[arg(long, hide = true)]
         dump: Option<PathBuf>,
     },
+    /// Contiguïté reine et LISA (999 permutations) sur des valeurs aléatoires (SplitMix64,
+    /// une par commune dans l'ordre du fichier, comme bench/pysal_lisa.py).
+    Lisa {
+        file: PathBuf,
+        #[arg(long, default_value_t = 999)]
+        permutations: usize,
+        #[arg(long, default_value_t = 91)]
+        seed: u64,
+    },
 }
 
 /// SplitMix64 (Steele, Lea & Flood 2014): a small deterministic PRNG, same sequence in any
@@ -276,6 +285,46 @@ pub fn run(args: Args) -> Result<()> {
                 runs.max(1)
             );
         }
+        What::Lisa {
+            file,
+            permutations,
+            seed,
+        } => lisa_bench(&file, permutations, seed)?,
     }
+    Ok(())
+}
+
+/// `bench lisa`: load, queen weights, global Moran and LISA, each timed once (whole process).
+fn lisa_bench(file: &Path, permutations: usize, seed: u64) -> Result<()> {
+    use cartosol::analysis::autocorrelation::{moran_global, moran_local};
+    use cartosol::analysis::weights::Weights;
+    let t = std::time::Instant::now();
+    let layer = load_zones(file, &ZoneOptions::default())?;
+    let load_s = t.elapsed().as_secs_f64();
+    let mut rng = SplitMix64(seed);
+    let values: Vec<f64> = (0..layer.len()).map(|_| rng.next_f64()).collect();
+    let t = std::time::Instant::now();
+    let w = Weights::queen(&layer.geometries);
+    let weights_s = t.elapsed().as_secs_f64();
+    let links: usize = w.neighbours.iter().map(Vec::len).sum();
+    let t = std::time::Instant::now();
+    let g = moran_global(&values, &w, permutations, seed)?;
+    let global_s = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    let l = moran_local(&values, &w, permutations, seed, 0.05)?;
+    let local_s = t.elapsed().as_secs_f64();
+    let significant = l.p_sim.iter().flatten().filter(|p| **p <= 0.05).count();
+    println!(
+        "{} : {} communes chargées en {load_s:.3} s ; contiguïté reine {weights_s:.3} s \
+         ({links} liens, {} îles) ; Moran global {global_s:.3} s (I = {:.6}, p = {:?}) ; \
+         LISA {permutations} permutations {local_s:.3} s ({significant} zones p ≤ 0,05) ; \
+         total hors chargement {:.3} s",
+        file.display(),
+        layer.len(),
+        w.islands().len(),
+        g.i,
+        g.p_sim,
+        weights_s + global_s + local_s
+    );
     Ok(())
 }

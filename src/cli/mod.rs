@@ -6,6 +6,7 @@ mod coverage;
 mod export;
 mod inspect;
 mod join;
+mod lisa;
 mod quality;
 mod render;
 mod typology;
@@ -50,6 +51,8 @@ enum Command {
     Export(export::Args),
     /// Une carte par EPCI dans un dossier.
     Atlas(atlas::Args),
+    /// Autocorrélation spatiale d'un indicateur : I de Moran global et LISA (contiguïté reine).
+    Lisa(lisa::Args),
     /// Mesures de performance (build release conseillé).
     Bench(bench::Args),
     /// Typologie des zones sur des indicateurs (k-means, Ward, Ward sous contrainte de contiguïté).
@@ -108,6 +111,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Render(args)) => render::run(args),
         Some(Command::Export(args)) => export::run(args),
         Some(Command::Atlas(args)) => atlas::run(args),
+        Some(Command::Lisa(args)) => lisa::run(args),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Typology(args)) => typology::run(args),
         None => open(cli.path, cli.summary),
