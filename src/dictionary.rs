@@ -155,9 +155,10 @@ impl IndicatorDef {
     /// - `_100` in the code or « pour 100 » in the label: a ratio per 100 (`_1000`: per 1,000);
     /// - a label starting with « Taux », « Part », « Proportion », « Pourcentage », or holding
     ///   « (%) », or a code starting with `TX_`, `TAUX`, `PART_`, `TP`: a percentage;
-    /// - « € », « euros », « revenu », « niveau de vie » in the label: an amount in euros;
     /// - a label starting with « Nombre », « Effectif », « Ménages », « Personnes », or a code
     ///   starting with `NB`, `MP_`: a count;
+    /// - « € » or « euros » in the label, or a label starting with « Revenu », « Médiane »,
+    ///   « Montant », « Niveau de vie »: an amount in euros;
     /// - « places », « offre », « équipement », « accueil » in the code or label: offer
     ///   direction; a code or name field (« Code… », « Libellé… »): neutral; otherwise need.
     ///
@@ -184,13 +185,16 @@ impl IndicatorDef {
                 .any(|p| c.starts_with(p))
         {
             (IndicatorKind::Percent, None)
-        } else if l.contains('€') || l.contains("euros") || l.contains("revenu") {
-            (IndicatorKind::Amount, None)
         } else if !identifier_field
             && (starts(&["nombre", "effectif", "menages", "personnes"])
                 || ["NB", "MP_"].iter().any(|p| c.starts_with(p)))
         {
             (IndicatorKind::Count, None)
+        } else if l.contains('€')
+            || l.contains("euros")
+            || starts(&["revenu", "mediane", "montant", "niveau de vie"])
+        {
+            (IndicatorKind::Amount, None)
         } else {
             (IndicatorKind::Other, None)
         };

@@ -67,8 +67,22 @@ fn median(sorted: &[f64]) -> f64 {
     percentile(sorted, 50.0).unwrap_or(f64::NAN)
 }
 
+/// Another zone layer covering the same territory (EPCI for communes), whose territory
+/// figures stand in for the département value when the zones' own are incomplete (communes
+/// under statistical secrecy).
+#[derive(Clone, Copy, Debug)]
+pub struct FallbackReference<'a> {
+    /// Its attributes.
+    pub table: &'a Table,
+    /// Its weight field for the means.
+    pub weight_field: Option<&'a str>,
+    /// The layer, as shown to the user (« la couche « epci » »).
+    pub layer: &'a str,
+}
+
 /// Computes each factor of `fields` over the zones of `table`. `weight_field` weights the
-/// département means of rates that are not ratios; `rules` are the project's declared ratios.
+/// département means of rates that are not ratios; `rules` are the project's declared ratios;
+/// `fallback` gives the département value when the zones' own figure is incomplete.
 pub fn factors(
     table: &Table,
     fields: &[String],
@@ -76,6 +90,7 @@ pub fn factors(
     weight_field: Option<&str>,
     rules: &[RatioRule],
     layer: &str,
+    fallback: Option<FallbackReference<'_>>,
 ) -> Result<Vec<Factor>, AnalysisError> {
     if table.is_empty() {
         return Err(AnalysisError::EmptyLayer {
@@ -91,6 +106,11 @@ pub fn factors(
             message,
         }
     })?;
+    let other = fallback.and_then(|f| {
+        territory_figures(f.table, f.weight_field, rules)
+            .ok()
+            .map(|t| (t, f.layer))
+    });
     let mut out = Vec::with_capacity(fields.len());
     for field in fields {
         let values: Vec<Result<f64, Missing>> = numeric_values(table, field, layer)?
@@ -124,11 +144,34 @@ pub fn factors(
             .iter()
             .find(|(name, _)| name == field)
             .map_or_else(|| "non calculé".to_owned(), |(_, m)| m.to_string());
-        let reference_method = match reference {
-            Ok(_) => format!("valeur départementale : {method}"),
-            Err(m) => format!(
-                "valeur départementale non calculée ({}) : {method}",
-                m.label()
+        let from_other = other.as_ref().and_then(|(t, other_layer)| {
+            let value = t
+                .table
+                .field(field)
+                .and_then(|f| f.values.first())?
+                .as_f64()?;
+            let how = t
+                .methods
+                .iter()
+                .find(|(name, _)| name == field)
+                .map(|(_, m)| m.to_string())?;
+            Some((value, format!("{how}, sur {other_layer}")))
+        });
+        let (reference, reference_method) = match (reference, from_other) {
+            (Ok(x), _) => (Ok(x), format!("valeur départementale : {method}")),
+            (Err(m), Some((x, how))) => (
+                Ok(x),
+                format!(
+                    "valeur départementale : {how} (valeurs de {layer} incomplètes : {})",
+                    m.label()
+                ),
+            ),
+            (Err(m), None) => (
+                Err(m),
+                format!(
+                    "valeur départementale non calculée ({}) : {method}",
+                    m.label()
+                ),
             ),
         };
         let def = def_of(dictionary, field);

@@ -15,8 +15,8 @@ use crate::value::{Missing, Value};
 /// The mix of one zone.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ZoneMix {
-    /// Counts of each profile (in field order), `None` when missing.
-    pub counts: Vec<Option<f64>>,
+    /// Counts of each profile (in field order), or why missing.
+    pub counts: Vec<Result<f64, Missing>>,
     /// Sum of the counts (the zone's poor households in the profiles), when all are present.
     pub total: Option<f64>,
     /// Share of each profile in the zone, in percent (empty when left out).
@@ -75,7 +75,14 @@ pub fn profile_mix(
             .iter()
             .map(|c| c.get(row).unwrap_or(&Value::Missing(Missing::NotAvailable)))
             .collect();
-        let counts: Vec<Option<f64>> = cells.iter().map(|v| v.as_f64()).collect();
+        let counts: Vec<Result<f64, Missing>> = cells
+            .iter()
+            .map(|v| match v {
+                Value::Number(x) if x.is_finite() => Ok(*x),
+                Value::Missing(m) => Err(*m),
+                _ => Err(Missing::NotAvailable),
+            })
+            .collect();
         let missing: Vec<String> = fields
             .iter()
             .zip(&cells)
@@ -189,6 +196,22 @@ pub(crate) fn codes_and_names(
 }
 
 impl ProfileMix {
+    /// Hides the mix of the zones at `rows` (statistical secrecy of small counts at commune
+    /// level): their counts, shares, quotients and top profile are withheld and the reason
+    /// given. The département figures, computed before, are unchanged.
+    pub fn withhold(&mut self, rows: &[usize], reason: &str) {
+        for row in rows {
+            if let Some(zone) = self.zones.get_mut(*row) {
+                zone.counts = vec![Err(Missing::Secret); self.fields.len()];
+                zone.total = None;
+                zone.shares_pct.clear();
+                zone.quotients.clear();
+                zone.top = None;
+                zone.left_out = Some(reason.to_owned());
+            }
+        }
+    }
+
     /// The département table: one row per profile in rank order (rank, code, label, count of
     /// poor households, share in percent).
     pub fn department_table(&self, dictionary: &[IndicatorDef]) -> Table {
@@ -248,9 +271,10 @@ impl ProfileMix {
                     Value::Text(names.get(row).cloned().unwrap_or_default()),
                     Value::Text(field.clone()),
                     Value::Text(label_of(dictionary, field).to_owned()),
-                    match zone.counts.get(i).copied().flatten() {
-                        Some(c) => Value::Number(c),
-                        None => Value::Missing(Missing::Secret),
+                    match zone.counts.get(i).copied() {
+                        Some(Ok(c)) => Value::Number(c),
+                        Some(Err(m)) => Value::Missing(m),
+                        None => Value::Missing(Missing::NotAvailable),
                     },
                     if left {
                         Value::Missing(Missing::NotApplicable)
