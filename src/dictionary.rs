@@ -274,7 +274,7 @@ pub fn merge(dictionary: &mut Vec<IndicatorDef>, more: Vec<IndicatorDef>) {
 }
 
 /// Column names of the code column of a definitions sheet (folded).
-const CODE_COLUMNS: &[&str] = &["code", "variable", "nom de la variable", "nom", "champ"];
+const CODE_COLUMNS: &[&str] = &["code", "variable", "nom de la variable", "champ"];
 /// Column names of the label column (folded).
 const LABEL_COLUMNS: &[&str] = &[
     "libelle",
@@ -329,11 +329,19 @@ pub fn read_dictionary(path: &Path, sheet: Option<&str>) -> Result<Vec<Indicator
         },
     )?;
     let table = &loaded.table;
+    // An exact name first (« Code », « Libellé »), else a name starting with one
+    // (« Code de la variable », « Libellé de la variable »).
     let column = |names: &[&str]| {
         table
             .fields
             .iter()
             .find(|f| names.contains(&fold(&f.name).as_str()))
+            .or_else(|| {
+                table
+                    .fields
+                    .iter()
+                    .find(|f| names.iter().any(|n| fold(&f.name).starts_with(n)))
+            })
     };
     let column_starting = |prefixes: &[&str]| {
         table
