@@ -414,3 +414,26 @@ fn the_diagnostic_command_writes_one_sheet_per_part() {
         text(&r[0]).starts_with("Situation locale sensible : zone signalée sur au moins 2")
     }));
 }
+
+#[test]
+fn box_map_flags_are_the_outlier_classes_of_the_map() {
+    use cartosol::analysis::situations::boxmap_outlier;
+    use cartosol::style::{ClassMethod, classify};
+    // The flag of a need indicator is the upper-outlier class (the 6th) of the box map the map
+    // draws; the flag of an offer indicator its lower-outlier class (the 1st).
+    for f in computed_factors() {
+        let values: Vec<f64> = f.values.iter().map(|v| *v.as_ref().unwrap()).collect();
+        let c = classify(&values, ClassMethod::BoxMap, 6, &[]).unwrap();
+        close(c.breaks[0], f.low_fence());
+        close(c.breaks[4], f.high_fence());
+        let outlier_class = if f.def.direction == Direction::Offer { 0 } else { 5 };
+        for v in &values {
+            assert_eq!(
+                boxmap_outlier(&f, *v),
+                c.class_of(*v) == Some(outlier_class),
+                "{} = {v}",
+                f.field
+            );
+        }
+    }
+}
