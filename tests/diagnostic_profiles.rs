@@ -240,8 +240,12 @@ fn sensitive_situations_by_box_map_and_by_z() {
     // A threshold above 2.36 drops Z5.
     let strict = sensitive_situations(&f, 6, FlagRule::RobustZ { threshold: 2.4 }, 1);
     assert_eq!(strict.len(), 1);
+    // What flagged: Z5's PART_X is beyond the fence and z ≥ 2; under the z rule alone the box
+    // map is not consulted.
+    assert!(z[1].flags[0].by_z && !z[1].flags[0].by_boxmap);
     let either = sensitive_situations(&f, 6, FlagRule::Either { threshold: 2.0 }, 1);
     assert_eq!(either.len(), 2);
+    assert!(either[1].flags[0].by_z && either[1].flags[0].by_boxmap);
 }
 
 #[test]
@@ -426,7 +430,11 @@ fn box_map_flags_are_the_outlier_classes_of_the_map() {
         let c = classify(&values, ClassMethod::BoxMap, 6, &[]).unwrap();
         close(c.breaks[0], f.low_fence());
         close(c.breaks[4], f.high_fence());
-        let outlier_class = if f.def.direction == Direction::Offer { 0 } else { 5 };
+        let outlier_class = if f.def.direction == Direction::Offer {
+            0
+        } else {
+            5
+        };
         for v in &values {
             assert_eq!(
                 boxmap_outlier(&f, *v),

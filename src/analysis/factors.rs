@@ -161,10 +161,15 @@ pub fn factors(
             (Ok(x), _) => (Ok(x), format!("valeur départementale : {method}")),
             (Err(m), Some((x, how))) => (
                 Ok(x),
-                format!(
-                    "valeur départementale : {how} (valeurs de {layer} incomplètes : {})",
-                    m.label()
-                ),
+                match m {
+                    Missing::Incomplete => {
+                        format!("valeur départementale : {how} (valeurs de {layer} incomplètes)")
+                    }
+                    other => format!(
+                        "valeur départementale : {how} (sur {layer} : {})",
+                        other.label()
+                    ),
+                },
             ),
             (Err(m), None) => (
                 Err(m),
@@ -272,7 +277,7 @@ pub fn factors_table(
     super::result_table(rows, fields)
 }
 
-/// Whether a direction is read as need (for the rules in words).
+/// How a direction reads for the flags, in French (for the rules in words).
 pub fn direction_word(direction: Direction) -> &'static str {
     match direction {
         Direction::Offer => "une valeur basse signale un besoin (indicateur d'offre)",

@@ -58,8 +58,10 @@ pub struct Flag {
     pub value: f64,
     /// The robust z-score oriented to need, if defined.
     pub z: Option<f64>,
-    /// Whether the box-map rule flags it.
-    pub boxmap: bool,
+    /// Whether the box-map rule flags it (when the rule uses the box map).
+    pub by_boxmap: bool,
+    /// Whether the z threshold flags it (when the rule uses the robust z).
+    pub by_z: bool,
 }
 
 /// A zone flagged on at least N indicators.
@@ -87,19 +89,19 @@ pub fn flags_of(factors: &[Factor], row: usize, rule: FlagRule) -> Vec<Flag> {
             continue;
         };
         let z = f.z.get(row).copied().flatten();
-        let boxmap = boxmap_outlier(f, value);
-        let by_z = |t: f64| z.is_some_and(|z| z >= t);
-        let flagged = match rule {
-            FlagRule::BoxMap => boxmap,
-            FlagRule::RobustZ { threshold } => by_z(threshold),
-            FlagRule::Either { threshold } => boxmap || by_z(threshold),
+        let beyond = |t: f64| z.is_some_and(|z| z >= t);
+        let (by_boxmap, by_z) = match rule {
+            FlagRule::BoxMap => (boxmap_outlier(f, value), false),
+            FlagRule::RobustZ { threshold } => (false, beyond(threshold)),
+            FlagRule::Either { threshold } => (boxmap_outlier(f, value), beyond(threshold)),
         };
-        if flagged {
+        if by_boxmap || by_z {
             out.push(Flag {
                 factor: i,
                 value,
                 z,
-                boxmap,
+                by_boxmap,
+                by_z,
             });
         }
     }
@@ -144,11 +146,13 @@ pub fn situations_table(
             let Some(f) = factors.get(flag.factor) else {
                 continue;
             };
-            let why = match (flag.boxmap, flag.z) {
-                (true, _) => "boîte à moustaches".to_owned(),
-                (false, Some(_)) => "score z robuste".to_owned(),
-                (false, None) => String::new(),
-            };
+            let why = match (flag.by_boxmap, flag.by_z) {
+                (true, true) => "boîte à moustaches et score z robuste",
+                (true, false) => "boîte à moustaches",
+                (false, true) => "score z robuste",
+                (false, false) => "",
+            }
+            .to_owned();
             let values = [
                 Value::Text(codes.get(s.row).cloned().unwrap_or_default()),
                 Value::Text(names.get(s.row).cloned().unwrap_or_default()),
