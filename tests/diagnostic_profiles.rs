@@ -445,3 +445,109 @@ fn box_map_flags_are_the_outlier_classes_of_the_map() {
         }
     }
 }
+
+#[test]
+fn commune_profiles_never_publish_a_count_under_eleven() {
+    let dir = temp_dir("secret");
+    let out = dir.join("diagnostic.xlsx");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_cartosol"))
+        .args(["diagnostic", SAMPLE_PROJECT, "--out"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // The communes of the sample with a profile count under 11 (read from the workbook).
+    let mut sample: Xlsx<_> = open_workbook(SAMPLE_WORKBOOK).unwrap();
+    let com = sheet_rows(&mut sample, "COM");
+    let header = com
+        .iter()
+        .position(|r| r.first().map(text).as_deref() == Some("CODGEO"))
+        .unwrap();
+    let names: Vec<String> = com[header].iter().map(text).collect();
+    let small: Vec<String> = com[header + 1..]
+        .iter()
+        .filter(|r| {
+            names.iter().enumerate().any(|(i, n)| {
+                n.starts_with("MP_") && r.get(i).and_then(|d| d.as_f64()).is_some_and(|x| x < 11.0)
+            })
+        })
+        .map(|r| text(&r[0]))
+        .collect();
+    assert!(!small.is_empty());
+    let mut book: Xlsx<_> = open_workbook(&out).unwrap();
+    let rows = sheet_rows(&mut book, "Profils par zone");
+    let head: Vec<String> = rows[0].iter().map(text).collect();
+    let count = head
+        .iter()
+        .position(|h| h == "Ménages pauvres du profil (ménages)")
+        .unwrap();
+    let share = head
+        .iter()
+        .position(|h| h == "Part dans la zone (%)")
+        .unwrap();
+    let motif = head
+        .iter()
+        .position(|h| h == "Zone écartée : motif")
+        .unwrap();
+    let mut seen = 0;
+    for r in &rows[1..] {
+        if let Some(x) = r[count].as_f64() {
+            assert!(x >= 11.0, "effectif {x} publié pour {}", text(&r[0]));
+        }
+        if small.contains(&text(&r[0])) {
+            seen += 1;
+            assert!(r[share].as_f64().is_none());
+            assert_eq!(
+                text(&r[motif]),
+                "secret statistique : un effectif de profil est inférieur à 11"
+            );
+        }
+    }
+    assert_eq!(seen, 6 * small.len());
+}
+
+#[test]
+fn the_workbook_writer_masks_small_counts_sheet_by_sheet() {
+    use cartosol::export::data::{DataExportOptions, SheetSpec, write_workbook};
+    use cartosol::export::secrecy::{SecrecyGuard, ZoneLevel};
+    let table = Table {
+        fields: vec![
+            Field {
+                name: "CODE".into(),
+                kind: FieldKind::Text,
+                values: vec![Value::Text("91001".into()), Value::Text("91016".into())],
+            },
+            number_field("MP_RETRAITES", &all(&[5.0, 44.0])),
+        ],
+        row_origin: vec![1, 2],
+    };
+    let dir = temp_dir("writer");
+    let path = dir.join("w.xlsx");
+    let guard = SecrecyGuard::default();
+    let reports = write_workbook(
+        &path,
+        &[
+            SheetSpec {
+                name: "Communes",
+                table: &table,
+                level: ZoneLevel::Fine,
+            },
+            SheetSpec {
+                name: "EPCI",
+                table: &table,
+                level: ZoneLevel::Aggregate,
+            },
+        ],
+        &DataExportOptions::default(),
+        &guard,
+    )
+    .unwrap();
+    assert_eq!(reports[0].secrecy.total(), 1);
+    assert_eq!(reports[1].secrecy.total(), 0);
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let fine = sheet_rows(&mut book, "Communes");
+    assert_eq!(fine[1][1], Data::Empty);
+    assert_eq!(fine[2][1].as_f64(), Some(44.0));
+    let aggregate = sheet_rows(&mut book, "EPCI");
+    assert_eq!(aggregate[1][1].as_f64(), Some(5.0));
+}
