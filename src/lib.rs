@@ -14,6 +14,7 @@ pub mod analysis;
 pub mod app;
 pub mod codes;
 pub mod crs;
+pub mod dictionary;
 pub mod error;
 pub mod export;
 pub mod fsutil;

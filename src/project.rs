@@ -248,6 +248,10 @@ pub struct ProjectFile {
     /// Named views (e.g. one per EPCI for the committee).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub views: Vec<ViewSpec>,
+    /// The indicator dictionary (labels, units, kinds, directions), read from the producer's
+    /// definitions sheet and completed by hand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dictionary: Vec<crate::dictionary::IndicatorDef>,
 }
 
 /// A project with its layers loaded and its tables joined.
@@ -613,6 +617,7 @@ mod save_tests {
             points: Vec::new(),
             map: MapSpec::default(),
             views: Vec::new(),
+            dictionary: Vec::new(),
         }
     }
 

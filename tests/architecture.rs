@@ -35,6 +35,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "aggregate",
             "project",
             "inspect",
+            "dictionary",
         ],
     ),
     ("analyse et style", &["analysis", "style"]),

@@ -16,7 +16,10 @@
 //! - [`coverage`](mod@coverage): per-zone figures (counts, densities, distances, 2SFCA);
 //! - [`fca`]: the two-step floating catchment area accessibility index;
 //! - [`underserved`]: the explicit under-served rule;
-//! - [`bivariate`]: the 3×3 need × offer classification and its key.
+//! - [`bivariate`]: the 3×3 need × offer classification and its key;
+//! - [`profiles`], [`factors`], [`situations`]: the diagnostic's poverty profiles (location
+//!   quotients, ranks), aggravating factors (gaps, robust z-scores) and sensitive local
+//!   situations.
 //!
 //! Results leave as [`crate::model::Table`]s (numbers, codes as text, missing values with
 //! their reason), written by the layer writers of `export::data` like any layer.
@@ -27,10 +30,13 @@ pub mod bivariate;
 pub mod coverage;
 pub mod distance;
 pub mod eligibility;
+pub mod factors;
 pub mod fca;
 pub mod index;
 pub mod population;
+pub mod profiles;
 pub mod quality;
+pub mod situations;
 pub mod smoothing;
 pub mod typology;
 pub mod underserved;

@@ -292,6 +292,7 @@ impl Workspace {
                 points: Vec::new(),
                 map: Default::default(),
                 views: Vec::new(),
+                dictionary: Vec::new(),
             },
             zones: Vec::new(),
             points: Vec::new(),

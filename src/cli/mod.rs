@@ -3,6 +3,7 @@
 mod atlas;
 mod bench;
 mod coverage;
+mod diagnostic;
 mod export;
 mod inspect;
 mod join;
@@ -57,6 +58,9 @@ enum Command {
     Bench(bench::Args),
     /// Typologie des zones sur des indicateurs (k-means, Ward, Ward sous contrainte de contiguïté).
     Typology(typology::Args),
+    /// Diagnostic en un classeur : dictionnaire, profils de pauvreté, facteurs aggravants,
+    /// situations locales sensibles, règles.
+    Diagnostic(diagnostic::Args),
 }
 
 /// How to read an input file: layer, sheet, header row, CRS (shared by `inspect` and `join`).
@@ -114,6 +118,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Lisa(args)) => lisa::run(args),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Typology(args)) => typology::run(args),
+        Some(Command::Diagnostic(args)) => diagnostic::run(args),
         None => open(cli.path, cli.summary),
     }
 }

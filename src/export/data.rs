@@ -657,11 +657,33 @@ fn xlsx(
     geometries: Geometries<'_>,
     layer_name: &str,
 ) -> Result<Vec<u8>, ExportError> {
-    use rust_xlsxwriter::{Format, Workbook};
+    use rust_xlsxwriter::Workbook;
     let err = |e: rust_xlsxwriter::XlsxError| ExportError::write(path, format!("XLSX ({e})"));
     let mut book = Workbook::new();
+    xlsx_sheet(
+        path,
+        &mut book,
+        table,
+        columns,
+        geometries,
+        &sheet_name(layer_name),
+    )?;
+    book.save_to_buffer().map_err(err)
+}
+
+/// Adds one worksheet named `name` holding `table` (header in bold, frozen, filtered).
+fn xlsx_sheet(
+    path: &Path,
+    book: &mut rust_xlsxwriter::Workbook,
+    table: &Table,
+    columns: &[Column<'_>],
+    geometries: Geometries<'_>,
+    name: &str,
+) -> Result<(), ExportError> {
+    use rust_xlsxwriter::Format;
+    let err = |e: rust_xlsxwriter::XlsxError| ExportError::write(path, format!("XLSX ({e})"));
     let sheet = book.add_worksheet();
-    sheet.set_name(sheet_name(layer_name)).map_err(err)?;
+    sheet.set_name(name).map_err(err)?;
     let bold = Format::new().set_bold();
     let points = match geometries {
         Geometries::Points(p) => Some(p),
@@ -714,7 +736,64 @@ fn xlsx(
             .autofilter(0, 0, table.len() as u32, header.len() as u16 - 1)
             .map_err(err)?;
     }
-    book.save_to_buffer().map_err(err)
+    Ok(())
+}
+
+/// One sheet of a workbook written by [`write_workbook`].
+#[derive(Clone, Copy, Debug)]
+pub struct SheetSpec<'a> {
+    /// The sheet name (cut to Excel's 31 characters, forbidden characters replaced).
+    pub name: &'a str,
+    /// Its table (no geometry).
+    pub table: &'a Table,
+    /// The level of its zones, for the secrecy guard.
+    pub level: ZoneLevel,
+}
+
+/// Writes several tables as the sheets of one XLSX workbook, atomically: the secrecy guard
+/// masks small counts of each sheet for its level, and (with `options.reason_columns`) a
+/// `<colonne>_motif` column follows each column with missing values. Returns one report per
+/// sheet, in order.
+pub fn write_workbook(
+    path: &Path,
+    sheets: &[SheetSpec<'_>],
+    options: &DataExportOptions,
+    guard: &SecrecyGuard,
+) -> Result<Vec<ExportReport>, ExportError> {
+    use rust_xlsxwriter::Workbook;
+    let err = |e: rust_xlsxwriter::XlsxError| ExportError::write(path, format!("XLSX ({e})"));
+    let mut book = Workbook::new();
+    let mut reports = Vec::with_capacity(sheets.len());
+    let mut used: Vec<String> = Vec::new();
+    for spec in sheets {
+        let mut table = spec.table.clone();
+        let secrecy = mask_small_counts(&mut table, spec.level, guard);
+        let columns = output_columns(&table, options.reason_columns);
+        let mut name = sheet_name(spec.name);
+        let mut n = 2;
+        while used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
+            let suffix = format!(" ({n})");
+            name = format!(
+                "{}{suffix}",
+                sheet_name(spec.name)
+                    .chars()
+                    .take(31 - suffix.chars().count())
+                    .collect::<String>()
+            );
+            n += 1;
+        }
+        xlsx_sheet(path, &mut book, &table, &columns, Geometries::None, &name)?;
+        used.push(name);
+        reports.push(ExportReport {
+            format: DataFormat::Xlsx,
+            rows: table.len(),
+            columns: columns.len(),
+            secrecy,
+            methods: Vec::new(),
+        });
+    }
+    write_atomic(path, &book.save_to_buffer().map_err(err)?)?;
+    Ok(reports)
 }
 
 /// GeoPackage geometry blob: header (`GP`, version 0, little-endian, xy envelope), SRS id,

@@ -1,0 +1,380 @@
+//! `cartosol diagnostic PROJECT --out diagnostic.xlsx`: the diagnostic of a zone layer in one
+//! workbook, one sheet per part: the indicator dictionary, the poverty profiles (département
+//! ranks, mix and location quotients per zone, most over-represented profile), the aggravating
+//! factors (gaps and robust z-scores), the sensitive local situations, and the rules in words.
+
+use anyhow::{Context, Result, bail};
+use cartosol::analysis::factors::{Factor, FallbackReference, factors, factors_table};
+use cartosol::analysis::profiles::profile_mix;
+use cartosol::analysis::situations::{FlagRule, sensitive_situations, situations_table};
+use cartosol::dictionary::{
+    Direction, IndicatorDef, IndicatorKind, def_of, dictionary_table, merge, read_dictionary,
+};
+use cartosol::export::data::{DataExportOptions, SheetSpec, write_workbook};
+use cartosol::export::secrecy::{SECRECY_THRESHOLD, SecrecyGuard, ZoneLevel, zone_level};
+use cartosol::model::{Field, FieldKind, Table};
+use cartosol::value::{Value, format_number};
+use clap::ValueEnum;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RuleArg {
+    /// Boîte à moustaches (charnière 1,5) du côté du besoin.
+    Boxmap,
+    /// Score z robuste au-delà de --seuil-z.
+    Z,
+    /// L'une ou l'autre règle.
+    #[value(name = "les-deux")]
+    Both,
+}
+
+/// The arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Projet (*.cartosol.json).
+    project: PathBuf,
+    /// Couche de zones du projet (identifiant, ex. « communes » ou « epci »).
+    #[arg(long, default_value = "communes")]
+    zones_layer: String,
+    /// Champs des effectifs de profils de ménages pauvres, séparés par des virgules (par
+    /// défaut : les champs MP_* de la couche).
+    #[arg(long, value_delimiter = ',')]
+    profils: Vec<String>,
+    /// Facteurs aggravants, séparés par des virgules (par défaut : les taux, parts et ratios
+    /// de la couche selon le dictionnaire).
+    #[arg(long, value_delimiter = ',')]
+    facteurs: Vec<String>,
+    /// Nombre minimal d'indicateurs signalés pour une situation locale sensible.
+    #[arg(long, default_value_t = 2)]
+    n: usize,
+    /// Règle de signalement d'un indicateur.
+    #[arg(long, value_enum, default_value = "boxmap")]
+    regle: RuleArg,
+    /// Seuil du score z robuste (règles « z » et « les-deux »).
+    #[arg(long, default_value_t = 2.0)]
+    seuil_z: f64,
+    /// Champ de pondération des moyennes départementales (par défaut : la population de la
+    /// couche dans le projet).
+    #[arg(long)]
+    population_field: Option<String>,
+    /// Lève le secret statistique (effectifs inférieurs à 11 non masqués).
+    #[arg(long)]
+    lever_secret: bool,
+    /// Classeur à écrire (.xlsx).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// The project's dictionary completed by the definitions sheets of its workbooks.
+fn dictionary(project: &cartosol::project::Project, project_path: &Path) -> Vec<IndicatorDef> {
+    let mut dict = project.file.dictionary.clone();
+    let base = project_path.parent().unwrap_or(Path::new("."));
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for spec in &project.file.tables {
+        let source = base.join(&spec.source);
+        let is_workbook = source
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "xlsx" | "xls" | "ods"));
+        if !is_workbook || seen.contains(&source) {
+            continue;
+        }
+        seen.push(source.clone());
+        if let Ok(Some(sheet)) = cartosol::dictionary::definitions_sheet(&source) {
+            match read_dictionary(&source, Some(&sheet)) {
+                Ok(defs) => merge(&mut dict, defs),
+                Err(e) => eprintln!("Note : dictionnaire non lu ({e})"),
+            }
+        }
+    }
+    dict
+}
+
+fn text_table(name: &str, lines: &[String]) -> Table {
+    Table {
+        fields: vec![Field {
+            name: name.to_owned(),
+            kind: FieldKind::Text,
+            values: lines.iter().map(|l| Value::Text(l.clone())).collect(),
+        }],
+        row_origin: (1..=lines.len() as u64).collect(),
+    }
+}
+
+fn clean(list: &[String]) -> Vec<String> {
+    list.iter()
+        .map(|f| f.trim().to_owned())
+        .filter(|f| !f.is_empty())
+        .collect()
+}
+
+pub fn run(args: Args) -> Result<()> {
+    if args
+        .out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        != Some("xlsx".to_owned())
+    {
+        bail!(
+            "--out : le diagnostic s'écrit dans un classeur .xlsx ({} demandé)",
+            args.out.display()
+        );
+    }
+    if !(args.seuil_z.is_finite() && args.seuil_z > 0.0) {
+        bail!("--seuil-z : le seuil doit être un nombre positif");
+    }
+    let project = cartosol::project::open_project(&args.project)?;
+    let Some((spec, layer)) = project.zones.iter().find(|(s, _)| s.id == args.zones_layer) else {
+        let ids: Vec<String> = project
+            .zones
+            .iter()
+            .map(|(s, _)| format!("« {} »", s.id))
+            .collect();
+        bail!(
+            "couche de zones « {} » absente du projet {} (couches : {})",
+            args.zones_layer,
+            args.project.display(),
+            ids.join(", ")
+        );
+    };
+    let layer_label = format!("la couche « {} »", spec.id);
+    let attributes = &layer.attributes;
+    let dict = dictionary(&project, &args.project);
+    let names: Vec<String> = attributes.field_names().map(str::to_owned).collect();
+    let mut profile_fields = clean(&args.profils);
+    if profile_fields.is_empty() {
+        profile_fields = names
+            .iter()
+            .filter(|n| n.to_ascii_uppercase().starts_with("MP_"))
+            .cloned()
+            .collect();
+    }
+    if profile_fields.is_empty() {
+        bail!("aucun champ de profil MP_* dans {layer_label} : précisez-les (--profils)");
+    }
+    let mut factor_fields = clean(&args.facteurs);
+    if factor_fields.is_empty() {
+        factor_fields = names
+            .iter()
+            .filter(|n| !profile_fields.contains(n))
+            .filter(|n| {
+                let d = def_of(&dict, n);
+                matches!(d.kind, IndicatorKind::Percent | IndicatorKind::Ratio)
+                    && d.direction != Direction::Neutral
+            })
+            .cloned()
+            .collect();
+    }
+    if factor_fields.is_empty() {
+        bail!("aucun facteur (taux, part ou ratio) dans {layer_label} : précisez-les (--facteurs)");
+    }
+    let level = zone_level(attributes, &spec.code_field);
+    let guard = SecrecyGuard {
+        lifted: args.lever_secret,
+        ..SecrecyGuard::default()
+    }
+    .with_privacy(&project.file.map.privacy);
+
+    // Profiles: département figures from every complete zone; per zone, a mix that would
+    // reveal a count under the secrecy threshold is withheld at commune level.
+    let mut mix = profile_mix(attributes, &profile_fields, &layer_label)?;
+    let mut withheld = Vec::new();
+    if level == ZoneLevel::Fine && !guard.lifted {
+        for (row, zone) in mix.zones.iter().enumerate() {
+            let small = profile_fields.iter().zip(&zone.counts).any(|(f, c)| {
+                guard.is_sensitive(f) && matches!(c, Ok(x) if *x < SECRECY_THRESHOLD)
+            });
+            if small && zone.left_out.is_none() {
+                withheld.push(row);
+            }
+        }
+        mix.withhold(
+            &withheld,
+            "secret statistique : un effectif de profil est inférieur à 11",
+        );
+    }
+    let name_field = Some(spec.name_field.as_str());
+    let profiles_department = mix.department_table(&dict);
+    let profiles_zones = mix.zones_table(
+        attributes,
+        &spec.code_field,
+        name_field,
+        &dict,
+        "Ménages pauvres du profil (ménages)",
+    );
+    let profiles_top = mix.top_table(attributes, &spec.code_field, name_field, &dict);
+
+    let weight = args
+        .population_field
+        .clone()
+        .or_else(|| spec.population_field.clone());
+    let rules = cartosol::project::ratio_rules(&project.file, &spec.id);
+    // The département value of a rate whose commune values are under secrecy: from another
+    // layer of the project covering the territory (the EPCI), when it has the field.
+    let fallback_layer = project
+        .zones
+        .iter()
+        .find(|(s, l)| {
+            s.id != spec.id
+                && factor_fields
+                    .iter()
+                    .any(|f| l.attributes.field(f).is_some())
+        })
+        .map(|(s, l)| (format!("la couche « {} »", s.id), s, l));
+    let fallback = fallback_layer
+        .as_ref()
+        .map(|(label, s, l)| FallbackReference {
+            table: &l.attributes,
+            weight_field: s.population_field.as_deref(),
+            layer: label,
+        });
+    let factor_list = factors(
+        attributes,
+        &factor_fields,
+        &dict,
+        weight.as_deref(),
+        &rules,
+        &layer_label,
+        fallback,
+    )?;
+    let factors_sheet = factors_table(&factor_list, attributes, &spec.code_field, name_field);
+    let rule = match args.regle {
+        RuleArg::Boxmap => FlagRule::BoxMap,
+        RuleArg::Z => FlagRule::RobustZ {
+            threshold: args.seuil_z,
+        },
+        RuleArg::Both => FlagRule::Either {
+            threshold: args.seuil_z,
+        },
+    };
+    let situations = sensitive_situations(&factor_list, attributes.len(), rule, args.n);
+    let situations_sheet = situations_table(
+        &situations,
+        &factor_list,
+        attributes,
+        &spec.code_field,
+        name_field,
+    );
+    let mut used: Vec<IndicatorDef> = Vec::new();
+    for f in profile_fields.iter().chain(&factor_fields) {
+        used.push(def_of(&dict, f));
+    }
+    merge(&mut used, dict.clone());
+    let dictionary_sheet = dictionary_table(&used);
+    let rules_lines = rules_in_words(&args, spec, &profile_fields, &factor_list, rule, &withheld);
+    let rules_sheet = text_table("Règle", &rules_lines);
+
+    let sheets = [
+        SheetSpec {
+            name: "Dictionnaire",
+            table: &dictionary_sheet,
+            level: ZoneLevel::Aggregate,
+        },
+        SheetSpec {
+            name: "Profils - département",
+            table: &profiles_department,
+            level: ZoneLevel::Aggregate,
+        },
+        SheetSpec {
+            name: "Profils par zone",
+            table: &profiles_zones,
+            level,
+        },
+        SheetSpec {
+            name: "Profil surreprésenté",
+            table: &profiles_top,
+            level,
+        },
+        SheetSpec {
+            name: "Facteurs",
+            table: &factors_sheet,
+            level,
+        },
+        SheetSpec {
+            name: "Situations sensibles",
+            table: &situations_sheet,
+            level,
+        },
+        SheetSpec {
+            name: "Règles",
+            table: &rules_sheet,
+            level: ZoneLevel::Aggregate,
+        },
+    ];
+    let options = DataExportOptions {
+        reason_columns: false,
+        secrecy: guard.clone(),
+        ..Default::default()
+    };
+    write_workbook(&args.out, &sheets, &options, &guard)
+        .with_context(|| format!("{} non écrit", args.out.display()))?;
+    println!(
+        "Diagnostic de {layer_label} : {} zone(s), {} profil(s), {} facteur(s)",
+        attributes.len(),
+        profile_fields.len(),
+        factor_list.len()
+    );
+    println!(
+        "Situations locales sensibles (au moins {} indicateur(s) signalé(s)) : {}",
+        args.n.max(1),
+        situations.len()
+    );
+    println!("Écrit : {}", args.out.display());
+    Ok(())
+}
+
+/// The rules of the diagnostic in words (the « Règles » sheet).
+fn rules_in_words(
+    args: &Args,
+    spec: &cartosol::project::ZoneSpec,
+    profiles: &[String],
+    factors: &[Factor],
+    rule: FlagRule,
+    withheld: &[usize],
+) -> Vec<String> {
+    let mut lines = vec![
+        format!("Couche de zones : {} ({}).", spec.name, spec.id),
+        format!(
+            "Profils de ménages pauvres : {}. Part d'un profil dans une zone = effectif du profil / somme des effectifs des profils de la zone (%). Part dans le département = somme des effectifs du profil / somme des effectifs de tous les profils, sur les zones aux effectifs complets (%).",
+            profiles.join(", ")
+        ),
+        "Quotient de localisation = part du profil dans la zone / part du profil dans le département (1 = comme le département ; au-dessus de 1 = surreprésenté).".to_owned(),
+        "Rang d'un profil = son rang par part départementale décroissante (1 = le plus fréquent ; à égalité, l'ordre des champs).".to_owned(),
+        "Profil le plus surreprésenté d'une zone = celui de plus fort quotient de localisation (à égalité, le premier dans l'ordre des champs).".to_owned(),
+        "Une zone dont un effectif de profil manque (secret statistique, non disponible) est écartée avec son motif : elle n'est jamais comptée pour 0.".to_owned(),
+    ];
+    if !withheld.is_empty() {
+        lines.push(format!(
+            "Secret statistique : le profil de {} zone(s) ayant un effectif inférieur à 11 n'est pas publié (leurs effectifs restent comptés dans les figures départementales).",
+            withheld.len()
+        ));
+    }
+    lines.push(
+        "Écart à la valeur départementale = valeur de la zone − valeur départementale, dans l'unité de l'indicateur (signé, non orienté).".to_owned(),
+    );
+    lines.push(
+        "Score z robuste = (valeur − médiane des zones) / (1,4826 × écart absolu médian), multiplié par −1 pour un indicateur d'offre : positif = plus de besoin que la zone médiane. Non calculé si l'écart absolu médian est nul.".to_owned(),
+    );
+    for f in factors {
+        lines.push(format!(
+            "{} ({}) : {} ; {} ; médiane {} ; Q1 {} ; Q3 {}.",
+            f.def.label,
+            f.field,
+            cartosol::analysis::factors::direction_word(f.def.direction),
+            f.reference_method,
+            format_number(f.median),
+            format_number(f.q1),
+            format_number(f.q3)
+        ));
+    }
+    lines.push(format!(
+        "Signalement d'un indicateur : {}.",
+        rule.describe()
+    ));
+    lines.push(format!(
+        "Situation locale sensible : zone signalée sur au moins {} indicateur(s).",
+        args.n.max(1)
+    ));
+    lines
+}
