@@ -10,6 +10,7 @@ pub mod analysis_ui;
 pub mod basemap;
 pub mod bench;
 pub mod choropleth;
+pub mod diagnostic;
 pub mod dialogs;
 pub mod display;
 pub mod export_ui;
@@ -171,6 +172,8 @@ pub enum Command {
         /// For a point layer: count the points by the zones of this zone layer (id).
         aggregate_to: Option<String>,
     },
+    /// A change of the *Diagnostic* window (settings, runs, diagnostic map).
+    Diagnostic(diagnostic::DiagCommand),
     /// Exports the list of under-served zones (format from the extension).
     ExportUnderserved {
         /// The file written: GeoJSON, CSV, XLSX or GeoPackage (from the extension).
@@ -223,6 +226,8 @@ pub struct CartoSolApp {
     pub status: String,
     /// The analysis tools: proximity, measure, under-served zones, bivariate map.
     pub analysis: analysis_ui::AnalysisState,
+    /// The *Diagnostic* window: profiles, situations, LISA, typology and their maps.
+    pub diagnostic: diagnostic::DiagnosticState,
     hatch: egui::TextureHandle,
     tile_cache: PathBuf,
     job: Option<Job>,
@@ -280,6 +285,7 @@ impl CartoSolApp {
             ui_state: UiState::default(),
             status: String::new(),
             analysis: analysis_ui::AnalysisState::default(),
+            diagnostic: diagnostic::DiagnosticState::default(),
             hatch: hatch_texture(ctx),
             job: None,
             export_job: None,
@@ -708,7 +714,23 @@ impl CartoSolApp {
                 Command::AddMeasurePoint(at) => self.analysis.measure.push(at),
                 Command::ClearMeasure => self.analysis.measure.clear(),
                 Command::ShowUnderserved(on) => self.analysis.gaps_on = on,
-                Command::ShowBivariate(on) => self.analysis.bivariate_on = on,
+                Command::ShowBivariate(on) => {
+                    // The most recently chosen map wins: the bivariate map hides the
+                    // diagnostic map (see `diagnostic`).
+                    self.analysis.bivariate_on = on;
+                    if on {
+                        self.diagnostic.map = diagnostic::DiagMap::None;
+                    }
+                }
+                Command::Diagnostic(c) => {
+                    if matches!(&c, diagnostic::DiagCommand::ShowMap(m) if *m != diagnostic::DiagMap::None)
+                    {
+                        self.analysis.bivariate_on = false;
+                    }
+                    let repaint = ctx.clone();
+                    self.diagnostic
+                        .apply(&self.ws, c, move || repaint.request_repaint());
+                }
                 Command::SetServiceTheme(theme) => self.analysis.theme = theme,
                 Command::SetThresholds { need, offer } => self.analysis.set_thresholds(need, offer),
                 Command::ExportLayer {
@@ -814,7 +836,11 @@ impl CartoSolApp {
 
     fn map_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         let mut out = MapOutput::default();
-        let fill_override = self.analysis.fill_override();
+        // At most one of the two is on (the most recently chosen, see `diagnostic`).
+        let fill_override = self
+            .diagnostic
+            .fill_override()
+            .or_else(|| self.analysis.fill_override());
         let analysis = &self.analysis;
         let ws = &self.ws;
         let overlay = move |view: &map_view::View,
@@ -938,6 +964,7 @@ impl eframe::App for CartoSolApp {
             self.analysis
                 .sync(&self.ws, move || repaint.request_repaint());
         }
+        self.diagnostic.sync(&self.ws);
         // Panels and dialogs read the app and push commands; their widget state is lent to them.
         let mut state = std::mem::take(&mut self.ui_state);
         let mut commands = Vec::new();
@@ -949,6 +976,7 @@ impl eframe::App for CartoSolApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| self.map_ui(ui, &mut commands));
+        diagnostic::diagnostic_window(self, &mut commands, &ctx);
         dialogs::dialog_ui(self, &mut state, &mut commands, &ctx);
         self.ui_state = state;
         self.pending.extend(commands);
@@ -957,7 +985,11 @@ impl eframe::App for CartoSolApp {
             self.frame_all();
         }
         self.apply(&ctx);
-        if self.job.is_some() || self.export_job.is_some() || self.analysis.computing() {
+        if self.job.is_some()
+            || self.export_job.is_some()
+            || self.analysis.computing()
+            || self.diagnostic.computing()
+        {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
     }

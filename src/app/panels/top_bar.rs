@@ -85,6 +85,12 @@ pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, u
                     state.table.visible = !state.table.visible;
                     ui.close();
                 }
+                if ui.button("Diagnostic").clicked() {
+                    out.push(Command::Diagnostic(
+                        crate::app::diagnostic::DiagCommand::Open(true),
+                    ));
+                    ui.close();
+                }
             });
             ui.menu_button("Aide", |ui| {
                 if ui.button("Raccourcis et interactions").clicked() {

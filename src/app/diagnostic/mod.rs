@@ -1,0 +1,762 @@
+//! The *Diagnostic* window (menu *Affichage › Diagnostic*): poverty profiles, aggravating
+//! factors and sensitive local situations, local spatial autocorrelation (LISA) and the
+//! typology of territories, on the zone layer of the choropleth map.
+//!
+//! The settings and results live in [`DiagnosticState`]; every change goes through a
+//! [`DiagCommand`] (wrapped in [`super::Command::Diagnostic`]). Profiles and situations are
+//! linear in the number of zones and computed when their settings change; LISA (permutations)
+//! and the typology (k-means restarts, Ward) run in a background thread each.
+//!
+//! One diagnostic map at a time ([`DiagMap`]) replaces the choropleth's fills, like the
+//! bivariate map. The two never show together: choosing a diagnostic map turns the bivariate
+//! map off and turning the bivariate map on sets the diagnostic map back to « aucune » — the
+//! most recently chosen wins and both check boxes always tell what the map shows.
+
+mod lisa;
+mod profiles;
+mod situations;
+mod typology;
+
+use super::Command;
+use super::state::Workspace;
+use crate::analysis::autocorrelation::{Cluster, Lisa, LisaOptions};
+use crate::analysis::factors::{Factor, FallbackReference, factors};
+use crate::analysis::profiles::{ProfileMix, profile_mix};
+use crate::analysis::situations::{FlagRule, Situation, sensitive_situations};
+use crate::analysis::typology::{Indicators, KMeansOptions, Method, Typology};
+use crate::analysis::weights::Weights;
+use crate::dictionary::{Direction, IndicatorKind, def_of};
+use crate::export::secrecy::{SECRECY_THRESHOLD, SecrecyGuard, ZoneLevel, zone_level};
+use std::sync::mpsc::{Receiver, TryRecvError};
+
+/// The diagnostic map replacing the choropleth's fills.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum DiagMap {
+    /// No diagnostic map: the choropleth (or the bivariate map) is shown.
+    #[default]
+    None,
+    /// The most over-represented profile of each zone.
+    Profile,
+    /// The LISA cluster map.
+    Lisa,
+    /// The classes of the typology.
+    Typology,
+}
+
+/// The clustering method of the typology, as chosen in the window.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TypologyMethod {
+    /// k-means (10 seeded restarts, the best kept).
+    KMeans,
+    /// Ward hierarchical clustering.
+    Ward,
+    /// Contiguity-constrained Ward with a minimum population per region.
+    WardContiguous {
+        /// Minimum population of a region, inhabitants (0: none).
+        min_population: f64,
+    },
+}
+
+impl TypologyMethod {
+    /// The method's name in French.
+    pub fn label(self) -> &'static str {
+        match self {
+            TypologyMethod::KMeans => "k-moyennes",
+            TypologyMethod::Ward => "Ward",
+            TypologyMethod::WardContiguous { .. } => "Ward sous contrainte de contiguïté",
+        }
+    }
+}
+
+/// A change of the diagnostic asked by the window.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DiagCommand {
+    /// Opens or closes the window.
+    Open(bool),
+    /// The diagnostic map shown (see the module documentation for the bivariate map).
+    ShowMap(DiagMap),
+    /// The profile count fields.
+    SetProfileFields(Vec<String>),
+    /// The aggravating factor fields.
+    SetFactorFields(Vec<String>),
+    /// Minimum number of flagging indicators of a sensitive situation (at least 1).
+    SetMinFlags(usize),
+    /// The robust z threshold (positive).
+    SetZThreshold(f64),
+    /// The indicator analysed by LISA.
+    SetLisaField(String),
+    /// Number of permutations of LISA.
+    SetPermutations(usize),
+    /// Significance threshold of the cluster map, in ]0, 1[.
+    SetAlpha(f64),
+    /// Starts LISA in the background.
+    RunLisa,
+    /// The typology's indicators.
+    SetTypologyFields(Vec<String>),
+    /// The number of classes (kept in 2..=10).
+    SetK(usize),
+    /// The clustering method.
+    SetMethod(TypologyMethod),
+    /// Starts the typology in the background.
+    RunTypology,
+}
+
+/// A LISA result on one field of one layer, with what the map and the key need.
+#[derive(Clone, Debug)]
+pub struct LisaRun {
+    /// The field analysed.
+    pub field: String,
+    /// The options used.
+    pub options: LisaOptions,
+    /// The library's result.
+    pub result: Lisa,
+    /// Cluster of each zone of the layer (`None` when left out for a missing value).
+    pub cluster_of: Vec<Option<Cluster>>,
+}
+
+impl LisaRun {
+    /// Number of zones in each cluster, in key order (HH, LL, LH, HL, NS, islands).
+    pub fn counts(&self) -> Vec<(Cluster, usize)> {
+        KEY_ORDER
+            .iter()
+            .map(|c| {
+                (
+                    *c,
+                    self.result.local.cluster.iter().filter(|x| *x == c).count(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The clusters in the order of the key.
+pub const KEY_ORDER: [Cluster; 6] = [
+    Cluster::HighHigh,
+    Cluster::LowLow,
+    Cluster::LowHigh,
+    Cluster::HighLow,
+    Cluster::NotSignificant,
+    Cluster::Island,
+];
+
+/// A typology result with its settings.
+#[derive(Clone, Debug)]
+pub struct TypologyRun {
+    /// Number of classes asked.
+    pub k: usize,
+    /// The method used.
+    pub method: TypologyMethod,
+    /// The library's result.
+    pub result: Typology,
+    /// Class (0-based) of each zone of the layer (`None` when left out).
+    pub class_of: Vec<Option<usize>>,
+}
+
+/// Sensitive local situations with the factors that flag them.
+#[derive(Clone, Debug)]
+pub struct SituationsRun {
+    /// The factors (gaps, robust z, fences).
+    pub factors: Vec<Factor>,
+    /// The zones flagged on at least N indicators.
+    pub situations: Vec<Situation>,
+}
+
+type Job<T> = Receiver<Result<T, String>>;
+
+/// Settings and results of the diagnostic window.
+pub struct DiagnosticState {
+    /// Whether the window is open.
+    pub open: bool,
+    /// The diagnostic map shown.
+    pub map: DiagMap,
+    /// Index of the zone layer analysed (the choropleth's) and its id.
+    pub layer: Option<(usize, String)>,
+    /// The profile count fields (default: the `MP_*` fields of the layer).
+    pub profile_fields: Vec<String>,
+    /// The aggravating factor fields (default: rates, shares and ratios with a direction).
+    pub factor_fields: Vec<String>,
+    /// Minimum number of flagging indicators (N).
+    pub min_flags: usize,
+    /// Robust z threshold.
+    pub z_threshold: f64,
+    /// The field analysed by LISA.
+    pub lisa_field: String,
+    /// LISA's permutations.
+    pub permutations: usize,
+    /// LISA's significance threshold.
+    pub alpha: f64,
+    /// The typology's indicators.
+    pub typology_fields: Vec<String>,
+    /// The typology's number of classes.
+    pub k: usize,
+    /// The typology's method.
+    pub method: TypologyMethod,
+    /// The profiles of the layer, or the error in French.
+    pub profiles: Option<Result<ProfileMix, String>>,
+    /// The sensitive situations, or the error in French.
+    pub situations: Option<Result<SituationsRun, String>>,
+    /// The last LISA, or its error in French.
+    pub lisa: Option<Result<LisaRun, String>>,
+    /// The last typology, or its error in French.
+    pub typology: Option<Result<TypologyRun, String>>,
+    lisa_job: Option<Job<LisaRun>>,
+    typology_job: Option<Job<TypologyRun>>,
+}
+
+impl Default for DiagnosticState {
+    fn default() -> Self {
+        DiagnosticState {
+            open: false,
+            map: DiagMap::None,
+            layer: None,
+            profile_fields: Vec::new(),
+            factor_fields: Vec::new(),
+            min_flags: 2,
+            z_threshold: 2.0,
+            lisa_field: String::new(),
+            permutations: crate::analysis::autocorrelation::DEFAULT_PERMUTATIONS,
+            alpha: crate::analysis::autocorrelation::DEFAULT_ALPHA,
+            typology_fields: Vec::new(),
+            k: 4,
+            method: TypologyMethod::KMeans,
+            profiles: None,
+            situations: None,
+            lisa: None,
+            typology: None,
+            lisa_job: None,
+            typology_job: None,
+        }
+    }
+}
+
+/// The qualitative colour of category `i` (profiles, classes): the Okabe–Ito colours of the
+/// service themes without black, then three more, cycling past ten.
+pub fn category_colour(i: usize) -> [u8; 3] {
+    use crate::style::map_style::THEME_COLORS;
+    let mut colours: Vec<[u8; 3]> = THEME_COLORS
+        .iter()
+        .copied()
+        .filter(|c| *c != [0, 0, 0])
+        .collect();
+    colours.extend([[153, 153, 153], [140, 86, 75], [117, 112, 179]]);
+    colours
+        .get(i % colours.len())
+        .copied()
+        .unwrap_or([153, 153, 153])
+}
+
+/// Numeric fields of zone layer `layer`.
+fn numeric_fields(ws: &Workspace, layer: usize) -> Vec<String> {
+    super::choropleth::indicators(ws, layer)
+}
+
+impl DiagnosticState {
+    /// Whether a background computation is running.
+    pub fn computing(&self) -> bool {
+        self.lisa_job.is_some() || self.typology_job.is_some()
+    }
+
+    /// Whether LISA is running.
+    pub fn lisa_running(&self) -> bool {
+        self.lisa_job.is_some()
+    }
+
+    /// Whether the typology is running.
+    pub fn typology_running(&self) -> bool {
+        self.typology_job.is_some()
+    }
+
+    /// Once per frame: follows the choropleth's layer (settings back to their defaults and
+    /// results forgotten when it changes) and collects finished background computations.
+    pub fn sync(&mut self, ws: &Workspace) {
+        let current = ws
+            .choropleth_layer()
+            .and_then(|i| ws.zones.get(i).map(|z| (i, z.spec.id.clone())));
+        if current != self.layer {
+            let open = self.open;
+            let (permutations, alpha, k, method) =
+                (self.permutations, self.alpha, self.k, self.method);
+            *self = DiagnosticState {
+                open,
+                permutations,
+                alpha,
+                k,
+                method,
+                layer: current,
+                ..DiagnosticState::default()
+            };
+            self.defaults(ws);
+            self.recompute_profiles(ws);
+            self.recompute_situations(ws);
+        }
+        poll(&mut self.lisa_job, &mut self.lisa, "LISA");
+        poll(&mut self.typology_job, &mut self.typology, "la typologie");
+    }
+
+    fn defaults(&mut self, ws: &Workspace) {
+        let Some((layer, _)) = self.layer.clone() else {
+            return;
+        };
+        let fields = numeric_fields(ws, layer);
+        self.profile_fields = fields
+            .iter()
+            .filter(|n| n.to_ascii_uppercase().starts_with("MP_"))
+            .cloned()
+            .collect();
+        let dict = &ws.file.dictionary;
+        self.factor_fields = fields
+            .iter()
+            .filter(|n| !self.profile_fields.contains(n))
+            .filter(|n| {
+                let d = def_of(dict, n);
+                matches!(d.kind, IndicatorKind::Percent | IndicatorKind::Ratio)
+                    && d.direction != Direction::Neutral
+            })
+            .cloned()
+            .collect();
+        self.lisa_field = if fields.contains(&ws.file.map.indicator) {
+            ws.file.map.indicator.clone()
+        } else {
+            fields.first().cloned().unwrap_or_default()
+        };
+        self.typology_fields = self.factor_fields.iter().take(4).cloned().collect();
+    }
+
+    /// Applies a change; `repaint` is called by background threads when they are done.
+    pub fn apply(
+        &mut self,
+        ws: &Workspace,
+        command: DiagCommand,
+        repaint: impl Fn() + Send + 'static,
+    ) {
+        match command {
+            DiagCommand::Open(open) => self.open = open,
+            DiagCommand::ShowMap(map) => self.map = map,
+            DiagCommand::SetProfileFields(f) => {
+                self.profile_fields = f;
+                self.recompute_profiles(ws);
+            }
+            DiagCommand::SetFactorFields(f) => {
+                self.factor_fields = f;
+                self.recompute_situations(ws);
+            }
+            DiagCommand::SetMinFlags(n) => {
+                self.min_flags = n.max(1);
+                self.recompute_situations(ws);
+            }
+            DiagCommand::SetZThreshold(z) => {
+                if z.is_finite() && z > 0.0 {
+                    self.z_threshold = z;
+                    self.recompute_situations(ws);
+                }
+            }
+            DiagCommand::SetLisaField(f) => self.lisa_field = f,
+            DiagCommand::SetPermutations(p) => self.permutations = p.min(99_999),
+            DiagCommand::SetAlpha(a) => {
+                if a > 0.0 && a < 1.0 {
+                    self.alpha = a;
+                }
+            }
+            DiagCommand::RunLisa => self.start_lisa(ws, repaint),
+            DiagCommand::SetTypologyFields(f) => self.typology_fields = f,
+            DiagCommand::SetK(k) => {
+                self.k = k.clamp(
+                    *crate::analysis::typology::K_RANGE.start(),
+                    *crate::analysis::typology::K_RANGE.end(),
+                )
+            }
+            DiagCommand::SetMethod(m) => self.method = m,
+            DiagCommand::RunTypology => self.start_typology(ws, repaint),
+        }
+    }
+
+    /// The layer analysed: index, the view, and its name in error messages.
+    fn zones<'a>(
+        &self,
+        ws: &'a Workspace,
+    ) -> Result<(usize, &'a super::state::ZoneLayerView, String), String> {
+        let (i, _) = self
+            .layer
+            .clone()
+            .ok_or_else(|| "aucune couche de zones sur la carte".to_owned())?;
+        let zl = ws
+            .zones
+            .get(i)
+            .ok_or_else(|| "couche de zones introuvable".to_owned())?;
+        Ok((i, zl, format!("la couche « {} »", zl.spec.id)))
+    }
+
+    fn recompute_profiles(&mut self, ws: &Workspace) {
+        self.profiles = Some(self.compute_profiles(ws));
+    }
+
+    fn compute_profiles(&self, ws: &Workspace) -> Result<ProfileMix, String> {
+        let (_, zl, label) = self.zones(ws)?;
+        if self.profile_fields.is_empty() {
+            return Err(format!(
+                "aucun champ de profil (MP_*) dans {label} : choisissez les champs des effectifs"
+            ));
+        }
+        let attributes = &zl.layer.attributes;
+        let mut mix =
+            profile_mix(attributes, &self.profile_fields, &label).map_err(|e| e.to_string())?;
+        // As in the diagnostic workbook: at commune level, a mix revealing a count under the
+        // secrecy threshold is withheld (the département figures keep it).
+        let guard = SecrecyGuard::default().with_privacy(&ws.file.map.privacy);
+        if zone_level(attributes, &zl.spec.code_field) == ZoneLevel::Fine {
+            let withheld: Vec<usize> = mix
+                .zones
+                .iter()
+                .enumerate()
+                .filter(|(_, z)| {
+                    z.left_out.is_none()
+                        && self.profile_fields.iter().zip(&z.counts).any(|(f, c)| {
+                            guard.is_sensitive(f) && matches!(c, Ok(x) if *x < SECRECY_THRESHOLD)
+                        })
+                })
+                .map(|(r, _)| r)
+                .collect();
+            mix.withhold(
+                &withheld,
+                "secret statistique : un effectif de profil est inférieur à 11",
+            );
+        }
+        Ok(mix)
+    }
+
+    fn recompute_situations(&mut self, ws: &Workspace) {
+        self.situations = Some(self.compute_situations(ws));
+    }
+
+    fn compute_situations(&self, ws: &Workspace) -> Result<SituationsRun, String> {
+        let (_, zl, label) = self.zones(ws)?;
+        if self.factor_fields.is_empty() {
+            return Err(format!(
+                "aucun facteur choisi dans {label} : cochez au moins un indicateur"
+            ));
+        }
+        let attributes = &zl.layer.attributes;
+        let rules = crate::project::ratio_rules(&ws.file, &zl.spec.id);
+        // The département value of a rate under secrecy at this level: from another zone
+        // layer having the field (the EPCI), as the diagnostic workbook does.
+        let other = ws.zones.iter().find(|z| {
+            z.spec.id != zl.spec.id
+                && self
+                    .factor_fields
+                    .iter()
+                    .any(|f| z.layer.attributes.field(f).is_some())
+        });
+        let other_label = other.map(|z| format!("la couche « {} »", z.spec.id));
+        let fallback = other
+            .zip(other_label.as_deref())
+            .map(|(z, l)| FallbackReference {
+                table: &z.layer.attributes,
+                weight_field: z.spec.population_field.as_deref(),
+                layer: l,
+            });
+        let list = factors(
+            attributes,
+            &self.factor_fields,
+            &ws.file.dictionary,
+            zl.spec.population_field.as_deref(),
+            &rules,
+            &label,
+            fallback,
+        )
+        .map_err(|e| e.to_string())?;
+        let situations = sensitive_situations(
+            &list,
+            attributes.len(),
+            FlagRule::Either {
+                threshold: self.z_threshold,
+            },
+            self.min_flags,
+        );
+        Ok(SituationsRun {
+            factors: list,
+            situations,
+        })
+    }
+
+    fn start_lisa(&mut self, ws: &Workspace, repaint: impl Fn() + Send + 'static) {
+        let inputs = self.zones(ws).and_then(|(_, zl, label)| {
+            let values = crate::analysis::autocorrelation::field_values(
+                &zl.layer.attributes,
+                &self.lisa_field,
+                &label,
+            )
+            .map_err(|e| e.to_string())?;
+            Ok((
+                values.iter().map(|v| v.as_f64()).collect::<Vec<_>>(),
+                zl.layer.geometries.clone(),
+            ))
+        });
+        let (values, geometries) = match inputs {
+            Ok(x) => x,
+            Err(e) => {
+                self.lisa = Some(Err(e));
+                return;
+            }
+        };
+        let field = self.lisa_field.clone();
+        let options = LisaOptions {
+            permutations: self.permutations,
+            alpha: self.alpha,
+            ..LisaOptions::default()
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.lisa_job = Some(rx);
+        std::thread::spawn(move || {
+            let weights = Weights::queen(&geometries);
+            let result = crate::analysis::autocorrelation::lisa(&values, &weights, &options)
+                .map(|result| {
+                    let mut cluster_of = vec![None; values.len()];
+                    for (p, row) in result.weights.rows.iter().enumerate() {
+                        if let Some(slot) = cluster_of.get_mut(*row) {
+                            *slot = result.local.cluster.get(p).copied();
+                        }
+                    }
+                    LisaRun {
+                        field,
+                        options,
+                        result,
+                        cluster_of,
+                    }
+                })
+                .map_err(|e| e.to_string());
+            // Fails only when the window forgot this job (layer changed): nobody waits.
+            let _ = tx.send(result);
+            repaint();
+        });
+    }
+
+    fn start_typology(&mut self, ws: &Workspace, repaint: impl Fn() + Send + 'static) {
+        let inputs = self.zones(ws).and_then(|(_, zl, label)| {
+            let indicators =
+                Indicators::from_table(&zl.layer.attributes, &self.typology_fields, &label)
+                    .map_err(|e| e.to_string())?;
+            let population: Vec<Option<f64>> = match &zl.spec.population_field {
+                Some(f) => {
+                    crate::analysis::autocorrelation::field_values(&zl.layer.attributes, f, &label)
+                        .map_err(|e| e.to_string())?
+                        .iter()
+                        .map(|v| v.as_f64())
+                        .collect()
+                }
+                None => vec![None; zl.layer.len()],
+            };
+            Ok((indicators, zl.layer.geometries.clone(), population))
+        });
+        let (indicators, geometries, population) = match inputs {
+            Ok(x) => x,
+            Err(e) => {
+                self.typology = Some(Err(e));
+                return;
+            }
+        };
+        let (k, method) = (self.k, self.method);
+        let rows = geometries.len();
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.typology_job = Some(rx);
+        std::thread::spawn(move || {
+            let library_method = match method {
+                TypologyMethod::KMeans => Method::KMeans(KMeansOptions::default()),
+                TypologyMethod::Ward => Method::Ward,
+                TypologyMethod::WardContiguous { min_population } => Method::WardContiguous {
+                    adjacency: Weights::queen(&geometries).neighbours,
+                    population,
+                    min_population,
+                },
+            };
+            let result = crate::analysis::typology::typology(indicators, k, &library_method)
+                .map(|result| {
+                    let mut class_of = vec![None; rows];
+                    for (zone, class) in result.indicators.zones.iter().zip(&result.labels) {
+                        if let Some(slot) = class_of.get_mut(*zone) {
+                            *slot = Some(*class);
+                        }
+                    }
+                    TypologyRun {
+                        k,
+                        method,
+                        result,
+                        class_of,
+                    }
+                })
+                .map_err(|e| e.to_string());
+            let _ = tx.send(result);
+            repaint();
+        });
+    }
+
+    /// The fills of the choropleth layer's zones for the diagnostic map shown (`None` when no
+    /// diagnostic map is shown or its result is not there; a `None` fill is a zone left out,
+    /// hatched like a missing value).
+    pub fn fill_override(&self) -> Option<Vec<Option<[u8; 3]>>> {
+        match self.map {
+            DiagMap::None => None,
+            DiagMap::Profile => {
+                let mix = self.profiles.as_ref()?.as_ref().ok()?;
+                Some(
+                    mix.zones
+                        .iter()
+                        .map(|z| z.top.map(category_colour))
+                        .collect(),
+                )
+            }
+            DiagMap::Lisa => {
+                let run = self.lisa.as_ref()?.as_ref().ok()?;
+                Some(
+                    run.cluster_of
+                        .iter()
+                        .map(|c| c.map(Cluster::colour))
+                        .collect(),
+                )
+            }
+            DiagMap::Typology => {
+                let run = self.typology.as_ref()?.as_ref().ok()?;
+                Some(
+                    run.class_of
+                        .iter()
+                        .map(|c| c.map(category_colour))
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
+fn poll<T>(job: &mut Option<Job<T>>, out: &mut Option<Result<T, String>>, what: &str) {
+    let Some(rx) = job else {
+        return;
+    };
+    match rx.try_recv() {
+        Ok(result) => {
+            *out = Some(result);
+            *job = None;
+        }
+        Err(TryRecvError::Empty) => {}
+        Err(TryRecvError::Disconnected) => {
+            *out = Some(Err(format!("le calcul de {what} s'est interrompu")));
+            *job = None;
+        }
+    }
+}
+
+/// A colour swatch followed by a label, for the keys of the diagnostic maps.
+fn key_row(ui: &mut egui::Ui, colour: [u8; 3], text: &str) {
+    ui.horizontal(|ui| {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
+        let [r, g, b] = colour;
+        ui.painter()
+            .rect_filled(rect, 2.0, egui::Color32::from_rgb(r, g, b));
+        ui.painter().rect_stroke(
+            rect,
+            2.0,
+            egui::Stroke::new(1.0, egui::Color32::from_gray(90)),
+            egui::StrokeKind::Inside,
+        );
+        ui.label(text);
+    });
+}
+
+/// Check boxes choosing fields among `all` (kept in the layer's order); pushes `make(new)` when
+/// the choice changes.
+fn field_picker(
+    ui: &mut egui::Ui,
+    id: &str,
+    all: &[String],
+    chosen: &[String],
+    dict: &[crate::dictionary::IndicatorDef],
+    make: impl Fn(Vec<String>) -> DiagCommand,
+    out: &mut Vec<Command>,
+) {
+    egui::CollapsingHeader::new(format!("Champs ({} choisis)", chosen.len()))
+        .id_salt(id)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt(id)
+                .max_height(160.0)
+                .show(ui, |ui| {
+                    for f in all {
+                        let mut on = chosen.contains(f);
+                        let label = crate::dictionary::label_of(dict, f);
+                        let text = if label == f {
+                            f.clone()
+                        } else {
+                            format!("{label} ({f})")
+                        };
+                        if ui.checkbox(&mut on, text).changed() {
+                            let new: Vec<String> = all
+                                .iter()
+                                .filter(|x| if *x == f { on } else { chosen.contains(x) })
+                                .cloned()
+                                .collect();
+                            out.push(Command::Diagnostic(make(new)));
+                        }
+                    }
+                });
+        });
+}
+
+/// The diagnostic window (when open).
+pub fn diagnostic_window(app: &super::CartoSolApp, out: &mut Vec<Command>, ctx: &egui::Context) {
+    let d = &app.diagnostic;
+    if !d.open {
+        return;
+    }
+    let mut open = true;
+    egui::Window::new("Diagnostic")
+        .open(&mut open)
+        .default_size([560.0, 640.0])
+        .vscroll(true)
+        .show(ctx, |ui| {
+            let Some((layer, id)) = d.layer.clone() else {
+                ui.label("Aucune couche de zones sur la carte.");
+                return;
+            };
+            let name = app
+                .ws
+                .zones
+                .get(layer)
+                .map(|z| z.style.label.clone().unwrap_or_else(|| z.spec.name.clone()))
+                .unwrap_or(id);
+            ui.label(format!(
+                "Couche analysée : {name} (la couche de la carte choroplèthe)"
+            ));
+            ui.horizontal(|ui| {
+                ui.label("Carte du diagnostic :");
+                for (map, text) in [
+                    (DiagMap::None, "aucune"),
+                    (DiagMap::Profile, "profil surreprésenté"),
+                    (DiagMap::Lisa, "LISA"),
+                    (DiagMap::Typology, "typologie"),
+                ] {
+                    if ui.radio(d.map == map, text).clicked() && d.map != map {
+                        out.push(Command::Diagnostic(DiagCommand::ShowMap(map)));
+                    }
+                }
+            });
+            let fields = numeric_fields(&app.ws, layer);
+            egui::CollapsingHeader::new("Profils")
+                .default_open(true)
+                .show(ui, |ui| profiles::ui(app, &fields, ui, out));
+            egui::CollapsingHeader::new("Facteurs et situations sensibles")
+                .show(ui, |ui| situations::ui(app, layer, &fields, ui, out));
+            egui::CollapsingHeader::new("Autocorrélation (LISA)")
+                .show(ui, |ui| lisa::ui(app, &fields, ui, out));
+            egui::CollapsingHeader::new("Typologie")
+                .show(ui, |ui| typology::ui(app, &fields, ui, out));
+        });
+    if !open {
+        out.push(Command::Diagnostic(DiagCommand::Open(false)));
+    }
+}
+
+/// Shows an error of the diagnostic in the window, in French.
+fn error_label(ui: &mut egui::Ui, e: &str) {
+    ui.colored_label(
+        egui::Color32::from_rgb(180, 30, 30),
+        format!("Erreur : {e}"),
+    );
+}
