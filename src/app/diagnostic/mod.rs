@@ -626,6 +626,65 @@ impl DiagnosticState {
     }
 }
 
+impl DiagnosticState {
+    /// Whether a diagnostic map replaces the choropleth's fills now.
+    pub fn map_shown(&self) -> bool {
+        match self.map {
+            DiagMap::None => false,
+            DiagMap::Profile => matches!(self.profiles, Some(Ok(_))),
+            DiagMap::Lisa => matches!(self.lisa, Some(Ok(_))),
+            DiagMap::Typology => matches!(self.typology, Some(Ok(_))),
+        }
+    }
+
+    /// The key of the diagnostic map shown, for the map's legend (the counts are in the
+    /// window).
+    pub fn map_key_ui(&self, ui: &mut egui::Ui, dict: &[crate::dictionary::IndicatorDef]) {
+        let missing = crate::style::MISSING_COLOR;
+        match self.map {
+            DiagMap::None => {}
+            DiagMap::Profile => {
+                if let Some(Ok(mix)) = &self.profiles {
+                    ui.label(egui::RichText::new("Profil le plus surreprésenté").strong());
+                    for (i, f) in mix.fields.iter().enumerate() {
+                        key_row(ui, category_colour(i), crate::dictionary::label_of(dict, f));
+                    }
+                    key_row(ui, missing, "non calculé");
+                }
+            }
+            DiagMap::Lisa => {
+                if let Some(Ok(run)) = &self.lisa {
+                    ui.label(
+                        egui::RichText::new(format!(
+                            "LISA — {} (p ≤ {})",
+                            crate::dictionary::label_of(dict, &run.field),
+                            crate::value::format_number(run.options.alpha)
+                        ))
+                        .strong(),
+                    );
+                    for c in KEY_ORDER {
+                        key_row(ui, c.colour(), c.label());
+                    }
+                    key_row(ui, missing, "sans valeur");
+                }
+            }
+            DiagMap::Typology => {
+                if let Some(Ok(run)) = &self.typology {
+                    ui.label(egui::RichText::new("Typologie").strong());
+                    for p in &run.result.profiles {
+                        key_row(
+                            ui,
+                            category_colour(p.class),
+                            &format!("Classe {}", p.class + 1),
+                        );
+                    }
+                    key_row(ui, missing, "non classée");
+                }
+            }
+        }
+    }
+}
+
 fn poll<T>(job: &mut Option<Job<T>>, out: &mut Option<Result<T, String>>, what: &str) {
     let Some(rx) = job else {
         return;

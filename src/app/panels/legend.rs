@@ -17,6 +17,11 @@ pub fn legend_ui(app: &CartoSolApp, ui: &mut Ui, map_rect: egui::Rect) {
         .fixed_pos(map_rect.left_bottom() + egui::vec2(10.0, -24.0))
         .show(ui.ctx(), |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
+                // A diagnostic map replaces the fills: its key replaces the legend.
+                if app.diagnostic.map_shown() {
+                    app.diagnostic.map_key_ui(ui, &app.ws.file.dictionary);
+                    return;
+                }
                 ui.label(RichText::new(&legend.title).strong())
                     .on_hover_text(&ch.indicator);
                 ui.label(RichText::new(&legend.method).small());

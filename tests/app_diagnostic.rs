@@ -1,0 +1,233 @@
+//! The *Diagnostic* window driven on the real app (egui_kittest): LISA on the communes' TP60,
+//! the most over-represented profile map and a Ward typology, each checked against the library
+//! called directly with the same options, and against colours taken from the documented
+//! palettes (GeoDa's for LISA, the Okabe–Ito theme colours without black for categories).
+
+mod common;
+
+use cartosol::analysis::autocorrelation::{Cluster, LisaOptions, field_values, lisa};
+use cartosol::analysis::profiles::profile_mix;
+use cartosol::analysis::typology::{Indicators, Method, typology};
+use cartosol::analysis::weights::Weights;
+use cartosol::app::basemap::BasemapChoice;
+use cartosol::app::diagnostic::{DiagCommand, DiagMap};
+use cartosol::app::{CartoSolApp, Command};
+use cartosol::style::map_style::THEME_COLORS;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+/// Runs frames until the diagnostic's background computations are done (at most ~60 s).
+fn wait(harness: &mut Harness<'static, CartoSolApp>) {
+    for _ in 0..600 {
+        harness.run_steps(1);
+        if !harness.state().diagnostic.computing() {
+            harness.run_steps(2);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("calcul du diagnostic trop long");
+}
+
+/// The qualitative colour of category `i` as the window's documentation gives it: the theme
+/// colours without black.
+fn category(i: usize) -> [u8; 3] {
+    let colours: Vec<[u8; 3]> = THEME_COLORS
+        .iter()
+        .copied()
+        .filter(|c| *c != [0, 0, 0])
+        .collect();
+    colours[i]
+}
+
+fn open_window(harness: &mut Harness<'static, CartoSolApp>) {
+    harness.get_by_label("Affichage").click();
+    harness.run_steps(2);
+    harness.get_by_label("Diagnostic").click();
+    harness.run_steps(3);
+    assert!(harness.state().diagnostic.open);
+}
+
+fn communes(harness: &mut Harness<'static, CartoSolApp>) -> usize {
+    let layer = harness
+        .state()
+        .ws
+        .zones
+        .iter()
+        .position(|z| z.spec.id == "communes")
+        .unwrap();
+    harness.state_mut().send(Command::SetIndicator {
+        layer,
+        indicator: "TP60".into(),
+    });
+    harness.run_steps(3);
+    layer
+}
+
+#[test]
+fn lisa_counts_shown_equal_the_library() {
+    let mut harness = common::app(BasemapChoice::None, "diag-lisa");
+    let layer = communes(&mut harness);
+    open_window(&mut harness);
+    harness.get_by_label("Profils").click();
+    harness.run_steps(2);
+    harness.get_by_label("Autocorrélation (LISA)").click();
+    harness.run_steps(3);
+    harness.get_by_label("Calculer LISA").click();
+    harness.run_steps(1);
+    wait(&mut harness);
+
+    let zl = &harness.state().ws.zones[layer];
+    let values: Vec<Option<f64>> = field_values(&zl.layer.attributes, "TP60", "communes")
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64())
+        .collect();
+    let w = Weights::queen(&zl.layer.geometries);
+    let expected = lisa(&values, &w, &LisaOptions::default()).unwrap();
+    let count = |c: Cluster| expected.local.cluster.iter().filter(|x| **x == c).count();
+    for (cluster, label) in [
+        (Cluster::HighHigh, "Élevé-Élevé"),
+        (Cluster::LowLow, "Faible-Faible"),
+        (Cluster::LowHigh, "Faible-Élevé"),
+        (Cluster::HighLow, "Élevé-Faible"),
+        (Cluster::NotSignificant, "Non significatif"),
+    ] {
+        harness.get_by_label(&format!("{label} : {} zone(s)", count(cluster)));
+    }
+    // Some zones are significant, else the check above says little.
+    assert!(count(Cluster::HighHigh) + count(Cluster::LowLow) > 0);
+    harness.get_by_label_contains(&format!(
+        "I de Moran global de « TP60 » : {:.4}",
+        expected.global.i
+    ));
+
+    // The cluster map: GeoDa's colours, zones without a value hatched (no fill).
+    harness.get_by_label("LISA").click();
+    harness.run_steps(2);
+    let app = harness.state();
+    assert_eq!(app.diagnostic.map, DiagMap::Lisa);
+    let fills = app.diagnostic.fill_override().unwrap();
+    assert_eq!(fills.len(), values.len());
+    for (row, fill) in fills.iter().enumerate() {
+        let want = expected
+            .position(row)
+            .map(|p| match expected.local.cluster[p] {
+                Cluster::HighHigh => [255, 0, 0],
+                Cluster::LowLow => [0, 0, 255],
+                Cluster::LowHigh => [0xA7, 0xAD, 0xF9],
+                Cluster::HighLow => [0xF4, 0xAD, 0xA8],
+                Cluster::NotSignificant => [0xEE, 0xEE, 0xEE],
+                Cluster::Island => [0x99, 0x99, 0x99],
+            });
+        assert_eq!(*fill, want, "commune {row}");
+    }
+}
+
+#[test]
+fn top_profile_map_fills_with_the_max_quotient_profile() {
+    let mut harness = common::app(BasemapChoice::None, "diag-profils");
+    open_window(&mut harness);
+    // On the EPCI (the sample's map): no small-count secrecy at that level.
+    let app = harness.state();
+    let layer = app.ws.choropleth_layer().unwrap();
+    let zl = &app.ws.zones[layer];
+    assert_eq!(zl.spec.id, "epci");
+    let fields: Vec<String> = zl
+        .layer
+        .attributes
+        .field_names()
+        .filter(|n| n.starts_with("MP_"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(fields.len(), 6);
+    let mix = profile_mix(&zl.layer.attributes, &fields, "epci").unwrap();
+    harness.get_by_label("profil surreprésenté").click();
+    harness.run_steps(3);
+    let app = harness.state();
+    let fills = app.diagnostic.fill_override().unwrap();
+    let mut checked = 0;
+    for (row, zone) in mix.zones.iter().enumerate() {
+        // The profile with the largest location quotient, found here by hand.
+        let best = zone
+            .quotients
+            .iter()
+            .enumerate()
+            .filter_map(|(i, q)| q.map(|q| (i, q)))
+            .fold(None, |acc: Option<(usize, f64)>, (i, q)| match acc {
+                Some((_, b)) if b >= q => acc,
+                _ => Some((i, q)),
+            })
+            .map(|(i, _)| i);
+        assert_eq!(fills[row], best.map(category), "EPCI {row}");
+        checked += best.is_some() as usize;
+    }
+    assert!(checked >= 5, "{checked} EPCI vérifiés");
+    // The key says how many zones each profile colours.
+    for (i, f) in fields.iter().enumerate() {
+        let n = fills.iter().filter(|c| **c == Some(category(i))).count();
+        let label = cartosol::dictionary::label_of(&app.ws.file.dictionary, f);
+        harness.get_by_label(&format!("{label} : {n} zone(s)"));
+    }
+    // Turning the bivariate map on takes the map over; choosing the diagnostic map again
+    // turns the bivariate map off.
+    harness.state_mut().send(Command::ShowBivariate(true));
+    harness.run_steps(2);
+    assert_eq!(harness.state().diagnostic.map, DiagMap::None);
+    harness
+        .state_mut()
+        .send(Command::Diagnostic(DiagCommand::ShowMap(DiagMap::Profile)));
+    harness.run_steps(2);
+    assert!(!harness.state().analysis.bivariate_on);
+    assert_eq!(harness.state().diagnostic.map, DiagMap::Profile);
+}
+
+#[test]
+fn ward_typology_labels_equal_the_library() {
+    let mut harness = common::app(BasemapChoice::None, "diag-typo");
+    let layer = communes(&mut harness);
+    open_window(&mut harness);
+    let fields: Vec<String> = ["TP60", "TX_CHOMAGE", "PART_FAM_MONO"]
+        .map(String::from)
+        .to_vec();
+    harness.get_by_label("Profils").click();
+    harness.run_steps(2);
+    harness.get_by_label("Typologie").click();
+    harness.run_steps(2);
+    harness
+        .state_mut()
+        .send(Command::Diagnostic(DiagCommand::SetTypologyFields(
+            fields.clone(),
+        )));
+    harness
+        .state_mut()
+        .send(Command::Diagnostic(DiagCommand::SetK(4)));
+    harness.run_steps(2);
+    harness.get_by_label("Ward").click();
+    harness.run_steps(2);
+    harness.get_by_label("Classer les zones").click();
+    harness.run_steps(1);
+    wait(&mut harness);
+
+    let zl = &harness.state().ws.zones[layer];
+    let ind = Indicators::from_table(&zl.layer.attributes, &fields, "communes").unwrap();
+    let expected = typology(ind, 4, &Method::Ward).unwrap();
+    let app = harness.state();
+    let run = app.diagnostic.typology.as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(run.result.labels, expected.labels);
+    assert_eq!(run.result.indicators.zones, expected.indicators.zones);
+    for p in &expected.profiles {
+        harness.get_by_label(&format!("Classe {} : {} zone(s)", p.class + 1, p.size));
+    }
+    harness.get_by_label("typologie").click();
+    harness.run_steps(2);
+    let fills = harness.state().diagnostic.fill_override().unwrap();
+    for (zone, class) in expected.indicators.zones.iter().zip(&expected.labels) {
+        assert_eq!(fills[*zone], Some(category(*class)), "commune {zone}");
+    }
+    for e in &expected.indicators.excluded {
+        assert_eq!(fills[e.zone], None);
+    }
+    let image = harness.render().unwrap();
+    image.save("/tmp/cartosol-diagnostic.png").unwrap();
+}
