@@ -122,6 +122,10 @@ fn lisa_counts_shown_equal_the_library() {
             });
         assert_eq!(*fill, want, "commune {row}");
     }
+    let image = harness.render().unwrap();
+    image
+        .save(std::env::temp_dir().join("cartosol-diagnostic-lisa.png"))
+        .unwrap();
 }
 
 #[test]
@@ -169,6 +173,10 @@ fn top_profile_map_fills_with_the_max_quotient_profile() {
         let label = cartosol::dictionary::label_of(&app.ws.file.dictionary, f);
         harness.get_by_label(&format!("{label} : {n} zone(s)"));
     }
+    let image = harness.render().unwrap();
+    image
+        .save(std::env::temp_dir().join("cartosol-diagnostic-profils.png"))
+        .unwrap();
     // Turning the bivariate map on takes the map over; choosing the diagnostic map again
     // turns the bivariate map off.
     harness.state_mut().send(Command::ShowBivariate(true));
@@ -229,5 +237,88 @@ fn ward_typology_labels_equal_the_library() {
         assert_eq!(fills[e.zone], None);
     }
     let image = harness.render().unwrap();
-    image.save("/tmp/cartosol-diagnostic.png").unwrap();
+    image
+        .save(std::env::temp_dir().join("cartosol-diagnostic-typologie.png"))
+        .unwrap();
+}
+
+#[test]
+fn sensitive_situations_follow_n_and_select_the_zone() {
+    use cartosol::analysis::factors::{FallbackReference, factors};
+    use cartosol::analysis::situations::{FlagRule, sensitive_situations};
+    let mut harness = common::app(BasemapChoice::None, "diag-situations");
+    let layer = communes(&mut harness);
+    open_window(&mut harness);
+    harness.get_by_label("Profils").click();
+    harness.run_steps(2);
+    harness
+        .get_by_label("Facteurs et situations sensibles")
+        .click();
+    harness.run_steps(2);
+    let fields: Vec<String> = [
+        "TP60",
+        "TX_CHOMAGE",
+        "PART_FAM_MONO",
+        "PART_MEN_SANS_VOITURE",
+        "PART_PRECARITE_ENERG",
+    ]
+    .map(String::from)
+    .to_vec();
+    harness
+        .state_mut()
+        .send(Command::Diagnostic(DiagCommand::SetFactorFields(
+            fields.clone(),
+        )));
+    harness
+        .state_mut()
+        .send(Command::Diagnostic(DiagCommand::SetMinFlags(2)));
+    harness.run_steps(3);
+
+    // The library on the same zones: département values of rates under secrecy from the EPCI.
+    let app = harness.state();
+    let zl = &app.ws.zones[layer];
+    let epci = app.ws.zones.iter().find(|z| z.spec.id == "epci").unwrap();
+    let list = factors(
+        &zl.layer.attributes,
+        &fields,
+        &app.ws.file.dictionary,
+        Some("POPULATION"),
+        &cartosol::project::ratio_rules(&app.ws.file, "communes"),
+        "la couche « communes »",
+        Some(FallbackReference {
+            table: &epci.layer.attributes,
+            weight_field: Some("POPULATION_91"),
+            layer: "la couche « epci »",
+        }),
+    )
+    .unwrap();
+    let rule = FlagRule::Either { threshold: 2.0 };
+    let two = sensitive_situations(&list, zl.layer.len(), rule, 2);
+    let three = sensitive_situations(&list, zl.layer.len(), rule, 3);
+    assert!(two.len() > three.len(), "{} vs {}", two.len(), three.len());
+    harness.get_by_label(&format!(
+        "Situations locales sensibles : {} zone(s)",
+        two.len()
+    ));
+    let first = two.first().unwrap();
+    let name = format!(
+        "{} ({} indicateurs)",
+        zl.zone_name(first.row),
+        first.flags.len()
+    );
+    harness.get_by_label(&name).click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().selected_zone, Some((layer, first.row)));
+    harness
+        .state_mut()
+        .send(Command::Diagnostic(DiagCommand::SetMinFlags(3)));
+    harness.run_steps(3);
+    harness.get_by_label(&format!(
+        "Situations locales sensibles : {} zone(s)",
+        three.len()
+    ));
+    let image = harness.render().unwrap();
+    image
+        .save(std::env::temp_dir().join("cartosol-diagnostic-situations.png"))
+        .unwrap();
 }
