@@ -321,6 +321,38 @@ pub fn ratio_rules(file: &ProjectFile, zone_layer_id: &str) -> Vec<RatioRule> {
     rules
 }
 
+/// The project's indicator dictionary completed by the definitions sheets of its workbooks
+/// (`Définitions`, `Documentation`…, see [`crate::dictionary::definitions_sheet`]): entries the
+/// project already holds win. `base` is the folder the project's relative paths refer to.
+/// Returns the dictionary and, in French, the sheets that could not be read.
+pub fn completed_dictionary(
+    file: &ProjectFile,
+    base: &Path,
+) -> (Vec<crate::dictionary::IndicatorDef>, Vec<String>) {
+    use crate::dictionary::{definitions_sheet, merge, read_dictionary};
+    let mut dict = file.dictionary.clone();
+    let mut notes = Vec::new();
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for spec in &file.tables {
+        let source = base.join(&spec.source);
+        let is_workbook = source
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "xlsx" | "xls" | "ods"));
+        if !is_workbook || seen.contains(&source) {
+            continue;
+        }
+        seen.push(source.clone());
+        if let Ok(Some(sheet)) = definitions_sheet(&source) {
+            match read_dictionary(&source, Some(&sheet)) {
+                Ok(defs) => merge(&mut dict, defs),
+                Err(e) => notes.push(format!("dictionnaire non lu ({e})")),
+            }
+        }
+    }
+    (dict, notes)
+}
+
 /// Opens a project: loads every layer and applies every join.
 pub fn open_project(path: &Path) -> Result<Project, LoadError> {
     let file = ProjectFile::read(path)?;

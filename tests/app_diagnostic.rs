@@ -97,8 +97,12 @@ fn lisa_counts_shown_equal_the_library() {
     }
     // Some zones are significant, else the check above says little.
     assert!(count(Cluster::HighHigh) + count(Cluster::LowLow) > 0);
+    // The indicator is named by its dictionary label (from the workbook's definitions sheet).
+    let label =
+        cartosol::dictionary::label_of(&harness.state().ws.file.dictionary, "TP60").to_owned();
+    assert_ne!(label, "TP60", "the sample's definitions sheet labels TP60");
     harness.get_by_label_contains(&format!(
-        "I de Moran global de « TP60 » : {:.4}",
+        "I de Moran global de « {label} » : {:.4}",
         expected.global.i
     ));
 

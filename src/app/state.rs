@@ -311,7 +311,11 @@ impl Workspace {
             progress.at(0, 3, "lecture des couches et jointures")?;
             let project = open_project(path).map_err(|e| e.to_string())?;
             progress.at(1, 3, "préparation des géométries")?;
-            let file = project.file;
+            let mut file = project.file;
+            // Labels of indicators: the project's dictionary, completed by the definitions
+            // sheets of its workbooks (saved with the project from then on).
+            let base = path.parent().unwrap_or(Path::new("."));
+            file.dictionary = crate::project::completed_dictionary(&file, base).0;
             let zones: Vec<ZoneLayerView> = project
                 .zones
                 .into_iter()

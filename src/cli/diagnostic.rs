@@ -8,7 +8,7 @@ use cartosol::analysis::factors::{Factor, FallbackReference, factors, factors_ta
 use cartosol::analysis::profiles::profile_mix;
 use cartosol::analysis::situations::{FlagRule, sensitive_situations, situations_table};
 use cartosol::dictionary::{
-    Direction, IndicatorDef, IndicatorKind, def_of, dictionary_table, merge, read_dictionary,
+    Direction, IndicatorDef, IndicatorKind, def_of, dictionary_table, merge,
 };
 use cartosol::export::data::{DataExportOptions, SheetSpec, write_workbook};
 use cartosol::export::secrecy::{SECRECY_THRESHOLD, SecrecyGuard, ZoneLevel, zone_level};
@@ -67,25 +67,10 @@ pub struct Args {
 
 /// The project's dictionary completed by the definitions sheets of its workbooks.
 fn dictionary(project: &cartosol::project::Project, project_path: &Path) -> Vec<IndicatorDef> {
-    let mut dict = project.file.dictionary.clone();
     let base = project_path.parent().unwrap_or(Path::new("."));
-    let mut seen: Vec<PathBuf> = Vec::new();
-    for spec in &project.file.tables {
-        let source = base.join(&spec.source);
-        let is_workbook = source
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "xlsx" | "xls" | "ods"));
-        if !is_workbook || seen.contains(&source) {
-            continue;
-        }
-        seen.push(source.clone());
-        if let Ok(Some(sheet)) = cartosol::dictionary::definitions_sheet(&source) {
-            match read_dictionary(&source, Some(&sheet)) {
-                Ok(defs) => merge(&mut dict, defs),
-                Err(e) => eprintln!("Note : dictionnaire non lu ({e})"),
-            }
-        }
+    let (dict, notes) = cartosol::project::completed_dictionary(&project.file, base);
+    for note in notes {
+        eprintln!("Note : {note}");
     }
     dict
 }
