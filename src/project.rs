@@ -252,6 +252,10 @@ pub struct ProjectFile {
     /// definitions sheet and completed by hand.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dictionary: Vec<crate::dictionary::IndicatorDef>,
+    /// The frozen T0 baseline (`cartosol t0 freeze`), immutable once stored; absent in
+    /// projects that never froze one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t0: Option<crate::baseline::spec::Baseline>,
 }
 
 /// A project with its layers loaded and its tables joined.
@@ -618,6 +622,7 @@ mod save_tests {
             map: MapSpec::default(),
             views: Vec::new(),
             dictionary: Vec::new(),
+            t0: None,
         }
     }
 
