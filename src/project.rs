@@ -496,6 +496,12 @@ pub fn rebase_paths(file: &mut ProjectFile, from_dir: &Path, to_dir: &Path) {
     if let BasemapSpec::Pmtiles { path } = &mut file.map.basemap {
         rebase(path);
     }
+    // The T0 names its sources as the project wrote them: they follow the project.
+    if let Some(t0) = &mut file.t0 {
+        for source in &mut t0.sources {
+            rebase(&mut source.path);
+        }
+    }
 }
 
 /// An absolute, lexically normalised path (`.` and `..` resolved without touching the disk).
