@@ -537,3 +537,99 @@ fn cli_freezes_refuses_to_overwrite_and_compares() {
     assert_eq!(wb.sheet_names(), vec!["epci", "communes", "Géographie"]);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_commune_moving_to_another_epci_is_reported() {
+    let dir = sample_copy("epci");
+    let geo = dir.join("communes_essonne_T3_FICTIF.geojson");
+    let mut data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&geo).unwrap()).unwrap();
+    for feature in data["features"].as_array_mut().unwrap() {
+        if feature["properties"]["INSEE_COM"] == "91016" {
+            feature["properties"]["SIREN_EPCI"] = "249100595".into();
+        }
+    }
+    std::fs::write(&geo, data.to_string()).unwrap();
+    let baseline = freeze(
+        &open_project(&dir.join("essonne.cartosol.json")).unwrap(),
+        frozen_instant(),
+    )
+    .unwrap();
+    let later = open_project(&dir.join("essonne_t3.cartosol.json")).unwrap();
+    let comparison = compare(&baseline, &later, None).unwrap();
+    assert_eq!(
+        comparison.geography.epci_moves,
+        vec![cartosol::baseline::EpciMove {
+            code: "91016".to_owned(),
+            name: "Angerville".to_owned(),
+            from: "200017846".to_owned(),
+            to: "249100595".to_owned(),
+        }]
+    );
+    assert!(comparison.geography.lines().contains(
+        &"commune 91016 (Angerville) : EPCI 200017846 au T0, 249100595 au T+3".to_owned()
+    ));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_change_table_masks_small_counts_and_the_changes_that_would_reveal_them() {
+    use cartosol::export::secrecy::{SecrecyGuard, ZoneLevel};
+    let dir = sample_copy("secret");
+    let baseline = freeze(
+        &open_project(&dir.join("essonne.cartosol.json")).unwrap(),
+        frozen_instant(),
+    )
+    .unwrap();
+    let later = open_project(&dir.join("essonne_t3.cartosol.json")).unwrap();
+    let comparison = compare(&baseline, &later, None).unwrap();
+    let communes = comparison
+        .layers
+        .iter()
+        .find(|l| l.layer == "communes")
+        .unwrap();
+    let table = communes.table(&SecrecyGuard::default(), ZoneLevel::Fine);
+    let column = |name: &str| &table.field(name).unwrap().values;
+    let secret = Value::Missing(Missing::Secret);
+    let mut masked = 0;
+    let mut hidden_changes = 0;
+    for field in [
+        "NB_MEN_PAUV",
+        "MP_JEUNES_SANS_EMPLOI",
+        "MP_LOCATAIRES_SOCIAL",
+    ] {
+        let (t0, t3) = (
+            column(&format!("{field} T0")),
+            column(&format!("{field} T+3")),
+        );
+        let diff = column(&format!("{field} écart T+3 − T0"));
+        for r in 0..table.len() {
+            for v in [&t0[r], &t3[r]] {
+                assert!(
+                    v.as_f64().is_none_or(|x| x >= 11.0),
+                    "{field} ligne {r} : {v:?}"
+                );
+            }
+            if t0[r] == secret || t3[r] == secret {
+                masked += 1;
+                // A change would give the hidden end away.
+                assert!(
+                    diff[r].as_f64().is_none(),
+                    "{field} ligne {r} : {:?}",
+                    diff[r]
+                );
+                if diff[r] == secret {
+                    hidden_changes += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        masked > 0 && hidden_changes > 0,
+        "{masked} {hidden_changes}"
+    );
+    // Rates are not counts: the poverty rate of a small commune stays.
+    let rate = column("TP60 T0");
+    assert!(rate.iter().any(|v| v.as_f64().is_some_and(|x| x < 11.0)));
+    let _ = std::fs::remove_dir_all(dir);
+}
