@@ -250,12 +250,18 @@ fn layer_values(project: &Project, dictionary: &[IndicatorDef]) -> Vec<LayerValu
                         }
                     }
                     let population = spec.population_field.as_deref() == Some(f.name.as_str());
+                    let def = def_of(dictionary, &f.name);
                     IndicatorValues {
                         field: f.name.clone(),
+                        label: if def.label == f.name {
+                            String::new()
+                        } else {
+                            def.label.clone()
+                        },
                         kind: if population {
                             IndicatorKind::Count
                         } else {
-                            def_of(dictionary, &f.name).kind
+                            def.kind
                         },
                         ratio: rules
                             .iter()
@@ -1138,5 +1144,52 @@ impl Comparison {
             ],
             row_origin: (1..=n).collect(),
         }
+    }
+}
+
+/// The indicators of a baseline as a table (`couche`, `code`, `libellé`, `nature`,
+/// `règle de calcul`), French headers: the legend of the comparison sheets, whose headers
+/// carry the codes.
+pub fn indicators_table(baseline: &Baseline) -> Table {
+    let mut columns: [Vec<Value>; 5] = Default::default();
+    for layer in &baseline.layers {
+        for i in &layer.indicators {
+            let text = |s: &str| {
+                if s.is_empty() {
+                    Value::Missing(Missing::Empty)
+                } else {
+                    Value::Text(s.to_owned())
+                }
+            };
+            let rule = i.ratio.as_ref().map_or(String::new(), |r| {
+                format!(
+                    "{} = {} × {} / {}",
+                    r.field,
+                    crate::value::format_number(r.scale),
+                    r.numerator,
+                    r.denominator
+                )
+            });
+            let [a, b, c, d, e] = &mut columns;
+            a.push(text(&layer.layer));
+            b.push(text(&i.field));
+            c.push(text(&i.label));
+            d.push(text(i.kind.label()));
+            e.push(text(&rule));
+        }
+    }
+    let n = columns[0].len() as u64;
+    let names = ["couche", "code", "libellé", "nature", "règle de calcul"];
+    Table {
+        fields: names
+            .iter()
+            .zip(columns)
+            .map(|(name, values)| Field {
+                name: (*name).to_owned(),
+                kind: FieldKind::Text,
+                values,
+            })
+            .collect(),
+        row_origin: (1..=n).collect(),
     }
 }

@@ -457,9 +457,9 @@ fn cli_freezes_refuses_to_overwrite_and_compares() {
 
     // A source changed after the freeze is reported by compare.
     let services = dir.join("services_essonne_FICTIF.csv");
-    let mut text = std::fs::read_to_string(&services).unwrap();
-    text.push('\n');
-    std::fs::write(&services, text).unwrap();
+    let mut content = std::fs::read_to_string(&services).unwrap();
+    content.push('\n');
+    std::fs::write(&services, content).unwrap();
     let (ok, out, err) = cartosol(
         &dir,
         &[
@@ -534,7 +534,28 @@ fn cli_freezes_refuses_to_overwrite_and_compares() {
     assert!(ok, "{out}{err}");
     assert!(out.contains("fournir la table de correspondance"), "{out}");
     let wb: Xlsx<_> = open_workbook(dir.join("evolution.xlsx")).unwrap();
-    assert_eq!(wb.sheet_names(), vec!["epci", "communes", "Géographie"]);
+    assert_eq!(
+        wb.sheet_names(),
+        vec!["epci", "communes", "Indicateurs", "Géographie"]
+    );
+    let mut wb = wb;
+    let legend = wb.worksheet_range("Indicateurs").unwrap();
+    let tp60: Vec<String> = legend
+        .rows()
+        .find(|r| {
+            r.first().map(text).as_deref() == Some("epci")
+                && r.get(1).map(text).as_deref() == Some("TP60")
+        })
+        .unwrap()
+        .iter()
+        .map(text)
+        .collect();
+    // The label as the sample's definitions sheet words it, and the project's ratio rule.
+    assert!(
+        tp60[2].starts_with("Taux de pauvreté au seuil de 60 %"),
+        "{tp60:?}"
+    );
+    assert_eq!(tp60[4], "TP60 = 100 × NB_MEN_PAUV / NBMENFISC");
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -119,6 +119,10 @@ pub struct LayerValues {
 pub struct IndicatorValues {
     /// The field (`TP60`).
     pub field: String,
+    /// Its label from the dictionary at T0 (« Taux de pauvreté au seuil de 60 % »), empty when
+    /// the dictionary had none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
     /// Its kind (from the dictionary, or inferred from the code): a count can be summed over
     /// merged communes, a rate only through its ratio rule.
     #[serde(default)]

@@ -220,6 +220,7 @@ fn run_compare(
                 })
                 .collect();
             let geo = comparison.geography_table();
+            let legend = cartosol::baseline::indicators_table(&baseline);
             let mut sheets: Vec<SheetSpec<'_>> = tables
                 .iter()
                 .map(|(name, table, level)| SheetSpec {
@@ -228,6 +229,11 @@ fn run_compare(
                     level: *level,
                 })
                 .collect();
+            sheets.push(SheetSpec {
+                name: "Indicateurs",
+                table: &legend,
+                level: ZoneLevel::Aggregate,
+            });
             sheets.push(SheetSpec {
                 name: "Géographie",
                 table: &geo,
