@@ -654,3 +654,34 @@ fn the_change_table_masks_small_counts_and_the_changes_that_would_reveal_them() 
     assert!(rate.iter().any(|v| v.as_f64().is_some_and(|x| x < 11.0)));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn cli_compare_without_a_frozen_t0_says_so_and_leaves_the_project_unchanged() {
+    let dir = sample_copy("cli-nofreeze");
+    let before = std::fs::read(dir.join("essonne.cartosol.json")).unwrap();
+    let (ok, out, err) = cartosol(
+        &dir,
+        &[
+            "t0",
+            "compare",
+            "essonne.cartosol.json",
+            "--later",
+            "essonne_t3.cartosol.json",
+            "--out",
+            "evolution.csv",
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.starts_with("Note : essonne.cartosol.json n'a pas de T0 figé ; comparaison avec l'état actuel du projet, non enregistré"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("essonne.cartosol.json")).unwrap(),
+        before
+    );
+    // The CSV holds the map's layer by default: the 13 EPCI.
+    let csv = std::fs::read_to_string(dir.join("evolution.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 13);
+    let _ = std::fs::remove_dir_all(dir);
+}
