@@ -12,6 +12,7 @@ pub mod aggregate;
 pub mod analysis;
 #[cfg(feature = "gui")]
 pub mod app;
+pub mod baseline;
 pub mod codes;
 pub mod crs;
 pub mod dictionary;

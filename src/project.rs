@@ -252,6 +252,10 @@ pub struct ProjectFile {
     /// definitions sheet and completed by hand.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dictionary: Vec<crate::dictionary::IndicatorDef>,
+    /// The frozen T0 baseline (`cartosol t0 freeze`), immutable once stored; absent in
+    /// projects that never froze one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t0: Option<crate::baseline::spec::Baseline>,
 }
 
 /// A project with its layers loaded and its tables joined.
@@ -524,6 +528,12 @@ pub fn rebase_paths(file: &mut ProjectFile, from_dir: &Path, to_dir: &Path) {
     if let BasemapSpec::Pmtiles { path } = &mut file.map.basemap {
         rebase(path);
     }
+    // The T0 names its sources as the project wrote them: they follow the project.
+    if let Some(t0) = &mut file.t0 {
+        for source in &mut t0.sources {
+            rebase(&mut source.path);
+        }
+    }
 }
 
 /// An absolute, lexically normalised path (`.` and `..` resolved without touching the disk).
@@ -650,6 +660,7 @@ mod save_tests {
             map: MapSpec::default(),
             views: Vec::new(),
             dictionary: Vec::new(),
+            t0: None,
         }
     }
 

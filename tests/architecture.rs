@@ -39,12 +39,15 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("analyse et style", &["analysis", "style"]),
-    ("export", &["export"]),
+    ("export", &["export", "baseline"]),
 ];
 
 /// Files placed in another layer than their top-level module: the style choices stored in a
 /// project file are plain data the project format holds, below the importers.
-const FILE_LAYERS: &[(&str, &str)] = &[("style/spec.rs", "fondations")];
+const FILE_LAYERS: &[(&str, &str)] = &[
+    ("style/spec.rs", "fondations"),
+    ("baseline/spec.rs", "import"),
+];
 
 /// Top-level modules that are not the core: the two front ends.
 const FRONT_ENDS: &[&str] = &["app", "cli"];

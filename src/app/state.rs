@@ -293,6 +293,7 @@ impl Workspace {
                 map: Default::default(),
                 views: Vec::new(),
                 dictionary: Vec::new(),
+                t0: None,
             },
             zones: Vec::new(),
             points: Vec::new(),

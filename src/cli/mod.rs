@@ -10,6 +10,7 @@ mod join;
 mod lisa;
 mod quality;
 mod render;
+mod t0;
 mod typology;
 mod underserved;
 
@@ -61,6 +62,9 @@ enum Command {
     /// Diagnostic en un classeur : dictionnaire, profils de pauvreté, facteurs aggravants,
     /// situations locales sensibles, règles.
     Diagnostic(diagnostic::Args),
+    /// T0 du diagnostic : le figer dans le projet, puis le comparer à un millésime ultérieur
+    /// (T+3) sur la géographie du T0.
+    T0(t0::Args),
 }
 
 /// How to read an input file: layer, sheet, header row, CRS (shared by `inspect` and `join`).
@@ -119,6 +123,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Typology(args)) => typology::run(args),
         Some(Command::Diagnostic(args)) => diagnostic::run(args),
+        Some(Command::T0(args)) => t0::run(args),
         None => open(cli.path, cli.summary),
     }
 }
