@@ -126,6 +126,39 @@ fn lisa_counts_shown_equal_the_library() {
             });
         assert_eq!(*fill, want, "commune {row}");
     }
+    // *Exporter la carte* draws the cluster map as shown: the same fills and the key rows
+    // with their counts.
+    let dir = common::temp_dir("diag-export");
+    let path = dir.join("lisa.svg");
+    harness.state_mut().send(Command::ExportMap(
+        path.clone(),
+        cartosol::export::map::Preset::Slide,
+    ));
+    for _ in 0..400 {
+        harness.run_steps(1);
+        if path.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let svg = std::fs::read_to_string(&path).expect("exported map");
+    let hh = expected
+        .local
+        .cluster
+        .iter()
+        .filter(|c| **c == Cluster::HighHigh)
+        .count();
+    assert!(hh > 0);
+    assert!(
+        svg.contains(&format!("Élevé-Élevé  ({hh})")),
+        "legend row of the HH cluster"
+    );
+    let zones = svg
+        .split_once(r#"<g id="zones""#)
+        .and_then(|(_, rest)| rest.split_once("</g>"))
+        .map(|(group, _)| group)
+        .unwrap();
+    assert_eq!(zones.matches(r##"fill="#ff0000""##).count(), hh);
     let image = harness.render().unwrap();
     image
         .save(std::env::temp_dir().join("cartosol-diagnostic-lisa.png"))

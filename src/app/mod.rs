@@ -659,7 +659,11 @@ impl CartoSolApp {
                 }
                 Command::ExportMap(path, preset) => {
                     let project = export_ui::project_of(&self.ws, self.current_view());
-                    let overlay = self.analysis.map_overlay(self.ws.choropleth_layer());
+                    let mut overlay = self.analysis.map_overlay(self.ws.choropleth_layer());
+                    // A diagnostic map (profiles, LISA, typology) is exported as shown.
+                    if let Some(fill) = self.diagnostic.overlay_fill(&self.ws.file.dictionary) {
+                        overlay.fill = Some(fill);
+                    }
                     self.start_export(
                         format!("Export de la carte {}", path.display()),
                         move || {

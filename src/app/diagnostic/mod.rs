@@ -637,50 +637,84 @@ impl DiagnosticState {
         }
     }
 
-    /// The key of the diagnostic map shown, for the map's legend (the counts are in the
-    /// window).
-    pub fn map_key_ui(&self, ui: &mut egui::Ui, dict: &[crate::dictionary::IndicatorDef]) {
-        let missing = crate::style::MISSING_COLOR;
-        match self.map {
-            DiagMap::None => {}
+    /// The diagnostic map shown as a fill of the shared map style (title, colour per zone,
+    /// key rows with their counts): what the map's legend shows and what the map export draws.
+    pub fn overlay_fill(
+        &self,
+        dict: &[crate::dictionary::IndicatorDef],
+    ) -> Option<crate::style::map_style::OverlayFill> {
+        use crate::style::map_style::{LegendClass, OverlayFill};
+        let colors = self.fill_override()?;
+        let count = |c: [u8; 3]| colors.iter().filter(|x| **x == Some(c)).count();
+        let row = |color: [u8; 3], label: String| LegendClass {
+            color,
+            label,
+            count: count(color),
+        };
+        let (title, key) = match self.map {
+            DiagMap::None => return None,
             DiagMap::Profile => {
-                if let Some(Ok(mix)) = &self.profiles {
-                    ui.label(egui::RichText::new("Profil le plus surreprésenté").strong());
-                    for (i, f) in mix.fields.iter().enumerate() {
-                        key_row(ui, category_colour(i), crate::dictionary::label_of(dict, f));
-                    }
-                    key_row(ui, missing, "non calculé");
-                }
+                let mix = self.profiles.as_ref()?.as_ref().ok()?;
+                (
+                    "Profil le plus surreprésenté".to_owned(),
+                    mix.fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| {
+                            row(
+                                category_colour(i),
+                                crate::dictionary::label_of(dict, f).to_owned(),
+                            )
+                        })
+                        .collect(),
+                )
             }
             DiagMap::Lisa => {
-                if let Some(Ok(run)) = &self.lisa {
-                    ui.label(
-                        egui::RichText::new(format!(
-                            "LISA — {} (p ≤ {})",
-                            crate::dictionary::label_of(dict, &run.field),
-                            crate::value::format_number(run.options.alpha)
-                        ))
-                        .strong(),
-                    );
-                    for c in KEY_ORDER {
-                        key_row(ui, c.colour(), c.label());
-                    }
-                    key_row(ui, missing, "sans valeur");
-                }
+                let run = self.lisa.as_ref()?.as_ref().ok()?;
+                (
+                    format!(
+                        "LISA — {} (p ≤ {})",
+                        crate::dictionary::label_of(dict, &run.field),
+                        crate::value::format_number(run.options.alpha)
+                    ),
+                    KEY_ORDER
+                        .iter()
+                        .map(|c| row(c.colour(), c.label().to_owned()))
+                        .collect(),
+                )
             }
             DiagMap::Typology => {
-                if let Some(Ok(run)) = &self.typology {
-                    ui.label(egui::RichText::new("Typologie").strong());
-                    for p in &run.result.profiles {
-                        key_row(
-                            ui,
-                            category_colour(p.class),
-                            &format!("Classe {}", p.class + 1),
-                        );
-                    }
-                    key_row(ui, missing, "non classée");
-                }
+                let run = self.typology.as_ref()?.as_ref().ok()?;
+                (
+                    "Typologie".to_owned(),
+                    run.result
+                        .profiles
+                        .iter()
+                        .map(|p| row(category_colour(p.class), format!("Classe {}", p.class + 1)))
+                        .collect(),
+                )
             }
+        };
+        Some(OverlayFill { title, colors, key })
+    }
+
+    /// The key of the diagnostic map shown, for the map's legend: the rows of
+    /// [`DiagnosticState::overlay_fill`], then the zones without a class.
+    pub fn map_key_ui(&self, ui: &mut egui::Ui, dict: &[crate::dictionary::IndicatorDef]) {
+        let Some(fill) = self.overlay_fill(dict) else {
+            return;
+        };
+        ui.label(egui::RichText::new(&fill.title).strong());
+        for row in &fill.key {
+            key_row(ui, row.color, &format!("{} ({})", row.label, row.count));
+        }
+        let missing = fill.colors.iter().filter(|c| c.is_none()).count();
+        if missing > 0 {
+            key_row(
+                ui,
+                crate::style::MISSING_COLOR,
+                &format!("sans valeur ({missing})"),
+            );
         }
     }
 }
