@@ -185,48 +185,10 @@ fn from_project(args: &Options, path: &Path) -> Result<Inputs> {
         );
     }
     let project = cartosol::project::open_project(path)?;
-    let ids = |v: &[String]| {
-        v.iter()
-            .map(|s| format!("« {s} »"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let zone_ids: Vec<String> = project.zones.iter().map(|(s, _)| s.id.clone()).collect();
-    let take_zone = |id: &str, zones: &[(cartosol::project::ZoneSpec, ZoneLayer)]| {
-        zones.iter().find(|(s, _)| s.id == id).cloned()
-    };
-    let Some((zspec, zones)) = take_zone(&args.zones_layer, &project.zones) else {
-        bail!(
-            "couche de zones « {} » absente du projet {} (couches : {})",
-            args.zones_layer,
-            path.display(),
-            ids(&zone_ids)
-        );
-    };
-    let Some((cspec, communes)) = take_zone(&args.communes_layer, &project.zones) else {
-        bail!(
-            "couche de communes « {} » absente du projet {} (couches : {})",
-            args.communes_layer,
-            path.display(),
-            ids(&zone_ids)
-        );
-    };
-    let point_ids: Vec<String> = project.points.iter().map(|(s, _)| s.id.clone()).collect();
-    let Some(k) = project
-        .points
-        .iter()
-        .position(|(s, _)| s.id == args.points_layer)
-    else {
-        bail!(
-            "couche de points « {} » absente du projet {} (couches : {})",
-            args.points_layer,
-            path.display(),
-            ids(&point_ids)
-        );
-    };
-    let Some((pspec, points)) = project.points.get(k).cloned() else {
-        bail!("couche de points « {} » introuvable", args.points_layer);
-    };
+    let (zspec, zones) = super::zone_layer(&project, path, &args.zones_layer, "zones")?.clone();
+    let (cspec, communes) =
+        super::zone_layer(&project, path, &args.communes_layer, "communes")?.clone();
+    let (pspec, points) = super::point_layer(&project, path, &args.points_layer)?.clone();
     Ok(Inputs {
         zones,
         communes: Some(communes),

@@ -110,19 +110,7 @@ pub fn run(args: Args) -> Result<()> {
         bail!("--seuil-z : le seuil doit être un nombre positif");
     }
     let project = cartosol::project::open_project(&args.project)?;
-    let Some((spec, layer)) = project.zones.iter().find(|(s, _)| s.id == args.zones_layer) else {
-        let ids: Vec<String> = project
-            .zones
-            .iter()
-            .map(|(s, _)| format!("« {} »", s.id))
-            .collect();
-        bail!(
-            "couche de zones « {} » absente du projet {} (couches : {})",
-            args.zones_layer,
-            args.project.display(),
-            ids.join(", ")
-        );
-    };
+    let (spec, layer) = super::zone_layer(&project, &args.project, &args.zones_layer, "zones")?;
     let layer_label = format!("la couche « {} »", spec.id);
     let attributes = &layer.attributes;
     let dict = dictionary(&project, &args.project);

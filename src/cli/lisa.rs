@@ -2,7 +2,7 @@
 //! layer on queen contiguity, written per zone (code, nom, valeur, Ii, quadrant, p, cluster)
 //! through the layer writers of `cartosol export`; the global I and its p-value on stdout.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use cartosol::analysis::autocorrelation::{
     DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_SEED, LisaOptions, field_values, lisa, lisa_table,
 };
@@ -40,14 +40,7 @@ pub struct Args {
 /// Runs `cartosol lisa`.
 pub fn run(args: Args) -> Result<()> {
     let project = cartosol::project::open_project(&args.project)?;
-    let ids: Vec<String> = project.zones.iter().map(|(s, _)| s.id.clone()).collect();
-    let Some((spec, zones)) = project.zones.iter().find(|(s, _)| s.id == args.zones_layer) else {
-        bail!(
-            "couche de zones « {} » absente du projet (couches : {})",
-            args.zones_layer,
-            ids.join(", ")
-        );
-    };
+    let (spec, zones) = super::zone_layer(&project, &args.project, &args.zones_layer, "zones")?;
     let layer = format!("la couche « {} »", spec.id);
     let values = field_values(&zones.attributes, &args.field, &layer)?;
     let numbers: Vec<Option<f64>> = values.iter().map(|v| v.as_f64()).collect();

@@ -104,6 +104,54 @@ impl ReadArgs {
 }
 
 /// Parses a user CRS option.
+/// The zone layer `id` of a project, or an error naming the layers it has. `what` names the
+/// role of the layer in the message (`zones`, `communes`).
+pub(crate) fn zone_layer<'a>(
+    project: &'a cartosol::project::Project,
+    path: &std::path::Path,
+    id: &str,
+    what: &str,
+) -> Result<&'a (cartosol::project::ZoneSpec, cartosol::model::ZoneLayer)> {
+    project
+        .zones
+        .iter()
+        .find(|(s, _)| s.id == id)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "couche de {what} « {id} » absente du projet {} (couches : {})",
+                path.display(),
+                quoted(project.zones.iter().map(|(s, _)| s.id.as_str()))
+            )
+        })
+}
+
+/// The point layer `id` of a project, or an error naming the point layers it has.
+pub(crate) fn point_layer<'a>(
+    project: &'a cartosol::project::Project,
+    path: &std::path::Path,
+    id: &str,
+) -> Result<&'a (cartosol::project::PointSpec, cartosol::model::PointLayer)> {
+    project
+        .points
+        .iter()
+        .find(|(s, _)| s.id == id)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "couche de points « {id} » absente du projet {} (couches : {})",
+                path.display(),
+                quoted(project.points.iter().map(|(s, _)| s.id.as_str()))
+            )
+        })
+}
+
+/// `« a », « b »`.
+pub(crate) fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names
+        .map(|s| format!("« {s} »"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) fn parse_crs(crs: Option<String>) -> Result<Option<Crs>> {
     crs.map(|c| Crs::from_user(&c).map_err(anyhow::Error::msg))
         .transpose()

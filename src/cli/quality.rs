@@ -71,13 +71,7 @@ fn from_project(args: &Args, path: &Path) -> Result<Inputs> {
             point_ids()
         );
     };
-    let Some((pspec, points)) = project.points.iter().find(|(s, _)| &s.id == id) else {
-        bail!(
-            "couche de points « {id} » absente du projet {} (couches : {})",
-            path.display(),
-            point_ids()
-        );
-    };
+    let (pspec, points) = super::point_layer(&project, path, id)?;
     if project
         .file
         .map
@@ -92,14 +86,7 @@ fn from_project(args: &Args, path: &Path) -> Result<Inputs> {
             pspec.name
         );
     }
-    let Some((zspec, zones)) = project.zones.iter().find(|(s, _)| s.id == args.zones_layer) else {
-        bail!(
-            "couche de zones « {} » absente du projet {} (couches : {})",
-            args.zones_layer,
-            path.display(),
-            list(project.zones.iter().map(|(s, _)| s.id.as_str()).collect())
-        );
-    };
+    let (zspec, zones) = super::zone_layer(&project, path, &args.zones_layer, "zones")?;
     Ok(Inputs {
         points: points.clone(),
         zones: zones.clone(),

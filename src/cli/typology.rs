@@ -79,19 +79,7 @@ pub fn run(args: Args) -> Result<()> {
         bail!("--min-population ne s'utilise qu'avec --method ward-contigu");
     }
     let project = cartosol::project::open_project(&args.project)?;
-    let Some((spec, layer)) = project.zones.iter().find(|(s, _)| s.id == args.zones_layer) else {
-        let ids: Vec<String> = project
-            .zones
-            .iter()
-            .map(|(s, _)| format!("« {} »", s.id))
-            .collect();
-        bail!(
-            "couche de zones « {} » absente du projet {} (couches : {})",
-            args.zones_layer,
-            args.project.display(),
-            ids.join(", ")
-        );
-    };
+    let (spec, layer) = super::zone_layer(&project, &args.project, &args.zones_layer, "zones")?;
     let layer_label = format!("la couche « {} »", spec.id);
     let fields: Vec<String> = args
         .fields
