@@ -247,12 +247,7 @@ pub fn factors_table(
                 num(f.z.get(row).copied().flatten()),
                 Value::Text(f.reference_method.clone()),
             ];
-            for (c, v) in cols.iter_mut().zip(row_values) {
-                c.push(match v {
-                    Value::Text(t) if t.is_empty() => Value::Missing(Missing::Empty),
-                    other => other,
-                });
-            }
+            super::push_row(&mut cols, row_values);
         }
     }
     let names = [
@@ -268,13 +263,7 @@ pub fn factors_table(
         "Score z robuste (positif = plus de besoin)",
         "Valeur départementale : méthode",
     ];
-    let rows = cols.first().map_or(0, Vec::len);
-    let fields = names
-        .iter()
-        .zip(cols)
-        .map(|(n, v)| super::result_field(*n, v))
-        .collect();
-    super::result_table(rows, fields)
+    super::columns_table(&names, cols)
 }
 
 /// How a direction reads for the flags, in French (for the rules in words).

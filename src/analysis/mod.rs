@@ -243,6 +243,29 @@ pub(crate) fn text_result_field(
 }
 
 /// A result table from its columns (all of `rows` values), rows numbered from 1.
+/// Appends one row of values to result columns built row by row; an empty text becomes a
+/// missing value (`vide`), as in [`text_result_field`].
+pub(crate) fn push_row<const N: usize>(cols: &mut [Vec<Value>], row: [Value; N]) {
+    for (c, v) in cols.iter_mut().zip(row) {
+        c.push(match v {
+            Value::Text(t) if t.is_empty() => Value::Missing(crate::value::Missing::Empty),
+            other => other,
+        });
+    }
+}
+
+/// A result table from columns built with [`push_row`] and their French headers.
+pub(crate) fn columns_table(names: &[&str], cols: Vec<Vec<Value>>) -> Table {
+    let rows = cols.first().map_or(0, Vec::len);
+    let fields = names
+        .iter()
+        .zip(cols)
+        .map(|(n, v)| result_field(*n, v))
+        .collect();
+    result_table(rows, fields)
+}
+
+/// A result table: `fields` of `rows` values each, rows numbered from 1.
 pub(crate) fn result_table(rows: usize, fields: Vec<crate::model::Field>) -> Table {
     Table {
         fields,

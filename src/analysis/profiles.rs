@@ -289,9 +289,7 @@ impl ProfileMix {
                     },
                     Value::Text(zone.left_out.clone().unwrap_or_default()),
                 ];
-                for (c, v) in cols.iter_mut().zip(values) {
-                    c.push(v);
-                }
+                super::push_row(&mut cols, values);
             }
         }
         let names = [
@@ -305,22 +303,7 @@ impl ProfileMix {
             "Quotient de localisation",
             "Zone écartée : motif",
         ];
-        let rows = cols.first().map_or(0, Vec::len);
-        let fields = names
-            .iter()
-            .zip(cols)
-            .map(|(n, v)| {
-                let v = v
-                    .into_iter()
-                    .map(|x| match x {
-                        Value::Text(t) if t.is_empty() => Value::Missing(Missing::Empty),
-                        other => other,
-                    })
-                    .collect();
-                result_field(*n, v)
-            })
-            .collect();
-        result_table(rows, fields)
+        super::columns_table(&names, cols)
     }
 
     /// One row per zone: its most over-represented profile (code, label, quotient, share in

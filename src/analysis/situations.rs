@@ -166,12 +166,7 @@ pub fn situations_table(
                 num(flag.z),
                 Value::Text(why),
             ];
-            for (c, v) in cols.iter_mut().zip(values) {
-                c.push(match v {
-                    Value::Text(t) if t.is_empty() => Value::Missing(Missing::Empty),
-                    other => other,
-                });
-            }
+            super::push_row(&mut cols, values);
         }
     }
     let names = [
@@ -187,11 +182,5 @@ pub fn situations_table(
         "Score z robuste (positif = plus de besoin)",
         "Signalé par",
     ];
-    let rows = cols.first().map_or(0, Vec::len);
-    let fields = names
-        .iter()
-        .zip(cols)
-        .map(|(n, v)| super::result_field(*n, v))
-        .collect();
-    super::result_table(rows, fields)
+    super::columns_table(&names, cols)
 }

@@ -73,7 +73,9 @@ fn random_points(bbox: [f64; 4], ws: &Workspace) -> super::state::PointLayerView
         crs: None,
         options: Default::default(),
     };
-    super::state::point_view(spec, layer, &ws.file, &[])
+    let mut view = super::state::point_view(spec, layer, &ws.file, &[]);
+    super::state::style_point_views(std::slice::from_mut(&mut view), &[]);
+    view
 }
 
 /// Loads `path` as a zone layer, maps `indicator` in 5 quantile classes, and measures `frames`

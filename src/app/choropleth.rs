@@ -10,7 +10,6 @@ use crate::model::FieldKind;
 use crate::project::ClassificationSpec;
 use crate::style::classify::Classification;
 use crate::style::map_style::{Legend, ZonePaint};
-use crate::value::Missing;
 
 /// The classified indicator of the choropleth layer.
 #[derive(Clone, Debug)]
@@ -31,8 +30,6 @@ pub struct Choropleth {
     pub colors: Vec<[u8; 3]>,
     /// The legend (title, method, classes with counts, missing values by reason).
     pub legend: Legend,
-    /// Count of zones per missing reason.
-    pub missing_counts: Vec<(Missing, usize)>,
     /// Rank of each zone's value (1 = highest) among zones with a value.
     pub rank: Vec<Option<usize>>,
     /// Number of zones with a value.
@@ -82,7 +79,6 @@ impl Choropleth {
                 class_of: style.class_of,
                 paint: style.paint,
                 colors: style.colors,
-                missing_counts: style.legend.missing.clone(),
                 legend: style.legend,
                 rank: style.rank,
                 ranked: style.ranked,
@@ -97,7 +93,6 @@ impl Choropleth {
                 paint: Vec::new(),
                 colors: Vec::new(),
                 legend: Legend::default(),
-                missing_counts: Vec::new(),
                 rank: Vec::new(),
                 ranked: 0,
                 secrecy_note: None,

@@ -200,6 +200,29 @@ fn point_input<'a>(
     }
 }
 
+/// Resolves the themes (colour, symbol) of point layers with the shared map style, numbered
+/// across the layers as the exports number them; a theme keeps the visibility it has on screen,
+/// else `hidden` (the project's hidden themes) decides.
+pub fn style_point_views(views: &mut [PointLayerView], hidden: &[String]) {
+    let positioned: Vec<Vec<bool>> = views.iter().map(|p| positioned(&p.layer)).collect();
+    let inputs: Vec<PointLayerInput<'_>> = views
+        .iter()
+        .zip(&positioned)
+        .map(|(p, pos)| point_input(&p.spec, &p.layer, pos))
+        .collect();
+    let styles = resolve_point_layers(&inputs, hidden);
+    for (p, style) in views.iter_mut().zip(styles) {
+        let mut themes = style.themes;
+        for t in &mut themes {
+            if let Some(old) = p.themes.iter().find(|o| o.name == t.name) {
+                t.visible = old.visible;
+            }
+        }
+        p.themes = themes;
+        p.theme_of = style.theme_of;
+    }
+}
+
 /// Prepares a point layer for drawing and assigns its points to the zones of `zones`.
 pub fn point_view(
     spec: PointSpec,
@@ -212,16 +235,6 @@ pub fn point_view(
         .iter()
         .map(|p| p.map(|p| mercator_unit(p.x(), p.y())))
         .collect();
-    // Colours and symbols are numbered over all point layers by `Workspace::restyle_points`.
-    let styled = resolve_point_layers(
-        &[point_input(&spec, &layer, &positioned(&layer))],
-        &file.map.hidden_themes,
-    );
-    let (themes, theme_of) = styled
-        .into_iter()
-        .next()
-        .map(|s| (s.themes, s.theme_of))
-        .unwrap_or_default();
     let zone_of = zones
         .iter()
         .map(|z| {
@@ -237,8 +250,10 @@ pub fn point_view(
         spec,
         layer,
         merc,
-        theme_of,
-        themes,
+        // Themes (colours, symbols) are resolved over all point layers at once by
+        // `style_point_views`, which `Workspace::finish` calls.
+        theme_of: Vec::new(),
+        themes: Vec::new(),
         style,
         zone_of,
     }
@@ -478,24 +493,7 @@ impl Workspace {
     /// numbered across layers as the exports number them; a theme keeps the visibility it has
     /// on screen, else the project's hidden themes decide.
     pub fn restyle_points(&mut self) {
-        let positioned: Vec<Vec<bool>> = self.points.iter().map(|p| positioned(&p.layer)).collect();
-        let inputs: Vec<PointLayerInput<'_>> = self
-            .points
-            .iter()
-            .zip(&positioned)
-            .map(|(p, pos)| point_input(&p.spec, &p.layer, pos))
-            .collect();
-        let styles = resolve_point_layers(&inputs, &self.file.map.hidden_themes);
-        for (p, style) in self.points.iter_mut().zip(styles) {
-            let mut themes = style.themes;
-            for t in &mut themes {
-                if let Some(old) = p.themes.iter().find(|o| o.name == t.name) {
-                    t.visible = old.visible;
-                }
-            }
-            p.themes = themes;
-            p.theme_of = style.theme_of;
-        }
+        style_point_views(&mut self.points, &self.file.map.hidden_themes);
     }
 
     /// The display name of a layer.

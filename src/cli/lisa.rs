@@ -2,13 +2,12 @@
 //! layer on queen contiguity, written per zone (code, nom, valeur, Ii, quadrant, p, cluster)
 //! through the layer writers of `cartosol export`; the global I and its p-value on stdout.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use cartosol::analysis::autocorrelation::{
     DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_SEED, LisaOptions, field_values, lisa, lisa_table,
 };
 use cartosol::analysis::weights::Weights;
-use cartosol::export::data::{DataExportOptions, DataFormat, Geometries, write_layer};
-use cartosol::export::secrecy::{SecrecyGuard, zone_level};
+use cartosol::export::secrecy::SecrecyGuard;
 use std::path::PathBuf;
 
 /// The arguments of `cartosol lisa`.
@@ -68,23 +67,7 @@ pub fn run(args: Args) -> Result<()> {
     if guard.is_sensitive(&args.field) {
         guard.marked.push("valeur".to_owned());
     }
-    let format = DataFormat::from_path(&args.out)?;
-    let export = DataExportOptions {
-        reason_columns: true,
-        secrecy: guard.clone(),
-        ..Default::default()
-    };
-    let report = write_layer(
-        &table,
-        Geometries::Zones(&zones.geometries),
-        zone_level(&table, "code"),
-        "lisa",
-        &args.out,
-        format,
-        &export,
-        &guard,
-    )
-    .with_context(|| format!("{} non écrit", args.out.display()))?;
+    let report = super::write_zone_results(&table, &zones.geometries, "lisa", &args.out, &guard)?;
     let g = &result.global;
     println!(
         "I de Moran global de « {} » : {:.6} (espérance {:.6}), pseudo p = {} ({} permutations, \

@@ -144,6 +144,36 @@ pub(crate) fn point_layer<'a>(
         })
 }
 
+/// Writes a per-zone result table (its code column named `code`) with the zones' geometries,
+/// in the format of `out`'s extension, through the one writer family (missing values with
+/// their reason columns, the secrecy guard, atomic write).
+pub(crate) fn write_zone_results(
+    table: &cartosol::model::Table,
+    geometries: &[geo::MultiPolygon<f64>],
+    name: &str,
+    out: &std::path::Path,
+    guard: &cartosol::export::secrecy::SecrecyGuard,
+) -> Result<cartosol::export::ExportReport> {
+    use anyhow::Context;
+    use cartosol::export::data::{DataExportOptions, DataFormat, Geometries, write_layer};
+    let options = DataExportOptions {
+        reason_columns: true,
+        secrecy: guard.clone(),
+        ..Default::default()
+    };
+    write_layer(
+        table,
+        Geometries::Zones(geometries),
+        cartosol::export::secrecy::zone_level(table, "code"),
+        name,
+        out,
+        DataFormat::from_path(out)?,
+        &options,
+        guard,
+    )
+    .with_context(|| format!("{} non écrit", out.display()))
+}
+
 /// `« a », « b »`.
 pub(crate) fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> String {
     names

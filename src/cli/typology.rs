@@ -9,7 +9,7 @@ use cartosol::analysis::typology::{
     standardize, typology,
 };
 use cartosol::export::data::{DataExportOptions, DataFormat, Geometries, write_layer};
-use cartosol::export::secrecy::{SecrecyGuard, zone_level};
+use cartosol::export::secrecy::SecrecyGuard;
 use cartosol::value::format_number;
 use clap::ValueEnum;
 use std::path::{Path, PathBuf};
@@ -147,17 +147,8 @@ pub fn run(args: Args) -> Result<()> {
         secrecy: guard.clone(),
         ..Default::default()
     };
-    let report = write_layer(
-        &table,
-        Geometries::Zones(&layer.geometries),
-        zone_level(&table, "code"),
-        "typologie",
-        &args.out,
-        DataFormat::from_path(&args.out)?,
-        &options,
-        &guard,
-    )
-    .with_context(|| format!("{} non écrit", args.out.display()))?;
+    let report =
+        super::write_zone_results(&table, &layer.geometries, "typologie", &args.out, &guard)?;
     print_summary(&result);
     println!("Écrit : {}", args.out.display());
     println!("{report}");

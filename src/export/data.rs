@@ -76,6 +76,22 @@ pub enum DecimalMark {
     Point,
 }
 
+/// A copy of a field as text (codes and names of zones), missing values kept with their reason.
+fn text_copy(f: &Field) -> Field {
+    Field {
+        name: f.name.clone(),
+        kind: FieldKind::Text,
+        values: f
+            .values
+            .iter()
+            .map(|v| match v {
+                Value::Missing(m) => Value::Missing(*m),
+                other => Value::Text(other.to_string()),
+            })
+            .collect(),
+    }
+}
+
 /// Options of a layer export.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataExportOptions {
@@ -337,20 +353,7 @@ fn aggregate_zones(
         .iter()
         .map(|codes| codes.first().and_then(|c| row_of.get(c).copied()))
         .collect();
-    let copy = |name: &str| {
-        target.attributes.field(name).map(|f| Field {
-            name: f.name.clone(),
-            kind: FieldKind::Text,
-            values: f
-                .values
-                .iter()
-                .map(|v| match v {
-                    Value::Missing(m) => Value::Missing(*m),
-                    other => Value::Text(other.to_string()),
-                })
-                .collect(),
-        })
-    };
+    let copy = |name: &str| target.attributes.field(name).map(text_copy);
     let mut fields: Vec<Field> = [copy(&tspec.code_field), copy(&tspec.name_field)]
         .into_iter()
         .flatten()
@@ -1191,20 +1194,7 @@ pub fn count_points_by_zone(
             }
         }
     }
-    let copy = |name: &str| {
-        zones.attributes.field(name).map(|f| Field {
-            name: f.name.clone(),
-            kind: FieldKind::Text,
-            values: f
-                .values
-                .iter()
-                .map(|v| match v {
-                    Value::Missing(m) => Value::Missing(*m),
-                    other => Value::Text(other.to_string()),
-                })
-                .collect(),
-        })
-    };
+    let copy = |name: &str| zones.attributes.field(name).map(text_copy);
     let mut fields: Vec<Field> = [copy(code_field), copy(name_field)]
         .into_iter()
         .flatten()
