@@ -47,7 +47,7 @@ pub struct AppOptions {
 impl Default for AppOptions {
     fn default() -> Self {
         AppOptions {
-            open: Some(PathBuf::from(crate::project::SAMPLE_PROJECT)),
+            open: Some(crate::project::sample_project_path()),
             basemap: BasemapChoice::Osm,
             load_now: false,
             tile_cache: basemap::cache_dir(),
@@ -1008,7 +1008,7 @@ pub fn run(path: Option<PathBuf>) -> anyhow::Result<()> {
             .with_drag_and_drop(true),
         ..Default::default()
     };
-    let open = path.or_else(|| Some(PathBuf::from(crate::project::SAMPLE_PROJECT)));
+    let open = path.or_else(|| Some(crate::project::sample_project_path()));
     eframe::run_native(
         "CartoSol",
         options,

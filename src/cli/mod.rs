@@ -208,7 +208,7 @@ fn run(cli: Cli) -> Result<()> {
 
 /// Without subcommand: opens the project (or data file) in the app, or prints its summary.
 fn open(path: Option<PathBuf>, summary: bool) -> Result<()> {
-    let path = path.unwrap_or_else(|| PathBuf::from(cartosol::project::SAMPLE_PROJECT));
+    let path = path.unwrap_or_else(cartosol::project::sample_project_path);
     #[cfg(feature = "gui")]
     if !summary {
         return cartosol::app::run(Some(path));

@@ -54,7 +54,7 @@ pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, u
                 }
                 ui.separator();
                 if ui.button("Rouvrir le projet d'exemple (Essonne)").clicked() {
-                    out.push(Command::Open(crate::project::SAMPLE_PROJECT.into()));
+                    out.push(Command::Open(crate::project::sample_project_path()));
                     ui.close();
                 }
             });
