@@ -359,3 +359,142 @@ fn sensitive_situations_follow_n_and_select_the_zone() {
         .save(std::env::temp_dir().join("cartosol-diagnostic-situations.png"))
         .unwrap();
 }
+
+#[test]
+fn profile_bars_sort_by_a_profile_and_select_zones_both_ways() {
+    use egui_kittest::kittest::NodeT;
+    let mut harness = common::app(BasemapChoice::None, "diag-barres");
+    open_window(&mut harness);
+    let app = harness.state();
+    let layer = app.ws.choropleth_layer().unwrap();
+    let zl = &app.ws.zones[layer];
+    let fields: Vec<String> = zl
+        .layer
+        .attributes
+        .field_names()
+        .filter(|n| n.starts_with("MP_"))
+        .map(str::to_owned)
+        .collect();
+    // Shares of the third profile computed by hand from the counts: count / sum of the six.
+    let p = 2;
+    let mut by_share: Vec<(f64, String)> = (0..zl.layer.len())
+        .map(|row| {
+            let counts: Vec<f64> = fields
+                .iter()
+                .map(|f| {
+                    zl.layer.attributes.field(f).unwrap().values[row]
+                        .as_f64()
+                        .unwrap()
+                })
+                .collect();
+            let share = counts[p] / counts.iter().sum::<f64>();
+            (share, zl.zone_name(row))
+        })
+        .collect();
+    by_share.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let label = cartosol::dictionary::label_of(&app.ws.file.dictionary, &fields[p]).to_owned();
+    let n_zones = zl.layer.len();
+    let names_in_order = |harness: &Harness<'static, CartoSolApp>| -> Vec<String> {
+        harness
+            .query_all_by_label_contains("Profils de ")
+            .map(|n| n.accesskit_node().label().unwrap_or_default())
+            .filter(|n| n != "Profils de Département")
+            .collect()
+    };
+    // Layer order first: one bar per EPCI.
+    assert_eq!(names_in_order(&harness).len(), n_zones);
+    harness.get_by_value("ordre de la couche").click();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::Button, &label)
+        .click();
+    harness.run_steps(3);
+    let expected: Vec<String> = by_share
+        .iter()
+        .map(|(_, n)| format!("Profils de {n}"))
+        .collect();
+    assert_eq!(names_in_order(&harness), expected);
+
+    // A click on a bar selects the zone (map, selection panel and table follow).
+    let (_, top) = &by_share[0];
+    harness.get_by_label(&format!("Profils de {top}")).click();
+    harness.run_steps(3);
+    let row = (0..n_zones)
+        .find(|r| harness.state().ws.zones[layer].zone_name(*r) == *top)
+        .unwrap();
+    assert_eq!(harness.state().selected_zone, Some((layer, row)));
+    // A zone selected elsewhere (a click on the map) is the one marked in the chart.
+    let other = (row + 1) % n_zones;
+    let other_name = harness.state().ws.zones[layer].zone_name(other);
+    harness.state_mut().send(Command::SelectZone {
+        target: Some((layer, other)),
+        frame: false,
+    });
+    harness.run_steps(3);
+    let toggled = |harness: &Harness<'static, CartoSolApp>, name: &str| {
+        harness
+            .get_by_label(&format!("Profils de {name}"))
+            .accesskit_node()
+            .toggled()
+    };
+    assert_eq!(
+        toggled(&harness, &other_name),
+        Some(egui::accesskit::Toggled::True)
+    );
+    assert_eq!(
+        toggled(&harness, top),
+        Some(egui::accesskit::Toggled::False)
+    );
+    let image = harness.render().unwrap();
+    image
+        .save(std::env::temp_dir().join("cartosol-diagnostic-barres.png"))
+        .unwrap();
+}
+
+#[test]
+fn k_figure_shows_the_library_scores_and_sets_k() {
+    use cartosol::analysis::typology::{K_RANGE, KMeansOptions, k_scores, standardize};
+    let mut harness = common::app(BasemapChoice::None, "diag-k");
+    let layer = communes(&mut harness);
+    open_window(&mut harness);
+    harness.get_by_label("Profils").click();
+    harness.run_steps(2);
+    harness.get_by_label("Typologie").click();
+    harness.run_steps(2);
+    let fields: Vec<String> = ["TP60", "TX_CHOMAGE", "PART_FAM_MONO"]
+        .map(String::from)
+        .to_vec();
+    harness
+        .state_mut()
+        .send(Command::Diagnostic(DiagCommand::SetTypologyFields(
+            fields.clone(),
+        )));
+    harness.run_steps(2);
+    harness.get_by_label("Aide au choix de k").click();
+    harness.run_steps(1);
+    wait(&mut harness);
+    let app = harness.state();
+    let zl = &app.ws.zones[layer];
+    let indicators = Indicators::from_table(&zl.layer.attributes, &fields, "communes").unwrap();
+    let z = standardize(&indicators.values).z;
+    let expected = k_scores(&z, K_RANGE, &KMeansOptions::default()).unwrap();
+    let Some(Ok((scored, shown))) = &app.diagnostic.k_scores else {
+        panic!("pas de figure");
+    };
+    assert_eq!(scored, &fields);
+    assert_eq!(shown, &expected);
+    assert_eq!(shown.len(), 9, "k = 2 à 10");
+    // One clickable point per k in each figure; a click sets k.
+    for k in K_RANGE {
+        harness.get_by_label(&format!("Inertie intra-classes : choisir k = {k}"));
+    }
+    harness
+        .get_by_label("Silhouette moyenne : choisir k = 7")
+        .click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().diagnostic.k, 7);
+    let image = harness.render().unwrap();
+    image
+        .save(std::env::temp_dir().join("cartosol-diagnostic-k.png"))
+        .unwrap();
+}

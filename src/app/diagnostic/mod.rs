@@ -12,6 +12,7 @@
 //! map off and turning the bivariate map on sets the diagnostic map back to « aucune » — the
 //! most recently chosen wins and both check boxes always tell what the map shows.
 
+mod charts;
 mod lisa;
 mod profiles;
 mod situations;
@@ -23,7 +24,7 @@ use crate::analysis::autocorrelation::{Cluster, Lisa, LisaOptions};
 use crate::analysis::factors::{Factor, FallbackReference, factors};
 use crate::analysis::profiles::{ProfileMix, profile_mix};
 use crate::analysis::situations::{FlagRule, Situation, sensitive_situations};
-use crate::analysis::typology::{Indicators, KMeansOptions, Method, Typology};
+use crate::analysis::typology::{Indicators, KMeansOptions, KScore, Method, Typology};
 use crate::analysis::weights::Weights;
 use crate::dictionary::{Direction, IndicatorKind, def_of};
 use crate::export::secrecy::{SECRECY_THRESHOLD, SecrecyGuard, ZoneLevel, zone_level};
@@ -99,6 +100,11 @@ pub enum DiagCommand {
     SetMethod(TypologyMethod),
     /// Starts the typology in the background.
     RunTypology,
+    /// Sorts the profile bars by the share of one profile (index in the profile fields), or
+    /// keeps the layer's order.
+    SortProfiles(Option<usize>),
+    /// Computes the elbow and silhouette figures (k-means for every k) in the background.
+    RunKScores,
 }
 
 /// A LISA result on one field of one layer, with what the map and the key need.
@@ -163,6 +169,9 @@ pub struct SituationsRun {
 
 type Job<T> = Receiver<Result<T, String>>;
 
+/// The elbow/silhouette figures: the indicators they were computed on, and one score per k.
+pub type KScores = (Vec<String>, Vec<KScore>);
+
 /// Settings and results of the diagnostic window.
 pub struct DiagnosticState {
     /// Whether the window is open.
@@ -199,8 +208,13 @@ pub struct DiagnosticState {
     pub lisa: Option<Result<LisaRun, String>>,
     /// The last typology, or its error in French.
     pub typology: Option<Result<TypologyRun, String>>,
+    /// The profile whose share sorts the bars (`None`: the layer's order).
+    pub profile_sort: Option<usize>,
+    /// The elbow/silhouette figures with the indicators they were computed on.
+    pub k_scores: Option<Result<KScores, String>>,
     lisa_job: Option<Job<LisaRun>>,
     typology_job: Option<Job<TypologyRun>>,
+    k_scores_job: Option<Job<KScores>>,
 }
 
 impl Default for DiagnosticState {
@@ -223,8 +237,11 @@ impl Default for DiagnosticState {
             situations: None,
             lisa: None,
             typology: None,
+            profile_sort: None,
+            k_scores: None,
             lisa_job: None,
             typology_job: None,
+            k_scores_job: None,
         }
     }
 }
@@ -253,7 +270,12 @@ fn numeric_fields(ws: &Workspace, layer: usize) -> Vec<String> {
 impl DiagnosticState {
     /// Whether a background computation is running.
     pub fn computing(&self) -> bool {
-        self.lisa_job.is_some() || self.typology_job.is_some()
+        self.lisa_job.is_some() || self.typology_job.is_some() || self.k_scores_job.is_some()
+    }
+
+    /// Whether the elbow/silhouette figures are being computed.
+    pub fn k_scores_running(&self) -> bool {
+        self.k_scores_job.is_some()
     }
 
     /// Whether LISA is running.
@@ -291,6 +313,11 @@ impl DiagnosticState {
         }
         poll(&mut self.lisa_job, &mut self.lisa, "LISA");
         poll(&mut self.typology_job, &mut self.typology, "la typologie");
+        poll(
+            &mut self.k_scores_job,
+            &mut self.k_scores,
+            "l'aide au choix de k",
+        );
     }
 
     fn defaults(&mut self, ws: &Workspace) {
@@ -334,6 +361,7 @@ impl DiagnosticState {
             DiagCommand::ShowMap(map) => self.map = map,
             DiagCommand::SetProfileFields(f) => {
                 self.profile_fields = f;
+                self.profile_sort = None;
                 self.recompute_profiles(ws);
             }
             DiagCommand::SetFactorFields(f) => {
@@ -367,6 +395,8 @@ impl DiagnosticState {
             }
             DiagCommand::SetMethod(m) => self.method = m,
             DiagCommand::RunTypology => self.start_typology(ws, repaint),
+            DiagCommand::SortProfiles(p) => self.profile_sort = p,
+            DiagCommand::RunKScores => self.start_k_scores(ws, repaint),
         }
     }
 
@@ -584,6 +614,35 @@ impl DiagnosticState {
                     }
                 })
                 .map_err(|e| e.to_string());
+            let _ = tx.send(result);
+            repaint();
+        });
+    }
+
+    fn start_k_scores(&mut self, ws: &Workspace, repaint: impl Fn() + Send + 'static) {
+        let indicators = self.zones(ws).and_then(|(_, zl, label)| {
+            Indicators::from_table(&zl.layer.attributes, &self.typology_fields, &label)
+                .map_err(|e| e.to_string())
+        });
+        let indicators = match indicators {
+            Ok(x) => x,
+            Err(e) => {
+                self.k_scores = Some(Err(e));
+                return;
+            }
+        };
+        let fields = self.typology_fields.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.k_scores_job = Some(rx);
+        std::thread::spawn(move || {
+            let z = crate::analysis::typology::standardize(&indicators.values).z;
+            let result = crate::analysis::typology::k_scores(
+                &z,
+                crate::analysis::typology::K_RANGE,
+                &KMeansOptions::default(),
+            )
+            .map(|scores| (fields, scores))
+            .map_err(|e| e.to_string());
             let _ = tx.send(result);
             repaint();
         });

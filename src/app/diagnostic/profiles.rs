@@ -73,6 +73,11 @@ pub fn ui(app: &CartoSolApp, fields: &[String], ui: &mut egui::Ui, out: &mut Vec
         );
     }
     ui.add_space(6.0);
+    ui.strong("Composition des ménages pauvres par zone (%)");
+    if let Some((layer, _)) = &d.layer {
+        super::charts::profile_bars(app, *layer, mix, ui, out);
+    }
+    ui.add_space(6.0);
     egui::CollapsingHeader::new("Quotients de localisation par zone")
         .id_salt("diag-lq")
         .show(ui, |ui| {

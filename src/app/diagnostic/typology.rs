@@ -68,6 +68,43 @@ pub fn ui(app: &CartoSolApp, fields: &[String], ui: &mut egui::Ui, out: &mut Vec
         });
     }
     ui.horizontal(|ui| {
+        let running = d.k_scores_running();
+        if ui
+            .add_enabled(!running, egui::Button::new("Aide au choix de k"))
+            .on_hover_text(
+                "Inertie intra-classes (coude) et silhouette moyenne des k-moyennes pour k = 2 à 10",
+            )
+            .clicked()
+        {
+            out.push(Command::Diagnostic(DiagCommand::RunKScores));
+        }
+        if running {
+            ui.spinner();
+        }
+    });
+    match &d.k_scores {
+        None => {}
+        Some(Err(e)) => error_label(ui, e),
+        Some(Ok((scored, scores))) => {
+            if *scored != d.typology_fields {
+                ui.label(
+                    egui::RichText::new(
+                        "Figure calculée sur d'autres indicateurs : relancez l'aide au choix de k.",
+                    )
+                    .small(),
+                );
+            }
+            super::charts::k_figure(ui, scores, d.k, out);
+            ui.label(
+                egui::RichText::new(
+                    "Un coude de l'inertie et une silhouette élevée indiquent un bon nombre de \
+                     classes ; cliquez sur un point pour choisir k.",
+                )
+                .small(),
+            );
+        }
+    }
+    ui.horizontal(|ui| {
         let running = d.typology_running();
         if ui
             .add_enabled(!running, egui::Button::new("Classer les zones"))
