@@ -36,6 +36,7 @@ pub mod index;
 pub mod population;
 pub mod profiles;
 pub mod quality;
+pub mod siting;
 pub mod situations;
 pub mod smoothing;
 pub mod typology;
