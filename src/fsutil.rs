@@ -55,6 +55,35 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     Ok(())
 }
 
+/// An output that would replace one of the command's own inputs.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{file} est {role} : la commande n'écrit jamais sur ses entrées, choisissez un autre fichier de sortie"
+)]
+pub struct OverwriteError {
+    /// The file, as shown to the user.
+    pub file: String,
+    /// What the file is to the command (« le projet », « source de la couche « communes » »).
+    pub role: String,
+}
+
+/// Refuses an output `out` that is one of `inputs` (the same file once links and `..` are
+/// resolved; an output that does not exist yet cannot be one).
+pub fn refuse_overwrite(out: &Path, inputs: &[(PathBuf, String)]) -> Result<(), OverwriteError> {
+    let Ok(target) = std::fs::canonicalize(out) else {
+        return Ok(());
+    };
+    for (input, role) in inputs {
+        if std::fs::canonicalize(input).is_ok_and(|i| i == target) {
+            return Err(OverwriteError {
+                file: display_name(out),
+                role: role.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

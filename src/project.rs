@@ -294,6 +294,34 @@ pub struct Project {
     pub joins: Vec<(TableSpec, JoinReport)>,
 }
 
+impl Project {
+    /// Every file the project reads: the project file and the source of each layer and table
+    /// (with its role, in French), so that no command writes its result over one of them.
+    pub fn input_files(&self) -> Vec<(PathBuf, String)> {
+        let base = self.path.parent().unwrap_or(Path::new("."));
+        let mut out = vec![(self.path.clone(), "le projet".to_owned())];
+        out.extend(self.file.zones.iter().map(|z| {
+            (
+                base.join(&z.source),
+                format!("source de la couche « {} »", z.id),
+            )
+        }));
+        out.extend(self.file.tables.iter().map(|t| {
+            (
+                base.join(&t.source),
+                format!("source de la table « {} »", t.id),
+            )
+        }));
+        out.extend(self.file.points.iter().map(|p| {
+            (
+                base.join(&p.source),
+                format!("source de la couche « {} »", p.id),
+            )
+        }));
+        out
+    }
+}
+
 fn parse_crs(path: &Path, crs: &Option<String>) -> Result<Option<Crs>, LoadError> {
     crs.as_ref()
         .map(|c| Crs::from_user(c).map_err(|d| LoadError::unknown_crs(path, d)))

@@ -114,3 +114,77 @@ fn set_covering_finds_the_fewest_sites_of_the_reference() {
     assert!((s.covered_after - best("3")).abs() < 1e-6);
     assert!(100.0 * s.covered_after / total >= share);
 }
+
+/// `cartosol siting` on the sample project.
+fn cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cartosol"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("siting")
+        .arg("sample_data/essonne.cartosol.json")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_cli_writes_the_sites_and_never_over_its_inputs() {
+    let dir = std::env::temp_dir().join(format!("cartosol-siting-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("sites.csv");
+    let run = cli(&[
+        "--theme",
+        "France Services",
+        "--k",
+        "3",
+        "--rayon-km",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}");
+    assert!(stdout.contains("Optimum prouvé"), "{stdout}");
+    assert!(stdout.contains("35 site(s) existant(s)"), "{stdout}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0].trim_start_matches('\u{feff}'),
+        "rang;code;lieu;NB_MEN_PAUV_nouvellement_couverts;longitude;latitude"
+    );
+    assert_eq!(lines.len(), 4);
+    assert!(lines[1].starts_with("1;"));
+
+    // The project file, or a source, as output: refused, exit code 1, file unchanged.
+    let project =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/essonne.cartosol.json");
+    let before = std::fs::read(&project).unwrap();
+    for target in [
+        "sample_data/../sample_data/essonne.cartosol.json",
+        "sample_data/services_essonne_FICTIF.csv",
+    ] {
+        let run = cli(&["--k", "1", "--rayon-km", "5", "--out", target]);
+        assert_eq!(run.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            stderr.contains("la commande n'écrit jamais sur ses entrées"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(std::fs::read(&project).unwrap(), before);
+    let run = cli(&[
+        "--theme",
+        "Inconnu",
+        "--k",
+        "1",
+        "--rayon-km",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&run.stderr)
+            .contains("thème « Inconnu » absent de la couche « services » (champ « dispositif »)")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

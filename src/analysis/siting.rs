@@ -550,6 +550,198 @@ pub fn covered_weight(demand: &[Demand], sites: &[Point<f64>], radius_m: f64) ->
         .sum()
 }
 
+/// The places new sites may go.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CandidatePlaces {
+    /// The interior point of each zone of a zone layer (id).
+    ZoneInteriorPoints(String),
+    /// The positioned rows of a point layer (id), e.g. town halls or candidate premises.
+    Points(String),
+}
+
+/// A siting question on a project.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SitingRequest {
+    /// The zone layer carrying the demand (its interior points).
+    pub demand_layer: String,
+    /// The demand weight field of that layer (poor households, a profile…).
+    pub weight_field: String,
+    /// Where new sites may go.
+    pub candidates: CandidatePlaces,
+    /// The existing sites: the point layer (id), its theme field and the theme kept
+    /// (`None`: no existing site).
+    pub existing: Option<(String, String, String)>,
+    /// Radius of a site's reach, metres.
+    pub radius_m: f64,
+}
+
+/// A siting question with its inputs gathered from a project.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SitingProblem {
+    /// The demand points (zones with a weight).
+    pub demand: Vec<Demand>,
+    /// The candidate positions.
+    pub candidates: Vec<Point<f64>>,
+    /// Code (or empty) and name of each candidate.
+    pub candidate_labels: Vec<(String, String)>,
+    /// The existing sites' positions.
+    pub existing: Vec<Point<f64>>,
+    /// Zones of the demand layer left out, with the reason, in French.
+    pub left_out: Vec<String>,
+}
+
+fn text_of(table: &crate::model::Table, field: Option<usize>, row: usize) -> String {
+    field.and_then(|f| table.text(f, row)).unwrap_or_default()
+}
+
+/// Gathers the inputs of `request` from `project`: the demand at the interior points of the
+/// demand layer's zones (a zone whose weight is missing or secret is left out and listed,
+/// never taken as 0), the candidates and the existing sites.
+pub fn problem(
+    project: &crate::project::Project,
+    request: &SitingRequest,
+) -> Result<SitingProblem, AnalysisError> {
+    use geo::InteriorPoint;
+    let zone = |id: &str| {
+        project
+            .zones
+            .iter()
+            .find(|(s, _)| s.id == id)
+            .ok_or_else(|| AnalysisError::InvalidParameter {
+                name: "couche".into(),
+                message: format!("couche de zones « {id} » absente du projet"),
+            })
+    };
+    let points = |id: &str| {
+        project
+            .points
+            .iter()
+            .find(|(s, _)| s.id == id)
+            .ok_or_else(|| AnalysisError::InvalidParameter {
+                name: "couche".into(),
+                message: format!("couche de points « {id} » absente du projet"),
+            })
+    };
+    let (spec, layer) = zone(&request.demand_layer)?;
+    let label = format!("la couche « {} »", spec.id);
+    let weights = super::numeric_values(&layer.attributes, &request.weight_field, &label)?;
+    let code_i = layer.attributes.field_index(&spec.code_field);
+    let name_i = layer.attributes.field_index(&spec.name_field);
+    let mut demand = Vec::new();
+    let mut left_out = Vec::new();
+    for (row, (g, w)) in layer.geometries.iter().zip(&weights).enumerate() {
+        let code = text_of(&layer.attributes, code_i, row);
+        let name = text_of(&layer.attributes, name_i, row);
+        match (g.interior_point(), w) {
+            (Some(p), crate::value::Value::Number(x)) => demand.push(Demand {
+                code,
+                position: p,
+                weight: *x,
+            }),
+            (None, _) => left_out.push(format!("{name} ({code}) : géométrie vide")),
+            (_, crate::value::Value::Missing(m)) => left_out.push(format!(
+                "{name} ({code}) : {} {}",
+                request.weight_field,
+                m.label()
+            )),
+            (_, v) => left_out.push(format!("{name} ({code}) : valeur « {v} »")),
+        }
+    }
+    let (candidates, candidate_labels): (Vec<Point<f64>>, Vec<(String, String)>) = match &request
+        .candidates
+    {
+        CandidatePlaces::ZoneInteriorPoints(id) => {
+            let (spec, layer) = zone(id)?;
+            let code_i = layer.attributes.field_index(&spec.code_field);
+            let name_i = layer.attributes.field_index(&spec.name_field);
+            layer
+                .geometries
+                .iter()
+                .enumerate()
+                .filter_map(|(row, g)| {
+                    g.interior_point().map(|p| {
+                        (
+                            p,
+                            (
+                                text_of(&layer.attributes, code_i, row),
+                                text_of(&layer.attributes, name_i, row),
+                            ),
+                        )
+                    })
+                })
+                .unzip()
+        }
+        CandidatePlaces::Points(id) => {
+            let (_, layer) = points(id)?;
+            let t = &layer.attributes;
+            let code_i = super::find_name(t, &["code_insee", "CODGEO", "INSEE_COM", "code", "id"]);
+            let name_i = super::find_name(t, super::NAME_NAMES);
+            layer
+                .positions
+                .iter()
+                .enumerate()
+                .filter_map(|(row, p)| {
+                    p.map(|p| (p, (text_of(t, code_i, row), text_of(t, name_i, row))))
+                })
+                .unzip()
+        }
+    };
+    let existing = match &request.existing {
+        None => Vec::new(),
+        Some((id, field, theme)) => {
+            let (_, layer) = points(id)?;
+            super::index::theme_rows(layer, field, theme)?
+                .into_iter()
+                .filter_map(|r| layer.positions.get(r).copied().flatten())
+                .collect()
+        }
+    };
+    Ok(SitingProblem {
+        demand,
+        candidates,
+        candidate_labels,
+        existing,
+        left_out,
+    })
+}
+
+/// The chosen sites as a table: rank, code and name of the place, demand newly covered
+/// (column names in French; the writers add the position from the points' geometries).
+pub fn sites_table(
+    problem: &SitingProblem,
+    siting: &Siting,
+    weight_field: &str,
+) -> crate::model::Table {
+    use crate::value::Value;
+    let text = |s: &str| Value::Text(s.to_owned());
+    let mut cols: Vec<Vec<Value>> = vec![Vec::new(); 4];
+    for (rank, c) in siting.chosen.iter().enumerate() {
+        let (code, name) = problem
+            .candidate_labels
+            .get(c.candidate)
+            .cloned()
+            .unwrap_or_default();
+        super::push_row(
+            &mut cols,
+            [
+                Value::Number((rank + 1) as f64),
+                text(&code),
+                text(&name),
+                Value::Number(c.newly_covered),
+            ],
+        );
+    }
+    super::columns_table(
+        &[
+            "rang",
+            "code",
+            "lieu",
+            &format!("{weight_field}_nouvellement_couverts"),
+        ],
+        cols,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ mod join;
 mod lisa;
 mod quality;
 mod render;
+mod siting;
 mod t0;
 mod typology;
 mod underserved;
@@ -55,6 +56,9 @@ enum Command {
     Atlas(atlas::Args),
     /// Autocorrélation spatiale d'un indicateur : I de Moran global et LISA (contiguïté reine).
     Lisa(lisa::Args),
+    /// Implantation de nouveaux sites : les k lieux qui couvrent le plus de demande à moins
+    /// de R km (sites existants conservés), ou le plus petit nombre de sites pour une part visée.
+    Siting(siting::Args),
     /// Mesures de performance (build release conseillé).
     Bench(bench::Args),
     /// Typologie des zones sur des indicateurs (k-means, Ward, Ward sous contrainte de contiguïté).
@@ -198,6 +202,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Export(args)) => export::run(args),
         Some(Command::Atlas(args)) => atlas::run(args),
         Some(Command::Lisa(args)) => lisa::run(args),
+        Some(Command::Siting(args)) => siting::run(args),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Typology(args)) => typology::run(args),
         Some(Command::Diagnostic(args)) => diagnostic::run(args),

@@ -1,0 +1,215 @@
+//! `cartosol siting PROJECT --theme T --k K --rayon-km R --out sites.csv`: where k new sites
+//! would cover the most demand within R km, the existing sites of the theme kept (or, with
+//! `--part-cible X`, the fewest new sites bringing the covered share to X %).
+
+use anyhow::{Context, Result, bail};
+use cartosol::analysis::siting::{
+    CandidatePlaces, Goal, Proof, SitingOptions, SitingRequest, problem, site, sites_table,
+};
+use cartosol::export::data::{DataExportOptions, DataFormat, Geometries, write_layer};
+use cartosol::export::secrecy::{SecrecyGuard, ZoneLevel};
+use cartosol::value::format_number;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// The arguments of `cartosol siting`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Projet (*.cartosol.json).
+    project: PathBuf,
+    /// Thème des sites existants (conservés), dans la couche de services (ex. « France
+    /// Services ») ; sans lui, aucun site existant.
+    #[arg(long)]
+    theme: Option<String>,
+    /// Couche de points des services existants.
+    #[arg(long, default_value = "services")]
+    services: String,
+    /// Nombre de nouveaux sites (couverture maximale).
+    #[arg(
+        long,
+        conflicts_with = "part_cible",
+        required_unless_present = "part_cible"
+    )]
+    k: Option<usize>,
+    /// Part de la demande à couvrir, en % : le plus petit nombre de nouveaux sites qui
+    /// l'atteint (couverture d'ensemble).
+    #[arg(long)]
+    part_cible: Option<f64>,
+    /// Rayon d'accès d'un site, en km.
+    #[arg(long = "rayon-km", visible_alias = "radius-km")]
+    radius_km: f64,
+    /// Couche de zones de la demande (ses points intérieurs).
+    #[arg(long, default_value = "communes")]
+    zones: String,
+    /// Champ de la demande (effectif à couvrir : ménages pauvres, un profil…).
+    #[arg(long, default_value = "NB_MEN_PAUV")]
+    demande: String,
+    /// Lieux candidats : une couche de points (ex. « mairies ») ou une couche de zones (ses
+    /// points intérieurs).
+    #[arg(long, default_value = "mairies")]
+    candidats: String,
+    /// Temps maximal de la recherche exacte, en secondes (par valeur de k).
+    #[arg(long, default_value_t = 30)]
+    delai_s: u64,
+    /// Fichier des sites choisis (.csv, .geojson, .xlsx, .gpkg).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn round1(x: f64) -> String {
+    format_number((x * 10.0).round() / 10.0)
+}
+
+/// Runs `cartosol siting`.
+pub fn run(args: Args) -> Result<()> {
+    let started = Instant::now();
+    let project = cartosol::project::open_project(&args.project)?;
+    cartosol::fsutil::refuse_overwrite(&args.out, &project.input_files())?;
+    let candidates = if project.points.iter().any(|(s, _)| s.id == args.candidats) {
+        CandidatePlaces::Points(args.candidats.clone())
+    } else if project.zones.iter().any(|(s, _)| s.id == args.candidats) {
+        CandidatePlaces::ZoneInteriorPoints(args.candidats.clone())
+    } else {
+        bail!(
+            "lieux candidats « {} » : ni une couche de points ni une couche de zones du projet \
+             {} (couches : {})",
+            args.candidats,
+            args.project.display(),
+            super::quoted(
+                project
+                    .points
+                    .iter()
+                    .map(|(s, _)| s.id.as_str())
+                    .chain(project.zones.iter().map(|(s, _)| s.id.as_str()))
+            )
+        );
+    };
+    let existing = match &args.theme {
+        None => None,
+        Some(theme) => {
+            let (spec, layer) = super::point_layer(&project, &args.project, &args.services)?;
+            let field = cartosol::style::map_style::theme_field(
+                spec.theme_field.as_deref(),
+                &layer.attributes,
+            )
+            .with_context(|| format!("la couche « {} » n'a pas de champ de thème", spec.id))?;
+            if cartosol::analysis::index::theme_rows(layer, &field.name, theme)?.is_empty() {
+                bail!(
+                    "thème « {theme} » absent de la couche « {} » (champ « {} »)",
+                    spec.id,
+                    field.name
+                );
+            }
+            Some((spec.id.clone(), field.name.clone(), theme.clone()))
+        }
+    };
+    let request = SitingRequest {
+        demand_layer: args.zones.clone(),
+        weight_field: args.demande.clone(),
+        candidates,
+        existing,
+        radius_m: args.radius_km * 1000.0,
+    };
+    let inputs = problem(&project, &request)?;
+    let goal = match (args.k, args.part_cible) {
+        (Some(k), _) => Goal::Sites(k),
+        (None, Some(share)) => Goal::Share(share),
+        (None, None) => bail!("précisez --k ou --part-cible"),
+    };
+    let options = SitingOptions {
+        time_limit: Duration::from_secs(args.delai_s.max(1)),
+    };
+    let answer = site(
+        &inputs.demand,
+        &inputs.candidates,
+        &inputs.existing,
+        request.radius_m,
+        goal,
+        &options,
+        &|k| eprintln!("  recherche avec {k} nouveau(x) site(s)…"),
+    )?;
+    let table = sites_table(&inputs, &answer, &args.demande);
+    let positions: Vec<Option<geo::Point<f64>>> = answer
+        .chosen
+        .iter()
+        .map(|c| inputs.candidates.get(c.candidate).copied())
+        .collect();
+    let guard = SecrecyGuard::default().with_privacy(&project.file.map.privacy);
+    write_layer(
+        &table,
+        Geometries::Points(&positions),
+        ZoneLevel::Aggregate,
+        "sites",
+        &args.out,
+        DataFormat::from_path(&args.out)?,
+        &DataExportOptions {
+            secrecy: guard.clone(),
+            ..Default::default()
+        },
+        &guard,
+    )
+    .with_context(|| format!("{} non écrit", args.out.display()))?;
+
+    println!(
+        "Demande : « {} » de {} zone(s) de « {} » ({} au total) ; {} lieux candidats ; {} site(s) \
+         existant(s){}",
+        args.demande,
+        inputs.demand.len(),
+        args.zones,
+        format_number(answer.total_weight),
+        inputs.candidates.len(),
+        inputs.existing.len(),
+        args.theme
+            .as_deref()
+            .map_or(String::new(), |t| format!(" (« {t} »)"))
+    );
+    for (i, c) in answer.chosen.iter().enumerate() {
+        let (code, name) = inputs
+            .candidate_labels
+            .get(c.candidate)
+            .cloned()
+            .unwrap_or_default();
+        println!(
+            "  {}. {name} ({code}) : +{} nouvellement couverts",
+            i + 1,
+            format_number(c.newly_covered)
+        );
+    }
+    println!(
+        "Part de la demande à plus de {} km : {} % avant → {} % après ({} site(s) nouveau(x))",
+        format_number(args.radius_km),
+        round1(answer.share_beyond_before_pct()),
+        round1(answer.share_beyond_after_pct()),
+        answer.chosen.len()
+    );
+    match answer.proof {
+        Proof::Optimal => println!("Optimum prouvé (programme en nombres entiers)."),
+        Proof::TimeLimit { bound } => println!(
+            "Délai atteint : meilleure réponse trouvée, l'optimum couvre au plus {}.",
+            format_number(bound.round())
+        ),
+        Proof::Greedy => println!("Réponse gloutonne seulement."),
+    }
+    println!(
+        "Réponse gloutonne : {} couverts, écart {} % du gain",
+        format_number(answer.greedy_covered),
+        round1(answer.greedy_gap_pct())
+    );
+    for note in &answer.notes {
+        println!("  Note : {note}");
+    }
+    if !inputs.left_out.is_empty() {
+        println!(
+            "  Note : {} zone(s) sans valeur de « {} » laissées hors de la demande (secret, \
+             valeur manquante ; jamais comptées 0)",
+            inputs.left_out.len(),
+            args.demande
+        );
+    }
+    println!(
+        "Écrit : {} en {:.2} s",
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
