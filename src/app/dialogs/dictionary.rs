@@ -208,11 +208,13 @@ fn editor_ui(
         ui.colored_label(Color32::from_rgb(150, 90, 0), note);
     }
     ui.horizontal(|ui| {
+        let l = ui.label("Filtrer :");
         ui.add(
             egui::TextEdit::singleline(&mut editor.filter)
-                .hint_text("Filtrer (code ou libellé)…")
+                .hint_text("code ou libellé")
                 .desired_width(260.0),
-        );
+        )
+        .labelled_by(l.id);
         ui.label(format!("{} champ(s) numérique(s)", editor.fields.len()));
     });
     let needle = folded(editor.filter.trim());

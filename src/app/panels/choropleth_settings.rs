@@ -1,6 +1,7 @@
 //! The choropleth settings of the left panel.
 
 use crate::app::{CartoSolApp, Command};
+use crate::dictionary::label_with_code;
 use crate::style::ClassMethod;
 use crate::style::palette::palettes;
 use crate::value::format_number;
@@ -34,13 +35,17 @@ pub fn choropleth_ui(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
             }
         });
     let fields = crate::app::choropleth::indicators(&app.ws, layer);
+    // Indicators by « label (code) » from the dictionary.
+    let dict = &app.ws.file.dictionary;
     egui::ComboBox::from_label("Indicateur")
-        .selected_text(app.ws.file.map.indicator.clone())
+        .selected_text(label_with_code(dict, &app.ws.file.map.indicator))
+        .truncate()
+        .width(230.0)
         .height(400.0)
         .show_ui(ui, |ui| {
             for f in &fields {
                 if ui
-                    .selectable_label(*f == app.ws.file.map.indicator, f)
+                    .selectable_label(*f == app.ws.file.map.indicator, label_with_code(dict, f))
                     .clicked()
                 {
                     out.push(Command::SetIndicator {

@@ -22,6 +22,7 @@ pub fn legend_ui(app: &CartoSolApp, ui: &mut Ui, map_rect: egui::Rect) {
                     app.diagnostic.map_key_ui(ui, &app.ws.file.dictionary);
                     return;
                 }
+                // The title is the indicator's label (dictionary), its code on hover.
                 ui.label(RichText::new(&legend.title).strong())
                     .on_hover_text(&ch.indicator);
                 ui.label(RichText::new(&legend.method).small());
@@ -45,7 +46,7 @@ pub fn legend_ui(app: &CartoSolApp, ui: &mut Ui, map_rect: egui::Rect) {
                     && let Some(g) = &app.analysis.gaps
                 {
                     ui.separator();
-                    crate::app::analysis_ui::bivariate_key_ui(ui, &ch.indicator, &g.theme);
+                    crate::app::analysis_ui::bivariate_key_ui(ui, &legend.title, &g.theme);
                 }
                 if app.analysis.gaps_on
                     && let Some(g) = &app.analysis.gaps
