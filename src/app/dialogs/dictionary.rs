@@ -16,6 +16,9 @@ use crate::model::FieldKind;
 use crate::value::{format_number, parse_number};
 use egui::{Color32, Context, RichText, Ui};
 
+/// The width of the label column of the list, points.
+const LABEL_WIDTH: f32 = 340.0;
+
 /// The kinds offered, in the order of the list.
 const KINDS: [IndicatorKind; 5] = [
     IndicatorKind::Count,
@@ -252,8 +255,16 @@ fn editor_ui(
                         {
                             pick = Some(def.clone());
                         }
-                        ui.add(egui::Label::new(def.label.as_str()).truncate())
-                            .on_hover_text(def.label.as_str());
+                        // A fixed width for the label, cut with « … » (whole on hover).
+                        ui.allocate_ui_with_layout(
+                            egui::vec2(LABEL_WIDTH, ui.spacing().interact_size.y),
+                            egui::Layout::left_to_right(egui::Align::Center),
+                            |ui| {
+                                ui.set_min_width(LABEL_WIDTH);
+                                ui.add(egui::Label::new(def.label.as_str()).truncate())
+                                    .on_hover_text(def.label.as_str());
+                            },
+                        );
                         ui.label(def.unit.as_str());
                         ui.label(def.kind.label());
                         ui.label(def.direction.label());
