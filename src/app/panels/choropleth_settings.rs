@@ -7,6 +7,20 @@ use crate::style::palette::palettes;
 use crate::value::format_number;
 use egui::{Color32, Ui};
 
+/// Characters of a label kept in the indicator picker's button.
+const SHORT_LABEL_CHARS: usize = 28;
+
+/// « label (code) » with the label cut to [`SHORT_LABEL_CHARS`] (« … »): the code stays
+/// visible in the picker's button; the list shows labels whole.
+fn short_label(dict: &[crate::dictionary::IndicatorDef], code: &str) -> String {
+    let label = crate::dictionary::label_of(dict, code);
+    if label.chars().count() <= SHORT_LABEL_CHARS {
+        return label_with_code(dict, code);
+    }
+    let cut: String = label.chars().take(SHORT_LABEL_CHARS).collect();
+    format!("{}… ({code})", cut.trim_end())
+}
+
 /// The choropleth settings: zone layer, indicator, method, classes, palette, manual breaks.
 pub fn choropleth_ui(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
     ui.heading("Carte thématique");
@@ -38,9 +52,7 @@ pub fn choropleth_ui(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
     // Indicators by « label (code) » from the dictionary.
     let dict = &app.ws.file.dictionary;
     egui::ComboBox::from_label("Indicateur")
-        .selected_text(label_with_code(dict, &app.ws.file.map.indicator))
-        .truncate()
-        .width(230.0)
+        .selected_text(short_label(dict, &app.ws.file.map.indicator))
         .height(400.0)
         .show_ui(ui, |ui| {
             for f in &fields {

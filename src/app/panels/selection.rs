@@ -7,6 +7,9 @@ use crate::dictionary::label_of;
 use crate::value::Value;
 use egui::{Color32, RichText, Ui};
 
+/// The width of the indicators' label column, points.
+const LABEL_WIDTH: f32 = 190.0;
+
 /// The right panel: the selected zone against the département, and its services by theme.
 pub fn selection_panel(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
     if app.selected_zone.is_none() && app.selected_point.is_none() {
@@ -96,8 +99,16 @@ fn zone_details(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui, layer: u
                 } else {
                     RichText::new(label)
                 };
-                ui.add(egui::Label::new(name).truncate()).on_hover_text(
-                    crate::dictionary::label_with_code(&app.ws.file.dictionary, &f.name),
+                // A column of fixed width, long labels cut with « … » (whole on hover).
+                ui.allocate_ui_with_layout(
+                    egui::vec2(LABEL_WIDTH, ui.spacing().interact_size.y),
+                    egui::Layout::left_to_right(egui::Align::Center),
+                    |ui| {
+                        ui.set_min_width(LABEL_WIDTH);
+                        ui.add(egui::Label::new(name).truncate()).on_hover_text(
+                            crate::dictionary::label_with_code(&app.ws.file.dictionary, &f.name),
+                        );
+                    },
                 );
                 ui.label(format!(
                     "{} / {}",

@@ -160,7 +160,8 @@ pub fn table_panel(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command
                                     if ui
                                         .add_sized(
                                             [*w, row_height],
-                                            egui::Button::selectable(selected == Some(r), text),
+                                            egui::Button::selectable(selected == Some(r), text)
+                                                .truncate(),
                                         )
                                         .clicked()
                                     {
