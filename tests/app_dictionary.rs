@@ -117,6 +117,43 @@ fn a_label_typed_in_the_editor_titles_the_legend_and_the_table_column_and_is_sav
         Some("Pauvreté monétaire (saisie) (TP60)")
     );
 
+    // The tooltip over a zone: the label, the value as the app prints it and the unit (%),
+    // here for the first commune with a published rate.
+    let (layer, zone, value) = {
+        let app = harness.state();
+        let layer = app.choropleth.as_ref().unwrap().layer;
+        let tp60 = app.ws.zones[layer].layer.attributes.field("TP60").unwrap();
+        let (zone, value) = tp60
+            .values
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| v.as_f64().map(|x| (i, x)))
+            .unwrap();
+        (layer, zone, value)
+    };
+    let hover = cartosol::app::panels::hover_text(
+        harness.state(),
+        &cartosol::app::map_view::Hit::Zone { layer, zone },
+    );
+    let shown = cartosol::value::format_number((value * 100.0).round() / 100.0);
+    assert!(
+        hover.contains(&format!("\n{NEW_LABEL} : {shown} %")),
+        "{hover}"
+    );
+    // The selection panel names the indicator by its label too (beside the legend's title).
+    harness.state_mut().send(Command::SelectZone {
+        target: Some((layer, zone)),
+        frame: false,
+    });
+    harness.run_steps(3);
+    assert_eq!(
+        harness
+            .query_all_by_role_and_label(Role::Label, NEW_LABEL)
+            .count(),
+        2,
+        "legend title and selection panel"
+    );
+
     // Saved with the project.
     let dir = common::temp_dir("dict-save");
     let path = dir.join("essonne.cartosol.json");
