@@ -61,7 +61,7 @@ impl Direction {
         match self {
             Direction::Need => "plus élevé = plus de besoin",
             Direction::Offer => "plus élevé = plus d'offre",
-            Direction::Neutral => "sans sens",
+            Direction::Neutral => "neutre (ni besoin ni offre)",
         }
     }
 
@@ -271,6 +271,145 @@ pub fn merge(dictionary: &mut Vec<IndicatorDef>, more: Vec<IndicatorDef>) {
             dictionary.push(def);
         }
     }
+}
+
+/// Inserts `def` into `dictionary`, replacing the entry of the same code (compared
+/// case-insensitively) where there is one: how an entry completed by hand is stored.
+pub fn set(dictionary: &mut Vec<IndicatorDef>, def: IndicatorDef) {
+    match dictionary
+        .iter_mut()
+        .find(|d| d.code.trim().eq_ignore_ascii_case(def.code.trim()))
+    {
+        Some(entry) => *entry = def,
+        None => dictionary.push(def),
+    }
+}
+
+/// « Libellé (CODE) » for a picker or a hover text, or the code alone when the dictionary has
+/// no label other than the code.
+pub fn label_with_code(dictionary: &[IndicatorDef], code: &str) -> String {
+    let label = label_of(dictionary, code);
+    if label.trim().is_empty() || label.trim().eq_ignore_ascii_case(code.trim()) {
+        code.to_owned()
+    } else {
+        format!("{label} ({code})")
+    }
+}
+
+/// Where an entry of the dictionary comes from, as the editor shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Read from the producer's definitions sheet, unchanged.
+    Source,
+    /// Read from the definitions sheet, then changed by hand.
+    SourceEdited,
+    /// Entered by hand (the definitions sheets do not know the code).
+    Manual,
+    /// In no dictionary: inferred from the code alone.
+    Inferred,
+}
+
+impl Origin {
+    /// The origin in French, for a person.
+    pub fn label(self) -> &'static str {
+        match self {
+            Origin::Source => "feuille de définitions",
+            Origin::SourceEdited => "feuille de définitions, complétée",
+            Origin::Manual => "saisie",
+            Origin::Inferred => "déduite du code",
+        }
+    }
+
+    /// The origin of `code`'s entry: `dictionary` is the project's, `source` what the
+    /// definitions sheets of its workbooks say.
+    pub fn of(dictionary: &[IndicatorDef], source: &[IndicatorDef], code: &str) -> Origin {
+        match (find(dictionary, code), find(source, code)) {
+            (Some(d), Some(s)) if d == s => Origin::Source,
+            (Some(_), Some(_)) => Origin::SourceEdited,
+            (Some(_), None) => Origin::Manual,
+            (None, _) => Origin::Inferred,
+        }
+    }
+}
+
+/// What an entry completed by hand gets wrong, in French (empty when it can be stored).
+/// `fields` are the numeric fields of the project's layers, where a numerator or a
+/// denominator must be found (names compared case-insensitively):
+/// - the label cannot be empty;
+/// - a rate (%) or a ratio with a numerator needs its denominator, and the other way round;
+/// - the numerator and the denominator must be fields of the project, and two different ones;
+/// - a ratio per N needs N, a positive number.
+///
+/// A rate without numerator nor denominator is accepted (the producer may ship the rate
+/// alone), with the note of [`notes`].
+pub fn validate(def: &IndicatorDef, fields: &[String]) -> Vec<String> {
+    let mut errors = Vec::new();
+    if def.label.trim().is_empty() {
+        errors.push(format!("{} : le libellé ne peut pas être vide.", def.code));
+    }
+    let blank = |o: &Option<String>| {
+        o.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let (num, den) = (blank(&def.numerator), blank(&def.denominator));
+    let what = match def.kind {
+        IndicatorKind::Percent => "un taux",
+        IndicatorKind::Ratio => "un ratio",
+        _ => "cet indicateur",
+    };
+    match (&num, &den) {
+        (Some(_), None) => errors.push(format!(
+            "{} : {what} avec un numérateur doit aussi avoir un dénominateur.",
+            def.code
+        )),
+        (None, Some(_)) => errors.push(format!(
+            "{} : {what} avec un dénominateur doit aussi avoir un numérateur.",
+            def.code
+        )),
+        _ => {}
+    }
+    let exists = |name: &str| fields.iter().any(|f| f.trim().eq_ignore_ascii_case(name));
+    for (role, name) in [("numérateur", &num), ("dénominateur", &den)] {
+        if let Some(name) = name
+            && !exists(name)
+        {
+            errors.push(format!(
+                "{} : le {role} « {name} » n'est pas un champ numérique du projet.",
+                def.code
+            ));
+        }
+    }
+    if let (Some(n), Some(d)) = (&num, &den)
+        && n.eq_ignore_ascii_case(d)
+    {
+        errors.push(format!(
+            "{} : le numérateur et le dénominateur doivent être deux champs différents.",
+            def.code
+        ));
+    }
+    if def.kind == IndicatorKind::Ratio && !def.per.is_some_and(|n| n.is_finite() && n > 0.0) {
+        errors.push(format!(
+            "{} : un ratio pour N doit dire pour combien (N, un nombre positif : 100, 1 000…).",
+            def.code
+        ));
+    }
+    errors
+}
+
+/// What an entry that can be stored still lacks, in French (not an error).
+pub fn notes(def: &IndicatorDef) -> Vec<String> {
+    let mut notes = Vec::new();
+    let missing = |o: &Option<String>| o.as_deref().is_none_or(|s| s.trim().is_empty());
+    if def.kind == IndicatorKind::Percent && missing(&def.numerator) && missing(&def.denominator) {
+        notes.push(format!(
+            "{} : taux sans numérateur ni dénominateur (à indiquer si ces champs sont dans les \
+             données).",
+            def.code
+        ));
+    }
+    notes
 }
 
 /// Column names of the code column of a definitions sheet (folded).

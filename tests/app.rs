@@ -579,7 +579,12 @@ fn a_layer_is_exported_from_the_dialog_in_every_format_with_its_computed_columns
         harness.get_by_label_contains("Secret statistique :");
         harness
             .get_by_label_contains("Motif : effectifs de ménages ou de personnes inférieurs à 11");
-        harness.get_by_label(&format!("— {COUNT} : {small} valeur(s) masquée(s)"));
+        // The column named by its label from the dictionary, its code beside.
+        let label =
+            cartosol::dictionary::label_of(&harness.state().ws.file.dictionary, COUNT).to_owned();
+        harness.get_by_label(&format!(
+            "— {label} ({COUNT}) : {small} valeur(s) masquée(s)"
+        ));
         harness.get_by_role_and_label(Role::Button, "OK").click();
         harness.run_steps(2);
         // The file reloads with the library's loaders.

@@ -66,8 +66,14 @@ impl Choropleth {
         map.indicator = indicator.to_owned();
         map.classification = spec.clone();
         let resolved = match ws.zones.get(layer) {
-            Some(z) => map_choropleth(&map, &z.spec, &z.layer, &SecrecyGuard::default())
-                .map_err(|e| e.to_string()),
+            Some(z) => map_choropleth(
+                &map,
+                &z.spec,
+                &z.layer,
+                &SecrecyGuard::default(),
+                &ws.file.dictionary,
+            )
+            .map_err(|e| e.to_string()),
             None => Err(format!("couche de zones n° {layer} introuvable")),
         };
         match resolved {

@@ -312,7 +312,10 @@ pub fn report_text(path: &Path, report: &ExportReport) -> String {
         );
     }
     for (field, n) in &report.secrecy.masked {
-        text.push_str(&format!("\n— {field} : {n} valeur(s) masquée(s)"));
+        text.push_str(&format!(
+            "\n— {} : {n} valeur(s) masquée(s)",
+            report.field_label(field)
+        ));
     }
     text
 }

@@ -174,6 +174,11 @@ pub enum Command {
     },
     /// A change of the *Diagnostic* window (settings, runs, diagnostic map).
     Diagnostic(diagnostic::DiagCommand),
+    /// Stores an entry of the indicator dictionary (*Données › Dictionnaire des indicateurs*:
+    /// completed by hand, or reset from the definitions sheet), replacing the entry of its
+    /// code; saved with the project. The entry is checked by the dialog
+    /// ([`crate::dictionary::validate`]) before it is sent.
+    SetIndicatorDef(Box<crate::dictionary::IndicatorDef>),
     /// Exports the list of under-served zones (format from the extension).
     ExportUnderserved {
         /// The file written: GeoJSON, CSV, XLSX or GeoPackage (from the extension).
@@ -734,6 +739,11 @@ impl CartoSolApp {
                     let repaint = ctx.clone();
                     self.diagnostic
                         .apply(&self.ws, c, move || repaint.request_repaint());
+                }
+                Command::SetIndicatorDef(def) => {
+                    crate::dictionary::set(&mut self.ws.file.dictionary, *def);
+                    // The legend's title is the indicator's label.
+                    reclassify = true;
                 }
                 Command::SetServiceTheme(theme) => self.analysis.theme = theme,
                 Command::SetThresholds { need, offer } => self.analysis.set_thresholds(need, offer),

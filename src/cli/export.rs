@@ -64,6 +64,13 @@ pub fn run(args: Args) -> Result<()> {
             ..SecrecyGuard::default()
         },
         aggregate_to: args.agreger_par,
+        // Labels of the XLSX « Définitions » sheet: the project's dictionary completed by the
+        // definitions sheets of its workbooks, as the app does.
+        dictionary: cartosol::project::completed_dictionary(
+            &project.file,
+            args.project.parent().unwrap_or(std::path::Path::new(".")),
+        )
+        .0,
     };
     let report = export_layer(&project, &args.layer, &args.out, &options)?;
     println!("Export écrit : {}", args.out.display());

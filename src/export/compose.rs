@@ -8,6 +8,7 @@ use super::tiles::{OSM_ATTRIBUTION, load_tiles};
 use super::{ExportError, quoted_list};
 use crate::analysis::bivariate::{self, Bivariate};
 use crate::analysis::underserved::Underserved;
+use crate::dictionary::{IndicatorDef, label_of};
 use crate::model::{Field, FieldKind, Table, ZoneLayer};
 use crate::project::{BasemapSpec, MapSpec, Project, ViewSpec, ZoneSpec};
 use crate::style::map_style::{
@@ -116,18 +117,18 @@ pub(crate) fn layer_paint(project: &Project, id: &str) -> LayerPaint {
 /// ([`crate::style::map_style::resolve_choropleth`]). The app's map, `cartosol render`, the
 /// app's map export and the atlas all call it, so that they paint the same classes, colours
 /// and hatching. A classification that cannot be made is in the style's `classification`.
+/// The legend's title is the map's own label for the indicator when it has one, else the
+/// label `dictionary` gives the indicator, else its code.
 pub fn map_choropleth(
     map: &MapSpec,
     spec: &ZoneSpec,
     layer: &ZoneLayer,
     guard: &SecrecyGuard,
+    dictionary: &[IndicatorDef],
 ) -> Result<(ChoroplethStyle, SecrecyReport), ExportError> {
     let guard = guard.clone().with_privacy(&map.privacy);
     let (field, secrecy) = indicator_field(spec, layer, &map.indicator, &guard)?;
-    let title = map
-        .indicator_label
-        .clone()
-        .unwrap_or_else(|| map.indicator.clone());
+    let title = indicator_title(map, dictionary);
     let style = resolve_choropleth(
         &field.name,
         &field.values,
@@ -138,6 +139,15 @@ pub fn map_choropleth(
     Ok((style, secrecy))
 }
 
+/// The title of the map's indicator: the map's own label (`indicator_label`) when it has one,
+/// else the indicator's label in `dictionary`, else its code.
+pub fn indicator_title(map: &MapSpec, dictionary: &[IndicatorDef]) -> String {
+    map.indicator_label
+        .clone()
+        .filter(|l| !l.trim().is_empty())
+        .unwrap_or_else(|| label_of(dictionary, &map.indicator).to_owned())
+}
+
 /// The choropleth of the project's map indicator on `layer` (see [`map_choropleth`]) as zone
 /// fills with the layer's opacity, its legend, the indicator's title and the secrecy report.
 pub(crate) fn layer_choropleth(
@@ -146,7 +156,13 @@ pub(crate) fn layer_choropleth(
     layer: &ZoneLayer,
     options: &RenderOptions,
 ) -> Result<(Vec<ZoneFill>, Legend, String, SecrecyReport), ExportError> {
-    let (mut style, secrecy) = map_choropleth(&project.file.map, spec, layer, &options.secrecy)?;
+    let (mut style, secrecy) = map_choropleth(
+        &project.file.map,
+        spec,
+        layer,
+        &options.secrecy,
+        &project.file.dictionary,
+    )?;
     if let Err(e) = &style.classification {
         return Err(e.clone().into());
     }

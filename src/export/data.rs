@@ -5,6 +5,12 @@
 //! [`write_layer`]: the secrecy guard is applied first, the file is written atomically. Codes
 //! stay text; missing values are empty cells (CSV, XLSX, GeoPackage) or `null` (GeoJSON), with
 //! an optional reason column. Personal-data point layers only leave aggregated to zones.
+//!
+//! Column names stay the fields' codes in every format (programs read them: a second header
+//! line would break them). What a person reads goes beside: an XLSX file gets a
+//! « Définitions » sheet listing, for each column the indicator dictionary knows, its label,
+//! unit, kind, numerator/denominator, direction, source, vintage and pact axis; the export
+//! report names fields by their labels.
 
 use super::secrecy::{SecrecyGuard, SecrecyReport, ZoneLevel, mask_small_counts, zone_level};
 use super::{ExportError, quoted_list, write_atomic};
@@ -12,6 +18,7 @@ use crate::aggregate::{Method, aggregate};
 use crate::analysis::ZoneIndex;
 use crate::codes::{CodeKind, kind_from_field_name, kind_from_values, normalise, split_multi};
 use crate::crs::{Crs, FromWgs84};
+use crate::dictionary::{IndicatorDef, dictionary_table, find, merge};
 use crate::model::{Field, FieldKind, PointLayer, Table, ZoneLayer};
 use crate::project::{Project, ZoneSpec, ratio_rules};
 use crate::value::{Missing, Value};
@@ -107,6 +114,10 @@ pub struct DataExportOptions {
     /// its figures per zone of the coarser layer (EPCI), counts summed and the project's
     /// declared ratios recomputed as ratios of sums.
     pub aggregate_to: Option<String>,
+    /// The indicator dictionary: the columns it knows are listed with their labels in the
+    /// « Définitions » sheet of an XLSX file and named by their labels in the report (column
+    /// names stay codes). [`export_layer`] completes it with the project's.
+    pub dictionary: Vec<IndicatorDef>,
 }
 
 /// What an export wrote.
@@ -122,6 +133,18 @@ pub struct ExportReport {
     pub secrecy: SecrecyReport,
     /// For an export aggregated from zones to coarser zones: how each field was computed.
     pub methods: Vec<(String, Method)>,
+    /// The label of each column the dictionary knows (code, label).
+    pub labels: Vec<(String, String)>,
+}
+
+impl ExportReport {
+    /// « Libellé (CODE) » for a column the dictionary knows, else the code.
+    pub fn field_label(&self, code: &str) -> String {
+        self.labels
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or_else(|| code.to_owned(), |(c, l)| format!("{l} ({c})"))
+    }
 }
 
 impl std::fmt::Display for ExportReport {
@@ -134,7 +157,7 @@ impl std::fmt::Display for ExportReport {
             self.columns
         )?;
         for (field, method) in &self.methods {
-            write!(f, "\n  {field} : {method}")?;
+            write!(f, "\n  {} : {method}", self.field_label(field))?;
         }
         if let Some(note) = self.secrecy.note() {
             write!(f, "\n{note}")?;
@@ -165,6 +188,12 @@ pub fn export_layer(
     options: &DataExportOptions,
 ) -> Result<ExportReport, ExportError> {
     let format = DataFormat::from_path(path)?;
+    let mut dictionary = options.dictionary.clone();
+    merge(&mut dictionary, project.file.dictionary.clone());
+    let options = &DataExportOptions {
+        dictionary,
+        ..options.clone()
+    };
     let privacy = &project.file.map.privacy;
     let mut guard = options.secrecy.clone().with_privacy(privacy);
     let find_zones = |id: &str| {
@@ -424,6 +453,16 @@ pub fn write_layer(
     let secrecy = mask_small_counts(&mut table, level, guard);
     let columns = output_columns(&table, options.reason_columns);
     let rows = table.len();
+    let definitions: Vec<IndicatorDef> = columns
+        .iter()
+        .filter(|c| !c.reasons)
+        .filter_map(|c| find(&options.dictionary, &c.name).cloned())
+        .collect();
+    let labels = definitions
+        .iter()
+        .filter(|d| !d.label.trim().is_empty() && d.label != d.code)
+        .map(|d| (d.code.clone(), d.label.clone()))
+        .collect();
     match format {
         DataFormat::GeoJson => {
             write_atomic(path, geojson(&table, &columns, geometries).as_bytes())?;
@@ -432,7 +471,8 @@ pub fn write_layer(
             write_atomic(path, &csv(&table, &columns, geometries, options.decimal))?;
         }
         DataFormat::Xlsx => {
-            write_atomic(path, &xlsx(path, &table, &columns, geometries, layer_name)?)?;
+            let xlsx = xlsx(path, &table, &columns, geometries, layer_name, &definitions)?;
+            write_atomic(path, &xlsx)?;
         }
         DataFormat::GeoPackage => gpkg(path, &table, &columns, geometries, layer_name)?,
     }
@@ -442,6 +482,7 @@ pub fn write_layer(
         columns: columns.len(),
         secrecy,
         methods: Vec::new(),
+        labels,
     })
 }
 
@@ -653,24 +694,39 @@ fn sheet_name(name: &str) -> String {
     }
 }
 
+/// The name of the sheet of an XLSX export that lists its columns' definitions.
+pub const DEFINITIONS_SHEET: &str = "Définitions";
+
 fn xlsx(
     path: &Path,
     table: &Table,
     columns: &[Column<'_>],
     geometries: Geometries<'_>,
     layer_name: &str,
+    definitions: &[IndicatorDef],
 ) -> Result<Vec<u8>, ExportError> {
     use rust_xlsxwriter::Workbook;
     let err = |e: rust_xlsxwriter::XlsxError| ExportError::write(path, format!("XLSX ({e})"));
     let mut book = Workbook::new();
-    xlsx_sheet(
-        path,
-        &mut book,
-        table,
-        columns,
-        geometries,
-        &sheet_name(layer_name),
-    )?;
+    let name = sheet_name(layer_name);
+    xlsx_sheet(path, &mut book, table, columns, geometries, &name)?;
+    if !definitions.is_empty() {
+        let defs = dictionary_table(definitions);
+        let def_columns = output_columns(&defs, false);
+        let def_name = if name.eq_ignore_ascii_case(DEFINITIONS_SHEET) {
+            format!("{DEFINITIONS_SHEET} (2)")
+        } else {
+            DEFINITIONS_SHEET.to_owned()
+        };
+        xlsx_sheet(
+            path,
+            &mut book,
+            &defs,
+            &def_columns,
+            Geometries::None,
+            &def_name,
+        )?;
+    }
     book.save_to_buffer().map_err(err)
 }
 
@@ -793,6 +849,7 @@ pub fn write_workbook(
             columns: columns.len(),
             secrecy,
             methods: Vec::new(),
+            labels: Vec::new(),
         });
     }
     write_atomic(path, &book.save_to_buffer().map_err(err)?)?;

@@ -1,13 +1,14 @@
 //! Dialogs, one per file: file choice (native dialog through rfd, or the built-in browser when
 //! no native dialog is available), the table import wizard, renaming, saving as, map and atlas
-//! exports, layer and under-served list exports, the export report, recovery after a crash,
-//! errors and the shortcuts sheet.
+//! exports, layer and under-served list exports, the export report, the indicator dictionary,
+//! recovery after a crash, errors and the shortcuts sheet.
 //!
 //! Like the panels, dialogs read the app and push [`Command`]s; the open dialog and what is
 //! typed in it are ephemeral widget state, kept in [`UiState`].
 
 pub mod atlas;
 pub mod browser;
+pub mod dictionary;
 pub mod error;
 pub mod export_layer;
 pub mod export_map;
@@ -71,6 +72,8 @@ pub enum Dialog {
     ExportLayer(export_layer::ExportLayerForm),
     /// *Exporter la liste des zones sous-desservies…*
     ExportUnderserved(export_layer::ExportUnderservedForm),
+    /// *Données › Dictionnaire des indicateurs…*
+    Dictionary(Box<dictionary::DictionaryEditor>),
     /// What an export wrote, with what the secrecy guard masked.
     Report {
         /// The window's title.
@@ -175,5 +178,6 @@ pub fn dialog_ui(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>,
         Dialog::ExportLayer(form) => export_layer::show_layer(ctx, app, form, out),
         Dialog::ExportUnderserved(form) => export_layer::show_underserved(ctx, app, form, out),
         Dialog::Report { title, text } => report::show(ctx, title, text),
+        Dialog::Dictionary(editor) => dictionary::show(ctx, app, editor, out),
     };
 }

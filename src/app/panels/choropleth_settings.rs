@@ -1,10 +1,25 @@
 //! The choropleth settings of the left panel.
 
 use crate::app::{CartoSolApp, Command};
+use crate::dictionary::label_with_code;
 use crate::style::ClassMethod;
 use crate::style::palette::palettes;
 use crate::value::format_number;
 use egui::{Color32, Ui};
+
+/// Characters of a label kept in the indicator picker's button.
+const SHORT_LABEL_CHARS: usize = 28;
+
+/// « label (code) » with the label cut to [`SHORT_LABEL_CHARS`] (« … »): the code stays
+/// visible in the picker's button; the list shows labels whole.
+fn short_label(dict: &[crate::dictionary::IndicatorDef], code: &str) -> String {
+    let label = crate::dictionary::label_of(dict, code);
+    if label.chars().count() <= SHORT_LABEL_CHARS {
+        return label_with_code(dict, code);
+    }
+    let cut: String = label.chars().take(SHORT_LABEL_CHARS).collect();
+    format!("{}… ({code})", cut.trim_end())
+}
 
 /// The choropleth settings: zone layer, indicator, method, classes, palette, manual breaks.
 pub fn choropleth_ui(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
@@ -34,13 +49,15 @@ pub fn choropleth_ui(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
             }
         });
     let fields = crate::app::choropleth::indicators(&app.ws, layer);
+    // Indicators by « label (code) » from the dictionary.
+    let dict = &app.ws.file.dictionary;
     egui::ComboBox::from_label("Indicateur")
-        .selected_text(app.ws.file.map.indicator.clone())
+        .selected_text(short_label(dict, &app.ws.file.map.indicator))
         .height(400.0)
         .show_ui(ui, |ui| {
             for f in &fields {
                 if ui
-                    .selectable_label(*f == app.ws.file.map.indicator, f)
+                    .selectable_label(*f == app.ws.file.map.indicator, label_with_code(dict, f))
                     .clicked()
                 {
                     out.push(Command::SetIndicator {

@@ -1,8 +1,10 @@
-//! The tooltip of what the pointer is over on the map.
+//! The tooltip of what the pointer is over on the map (the indicator by its label and unit).
 
 use crate::app::CartoSolApp;
 use crate::app::display::display_value;
 use crate::app::map_view::Hit;
+use crate::dictionary::def_of;
+use crate::value::Value;
 
 /// The tooltip text of what the pointer is over.
 pub fn hover_text(app: &CartoSolApp, hit: &Hit) -> String {
@@ -17,10 +19,17 @@ pub fn hover_text(app: &CartoSolApp, hit: &Hit) -> String {
                     .layer
                     .attributes
                     .field(&ch.indicator)
-                    .and_then(|f| f.values.get(zone))
-                    .map(display_value)
-                    .unwrap_or_default();
-                text.push_str(&format!("\n{} : {value}", ch.indicator));
+                    .and_then(|f| f.values.get(zone));
+                let def = def_of(&app.ws.file.dictionary, &ch.indicator);
+                // The unit after a number (« 14,2 % »), not after a missing value.
+                let unit = match value {
+                    Some(Value::Number(_)) if !def.unit.is_empty() && def.unit != "nombre" => {
+                        format!(" {}", def.unit)
+                    }
+                    _ => String::new(),
+                };
+                let value = value.map(display_value).unwrap_or_default();
+                text.push_str(&format!("\n{} : {value}{unit}", def.label));
                 if let Some(Some(r)) = ch.rank.get(zone) {
                     text.push_str(&format!("\nRang : {r} sur {}", ch.ranked));
                 }

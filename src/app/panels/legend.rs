@@ -4,6 +4,9 @@
 use crate::app::CartoSolApp;
 use egui::{Color32, RichText, Ui};
 
+/// The width a long legend title wraps at, points.
+const TITLE_WIDTH: f32 = 190.0;
+
 /// The legend, drawn over the map's lower-left corner.
 pub fn legend_ui(app: &CartoSolApp, ui: &mut Ui, map_rect: egui::Rect) {
     let Some(ch) = &app.choropleth else { return };
@@ -22,8 +25,13 @@ pub fn legend_ui(app: &CartoSolApp, ui: &mut Ui, map_rect: egui::Rect) {
                     app.diagnostic.map_key_ui(ui, &app.ws.file.dictionary);
                     return;
                 }
-                ui.label(RichText::new(&legend.title).strong())
-                    .on_hover_text(&ch.indicator);
+                // The title is the indicator's label (dictionary), its code on hover; a long
+                // label wraps so that the legend stays narrow over the map.
+                ui.scope(|ui| {
+                    ui.set_max_width(TITLE_WIDTH);
+                    ui.add(egui::Label::new(RichText::new(&legend.title).strong()).wrap())
+                        .on_hover_text(&ch.indicator);
+                });
                 ui.label(RichText::new(&legend.method).small());
                 let classes: &[crate::style::map_style::LegendClass] =
                     if app.analysis.bivariate_on && app.analysis.gaps.is_some() {
@@ -45,7 +53,7 @@ pub fn legend_ui(app: &CartoSolApp, ui: &mut Ui, map_rect: egui::Rect) {
                     && let Some(g) = &app.analysis.gaps
                 {
                     ui.separator();
-                    crate::app::analysis_ui::bivariate_key_ui(ui, &ch.indicator, &g.theme);
+                    crate::app::analysis_ui::bivariate_key_ui(ui, &legend.title, &g.theme);
                 }
                 if app.analysis.gaps_on
                     && let Some(g) = &app.analysis.gaps

@@ -1,10 +1,14 @@
 //! The right panel: the selected zone against the département (bars), its services by theme,
-//! or the selected point's attributes.
+//! or the selected point's attributes; indicators by their labels (dictionary), codes on hover.
 
 use crate::app::display::display_value;
 use crate::app::{CartoSolApp, Command};
+use crate::dictionary::label_of;
 use crate::value::Value;
 use egui::{Color32, RichText, Ui};
+
+/// The width of the indicators' label column, points.
+const LABEL_WIDTH: f32 = 190.0;
 
 /// The right panel: the selected zone against the département, and its services by theme.
 pub fn selection_panel(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
@@ -41,7 +45,8 @@ fn point_details(
         .show(ui, |ui| {
             for f in &p.layer.attributes.fields {
                 if let Some(v) = f.values.get(point) {
-                    ui.label(&f.name);
+                    ui.label(label_of(&app.ws.file.dictionary, &f.name))
+                        .on_hover_text(&f.name);
                     ui.label(display_value(v));
                     ui.end_row();
                 }
@@ -87,12 +92,24 @@ fn zone_details(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui, layer: u
                     .choropleth
                     .as_ref()
                     .is_some_and(|c| c.indicator == f.name);
+                // The indicator by its label (dictionary), its code on hover.
+                let label = label_of(&app.ws.file.dictionary, &f.name);
                 let name = if highlighted {
-                    RichText::new(&f.name).strong()
+                    RichText::new(label).strong()
                 } else {
-                    RichText::new(&f.name)
+                    RichText::new(label)
                 };
-                ui.label(name);
+                // A column of fixed width, long labels cut with « … » (whole on hover).
+                ui.allocate_ui_with_layout(
+                    egui::vec2(LABEL_WIDTH, ui.spacing().interact_size.y),
+                    egui::Layout::left_to_right(egui::Align::Center),
+                    |ui| {
+                        ui.set_min_width(LABEL_WIDTH);
+                        ui.add(egui::Label::new(name).truncate()).on_hover_text(
+                            crate::dictionary::label_with_code(&app.ws.file.dictionary, &f.name),
+                        );
+                    },
+                );
                 ui.label(format!(
                     "{} / {}",
                     display_value(v),

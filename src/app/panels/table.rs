@@ -1,7 +1,9 @@
-//! The attribute table of the choropleth layer: sorting, filtering, linked selection.
+//! The attribute table of the choropleth layer: sorting, filtering, linked selection. Column
+//! headers show the indicators' labels from the dictionary, their codes on hover.
 
 use crate::app::display::display_value;
 use crate::app::{CartoSolApp, Command, UiState};
+use crate::dictionary::label_of;
 use crate::value::Value;
 use egui::{RichText, Ui};
 
@@ -99,7 +101,7 @@ pub fn table_panel(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command
             let widths: Vec<f32> = columns
                 .iter()
                 .enumerate()
-                .map(|(i, _)| if i == 0 { 220.0 } else { 110.0 })
+                .map(|(i, _)| if i == 0 { 220.0 } else { 150.0 })
                 .collect();
             let row_height = 20.0;
             let mut clicked: Option<usize> = None;
@@ -112,8 +114,19 @@ pub fn table_panel(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command
                             Some((n, false)) if n == c => " (décroissant)",
                             _ => "",
                         };
+                        // The column's label from the dictionary; its code on hover.
+                        let label = label_of(&app.ws.file.dictionary, c);
+                        let hover = if label == c {
+                            format!("{c} — trier")
+                        } else {
+                            format!("{c} : {label} — trier")
+                        };
                         if ui
-                            .add_sized([*w, row_height], egui::Button::new(format!("{c}{arrow}")))
+                            .add_sized(
+                                [*w, row_height],
+                                egui::Button::new(format!("{label}{arrow}")).truncate(),
+                            )
+                            .on_hover_text(hover)
                             .clicked()
                         {
                             sort_by = Some(c.clone());
@@ -147,7 +160,8 @@ pub fn table_panel(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command
                                     if ui
                                         .add_sized(
                                             [*w, row_height],
-                                            egui::Button::selectable(selected == Some(r), text),
+                                            egui::Button::selectable(selected == Some(r), text)
+                                                .truncate(),
                                         )
                                         .clicked()
                                     {

@@ -58,6 +58,14 @@ pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, u
                     ui.close();
                 }
             });
+            ui.menu_button("Données", |ui| {
+                if ui.button("Dictionnaire des indicateurs…").clicked() {
+                    state.dialog = Dialog::Dictionary(Box::new(
+                        crate::app::dialogs::dictionary::DictionaryEditor::new(app),
+                    ));
+                    ui.close();
+                }
+            });
             ui.menu_button("Fond de carte", |ui| {
                 for choice in [BasemapChoice::Osm, BasemapChoice::None] {
                     let selected = app.basemap.choice == choice;
