@@ -162,7 +162,8 @@ impl IndicatorDef {
     /// - « places », « offre », « équipement », « accueil » in the code or label: offer
     ///   direction; a code or name field (« Code… », « Libellé… »): neutral; otherwise need.
     ///
-    /// « = 100 × A / B » in the label gives the numerator `A` and the denominator `B`.
+    /// « = 100 × A / B » in the label gives the numerator `A` and the denominator `B`; the label
+    /// kept drops that formula and a « (%) » the unit says.
     pub fn infer(code: &str, label: &str) -> IndicatorDef {
         let code = code.trim();
         let label = if label.trim().is_empty() {
@@ -228,9 +229,21 @@ impl IndicatorDef {
             }
             _ => (None, None),
         };
+        // The label a person reads: without the formula once it is kept as numerator and
+        // denominator, and without a « (%) » the unit already says.
+        let mut shown = label;
+        if numerator.is_some()
+            && let Some((head, _)) = label.rsplit_once('=')
+        {
+            shown = head.trim_end().trim_end_matches(',').trim_end();
+        }
+        if kind == IndicatorKind::Percent {
+            shown = shown.strip_suffix("(%)").map_or(shown, str::trim_end);
+        }
+        let shown = if shown.is_empty() { label } else { shown };
         IndicatorDef {
             code: code.to_owned(),
-            label: label.to_owned(),
+            label: shown.to_owned(),
             unit,
             kind,
             per,
@@ -586,6 +599,8 @@ mod tests {
         assert_eq!(tp.numerator.as_deref(), Some("NB_MEN_PAUV"));
         assert_eq!(tp.denominator.as_deref(), Some("NBMENFISC"));
         assert_eq!(tp.direction, Direction::Need);
+        // The formula lives in the numerator and denominator; the unit says « % ».
+        assert_eq!(tp.label, "Taux de pauvreté au seuil de 60 %");
         let creche = IndicatorDef::infer(
             "PLACES_CRECHE_100",
             "Places d'accueil collectif du jeune enfant pour 100 enfants de moins de 3 ans",

@@ -460,6 +460,10 @@ pub fn open_project(path: &Path) -> Result<Project, LoadError> {
         )?;
         points.push((spec.clone(), layer));
     }
+    // As the app does at opening: the entries of the workbooks' definitions sheets complete
+    // the dictionary saved in the project, so every command reads labels, not codes.
+    let mut file = file;
+    file.dictionary = completed_dictionary(&file, path.parent().unwrap_or(Path::new("."))).0;
     Ok(Project {
         path: path.to_owned(),
         file,
