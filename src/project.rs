@@ -278,6 +278,9 @@ pub struct ProjectFile {
     /// projects that never froze one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub t0: Option<crate::baseline::spec::Baseline>,
+    /// Saved siting scenarios (`cartosol siting --enregistrer`, the app's *Implantation*).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub siting: Vec<crate::analysis::siting::spec::SitingScenario>,
 }
 
 /// A project with its layers loaded and its tables joined.
@@ -715,6 +718,7 @@ mod save_tests {
             views: Vec::new(),
             dictionary: Vec::new(),
             t0: None,
+            siting: Vec::new(),
         }
     }
 

@@ -47,6 +47,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 const FILE_LAYERS: &[(&str, &str)] = &[
     ("style/spec.rs", "fondations"),
     ("baseline/spec.rs", "import"),
+    ("analysis/siting/spec.rs", "fondations"),
 ];
 
 /// Top-level modules that are not the core: the two front ends.

@@ -143,7 +143,7 @@ fn the_cli_writes_the_sites_and_never_over_its_inputs() {
     ]);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{stdout}");
-    assert!(stdout.contains("Optimum prouvé"), "{stdout}");
+    assert!(stdout.contains("Preuve : optimum prouvé"), "{stdout}");
     assert!(stdout.contains("35 site(s) existant(s)"), "{stdout}");
     let csv = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
@@ -186,5 +186,83 @@ fn the_cli_writes_the_sites_and_never_over_its_inputs() {
         String::from_utf8_lossy(&run.stderr)
             .contains("thème « Inconnu » absent de la couche « services » (champ « dispositif »)")
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn scenarios_are_saved_in_the_project_and_compared() {
+    let dir = std::env::temp_dir().join(format!("cartosol-scenarios-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    };
+    copy(&sample, &dir);
+    std::fs::create_dir_all(dir.join("essonne")).unwrap();
+    copy(&sample.join("essonne"), &dir.join("essonne"));
+    let project = dir.join("essonne.cartosol.json");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cartosol"))
+            .arg("siting")
+            .arg(&project)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = dir.join("s.csv");
+    for (name, k) in [("deux", "2"), ("quatre", "4")] {
+        let r = run(&[
+            "--k",
+            k,
+            "--rayon-km",
+            "5",
+            "--enregistrer",
+            name,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    }
+    // Saving under an existing name replaces it.
+    let r = run(&[
+        "--k",
+        "1",
+        "--rayon-km",
+        "5",
+        "--enregistrer",
+        "deux",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success());
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&project).unwrap()).unwrap();
+    let saved = file["siting"].as_array().unwrap();
+    assert_eq!(saved.len(), 2);
+    let cmp = dir.join("cmp.csv");
+    let r = run(&["--comparer", "--out", cmp.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = std::fs::read_to_string(&cmp).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(';').collect())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    let by_name = |n: &str| rows.iter().find(|r| r[0] == n).unwrap().clone();
+    let (one, four) = (by_name("deux"), by_name("quatre"));
+    assert_eq!(one[5], "1");
+    assert_eq!(four[5], "4");
+    // No existing site: everything is beyond 5 km before; more sites leave less beyond.
+    assert_eq!(one[6], "100");
+    let share = |s: &str| s.replace(',', ".").parse::<f64>().unwrap();
+    assert!(share(four[7]) < share(one[7]));
+    assert_eq!(four[9].split(", ").count(), 4);
     let _ = std::fs::remove_dir_all(&dir);
 }

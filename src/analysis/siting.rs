@@ -18,6 +18,10 @@
 //! does not prove the optimum within the time limit, the best answer found is returned with the
 //! solver's bound, so the user knows how far from the optimum it may be.
 
+pub mod spec;
+
+pub use spec::{CandidatePlaces, ExistingSites, Goal, ScenarioSite, SitingRequest, SitingScenario};
+
 use super::AnalysisError;
 use super::index::ServiceIndex;
 use geo::Point;
@@ -32,16 +36,6 @@ pub struct Demand {
     pub position: Point<f64>,
     /// Its weight (households, inhabitants…), finite and non-negative.
     pub weight: f64,
-}
-
-/// What the user asks.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Goal {
-    /// `k` new sites covering the most demand (maximal covering).
-    Sites(usize),
-    /// The fewest new sites bringing the covered share of the demand to at least this share,
-    /// in % (set covering).
-    Share(f64),
 }
 
 /// How the answer was found.
@@ -550,31 +544,6 @@ pub fn covered_weight(demand: &[Demand], sites: &[Point<f64>], radius_m: f64) ->
         .sum()
 }
 
-/// The places new sites may go.
-#[derive(Clone, Debug, PartialEq)]
-pub enum CandidatePlaces {
-    /// The interior point of each zone of a zone layer (id).
-    ZoneInteriorPoints(String),
-    /// The positioned rows of a point layer (id), e.g. town halls or candidate premises.
-    Points(String),
-}
-
-/// A siting question on a project.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SitingRequest {
-    /// The zone layer carrying the demand (its interior points).
-    pub demand_layer: String,
-    /// The demand weight field of that layer (poor households, a profile…).
-    pub weight_field: String,
-    /// Where new sites may go.
-    pub candidates: CandidatePlaces,
-    /// The existing sites: the point layer (id), its theme field and the theme kept
-    /// (`None`: no existing site).
-    pub existing: Option<(String, String, String)>,
-    /// Radius of a site's reach, metres.
-    pub radius_m: f64,
-}
-
 /// A siting question with its inputs gathered from a project.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SitingProblem {
@@ -688,9 +657,9 @@ pub fn problem(
     };
     let existing = match &request.existing {
         None => Vec::new(),
-        Some((id, field, theme)) => {
-            let (_, layer) = points(id)?;
-            super::index::theme_rows(layer, field, theme)?
+        Some(e) => {
+            let (_, layer) = points(&e.layer)?;
+            super::index::theme_rows(layer, &e.theme_field, &e.theme)?
                 .into_iter()
                 .filter_map(|r| layer.positions.get(r).copied().flatten())
                 .collect()
@@ -737,6 +706,143 @@ pub fn sites_table(
             "code",
             "lieu",
             &format!("{weight_field}_nouvellement_couverts"),
+        ],
+        cols,
+    )
+}
+
+impl Proof {
+    /// How the answer was found, in French.
+    pub fn describe(self) -> String {
+        match self {
+            Proof::Optimal => "optimum prouvé".to_owned(),
+            Proof::TimeLimit { bound } => format!(
+                "délai atteint : meilleure réponse trouvée, l'optimum couvre au plus {}",
+                crate::value::format_number(bound.round())
+            ),
+            Proof::Greedy => "réponse gloutonne seulement".to_owned(),
+        }
+    }
+}
+
+/// Gathers the inputs of `request` from `project` ([`problem`]) and answers it ([`site`]).
+pub fn answer(
+    project: &crate::project::Project,
+    request: &SitingRequest,
+    options: &SitingOptions,
+    progress: &dyn Fn(usize),
+) -> Result<(SitingProblem, Siting), AnalysisError> {
+    let inputs = problem(project, request)?;
+    let siting = site(
+        &inputs.demand,
+        &inputs.candidates,
+        &inputs.existing,
+        request.radius_m,
+        request.goal,
+        options,
+        progress,
+    )?;
+    Ok((inputs, siting))
+}
+
+/// The answer as a scenario to save in the project under `name`.
+pub fn scenario(
+    name: &str,
+    request: &SitingRequest,
+    problem: &SitingProblem,
+    siting: &Siting,
+    computed_on: &str,
+) -> SitingScenario {
+    SitingScenario {
+        name: name.trim().to_owned(),
+        request: request.clone(),
+        sites: siting
+            .chosen
+            .iter()
+            .map(|c| {
+                let (code, name) = problem
+                    .candidate_labels
+                    .get(c.candidate)
+                    .cloned()
+                    .unwrap_or_default();
+                let p = problem.candidates.get(c.candidate);
+                ScenarioSite {
+                    code,
+                    name,
+                    lon: p.map_or(f64::NAN, |p| p.x()),
+                    lat: p.map_or(f64::NAN, |p| p.y()),
+                    newly_covered: c.newly_covered,
+                }
+            })
+            .collect(),
+        total_weight: siting.total_weight,
+        covered_before: siting.covered_before,
+        covered_after: siting.covered_after,
+        proof: siting.proof.describe(),
+        greedy_covered: siting.greedy_covered,
+        computed_on: computed_on.to_owned(),
+    }
+}
+
+/// Saved scenarios side by side: one row per scenario with its question (demand, radius,
+/// existing sites, goal) and its answer (number of new sites, shares beyond the radius before
+/// and after, gain, the places), for the comparison table and its export.
+pub fn scenarios_table(scenarios: &[SitingScenario]) -> crate::model::Table {
+    use crate::value::Value;
+    let round1 = |x: f64| (x * 10.0).round() / 10.0;
+    let mut cols: Vec<Vec<Value>> = vec![Vec::new(); 11];
+    for s in scenarios {
+        let goal = match s.request.goal {
+            Goal::Sites(k) => format!("{k} site(s)"),
+            Goal::Share(p) => format!("{} % couverts", crate::value::format_number(p)),
+        };
+        super::push_row(
+            &mut cols,
+            [
+                Value::Text(s.name.clone()),
+                Value::Text(s.request.weight_field.clone()),
+                Value::Number(s.request.radius_m / 1000.0),
+                Value::Text(
+                    s.request
+                        .existing
+                        .as_ref()
+                        .map_or(String::new(), |e| e.theme.clone()),
+                ),
+                Value::Text(goal),
+                Value::Number(s.sites.len() as f64),
+                Value::Number(round1(pct(
+                    s.total_weight - s.covered_before,
+                    s.total_weight,
+                ))),
+                Value::Number(round1(pct(
+                    s.total_weight - s.covered_after,
+                    s.total_weight,
+                ))),
+                Value::Number(s.covered_after - s.covered_before),
+                Value::Text(
+                    s.sites
+                        .iter()
+                        .map(|x| x.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                Value::Text(s.proof.clone()),
+            ],
+        );
+    }
+    super::columns_table(
+        &[
+            "scenario",
+            "demande",
+            "rayon_km",
+            "sites_existants",
+            "objectif",
+            "nouveaux_sites",
+            "part_au_dela_avant_pct",
+            "part_au_dela_apres_pct",
+            "gain",
+            "lieux",
+            "preuve",
         ],
         cols,
     )

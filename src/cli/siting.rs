@@ -4,7 +4,8 @@
 
 use anyhow::{Context, Result, bail};
 use cartosol::analysis::siting::{
-    CandidatePlaces, Goal, Proof, SitingOptions, SitingRequest, problem, site, sites_table,
+    CandidatePlaces, ExistingSites, Goal, SitingOptions, SitingRequest, answer, scenario,
+    scenarios_table, sites_table,
 };
 use cartosol::export::data::{DataExportOptions, DataFormat, Geometries, write_layer};
 use cartosol::export::secrecy::{SecrecyGuard, ZoneLevel};
@@ -25,11 +26,7 @@ pub struct Args {
     #[arg(long, default_value = "services")]
     services: String,
     /// Nombre de nouveaux sites (couverture maximale).
-    #[arg(
-        long,
-        conflicts_with = "part_cible",
-        required_unless_present = "part_cible"
-    )]
+    #[arg(long, conflicts_with = "part_cible")]
     k: Option<usize>,
     /// Part de la demande à couvrir, en % : le plus petit nombre de nouveaux sites qui
     /// l'atteint (couverture d'ensemble).
@@ -37,7 +34,7 @@ pub struct Args {
     part_cible: Option<f64>,
     /// Rayon d'accès d'un site, en km.
     #[arg(long = "rayon-km", visible_alias = "radius-km")]
-    radius_km: f64,
+    radius_km: Option<f64>,
     /// Couche de zones de la demande (ses points intérieurs).
     #[arg(long, default_value = "communes")]
     zones: String,
@@ -51,7 +48,15 @@ pub struct Args {
     /// Temps maximal de la recherche exacte, en secondes (par valeur de k).
     #[arg(long, default_value_t = 30)]
     delai_s: u64,
-    /// Fichier des sites choisis (.csv, .geojson, .xlsx, .gpkg).
+    /// Enregistre la réponse dans le projet comme scénario de ce nom (remplace un scénario
+    /// du même nom).
+    #[arg(long)]
+    enregistrer: Option<String>,
+    /// Ne calcule rien : écrit la comparaison des scénarios enregistrés dans le projet.
+    #[arg(long)]
+    comparer: bool,
+    /// Fichier des sites choisis (.csv, .geojson, .xlsx, .gpkg), ou de la comparaison des
+    /// scénarios (.csv, .xlsx).
     #[arg(long)]
     out: PathBuf,
 }
@@ -65,6 +70,9 @@ pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let project = cartosol::project::open_project(&args.project)?;
     cartosol::fsutil::refuse_overwrite(&args.out, &project.input_files())?;
+    if args.comparer {
+        return compare(&project, &args);
+    }
     let candidates = if project.points.iter().any(|(s, _)| s.id == args.candidats) {
         CandidatePlaces::Points(args.candidats.clone())
     } else if project.zones.iter().any(|(s, _)| s.id == args.candidats) {
@@ -100,34 +108,35 @@ pub fn run(args: Args) -> Result<()> {
                     field.name
                 );
             }
-            Some((spec.id.clone(), field.name.clone(), theme.clone()))
+            Some(ExistingSites {
+                layer: spec.id.clone(),
+                theme_field: field.name.clone(),
+                theme: theme.clone(),
+            })
         }
+    };
+    let goal = match (args.k, args.part_cible) {
+        (Some(k), _) => Goal::Sites(k),
+        (None, Some(share)) => Goal::Share(share),
+        (None, None) => bail!("précisez --k (nombre de sites) ou --part-cible (part à couvrir, %)"),
+    };
+    let Some(radius_km) = args.radius_km else {
+        bail!("précisez --rayon-km");
     };
     let request = SitingRequest {
         demand_layer: args.zones.clone(),
         weight_field: args.demande.clone(),
         candidates,
         existing,
-        radius_m: args.radius_km * 1000.0,
-    };
-    let inputs = problem(&project, &request)?;
-    let goal = match (args.k, args.part_cible) {
-        (Some(k), _) => Goal::Sites(k),
-        (None, Some(share)) => Goal::Share(share),
-        (None, None) => bail!("précisez --k ou --part-cible"),
+        radius_m: radius_km * 1000.0,
+        goal,
     };
     let options = SitingOptions {
         time_limit: Duration::from_secs(args.delai_s.max(1)),
     };
-    let answer = site(
-        &inputs.demand,
-        &inputs.candidates,
-        &inputs.existing,
-        request.radius_m,
-        goal,
-        &options,
-        &|k| eprintln!("  recherche avec {k} nouveau(x) site(s)…"),
-    )?;
+    let (inputs, answer) = answer(&project, &request, &options, &|k| {
+        eprintln!("  recherche avec {k} nouveau(x) site(s)…")
+    })?;
     let table = sites_table(&inputs, &answer, &args.demande);
     let positions: Vec<Option<geo::Point<f64>>> = answer
         .chosen
@@ -177,19 +186,15 @@ pub fn run(args: Args) -> Result<()> {
     }
     println!(
         "Part de la demande à plus de {} km : {} % avant → {} % après ({} site(s) nouveau(x))",
-        format_number(args.radius_km),
+        format_number(radius_km),
         round1(answer.share_beyond_before_pct()),
         round1(answer.share_beyond_after_pct()),
         answer.chosen.len()
     );
-    match answer.proof {
-        Proof::Optimal => println!("Optimum prouvé (programme en nombres entiers)."),
-        Proof::TimeLimit { bound } => println!(
-            "Délai atteint : meilleure réponse trouvée, l'optimum couvre au plus {}.",
-            format_number(bound.round())
-        ),
-        Proof::Greedy => println!("Réponse gloutonne seulement."),
-    }
+    println!(
+        "Preuve : {} (programme en nombres entiers).",
+        answer.proof.describe()
+    );
     println!(
         "Réponse gloutonne : {} couverts, écart {} % du gain",
         format_number(answer.greedy_covered),
@@ -206,10 +211,65 @@ pub fn run(args: Args) -> Result<()> {
             args.demande
         );
     }
+    if let Some(name) = &args.enregistrer {
+        let saved = scenario(
+            name,
+            &request,
+            &inputs,
+            &answer,
+            &cartosol::export::today_fr(),
+        );
+        let mut file = project.file.clone();
+        file.siting.retain(|s| s.name != saved.name);
+        file.siting.push(saved);
+        let dir = match args.project.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        cartosol::project::save_project(&file, &dir, &args.project)
+            .with_context(|| format!("{} non écrit", args.project.display()))?;
+        println!(
+            "Scénario « {} » enregistré dans {}",
+            name.trim(),
+            args.project.display()
+        );
+    }
     println!(
         "Écrit : {} en {:.2} s",
         args.out.display(),
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `--comparer`: the saved scenarios side by side.
+fn compare(project: &cartosol::project::Project, args: &Args) -> Result<()> {
+    if project.file.siting.is_empty() {
+        bail!(
+            "{} : aucun scénario d'implantation enregistré (--enregistrer NOM)",
+            args.project.display()
+        );
+    }
+    let table = scenarios_table(&project.file.siting);
+    let guard = SecrecyGuard::default().with_privacy(&project.file.map.privacy);
+    write_layer(
+        &table,
+        Geometries::None,
+        ZoneLevel::Aggregate,
+        "scenarios",
+        &args.out,
+        DataFormat::from_path(&args.out)?,
+        &DataExportOptions {
+            secrecy: guard.clone(),
+            ..Default::default()
+        },
+        &guard,
+    )
+    .with_context(|| format!("{} non écrit", args.out.display()))?;
+    println!(
+        "Comparaison de {} scénario(s) écrite : {}",
+        project.file.siting.len(),
+        args.out.display()
     );
     Ok(())
 }
