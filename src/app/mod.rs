@@ -18,6 +18,7 @@ pub mod geometry;
 pub mod map_view;
 pub mod mesh_cache;
 pub mod panels;
+pub mod siting;
 pub mod state;
 
 use crate::export::DataExportOptions;
@@ -174,6 +175,8 @@ pub enum Command {
     },
     /// A change of the *Diagnostic* window (settings, runs, diagnostic map).
     Diagnostic(diagnostic::DiagCommand),
+    /// A change of the *Implantation de nouveaux sites* window (question, run, scenarios).
+    Siting(siting::SitingCommand),
     /// Stores an entry of the indicator dictionary (*Données › Dictionnaire des indicateurs*:
     /// completed by hand, or reset from the definitions sheet), replacing the entry of its
     /// code; saved with the project. The entry is checked by the dialog
@@ -233,6 +236,8 @@ pub struct CartoSolApp {
     pub analysis: analysis_ui::AnalysisState,
     /// The *Diagnostic* window: profiles, situations, LISA, typology and their maps.
     pub diagnostic: diagnostic::DiagnosticState,
+    /// The *Implantation de nouveaux sites* window.
+    pub siting: siting::SitingState,
     hatch: egui::TextureHandle,
     tile_cache: PathBuf,
     job: Option<Job>,
@@ -291,6 +296,7 @@ impl CartoSolApp {
             status: String::new(),
             analysis: analysis_ui::AnalysisState::default(),
             diagnostic: diagnostic::DiagnosticState::default(),
+            siting: siting::SitingState::default(),
             hatch: hatch_texture(ctx),
             job: None,
             export_job: None,
@@ -740,6 +746,23 @@ impl CartoSolApp {
                     self.diagnostic
                         .apply(&self.ws, c, move || repaint.request_repaint());
                 }
+                Command::Siting(siting::SitingCommand::Frame { lon, lat, radius_m }) => {
+                    let d_lat = radius_m / 111_195.0;
+                    let d_lon = d_lat / lat.to_radians().cos().max(0.1);
+                    let a = geometry::mercator_unit(lon - d_lon, lat - d_lat);
+                    let b = geometry::mercator_unit(lon + d_lon, lat + d_lat);
+                    self.frame_box([
+                        a[0].min(b[0]),
+                        a[1].min(b[1]),
+                        a[0].max(b[0]),
+                        a[1].max(b[1]),
+                    ]);
+                }
+                Command::Siting(c) => {
+                    let repaint = ctx.clone();
+                    self.siting
+                        .apply(&mut self.ws, c, move || repaint.request_repaint());
+                }
                 Command::SetIndicatorDef(def) => {
                     crate::dictionary::set(&mut self.ws.file.dictionary, *def);
                     // The legend's title is the indicator's label.
@@ -856,11 +879,13 @@ impl CartoSolApp {
             .fill_override()
             .or_else(|| self.analysis.fill_override());
         let analysis = &self.analysis;
+        let siting = &self.siting;
         let ws = &self.ws;
         let overlay = move |view: &map_view::View,
                             shapes: &mut Vec<egui::Shape>,
                             texts: &mut Vec<map_view::TextItem>| {
             analysis.overlay(ws, view, shapes, texts);
+            siting.overlay(ws, view, shapes, texts);
         };
         let generation = {
             use std::hash::{Hash, Hasher};
@@ -979,6 +1004,7 @@ impl eframe::App for CartoSolApp {
                 .sync(&self.ws, move || repaint.request_repaint());
         }
         self.diagnostic.sync(&self.ws);
+        self.siting.sync();
         // Panels and dialogs read the app and push commands; their widget state is lent to them.
         let mut state = std::mem::take(&mut self.ui_state);
         let mut commands = Vec::new();
@@ -991,6 +1017,7 @@ impl eframe::App for CartoSolApp {
             .frame(egui::Frame::NONE)
             .show(ui, |ui| self.map_ui(ui, &mut commands));
         diagnostic::diagnostic_window(self, &mut commands, &ctx);
+        siting::siting_window(self, &mut commands, &ctx);
         dialogs::dialog_ui(self, &mut state, &mut commands, &ctx);
         self.ui_state = state;
         self.pending.extend(commands);

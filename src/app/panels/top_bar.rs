@@ -99,6 +99,12 @@ pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, u
                     ));
                     ui.close();
                 }
+                if ui.button("Implantation de nouveaux sites").clicked() {
+                    out.push(Command::Siting(crate::app::siting::SitingCommand::Open(
+                        true,
+                    )));
+                    ui.close();
+                }
             });
             ui.menu_button("Aide", |ui| {
                 if ui.button("Raccourcis et interactions").clicked() {
