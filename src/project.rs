@@ -281,6 +281,10 @@ pub struct ProjectFile {
     /// Saved siting scenarios (`cartosol siting --enregistrer`, the app's *Implantation*).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub siting: Vec<crate::analysis::siting::spec::SitingScenario>,
+    /// The synthesis table of schemes (`cartosol dispositifs`, the app's *Dispositifs*);
+    /// absent until the analyst starts one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schemes: Option<crate::analysis::schemes::spec::SchemesSpec>,
 }
 
 /// A project with its layers loaded and its tables joined.
@@ -719,6 +723,7 @@ mod save_tests {
             dictionary: Vec::new(),
             t0: None,
             siting: Vec::new(),
+            schemes: None,
         }
     }
 

@@ -48,6 +48,7 @@ const FILE_LAYERS: &[(&str, &str)] = &[
     ("style/spec.rs", "fondations"),
     ("baseline/spec.rs", "import"),
     ("analysis/siting/spec.rs", "fondations"),
+    ("analysis/schemes/spec.rs", "fondations"),
 ];
 
 /// Top-level modules that are not the core: the two front ends.

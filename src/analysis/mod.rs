@@ -36,6 +36,7 @@ pub mod index;
 pub mod population;
 pub mod profiles;
 pub mod quality;
+pub mod schemes;
 pub mod siting;
 pub mod situations;
 pub mod smoothing;

@@ -293,10 +293,7 @@ impl SitingState {
 
     /// The places drawn on the map: (lon, lat, name) and the radius in metres, from the saved
     /// scenario shown or the current answer.
-    pub fn drawn_sites(
-        &self,
-        scenarios: &[SitingScenario],
-    ) -> Option<(Vec<DrawnSite>, f64)> {
+    pub fn drawn_sites(&self, scenarios: &[SitingScenario]) -> Option<(Vec<DrawnSite>, f64)> {
         if let Some(s) = self.shown.and_then(|i| scenarios.get(i)) {
             return Some((
                 s.sites

@@ -310,6 +310,7 @@ impl Workspace {
                 dictionary: Vec::new(),
                 t0: None,
                 siting: Vec::new(),
+                schemes: None,
             },
             zones: Vec::new(),
             points: Vec::new(),

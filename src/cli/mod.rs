@@ -10,6 +10,7 @@ mod join;
 mod lisa;
 mod quality;
 mod render;
+mod schemes;
 mod siting;
 mod t0;
 mod typology;
@@ -59,6 +60,9 @@ enum Command {
     /// Implantation de nouveaux sites : les k lieux qui couvrent le plus de demande à moins
     /// de R km (sites existants conservés), ou le plus petit nombre de sites pour une part visée.
     Siting(siting::Args),
+    /// Tableau de synthèse des dispositifs : couverture des besoins calculée par dispositif,
+    /// export XLSX et réimport des cellules saisies.
+    Dispositifs(schemes::Args),
     /// Mesures de performance (build release conseillé).
     Bench(bench::Args),
     /// Typologie des zones sur des indicateurs (k-means, Ward, Ward sous contrainte de contiguïté).
@@ -203,6 +207,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Atlas(args)) => atlas::run(args),
         Some(Command::Lisa(args)) => lisa::run(args),
         Some(Command::Siting(args)) => siting::run(args),
+        Some(Command::Dispositifs(args)) => schemes::run(args),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Typology(args)) => typology::run(args),
         Some(Command::Diagnostic(args)) => diagnostic::run(args),
