@@ -518,7 +518,16 @@ fn underserved_figures(
     Ok(UnderservedFigures {
         codes: layer_codes(zspec, zlayer),
         need: need_values,
-        offer: result.zones.iter().map(|z| z.per_10000.clone()).collect(),
+        // Rounded to 1e-6: a value of at most 15 significant digits reads back from the
+        // project's JSON exactly, so that a reopened T0 is the T0 that was frozen.
+        offer: result
+            .zones
+            .iter()
+            .map(|z| match z.per_10000 {
+                Value::Number(x) => Value::Number((x * 1e6).round() / 1e6),
+                ref other => other.clone(),
+            })
+            .collect(),
     })
 }
 

@@ -19,6 +19,7 @@ pub mod map_view;
 pub mod mesh_cache;
 pub mod panels;
 pub mod state;
+pub mod t0;
 
 use crate::export::DataExportOptions;
 use analysis_ui::Tool;
@@ -174,6 +175,8 @@ pub enum Command {
     },
     /// A change of the *Diagnostic* window (settings, runs, diagnostic map).
     Diagnostic(diagnostic::DiagCommand),
+    /// A change of the *T0 → T+3* window (freeze, load and compare, export its maps).
+    T0(t0::T0Command),
     /// Exports the list of under-served zones (format from the extension).
     ExportUnderserved {
         /// The file written: GeoJSON, CSV, XLSX or GeoPackage (from the extension).
@@ -228,6 +231,8 @@ pub struct CartoSolApp {
     pub analysis: analysis_ui::AnalysisState,
     /// The *Diagnostic* window: profiles, situations, LISA, typology and their maps.
     pub diagnostic: diagnostic::DiagnosticState,
+    /// The *T0 → T+3* window: the frozen T0 and its comparison with a later vintage.
+    pub t0: t0::T0State,
     hatch: egui::TextureHandle,
     tile_cache: PathBuf,
     job: Option<Job>,
@@ -286,6 +291,7 @@ impl CartoSolApp {
             status: String::new(),
             analysis: analysis_ui::AnalysisState::default(),
             diagnostic: diagnostic::DiagnosticState::default(),
+            t0: t0::T0State::default(),
             hatch: hatch_texture(ctx),
             job: None,
             export_job: None,
@@ -641,7 +647,10 @@ impl CartoSolApp {
                     Some(path) if !path.to_string_lossy().ends_with(".autosave") => {
                         let view = self.current_view();
                         match export_ui::save(&mut self.ws, &path, view) {
-                            Ok(m) => self.status = m,
+                            Ok(m) => {
+                                self.status = m;
+                                self.t0.saved();
+                            }
                             Err(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
                         }
                     }
@@ -653,7 +662,10 @@ impl CartoSolApp {
                 Command::SaveAs(path) => {
                     let view = self.current_view();
                     match export_ui::save(&mut self.ws, &path, view) {
-                        Ok(m) => self.status = m,
+                        Ok(m) => {
+                            self.status = m;
+                            self.t0.saved();
+                        }
                         Err(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
                     }
                 }
@@ -734,6 +746,34 @@ impl CartoSolApp {
                     let repaint = ctx.clone();
                     self.diagnostic
                         .apply(&self.ws, c, move || repaint.request_repaint());
+                }
+                Command::T0(t0::T0Command::ExportMap(which, path)) => {
+                    let repaint = ctx.clone();
+                    if let Some((path, work)) =
+                        self.t0
+                            .export_job(&self.ws, which, path, move || repaint.request_repaint())
+                    {
+                        self.start_export(
+                            format!("Export de la carte {}", path.display()),
+                            move || work().map(ExportDone::from),
+                            ctx,
+                        );
+                    }
+                }
+                Command::T0(c) => {
+                    let rule = t0::rule_to_freeze(self);
+                    let repaint = ctx.clone();
+                    match self
+                        .t0
+                        .apply(&mut self.ws, c, rule, move || repaint.request_repaint())
+                    {
+                        Some(Ok(m)) => self.status = m,
+                        Some(Err(e)) => {
+                            self.ui_state.dialog =
+                                dialogs::Dialog::Error(format!("T0 non figé : {e}"))
+                        }
+                        None => {}
+                    }
                 }
                 Command::SetServiceTheme(theme) => self.analysis.theme = theme,
                 Command::SetThresholds { need, offer } => self.analysis.set_thresholds(need, offer),
@@ -969,6 +1009,10 @@ impl eframe::App for CartoSolApp {
                 .sync(&self.ws, move || repaint.request_repaint());
         }
         self.diagnostic.sync(&self.ws);
+        if let Some(c) = self.t0.sync(&self.ws) {
+            self.send(Command::T0(c));
+        }
+        t0::upload_textures(&mut self.t0, &ctx);
         // Panels and dialogs read the app and push commands; their widget state is lent to them.
         let mut state = std::mem::take(&mut self.ui_state);
         let mut commands = Vec::new();
@@ -981,6 +1025,7 @@ impl eframe::App for CartoSolApp {
             .frame(egui::Frame::NONE)
             .show(ui, |ui| self.map_ui(ui, &mut commands));
         diagnostic::diagnostic_window(self, &mut commands, &ctx);
+        t0::t0_window(self, &mut commands, &ctx);
         dialogs::dialog_ui(self, &mut state, &mut commands, &ctx);
         self.ui_state = state;
         self.pending.extend(commands);
@@ -993,6 +1038,7 @@ impl eframe::App for CartoSolApp {
             || self.export_job.is_some()
             || self.analysis.computing()
             || self.diagnostic.computing()
+            || self.t0.computing()
         {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }

@@ -65,7 +65,8 @@ pub struct UnderservedBaseline {
     pub offer_max_per_10000: f64,
     /// The rule in French (`Zones sous-desservies : TP60 ≥ 14,3 et au plus …`).
     pub rule_text: String,
-    /// The offer of each zone at T0, services per 10,000 inhabitants (zone code → value).
+    /// The offer of each zone at T0, services per 10,000 inhabitants rounded to 1e-6 (zone
+    /// code → value).
     pub offer_per_10000: BTreeMap<String, StoredValue>,
     /// The codes of the zones under-served at T0, highest need first.
     pub flagged: Vec<String>,
