@@ -636,7 +636,7 @@ impl UnderservedChanges {
         let f = |x: Option<f64>| x.map_or_else(|| "—".to_owned(), crate::value::format_number);
         let zone = |z: &UnderservedZone| {
             format!(
-                "{} ({}) : besoin {} → {}, offre {} → {} pour 10 000 hab.",
+                "{} ({}) : besoin {} au T0, {} au T+3 ; offre {} au T0, {} au T+3 (services pour 10 000 hab.)",
                 z.name,
                 z.code,
                 f(z.need_t0),
@@ -936,7 +936,7 @@ impl GeographyChanges {
         let mut out = Vec::new();
         for m in &self.mergers {
             out.push(format!(
-                "fusion : {} → {} ({}), commune nouvelle",
+                "fusion : {} en {} ({}), commune nouvelle",
                 m.old_codes.join(" + "),
                 m.new_code,
                 m.new_name

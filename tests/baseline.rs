@@ -271,7 +271,7 @@ fn the_fictif_t3_is_compared_on_the_t0_geography() {
     assert!(comparison.geography.added.is_empty());
     assert!(comparison.geography.epci_moves.is_empty());
     assert!(comparison.geography.lines().contains(
-        &"fusion : 91038 + 91132 → 91038 (Auvers-Chamarande), commune nouvelle".to_owned()
+        &"fusion : 91038 + 91132 en 91038 (Auvers-Chamarande), commune nouvelle".to_owned()
     ));
 
     // Change in points of the poverty rate, by hand, for two communes.
@@ -479,7 +479,7 @@ fn cli_freezes_refuses_to_overwrite_and_compares() {
     assert!(ok, "{out}{err}");
     assert!(
         out.contains(
-            "géographie : fusion : 91038 + 91132 → 91038 (Auvers-Chamarande), commune nouvelle"
+            "géographie : fusion : 91038 + 91132 en 91038 (Auvers-Chamarande), commune nouvelle"
         ),
         "{out}"
     );

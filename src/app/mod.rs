@@ -175,7 +175,7 @@ pub enum Command {
     },
     /// A change of the *Diagnostic* window (settings, runs, diagnostic map).
     Diagnostic(diagnostic::DiagCommand),
-    /// A change of the *T0 → T+3* window (freeze, load and compare, export its maps).
+    /// A change of the *T0 et T+3* window (freeze, load and compare, export its maps).
     T0(t0::T0Command),
     /// Exports the list of under-served zones (format from the extension).
     ExportUnderserved {
@@ -231,7 +231,7 @@ pub struct CartoSolApp {
     pub analysis: analysis_ui::AnalysisState,
     /// The *Diagnostic* window: profiles, situations, LISA, typology and their maps.
     pub diagnostic: diagnostic::DiagnosticState,
-    /// The *T0 → T+3* window: the frozen T0 and its comparison with a later vintage.
+    /// The *T0 et T+3* window: the frozen T0 and its comparison with a later vintage.
     pub t0: t0::T0State,
     hatch: egui::TextureHandle,
     tile_cache: PathBuf,
@@ -359,6 +359,7 @@ impl CartoSolApp {
             self.selected_zone = None;
             self.selected_point = None;
             self.analysis.reset();
+            self.t0.reset();
         }
         self.status = format!(
             "{} couche(s) de zones, {} couche(s) de points",

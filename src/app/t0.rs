@@ -1,4 +1,4 @@
-//! The *T0 → T+3* window (menu *Affichage › T0 → T+3*): freezes the T0 baseline of the project
+//! The *T0 et T+3* window (menu *Affichage › T0 et T+3*): freezes the T0 baseline of the project
 //! (`baseline::freeze_with`, stored in the project file by the usual save), reports the sources
 //! changed since, loads a later vintage (a project file and, optionally, a correspondence table
 //! of commune codes) and shows its comparison with the T0 (`baseline::compare`): the geography
@@ -316,6 +316,15 @@ impl T0State {
         ))
     }
 
+    /// Another project was opened: everything is forgotten but whether the window is open
+    /// (its sources are checked again).
+    pub fn reset(&mut self) {
+        *self = T0State {
+            open: self.open,
+            ..T0State::default()
+        };
+    }
+
     /// The project was saved: the T0 frozen in the session is in its file.
     pub fn saved(&mut self) {
         self.unsaved = false;
@@ -558,35 +567,33 @@ fn t0_section(app: &super::CartoSolApp, ui: &mut egui::Ui, out: &mut Vec<Command
 fn load_section(app: &super::CartoSolApp, ui: &mut egui::Ui, out: &mut Vec<Command>) {
     let s = &app.t0;
     let native = native_dialogs_available();
-    egui::Grid::new("t0-chargement")
-        .num_columns(3)
-        .show(ui, |ui| {
-            for (table, label, value) in [
-                (false, "Projet T+3 :", &s.later_path),
-                (
-                    true,
-                    "Table de correspondance (facultative) :",
-                    &s.correspondence_path,
-                ),
-            ] {
-                ui.label(label);
-                let mut text = value.clone();
-                if ui
-                    .add(egui::TextEdit::singleline(&mut text).desired_width(380.0))
-                    .changed()
-                {
-                    out.push(Command::T0(if table {
-                        T0Command::SetCorrespondencePath(text)
-                    } else {
-                        T0Command::SetLaterPath(text)
-                    }));
-                }
-                if native && ui.button("Choisir…").clicked() {
-                    out.push(Command::T0(T0Command::Pick(table)));
-                }
-                ui.end_row();
+    for (table, label, value) in [
+        (false, "Projet T+3 :", &s.later_path),
+        (
+            true,
+            "Table de correspondance (facultative) :",
+            &s.correspondence_path,
+        ),
+    ] {
+        ui.horizontal(|ui| {
+            let name = ui.label(label);
+            let mut text = value.clone();
+            if ui
+                .add(egui::TextEdit::singleline(&mut text).desired_width(420.0))
+                .labelled_by(name.id)
+                .changed()
+            {
+                out.push(Command::T0(if table {
+                    T0Command::SetCorrespondencePath(text)
+                } else {
+                    T0Command::SetLaterPath(text)
+                }));
+            }
+            if native && ui.button("Choisir…").clicked() {
+                out.push(Command::T0(T0Command::Pick(table)));
             }
         });
+    }
     ui.horizontal(|ui| {
         let ready = app.ws.file.t0.is_some() && !s.later_path.trim().is_empty() && !s.computing();
         if ui
@@ -708,7 +715,7 @@ fn table_section(
     };
     let dict = &app.ws.file.dictionary;
     ui.horizontal(|ui| {
-        ui.label("Couche :");
+        let name = ui.label("Couche :");
         egui::ComboBox::from_id_salt("t0-couche")
             .selected_text(&s.layer)
             .show_ui(ui, |ui| {
@@ -717,8 +724,10 @@ fn table_section(
                         out.push(Command::T0(T0Command::SetLayer(l.layer.clone())));
                     }
                 }
-            });
-        ui.label("Indicateur :");
+            })
+            .response
+            .labelled_by(name.id);
+        let name = ui.label("Indicateur :");
         let label = |f: &str| {
             let l = crate::dictionary::label_of(dict, f);
             if l == f {
@@ -736,7 +745,9 @@ fn table_section(
                         out.push(Command::T0(T0Command::SetField(f.clone())));
                     }
                 }
-            });
+            })
+            .response
+            .labelled_by(name.id);
     });
     let level = app
         .ws
@@ -811,9 +822,9 @@ pub fn t0_window(app: &super::CartoSolApp, out: &mut Vec<Command>, ctx: &egui::C
         return;
     }
     let mut open = true;
-    egui::Window::new("T0 → T+3")
+    egui::Window::new("T0 et T+3")
         .open(&mut open)
-        .default_size([1000.0, 760.0])
+        .default_size([1150.0, 880.0])
         .vscroll(true)
         .show(ctx, |ui| {
             egui::CollapsingHeader::new("T0 figé")
