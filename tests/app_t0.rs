@@ -33,6 +33,11 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A cell as text (`249100595` for a SIREN Excel stored as a number).
+fn text(c: &Data) -> String {
+    c.to_string()
+}
+
 /// The cell of `column` on the row whose `CODGEO` is `code` in sheet `sheet` of `book`.
 fn cell(book: &Path, sheet: &str, code: &str, column: &str) -> f64 {
     let mut wb: Xlsx<_> = open_workbook(book).unwrap();
@@ -40,16 +45,13 @@ fn cell(book: &Path, sheet: &str, code: &str, column: &str) -> f64 {
     let rows: Vec<&[Data]> = range.rows().collect();
     let header = rows
         .iter()
-        .position(|r| r.first().is_some_and(|c| c.to_string() == "CODGEO"))
+        .position(|r| r.first().is_some_and(|c| text(c) == "CODGEO"))
         .unwrap();
-    let col = rows[header]
-        .iter()
-        .position(|c| c.to_string() == column)
-        .unwrap();
+    let col = rows[header].iter().position(|c| text(c) == column).unwrap();
     let row = rows
         .iter()
         .skip(header + 1)
-        .find(|r| r.first().is_some_and(|c| c.to_string() == code))
+        .find(|r| r.first().is_some_and(|c| text(c) == code))
         .unwrap();
     match &row[col] {
         Data::Float(x) => *x,

@@ -76,6 +76,15 @@ pub struct CompareDone {
     pub maps: Vec<MapImage>,
 }
 
+/// The sources of a T0 checked against the files: for the project file and T0 date of `key`.
+#[derive(Clone, Debug)]
+pub struct SourceCheck {
+    /// The project file and the date of its T0 when checked.
+    pub key: (Option<PathBuf>, String),
+    /// The sources changed since the T0 (empty: all as they were).
+    pub changes: Vec<SourceChange>,
+}
+
 /// Settings and results of the T0 window.
 #[derive(Default)]
 pub struct T0State {
@@ -89,8 +98,8 @@ pub struct T0State {
     pub later_path: String,
     /// The correspondence table's path being typed (blank: none).
     pub correspondence_path: String,
-    /// The sources changed since the T0, for (project path, T0 date).
-    pub source_check: Option<((Option<PathBuf>, String), Vec<SourceChange>)>,
+    /// The sources changed since the T0, and for which project and T0 they were checked.
+    pub source_check: Option<SourceCheck>,
     /// The last comparison, or its error in French.
     pub result: Option<Result<CompareDone, String>>,
     /// The layer of the table of changes.
@@ -138,9 +147,12 @@ impl T0State {
         match &ws.file.t0 {
             Some(t0) => {
                 let key = (ws.path.clone(), t0.frozen_on.clone());
-                if self.source_check.as_ref().map(|(k, _)| k) != Some(&key) {
+                if self.source_check.as_ref().map(|c| &c.key) != Some(&key) {
                     let dir = super::export_ui::base_dir(ws);
-                    self.source_check = Some((key, check_sources(t0, &dir)));
+                    self.source_check = Some(SourceCheck {
+                        changes: check_sources(t0, &dir),
+                        key,
+                    });
                 }
             }
             None => self.source_check = None,
@@ -496,7 +508,7 @@ fn t0_section(app: &super::CartoSolApp, ui: &mut egui::Ui, out: &mut Vec<Command
                 )),
                 None => ui.label("Pas de règle de sous-desserte figée (pas de points de service)."),
             };
-            match s.source_check.as_ref().map(|(_, c)| c) {
+            match s.source_check.as_ref().map(|c| &c.changes) {
                 Some(changes) if changes.is_empty() => {
                     ui.colored_label(
                         egui::Color32::from_rgb(20, 110, 40),

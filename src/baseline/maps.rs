@@ -118,19 +118,21 @@ fn values_by_row(
         .collect()
 }
 
+/// Zones painted with a set of classes, and the legend that goes with them.
+struct Painted {
+    /// Paint of each zone.
+    paint: Vec<ZonePaint>,
+    /// One legend row per class, with the count of these values.
+    rows: Vec<LegendClass>,
+    /// Number of values above the last break (painted [`ABOVE_T0_COLOR`]).
+    above: usize,
+    /// Missing values by reason.
+    missing: Vec<(Missing, usize)>,
+}
+
 /// Paints `values` with `classes` and `colors`; a value above the last break is painted
-/// [`ABOVE_T0_COLOR`] when `above` is set. Returns the paints and the legend rows (counts of
-/// these values), the row of values above, and the missing values by reason.
-fn paint_with(
-    values: &[Value],
-    classes: &Classification,
-    colors: &[[u8; 3]],
-) -> (
-    Vec<ZonePaint>,
-    Vec<LegendClass>,
-    usize,
-    Vec<(Missing, usize)>,
-) {
+/// [`ABOVE_T0_COLOR`].
+fn paint_with(values: &[Value], classes: &Classification, colors: &[[u8; 3]]) -> Painted {
     let mut counts = vec![0usize; colors.len()];
     let mut above = 0;
     let mut missing: Vec<(Missing, usize)> = Vec::new();
@@ -174,7 +176,12 @@ fn paint_with(
             count,
         })
         .collect();
-    (paint, rows, above, missing)
+    Painted {
+        paint,
+        rows,
+        above,
+        missing,
+    }
 }
 
 /// A step of 1, 2, 2.5 or 5 × 10ⁿ at least `x`.
@@ -310,7 +317,12 @@ pub fn comparison_map(
             (classes, colors, method)
         }
     };
-    let (paint, mut legend_rows, above, missing) = paint_with(&values, &classes, &colors);
+    let Painted {
+        paint,
+        rows: mut legend_rows,
+        above,
+        missing,
+    } = paint_with(&values, &classes, &colors);
     if above > 0 {
         let last = crate::style::classify::format_fr(
             classes.breaks.last().copied().unwrap_or(classes.min),
