@@ -128,7 +128,9 @@ fn french(x: f64) -> String {
 
 #[test]
 fn freeze_the_t0_load_the_t3_and_read_the_changes() {
-    let dir = common::temp_dir("app-t0");
+    // A fixed folder (not named after the process): its paths are shown in the snapshots.
+    let dir = std::env::temp_dir().join("cartosol-test-app-t0");
+    let _ = std::fs::remove_dir_all(&dir);
     copy_dir(&sample(), &dir);
     let project = dir.join("essonne.cartosol.json");
     let tile_cache = common::temp_dir("app-t0-tuiles");
@@ -173,9 +175,24 @@ fn freeze_the_t0_load_the_t3_and_read_the_changes() {
     harness.get_by_label("Aucun T0 figé dans ce projet.");
     harness.get_by_label("Figer le T0").click();
     harness.run_steps(3);
-    let frozen = harness.state().ws.file.t0.clone().expect("T0 figé");
     let today = cartosol::export::today_fr();
-    assert_eq!(frozen.frozen_on, today);
+    harness.get_by_label(&format!("T0 figé le {today}"));
+    assert_eq!(
+        harness
+            .state()
+            .ws
+            .file
+            .t0
+            .as_ref()
+            .map(|t| t.frozen_on.as_str()),
+        Some(today.as_str())
+    );
+    // From here on the T0 carries a fixed date, so that the snapshots do not change with the
+    // day the test runs.
+    let today = "30/03/2026";
+    harness.state_mut().ws.file.t0.as_mut().unwrap().frozen_on = today.to_owned();
+    harness.run_steps(2);
+    let frozen = harness.state().ws.file.t0.clone().expect("T0 figé");
     harness.get_by_label(&format!("T0 figé le {today}"));
     harness.get_by_label("Sources inchangées depuis le T0.");
     let rule = frozen.underserved.as_ref().unwrap();
@@ -335,6 +352,13 @@ fn freeze_the_t0_load_the_t3_and_read_the_changes() {
     harness.get_by_label("Évolution T+3 − T0").scroll_to_me();
     harness.run_steps(4);
     harness.snapshot("app_t0_evolution");
+    harness.get_by_label("Cartes").scroll_to_me();
+    harness.run_steps(3);
+    harness.get_by_label("Cartes").click();
+    harness.run_steps(3);
+    harness.get_by_label("Remarque").scroll_to_me();
+    harness.run_steps(4);
+    harness.snapshot("app_t0_tableau");
 
     // Export of the T+3 map with the T0 breaks, as a slide PNG.
     let png = dir.join("t3_bornes_t0.png");

@@ -417,10 +417,15 @@ pub fn map_image(
     field: Option<&str>,
 ) -> Result<egui::ColorImage, String> {
     let (w, h) = WINDOW_MAP_PX;
-    let options = RenderOptions::new(Preset::Custom {
-        width_px: w,
-        height_px: h,
-    });
+    // A preview: the exported PNG carries the day it was made, the window's image does not
+    // (the same comparison looks the same whatever the day).
+    let options = RenderOptions {
+        date: "Aperçu (la carte exportée porte sa date)".to_owned(),
+        ..RenderOptions::new(Preset::Custom {
+            width_px: w,
+            height_px: h,
+        })
+    };
     let map = comparison_map(project, baseline, comparison, which, field, &options)
         .map_err(|e| e.to_string())?;
     let png = crate::export::render_png(&map).map_err(|e| e.to_string())?;
