@@ -911,3 +911,74 @@ fn the_t3_map_uses_the_t0_legend_and_the_change_map_is_centred_on_zero() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn cli_freezes_the_under_served_rule_given_and_compare_lists_the_exits() {
+    let dir = sample_copy("cli-underserved");
+    let (ok, out, err) = cartosol(
+        &dir,
+        &[
+            "t0",
+            "freeze",
+            "essonne.cartosol.json",
+            "--theme",
+            "France Services",
+            "--besoin-min",
+            "24.5",
+            "--offre-max",
+            "0.2",
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("sous-desserte (epci) : 1 zone(s) — Zones sous-desservies : TP60 ≥ 24,5 et au plus 0,2 France Services pour 10 000 habitants"),
+        "{out}"
+    );
+    let (ok, out, err) = cartosol(
+        &dir,
+        &[
+            "t0",
+            "compare",
+            "essonne.cartosol.json",
+            "--later",
+            "essonne_t3.cartosol.json",
+            "--out",
+            "evolution.csv",
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    // Grand Paris Sud: above 24.5 % at T0, under it at T+3 (by hand in the workbooks).
+    let t0 = cell(
+        &dir.join("panorama_pauvrete_essonne_FICTIF.xlsx"),
+        "EPCI",
+        "200059228",
+        "TP60",
+    );
+    let t3 = cell(
+        &dir.join("panorama_pauvrete_essonne_T3_FICTIF.xlsx"),
+        "EPCI",
+        "200059228",
+        "TP60",
+    );
+    assert!(t0 >= 24.5 && t3 < 24.5, "{t0} {t3}");
+    let french = |x: f64| x.to_string().replace('.', ",");
+    assert!(
+        out.contains(
+            "  sous-desserte : zones sous-desservies : 1 au T0, 0 au T+3 (0 entrée(s), 1 sortie(s))"
+        ),
+        "{out}"
+    );
+    let exit = out
+        .lines()
+        .find(|l| l.starts_with("  sous-desserte : sortie : "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        exit.contains(&format!(
+            "(200059228) : besoin {} au T0, {} au T+3",
+            french(t0),
+            french(t3)
+        )),
+        "{exit}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
