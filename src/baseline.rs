@@ -22,13 +22,17 @@
 //! The later values of the map's indicator are classed with the **T0 breaks**
 //! ([`Classification::class_of`]), so both maps share one legend.
 
+pub mod maps;
 pub mod spec;
 
 pub use spec::{
     Baseline, CommuneEntry, Geography, IndicatorValues, LayerValues, MapBaseline, ServiceCounts,
-    SourceFingerprint, StoredValue,
+    SourceFingerprint, StoredValue, UnderservedBaseline,
 };
 
+use crate::analysis::underserved::{
+    NeedThreshold, OfferThreshold, UnderservedRule, median_threshold, underserved,
+};
 use crate::dictionary::{IndicatorDef, IndicatorKind, def_of, merge, read_dictionary};
 use crate::error::display_name;
 use crate::export::data::count_points_by_zone;
@@ -63,6 +67,15 @@ pub enum BaselineError {
         /// What is wrong, in French.
         reason: String,
     },
+    /// A map of the comparison cannot be drawn.
+    #[error("carte de la comparaison impossible : {reason}")]
+    Map {
+        /// Why, in French.
+        reason: String,
+    },
+    /// The T0 palette is unknown.
+    #[error(transparent)]
+    Style(#[from] crate::style::StyleError),
 }
 
 /// The size in bytes and the SHA-256 (lower-case hexadecimal) of the file at `path`.
@@ -357,8 +370,20 @@ fn source_paths(project: &Project) -> Vec<PathBuf> {
 }
 
 /// Freezes the T0 of `project` on the day of `now` in France: see [`Baseline`] for what is
-/// stored. Fails only when a source file cannot be read for its fingerprint.
+/// stored, with the default under-served rule ([`UnderservedSettings::default_for`]). Fails
+/// only when a source file cannot be read for its fingerprint.
 pub fn freeze(project: &Project, now: jiff::Timestamp) -> Result<Baseline, BaselineError> {
+    freeze_with(project, now, None)
+}
+
+/// [`freeze`] with the under-served rule `rule` (the one set in the app or on the command
+/// line); `None` takes the default rule. A rule that cannot be applied (no service points, an
+/// unknown layer or indicator) is left out of the baseline, not an error.
+pub fn freeze_with(
+    project: &Project,
+    now: jiff::Timestamp,
+    rule: Option<&UnderservedSettings>,
+) -> Result<Baseline, BaselineError> {
     let base = project.path.parent().unwrap_or(Path::new("."));
     let dictionary = project_dictionary(project);
     let mut sources = Vec::new();
@@ -392,6 +417,334 @@ pub fn freeze(project: &Project, now: jiff::Timestamp) -> Result<Baseline, Basel
         map: map_baseline(project),
         underserved_note: project.file.map.underserved_note.clone(),
         services: service_counts(project),
+        underserved: rule
+            .cloned()
+            .or_else(|| UnderservedSettings::default_for(project))
+            .and_then(|r| underserved_baseline(project, &r)),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The under-served rule at T0 and later.
+
+/// The under-served rule to freeze with the T0: need at least a threshold and in-person
+/// services per 10,000 inhabitants at most another, on one zone layer (see
+/// [`crate::analysis::underserved`] and [`crate::analysis::coverage`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnderservedSettings {
+    /// The zone layer (`id`).
+    pub zones: String,
+    /// The need indicator, a numeric field of that layer.
+    pub need: String,
+    /// The theme of services counted as offer; `None`: every service.
+    pub theme: Option<String>,
+    /// Need threshold; `None`: the median of the zones at T0.
+    pub need_min: Option<f64>,
+    /// Offer threshold, services per 10,000 inhabitants; `None`: the median at T0.
+    pub offer_max_per_10000: Option<f64>,
+}
+
+impl UnderservedSettings {
+    /// The default rule of a project: on the map's layer, its indicator as the need, every
+    /// service as the offer, both thresholds at the T0 median (the app's starting point).
+    pub fn default_for(project: &Project) -> Option<UnderservedSettings> {
+        let map = &project.file.map;
+        project.zones.iter().find(|(s, _)| s.id == map.zones)?;
+        Some(UnderservedSettings {
+            zones: map.zones.clone(),
+            need: map.indicator.clone(),
+            theme: None,
+            need_min: None,
+            offer_max_per_10000: None,
+        })
+    }
+}
+
+/// Need and offer of every zone of one layer of a project.
+struct UnderservedFigures {
+    codes: Vec<Option<String>>,
+    need: Vec<Value>,
+    offer: Vec<Value>,
+}
+
+/// The figures the rule reads, computed by the coverage of the app and of `cartosol
+/// coverage`: the commune base is the layer `communes` (else the layer with the most zones),
+/// the services the first point layer with a theme field (else the first).
+fn underserved_figures(
+    project: &Project,
+    zones: &str,
+    need: &str,
+    theme: Option<&str>,
+) -> Result<UnderservedFigures, String> {
+    use crate::analysis::coverage::{CoverageOptions, coverage};
+    let (zspec, zlayer) = project
+        .zones
+        .iter()
+        .find(|(s, _)| s.id == zones)
+        .ok_or_else(|| format!("couche « {zones} » absente"))?;
+    let (cspec, communes) = project
+        .zones
+        .iter()
+        .find(|(s, _)| s.id == "communes")
+        .or_else(|| project.zones.iter().max_by_key(|(_, l)| l.len()))
+        .ok_or("aucune couche de communes")?;
+    let (pspec, points) = project
+        .points
+        .iter()
+        .find(|(s, _)| s.theme_field.is_some())
+        .or_else(|| project.points.first())
+        .ok_or("aucune couche de points de service")?;
+    let need_values = zlayer
+        .attributes
+        .field(need)
+        .filter(|f| f.kind == FieldKind::Number)
+        .map(|f| f.values.clone())
+        .ok_or_else(|| format!("indicateur « {need} » absent ou non numérique"))?;
+    let options = CoverageOptions {
+        theme_field: pspec
+            .theme_field
+            .clone()
+            .unwrap_or_else(|| "dispositif".to_owned()),
+        theme: theme.map(str::to_owned),
+        zone_code_field: Some(zspec.code_field.clone()),
+        commune_code_field: Some(cspec.code_field.clone()),
+        population_field: cspec
+            .population_field
+            .clone()
+            .unwrap_or_else(|| "POPULATION".to_owned()),
+        ..CoverageOptions::default()
+    };
+    let result = coverage(zlayer, communes, points, &options).map_err(|e| e.to_string())?;
+    Ok(UnderservedFigures {
+        codes: layer_codes(zspec, zlayer),
+        need: need_values,
+        // Rounded to 1e-6: a value of at most 15 significant digits reads back from the
+        // project's JSON exactly, so that a reopened T0 is the T0 that was frozen.
+        offer: result
+            .zones
+            .iter()
+            .map(|z| match z.per_10000 {
+                Value::Number(x) => Value::Number((x * 1e6).round() / 1e6),
+                ref other => other.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// The rule of the library's under-served analysis for these thresholds.
+fn underserved_rule(
+    need: &str,
+    theme: Option<&str>,
+    need_min: f64,
+    offer_max: f64,
+) -> UnderservedRule {
+    UnderservedRule {
+        need_label: need.to_owned(),
+        need_unit: String::new(),
+        need: NeedThreshold::AtLeast(need_min),
+        offer_label: format!("{} pour 10 000 habitants", theme.unwrap_or("services")),
+        offer: OfferThreshold::AtMost(offer_max),
+    }
+}
+
+fn underserved_baseline(
+    project: &Project,
+    settings: &UnderservedSettings,
+) -> Option<UnderservedBaseline> {
+    let figures = underserved_figures(
+        project,
+        &settings.zones,
+        &settings.need,
+        settings.theme.as_deref(),
+    )
+    .ok()?;
+    let need_min = settings
+        .need_min
+        .or_else(|| median_threshold(&figures.need))?;
+    let offer_max = settings
+        .offer_max_per_10000
+        .or_else(|| median_threshold(&figures.offer))?;
+    let rule = underserved_rule(
+        &settings.need,
+        settings.theme.as_deref(),
+        need_min,
+        offer_max,
+    );
+    let result = underserved(&figures.need, &figures.offer, &rule);
+    let mut offer = BTreeMap::new();
+    for (code, v) in figures.codes.iter().zip(&figures.offer) {
+        if let Some(code) = code {
+            offer.entry(code.clone()).or_insert_with(|| stored(v));
+        }
+    }
+    Some(UnderservedBaseline {
+        zones: settings.zones.clone(),
+        need: settings.need.clone(),
+        theme: settings.theme.clone(),
+        need_min,
+        offer_max_per_10000: offer_max,
+        rule_text: result.rule_text,
+        offer_per_10000: offer,
+        flagged: result
+            .flagged
+            .iter()
+            .filter_map(|f| figures.codes.get(f.zone).cloned().flatten())
+            .collect(),
+    })
+}
+
+/// A zone that entered or left the under-served set, with its figures at both dates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnderservedZone {
+    /// Its T0 code.
+    pub code: String,
+    /// Its T0 name.
+    pub name: String,
+    /// Need at T0.
+    pub need_t0: Option<f64>,
+    /// Need later (on the T0 geography).
+    pub need_later: Option<f64>,
+    /// Services per 10,000 inhabitants at T0.
+    pub offer_t0: Option<f64>,
+    /// Services per 10,000 inhabitants later.
+    pub offer_later: Option<f64>,
+}
+
+/// The T0 under-served rule applied to both vintages.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnderservedChanges {
+    /// The zone layer.
+    pub zones: String,
+    /// The rule in French, with the T0 thresholds.
+    pub rule_text: String,
+    /// Codes of the zones under-served at T0.
+    pub flagged_t0: Vec<String>,
+    /// Codes of the T0 zones under-served later with the same thresholds.
+    pub flagged_later: Vec<String>,
+    /// Under-served later, not at T0.
+    pub entered: Vec<UnderservedZone>,
+    /// Under-served at T0, no longer later.
+    pub left: Vec<UnderservedZone>,
+    /// T0 zones that could not be assessed later (no need or offer value, absent zone).
+    pub not_assessed_later: Vec<String>,
+}
+
+impl UnderservedChanges {
+    /// The changes in French, one line each: the rule, the counts, then each zone that
+    /// entered or left with its need and offer at both dates.
+    pub fn lines(&self) -> Vec<String> {
+        let f = |x: Option<f64>| x.map_or_else(|| "—".to_owned(), crate::value::format_number);
+        let zone = |z: &UnderservedZone| {
+            format!(
+                "{} ({}) : besoin {} au T0, {} au T+3 ; offre {} au T0, {} au T+3 (services pour 10 000 hab.)",
+                z.name,
+                z.code,
+                f(z.need_t0),
+                f(z.need_later),
+                f(z.offer_t0.map(|x| (x * 100.0).round() / 100.0)),
+                f(z.offer_later.map(|x| (x * 100.0).round() / 100.0))
+            )
+        };
+        let mut out = vec![
+            format!("règle du T0 : {}", self.rule_text),
+            format!(
+                "zones sous-desservies : {} au T0, {} au T+3 ({} entrée(s), {} sortie(s))",
+                self.flagged_t0.len(),
+                self.flagged_later.len(),
+                self.entered.len(),
+                self.left.len()
+            ),
+        ];
+        out.extend(self.entered.iter().map(|z| format!("entrée : {}", zone(z))));
+        out.extend(self.left.iter().map(|z| format!("sortie : {}", zone(z))));
+        if !self.not_assessed_later.is_empty() {
+            out.push(format!(
+                "non évaluées au T+3 : {}",
+                self.not_assessed_later.join(", ")
+            ));
+        }
+        out
+    }
+}
+
+/// Applies the T0 rule `t0` to the later project, on the T0 zones (`target` maps a T0 code to
+/// its later code, for communes).
+fn underserved_changes(
+    baseline: &Baseline,
+    t0: &UnderservedBaseline,
+    later: &Project,
+    target: &dyn Fn(&str) -> String,
+) -> Result<UnderservedChanges, String> {
+    let figures = underserved_figures(later, &t0.zones, &t0.need, t0.theme.as_deref())?;
+    let row_of: BTreeMap<&str, usize> = figures
+        .codes
+        .iter()
+        .enumerate()
+        .filter_map(|(r, c)| Some((c.as_deref()?, r)))
+        .rev()
+        .collect();
+    let layer = baseline.layers.iter().find(|l| l.layer == t0.zones);
+    let need_t0 = layer.and_then(|l| l.indicators.iter().find(|i| i.field == t0.need));
+    let codes: Vec<&String> = t0.offer_per_10000.keys().collect();
+    let missing = || Value::Missing(Missing::Unmatched);
+    let later_of = |column: &[Value], code: &str| -> Value {
+        row_of
+            .get(target(code).as_str())
+            .and_then(|&r| column.get(r))
+            .cloned()
+            .unwrap_or_else(missing)
+    };
+    let need_later: Vec<Value> = codes.iter().map(|c| later_of(&figures.need, c)).collect();
+    let offer_later: Vec<Value> = codes.iter().map(|c| later_of(&figures.offer, c)).collect();
+    let rule = underserved_rule(
+        &t0.need,
+        t0.theme.as_deref(),
+        t0.need_min,
+        t0.offer_max_per_10000,
+    );
+    let result = underserved(&need_later, &offer_later, &rule);
+    let flagged_later: Vec<String> = result
+        .flagged
+        .iter()
+        .filter_map(|f| codes.get(f.zone).map(|c| (*c).clone()))
+        .collect();
+    let zone = |code: &str| {
+        let k = codes.iter().position(|c| *c == code);
+        UnderservedZone {
+            code: code.to_owned(),
+            name: layer
+                .and_then(|l| l.names.get(code))
+                .cloned()
+                .unwrap_or_default(),
+            need_t0: need_t0
+                .and_then(|i| i.values.get(code))
+                .and_then(StoredValue::as_f64),
+            need_later: k.and_then(|k| need_later.get(k)).and_then(Value::as_f64),
+            offer_t0: t0.offer_per_10000.get(code).and_then(StoredValue::as_f64),
+            offer_later: k.and_then(|k| offer_later.get(k)).and_then(Value::as_f64),
+        }
+    };
+    Ok(UnderservedChanges {
+        zones: t0.zones.clone(),
+        rule_text: t0.rule_text.clone(),
+        entered: flagged_later
+            .iter()
+            .filter(|c| !t0.flagged.contains(c))
+            .map(|c| zone(c))
+            .collect(),
+        left: t0
+            .flagged
+            .iter()
+            .filter(|c| !flagged_later.contains(c))
+            .map(|c| zone(c))
+            .collect(),
+        not_assessed_later: result
+            .not_assessed
+            .iter()
+            .filter_map(|&k| codes.get(k).map(|c| (*c).clone()))
+            .collect(),
+        flagged_t0: t0.flagged.clone(),
+        flagged_later,
     })
 }
 
@@ -583,7 +936,7 @@ impl GeographyChanges {
         let mut out = Vec::new();
         for m in &self.mergers {
             out.push(format!(
-                "fusion : {} → {} ({}), commune nouvelle",
+                "fusion : {} en {} ({}), commune nouvelle",
                 m.old_codes.join(" + "),
                 m.new_code,
                 m.new_name
@@ -645,6 +998,9 @@ pub struct ZoneComparison {
     pub note: Option<String>,
     /// One entry per indicator of the layer, in [`LayerComparison::indicators`] order.
     pub values: Vec<IndicatorChange>,
+    /// For the row of a commune nouvelle compared with its former communes put together: the
+    /// T0 codes regrouped (empty for every other row).
+    pub regrouped: Vec<String>,
 }
 
 /// One zone layer compared.
@@ -671,6 +1027,8 @@ pub struct Comparison {
     pub layers: Vec<LayerComparison>,
     /// What could not be compared, in French.
     pub notes: Vec<String>,
+    /// The T0 under-served rule applied to both vintages (when the T0 has one).
+    pub underserved: Option<UnderservedChanges>,
 }
 
 fn to_value(v: Option<&StoredValue>) -> Value {
@@ -916,6 +1274,7 @@ pub fn compare(
                 later_code: (new_code != *code || !present).then_some(new_code),
                 note,
                 values,
+                regrouped: Vec::new(),
             });
         }
         if is_communes {
@@ -947,6 +1306,7 @@ pub fn compare(
                         old.join(" + ")
                     )),
                     values,
+                    regrouped: old.clone(),
                 });
             }
         }
@@ -957,11 +1317,29 @@ pub fn compare(
             zones,
         });
     }
+    let underserved = t0.underserved.as_ref().and_then(|u| {
+        let is_communes = t0.geography.communes_layer.as_deref() == Some(u.zones.as_str());
+        let map = |code: &str| {
+            if is_communes {
+                target(code)
+            } else {
+                code.to_owned()
+            }
+        };
+        underserved_changes(t0, u, later, &map)
+            .map_err(|e| {
+                notes.push(format!(
+                    "zones sous-desservies : règle du T0 non appliquée au T+3 ({e})"
+                ))
+            })
+            .ok()
+    });
     Ok(Comparison {
         t0_frozen_on: t0.frozen_on.clone(),
         geography,
         layers,
         notes,
+        underserved,
     })
 }
 

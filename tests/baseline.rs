@@ -271,7 +271,7 @@ fn the_fictif_t3_is_compared_on_the_t0_geography() {
     assert!(comparison.geography.added.is_empty());
     assert!(comparison.geography.epci_moves.is_empty());
     assert!(comparison.geography.lines().contains(
-        &"fusion : 91038 + 91132 → 91038 (Auvers-Chamarande), commune nouvelle".to_owned()
+        &"fusion : 91038 + 91132 en 91038 (Auvers-Chamarande), commune nouvelle".to_owned()
     ));
 
     // Change in points of the poverty rate, by hand, for two communes.
@@ -479,7 +479,7 @@ fn cli_freezes_refuses_to_overwrite_and_compares() {
     assert!(ok, "{out}{err}");
     assert!(
         out.contains(
-            "géographie : fusion : 91038 + 91132 → 91038 (Auvers-Chamarande), commune nouvelle"
+            "géographie : fusion : 91038 + 91132 en 91038 (Auvers-Chamarande), commune nouvelle"
         ),
         "{out}"
     );
@@ -683,5 +683,302 @@ fn cli_compare_without_a_frozen_t0_says_so_and_leaves_the_project_unchanged() {
     // The CSV holds the map's layer by default: the 13 EPCI.
     let csv = std::fs::read_to_string(dir.join("evolution.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 13);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// In-person services of `theme` per 10,000 inhabitants of each EPCI, by hand: each service
+/// row of the CSV counted in the EPCI of its `code_insee` (from `essonne/epci_membership.csv`),
+/// remote-only rows (`["a-distance"]`) left out, divided by the EPCI's `POPULATION_91`.
+fn offer_by_hand(theme: &str) -> std::collections::BTreeMap<String, f64> {
+    let membership = std::fs::read_to_string(sample().join("essonne/epci_membership.csv")).unwrap();
+    let epci_of: std::collections::BTreeMap<&str, &str> = membership
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cols: Vec<&str> = l.split(';').collect();
+            (cols[0], cols[2])
+        })
+        .collect();
+    let mut counts = std::collections::BTreeMap::<String, f64>::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_path(sample().join("services_essonne_FICTIF.csv"))
+        .unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (dispositif, modes, code) = (col("dispositif"), col("modes_accueil"), col("code_insee"));
+    for row in reader.records() {
+        let row = row.unwrap();
+        if row[dispositif] != *theme || row[modes] == *"[\"a-distance\"]" {
+            continue;
+        }
+        *counts.entry(epci_of[&row[code]].to_owned()).or_default() += 1.0;
+    }
+    let epci: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(sample().join("essonne/epci.geojson")).unwrap(),
+    )
+    .unwrap();
+    epci["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let code = f["properties"]["CODE_SIREN"].as_str().unwrap().to_owned();
+            let population = f["properties"]["POPULATION_91"].as_f64().unwrap();
+            let n = counts.get(&code).copied().unwrap_or(0.0);
+            (code, n * 10_000.0 / population)
+        })
+        .collect()
+}
+
+/// The EPCI under-served by `TP60 ≥ need_min` and offer ≤ `offer_max` in `book`, by hand.
+fn underserved_by_hand(
+    book: &Path,
+    offer: &std::collections::BTreeMap<String, f64>,
+    need_min: f64,
+    offer_max: f64,
+) -> std::collections::BTreeSet<String> {
+    offer
+        .iter()
+        .filter(|(code, o)| cell(book, "EPCI", code, "TP60") >= need_min && **o <= offer_max)
+        .map(|(code, _)| code.clone())
+        .collect()
+}
+
+#[test]
+fn the_t0_under_served_rule_is_applied_to_the_t3_and_entries_and_exits_listed() {
+    use cartosol::baseline::{UnderservedSettings, freeze_with};
+    let dir = sample_copy("underserved");
+    let t0_project = open_project(&dir.join("essonne.cartosol.json")).unwrap();
+    let later = open_project(&dir.join("essonne_t3.cartosol.json")).unwrap();
+    let t0_book = dir.join("panorama_pauvrete_essonne_FICTIF.xlsx");
+    let t3_book = dir.join("panorama_pauvrete_essonne_T3_FICTIF.xlsx");
+    let offer = offer_by_hand("France Services");
+    // Two rules: the first lets an EPCI in (its rate rose past 6.65), the second lets one out
+    // (Grand Paris Sud's rate fell under 24.5).
+    for need_min in [6.65, 24.5] {
+        let rule = UnderservedSettings {
+            zones: "epci".into(),
+            need: "TP60".into(),
+            theme: Some("France Services".into()),
+            need_min: Some(need_min),
+            offer_max_per_10000: Some(0.2),
+        };
+        let baseline = freeze_with(&t0_project, frozen_instant(), Some(&rule)).unwrap();
+        let frozen = baseline.underserved.as_ref().unwrap();
+        assert_eq!(
+            frozen.rule_text,
+            format!(
+                "Zones sous-desservies : TP60 ≥ {} et au plus 0,2 France Services pour 10 000 habitants",
+                need_min.to_string().replace('.', ",")
+            )
+        );
+        for (code, o) in &offer {
+            let stored = frozen.offer_per_10000[code].as_f64().unwrap();
+            assert!((stored - o).abs() <= 5e-7, "{code} : {stored} vs {o}");
+        }
+        let t0_set = underserved_by_hand(&t0_book, &offer, need_min, 0.2);
+        let t3_set = underserved_by_hand(&t3_book, &offer, need_min, 0.2);
+        let as_set = |v: &[String]| v.iter().cloned().collect::<std::collections::BTreeSet<_>>();
+        assert_eq!(as_set(&frozen.flagged), t0_set);
+
+        let comparison = compare(&baseline, &later, None).unwrap();
+        let u = comparison.underserved.as_ref().unwrap();
+        assert_eq!(as_set(&u.flagged_later), t3_set);
+        let entered: std::collections::BTreeSet<String> =
+            t3_set.difference(&t0_set).cloned().collect();
+        let left: std::collections::BTreeSet<String> =
+            t0_set.difference(&t3_set).cloned().collect();
+        let codes = |z: &[cartosol::baseline::UnderservedZone]| {
+            z.iter()
+                .map(|z| z.code.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        assert_eq!(codes(&u.entered), entered, "seuil {need_min}");
+        assert_eq!(codes(&u.left), left, "seuil {need_min}");
+        if need_min == 6.65 {
+            assert!(
+                !entered.is_empty() && left.is_empty(),
+                "{entered:?} {left:?}"
+            );
+        } else {
+            assert_eq!(left, ["200059228".to_owned()].into());
+            assert!(entered.is_empty());
+            let gps = &u.left[0];
+            assert_eq!(
+                gps.need_t0,
+                Some(cell(&t0_book, "EPCI", "200059228", "TP60"))
+            );
+            assert_eq!(
+                gps.need_later,
+                Some(cell(&t3_book, "EPCI", "200059228", "TP60"))
+            );
+            assert!(
+                u.lines()
+                    .iter()
+                    .any(|l| l.starts_with("sortie : ") && l.contains("(200059228)")),
+                "{:?}",
+                u.lines()
+            );
+        }
+        assert!(u.not_assessed_later.is_empty());
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_t3_map_uses_the_t0_legend_and_the_change_map_is_centred_on_zero() {
+    use cartosol::baseline::maps::{ComparisonMap, comparison_map};
+    use cartosol::export::compose::RenderOptions;
+    use cartosol::export::map::{Preset, ZonePaint};
+    let dir = sample_copy("maps");
+    let t0_project = open_project(&dir.join("essonne.cartosol.json")).unwrap();
+    let baseline = freeze(&t0_project, frozen_instant()).unwrap();
+    let later = open_project(&dir.join("essonne_t3.cartosol.json")).unwrap();
+    let comparison = compare(&baseline, &later, None).unwrap();
+    let options = RenderOptions::new(Preset::Slide);
+    let map =
+        |which| comparison_map(&t0_project, &baseline, &comparison, which, None, &options).unwrap();
+    let (t0_map, t3_map, change_map) = (
+        map(ComparisonMap::T0),
+        map(ComparisonMap::Later),
+        map(ComparisonMap::Change),
+    );
+    // Same classes (labels and colours) on both maps: the T0 legend.
+    let rows = |m: &cartosol::export::MapComposition| {
+        m.legend
+            .classes
+            .iter()
+            .take(5)
+            .map(|c| (c.label.clone(), c.color))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rows(&t0_map), rows(&t3_map));
+    // T+3 counts per T0 class, by hand from the two workbooks.
+    let t0_book = dir.join("panorama_pauvrete_essonne_FICTIF.xlsx");
+    let t3_book = dir.join("panorama_pauvrete_essonne_T3_FICTIF.xlsx");
+    let codes: Vec<String> = baseline
+        .layers
+        .iter()
+        .find(|l| l.layer == "epci")
+        .unwrap()
+        .names
+        .keys()
+        .cloned()
+        .collect();
+    let t0_rates: Vec<f64> = codes
+        .iter()
+        .map(|c| cell(&t0_book, "EPCI", c, "TP60"))
+        .collect();
+    let breaks = quantile_breaks(&t0_rates, 5);
+    let mut hand = [0usize; 6];
+    for c in &codes {
+        let t3 = cell(&t3_book, "EPCI", c, "TP60");
+        hand[breaks.iter().position(|b| t3 <= *b + 1e-9).unwrap_or(5)] += 1;
+    }
+    let counts: Vec<usize> = t3_map.legend.classes.iter().map(|c| c.count).collect();
+    assert_eq!(&counts[..5], &hand[..5]);
+    if hand[5] > 0 {
+        assert!(
+            t3_map.legend.classes[5]
+                .label
+                .starts_with("au-delà de la dernière borne du T0")
+        );
+        assert_eq!(counts[5], hand[5]);
+    }
+    // The change map: 6 classes symmetric around 0, every change inside, blue to red.
+    let b: Vec<f64> = change_map
+        .legend
+        .classes
+        .iter()
+        .map(|c| c.count as f64)
+        .collect();
+    assert_eq!(b.len(), 6);
+    assert_eq!(b.iter().sum::<f64>() as usize, 13);
+    assert!(change_map.legend.title.starts_with("Évolution de"));
+    let first = change_map.legend.classes[0].color;
+    let last = change_map.legend.classes[5].color;
+    assert!(
+        first[2] > first[0] && last[0] > last[2],
+        "{first:?} {last:?}"
+    );
+    // Every EPCI painted (no missing value at EPCI level).
+    assert!(
+        change_map
+            .zones
+            .iter()
+            .all(|z| matches!(z.paint, ZonePaint::Color(_)))
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn cli_freezes_the_under_served_rule_given_and_compare_lists_the_exits() {
+    let dir = sample_copy("cli-underserved");
+    let (ok, out, err) = cartosol(
+        &dir,
+        &[
+            "t0",
+            "freeze",
+            "essonne.cartosol.json",
+            "--theme",
+            "France Services",
+            "--besoin-min",
+            "24.5",
+            "--offre-max",
+            "0.2",
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("sous-desserte (epci) : 1 zone(s) — Zones sous-desservies : TP60 ≥ 24,5 et au plus 0,2 France Services pour 10 000 habitants"),
+        "{out}"
+    );
+    let (ok, out, err) = cartosol(
+        &dir,
+        &[
+            "t0",
+            "compare",
+            "essonne.cartosol.json",
+            "--later",
+            "essonne_t3.cartosol.json",
+            "--out",
+            "evolution.csv",
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    // Grand Paris Sud: above 24.5 % at T0, under it at T+3 (by hand in the workbooks).
+    let t0 = cell(
+        &dir.join("panorama_pauvrete_essonne_FICTIF.xlsx"),
+        "EPCI",
+        "200059228",
+        "TP60",
+    );
+    let t3 = cell(
+        &dir.join("panorama_pauvrete_essonne_T3_FICTIF.xlsx"),
+        "EPCI",
+        "200059228",
+        "TP60",
+    );
+    assert!(t0 >= 24.5 && t3 < 24.5, "{t0} {t3}");
+    let french = |x: f64| x.to_string().replace('.', ",");
+    assert!(
+        out.contains(
+            "  sous-desserte : zones sous-desservies : 1 au T0, 0 au T+3 (0 entrée(s), 1 sortie(s))"
+        ),
+        "{out}"
+    );
+    let exit = out
+        .lines()
+        .find(|l| l.starts_with("  sous-desserte : sortie : "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        exit.contains(&format!(
+            "(200059228) : besoin {} au T0, {} au T+3",
+            french(t0),
+            french(t3)
+        )),
+        "{exit}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

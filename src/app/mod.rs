@@ -20,6 +20,7 @@ pub mod mesh_cache;
 pub mod panels;
 pub mod siting;
 pub mod state;
+pub mod t0;
 
 use crate::export::DataExportOptions;
 use analysis_ui::Tool;
@@ -182,6 +183,8 @@ pub enum Command {
     /// code; saved with the project. The entry is checked by the dialog
     /// ([`crate::dictionary::validate`]) before it is sent.
     SetIndicatorDef(Box<crate::dictionary::IndicatorDef>),
+    /// A change of the *T0 et T+3* window (freeze, load and compare, export its maps).
+    T0(t0::T0Command),
     /// Exports the list of under-served zones (format from the extension).
     ExportUnderserved {
         /// The file written: GeoJSON, CSV, XLSX or GeoPackage (from the extension).
@@ -238,6 +241,8 @@ pub struct CartoSolApp {
     pub diagnostic: diagnostic::DiagnosticState,
     /// The *Implantation de nouveaux sites* window.
     pub siting: siting::SitingState,
+    /// The *T0 et T+3* window: the frozen T0 and its comparison with a later vintage.
+    pub t0: t0::T0State,
     hatch: egui::TextureHandle,
     tile_cache: PathBuf,
     job: Option<Job>,
@@ -297,6 +302,7 @@ impl CartoSolApp {
             analysis: analysis_ui::AnalysisState::default(),
             diagnostic: diagnostic::DiagnosticState::default(),
             siting: siting::SitingState::default(),
+            t0: t0::T0State::default(),
             hatch: hatch_texture(ctx),
             job: None,
             export_job: None,
@@ -364,6 +370,7 @@ impl CartoSolApp {
             self.selected_zone = None;
             self.selected_point = None;
             self.analysis.reset();
+            self.t0.reset();
         }
         self.status = format!(
             "{} couche(s) de zones, {} couche(s) de points",
@@ -652,7 +659,10 @@ impl CartoSolApp {
                     Some(path) if !path.to_string_lossy().ends_with(".autosave") => {
                         let view = self.current_view();
                         match export_ui::save(&mut self.ws, &path, view) {
-                            Ok(m) => self.status = m,
+                            Ok(m) => {
+                                self.status = m;
+                                self.t0.saved();
+                            }
                             Err(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
                         }
                     }
@@ -664,7 +674,10 @@ impl CartoSolApp {
                 Command::SaveAs(path) => {
                     let view = self.current_view();
                     match export_ui::save(&mut self.ws, &path, view) {
-                        Ok(m) => self.status = m,
+                        Ok(m) => {
+                            self.status = m;
+                            self.t0.saved();
+                        }
                         Err(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
                     }
                 }
@@ -767,6 +780,34 @@ impl CartoSolApp {
                     crate::dictionary::set(&mut self.ws.file.dictionary, *def);
                     // The legend's title is the indicator's label.
                     reclassify = true;
+                }
+                Command::T0(t0::T0Command::ExportMap(which, path)) => {
+                    let repaint = ctx.clone();
+                    if let Some((path, work)) =
+                        self.t0
+                            .export_job(&self.ws, which, path, move || repaint.request_repaint())
+                    {
+                        self.start_export(
+                            format!("Export de la carte {}", path.display()),
+                            move || work().map(ExportDone::from),
+                            ctx,
+                        );
+                    }
+                }
+                Command::T0(c) => {
+                    let rule = t0::rule_to_freeze(self);
+                    let repaint = ctx.clone();
+                    match self
+                        .t0
+                        .apply(&mut self.ws, c, rule, move || repaint.request_repaint())
+                    {
+                        Some(Ok(m)) => self.status = m,
+                        Some(Err(e)) => {
+                            self.ui_state.dialog =
+                                dialogs::Dialog::Error(format!("T0 non figé : {e}"))
+                        }
+                        None => {}
+                    }
                 }
                 Command::SetServiceTheme(theme) => self.analysis.theme = theme,
                 Command::SetThresholds { need, offer } => self.analysis.set_thresholds(need, offer),
@@ -1005,6 +1046,10 @@ impl eframe::App for CartoSolApp {
         }
         self.diagnostic.sync(&self.ws);
         self.siting.sync();
+        if let Some(c) = self.t0.sync(&self.ws) {
+            self.send(Command::T0(c));
+        }
+        t0::upload_textures(&mut self.t0, &ctx);
         // Panels and dialogs read the app and push commands; their widget state is lent to them.
         let mut state = std::mem::take(&mut self.ui_state);
         let mut commands = Vec::new();
@@ -1018,6 +1063,7 @@ impl eframe::App for CartoSolApp {
             .show(ui, |ui| self.map_ui(ui, &mut commands));
         diagnostic::diagnostic_window(self, &mut commands, &ctx);
         siting::siting_window(self, &mut commands, &ctx);
+        t0::t0_window(self, &mut commands, &ctx);
         dialogs::dialog_ui(self, &mut state, &mut commands, &ctx);
         self.ui_state = state;
         self.pending.extend(commands);
@@ -1030,6 +1076,7 @@ impl eframe::App for CartoSolApp {
             || self.export_job.is_some()
             || self.analysis.computing()
             || self.diagnostic.computing()
+            || self.t0.computing()
         {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }

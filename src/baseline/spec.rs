@@ -38,6 +38,38 @@ pub struct Baseline {
     /// The number of service points per zone and theme (point layers with a theme field).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<ServiceCounts>,
+    /// The under-served rule with its thresholds and the figures it was applied to at T0, to
+    /// apply the same rule to a later vintage (absent in baselines frozen before it existed,
+    /// or when the project has no service points).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub underserved: Option<UnderservedBaseline>,
+}
+
+/// The under-served rule of the T0 and its figures: a zone is under-served when its need is at
+/// least `need_min` and its in-person services of `theme` per 10,000 inhabitants are at most
+/// `offer_max_per_10000` (the rule of the app's *Zones sous-desservies* and of
+/// `cartosol underserved`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnderservedBaseline {
+    /// The zone layer the rule applies to.
+    pub zones: String,
+    /// The need indicator (`TP60`).
+    pub need: String,
+    /// The theme of services counted as offer (`France Services`); `None`: every service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
+    /// Need threshold, in the indicator's unit: under-served zones need at least this much.
+    pub need_min: f64,
+    /// Offer threshold, in-person services per 10,000 inhabitants: under-served zones have at
+    /// most this.
+    pub offer_max_per_10000: f64,
+    /// The rule in French (`Zones sous-desservies : TP60 ≥ 14,3 et au plus …`).
+    pub rule_text: String,
+    /// The offer of each zone at T0, services per 10,000 inhabitants rounded to 1e-6 (zone
+    /// code → value).
+    pub offer_per_10000: BTreeMap<String, StoredValue>,
+    /// The codes of the zones under-served at T0, highest need first.
+    pub flagged: Vec<String>,
 }
 
 /// A source file as it was at T0.

@@ -3,7 +3,9 @@
 //! `cartosol export`.
 
 use anyhow::{Context, Result, bail};
-use cartosol::baseline::{Baseline, check_sources, compare, freeze};
+use cartosol::baseline::{
+    Baseline, UnderservedSettings, check_sources, compare, freeze, freeze_with,
+};
 use cartosol::export::data::{
     DataExportOptions, DataFormat, Geometries, SheetSpec, write_layer, write_workbook,
 };
@@ -29,6 +31,23 @@ enum Action {
         /// Remplace un T0 déjà figé.
         #[arg(long)]
         remplacer: bool,
+        /// Règle de sous-desserte figée avec le T0 : couche de zones (par défaut : celle de la
+        /// carte).
+        #[arg(long = "sous-desserte-couche")]
+        zones: Option<String>,
+        /// Indicateur de besoin de la règle (par défaut : celui de la carte).
+        #[arg(long)]
+        besoin: Option<String>,
+        /// Thème des services comptés comme offre (par défaut : tous les services).
+        #[arg(long)]
+        theme: Option<String>,
+        /// Besoin au moins égal à cette valeur (par défaut : la médiane des zones au T0).
+        #[arg(long)]
+        besoin_min: Option<f64>,
+        /// Offre au plus égale à cette valeur, en services pour 10 000 habitants (par défaut :
+        /// la médiane des zones au T0).
+        #[arg(long)]
+        offre_max: Option<f64>,
     },
     /// Compare un millésime ultérieur (T+3) au T0 figé, sur la géographie du T0.
     Compare {
@@ -54,7 +73,24 @@ enum Action {
 /// Runs `cartosol t0`.
 pub fn run(args: Args) -> Result<()> {
     match args.action {
-        Action::Freeze { project, remplacer } => run_freeze(&project, remplacer),
+        Action::Freeze {
+            project,
+            remplacer,
+            zones,
+            besoin,
+            theme,
+            besoin_min,
+            offre_max,
+        } => {
+            let rule = RuleArgs {
+                zones,
+                need: besoin,
+                theme,
+                need_min: besoin_min,
+                offer_max: offre_max,
+            };
+            run_freeze(&project, remplacer, &rule)
+        }
         Action::Compare {
             project,
             later,
@@ -72,7 +108,16 @@ fn project_dir(path: &Path) -> PathBuf {
     }
 }
 
-fn run_freeze(path: &Path, replace: bool) -> Result<()> {
+/// The under-served rule as given on the command line.
+struct RuleArgs {
+    zones: Option<String>,
+    need: Option<String>,
+    theme: Option<String>,
+    need_min: Option<f64>,
+    offer_max: Option<f64>,
+}
+
+fn run_freeze(path: &Path, replace: bool, rule: &RuleArgs) -> Result<()> {
     let project = open_project(path)?;
     if let Some(old) = &project.file.t0
         && !replace
@@ -83,7 +128,14 @@ fn run_freeze(path: &Path, replace: bool) -> Result<()> {
             old.frozen_on
         );
     }
-    let baseline = freeze(&project, jiff::Timestamp::now())?;
+    let settings = UnderservedSettings::default_for(&project).map(|d| UnderservedSettings {
+        zones: rule.zones.clone().unwrap_or(d.zones),
+        need: rule.need.clone().unwrap_or(d.need),
+        theme: rule.theme.clone(),
+        need_min: rule.need_min,
+        offer_max_per_10000: rule.offer_max,
+    });
+    let baseline = freeze_with(&project, jiff::Timestamp::now(), settings.as_ref())?;
     let mut file = project.file.clone();
     let summary = summary(&baseline);
     file.t0 = Some(baseline);
@@ -130,6 +182,14 @@ fn summary(b: &Baseline) -> Vec<String> {
             m.indicator,
             m.zones,
             m.breaks.len()
+        ));
+    }
+    if let Some(u) = &b.underserved {
+        out.push(format!(
+            "sous-desserte ({}) : {} zone(s) — {}",
+            u.zones,
+            u.flagged.len(),
+            u.rule_text
         ));
     }
     if !b.services.is_empty() {
@@ -187,6 +247,11 @@ fn run_compare(
     }
     for note in &comparison.notes {
         println!("  Note : {note}");
+    }
+    if let Some(u) = &comparison.underserved {
+        for line in u.lines() {
+            println!("  sous-desserte : {line}");
+        }
     }
     let guard = SecrecyGuard::default().with_privacy(&project.file.map.privacy);
     let options = DataExportOptions {

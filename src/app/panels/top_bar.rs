@@ -105,6 +105,10 @@ pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, u
                     )));
                     ui.close();
                 }
+                if ui.button("T0 et T+3").clicked() {
+                    out.push(Command::T0(crate::app::t0::T0Command::Open(true)));
+                    ui.close();
+                }
             });
             ui.menu_button("Aide", |ui| {
                 if ui.button("Raccourcis et interactions").clicked() {
