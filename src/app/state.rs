@@ -309,6 +309,7 @@ impl Workspace {
                 views: Vec::new(),
                 dictionary: Vec::new(),
                 t0: None,
+                diagnostic: Default::default(),
             },
             zones: Vec::new(),
             points: Vec::new(),
