@@ -346,8 +346,8 @@ impl Smoothing {
     pub fn label(self) -> &'static str {
         match self {
             Smoothing::Raw => "taux bruts",
-            Smoothing::EmpiricalBayes => "taux lissés (bayésien empirique global)",
-            Smoothing::SpatialEmpiricalBayes => "taux lissés (bayésien empirique spatial)",
+            Smoothing::EmpiricalBayes => "taux lissés — bayésien empirique global",
+            Smoothing::SpatialEmpiricalBayes => "taux lissés — bayésien empirique spatial",
         }
     }
 }

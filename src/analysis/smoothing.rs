@@ -12,6 +12,12 @@
 //! Rates are plain ratios (multiply by 100 for a percentage). The raw rate is kept beside the
 //! smoothed one. Zones whose event or base is missing, or whose base is not positive, are
 //! left out (no rate, and not counted in the neighbourhoods), never taken as 0.
+//!
+//! On a zone layer, [`smooth_field`] smooths the rate of a field from its ratio rule
+//! ([`RateSource::of_field`], the project's `crate::project::ratio_rules`) or from explicit
+//! event and base fields, in the field's unit (`scale ×` the rate); [`smoothed_table`] gives
+//! the table the factors and flags are computed on when the user asks for smoothing, and
+//! [`add_rate_columns`] puts the raw and smoothed rates beside a per-zone result.
 
 use super::weights::Weights;
 use super::{AnalysisError, numeric_values};
@@ -304,6 +310,31 @@ pub fn smooth_field(
         smoothed: scale(&rates.smoothed),
         left_out,
     })
+}
+
+/// Adds the raw and smoothed rates of `smoothed` to a per-zone result table (one row per zone
+/// of the layer), after its `valeur` column (at the end without one): `taux_brut`
+/// (`scale × eᵢ / bᵢ`) and `taux_lisse` (the empirical Bayes rate), missing (« non
+/// disponible ») for a zone left out.
+pub fn add_rate_columns(table: &mut Table, smoothed: &SmoothedField) {
+    use crate::model::{Field, FieldKind};
+    let column = |name: &str, v: &[Option<f64>]| Field {
+        name: name.to_owned(),
+        kind: FieldKind::Number,
+        values: (0..table.len())
+            .map(|r| match v.get(r).copied().flatten() {
+                Some(x) => Value::Number(x),
+                None => Value::Missing(crate::value::Missing::NotAvailable),
+            })
+            .collect(),
+    };
+    let raw = column("taux_brut", &smoothed.raw);
+    let smooth = column("taux_lisse", &smoothed.smoothed);
+    let at = table
+        .field_index("valeur")
+        .map_or(table.fields.len(), |i| i + 1);
+    table.fields.insert(at.min(table.fields.len()), smooth);
+    table.fields.insert(at.min(table.fields.len()), raw);
 }
 
 /// A copy of `table` whose `fields` defined by a ratio rule hold their smoothed rates

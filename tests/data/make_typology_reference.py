@@ -32,10 +32,9 @@ Outputs in tests/data/typology/ (comma-separated, '.' decimals, floats as repr):
 - ward_<set>.csv: code, then k2..k6 = scipy fcluster(linkage(z, method="ward"), k,
   criterion="maxclust") labels;
 - silhouette_<set>.csv: k, sklearn silhouette_score(z, ward labels) for k = 2..6;
-- ward_france_all.csv: code, then k2..k6 = fcluster(fastcluster.linkage_vector(z,
-  method="ward"), k, criterion="maxclust") for the 34,738 communes, in the shapefile's order
-  (the data are recomputed by the Rust test from the same shapefile: ln(POPULATION + 1),
-  ln(area km²), bbox y centre km).
+- ward_france_all.csv: code, the three indicators (as france_sample.csv), then k2..k6 =
+  fcluster(fastcluster.linkage_vector(z, method="ward"), k, criterion="maxclust") for the
+  34,738 communes, in the shapefile's order.
 """
 
 import math
@@ -136,7 +135,7 @@ def france_all(sample):
     print("fastcluster = SciPy sur l'échantillon de 3 000 communes, k = 2..6")
     df = pd.DataFrame(france_records(), columns=FRANCE_COLUMNS)
     z = StandardScaler().fit_transform(df.drop(columns=["code"]).to_numpy(dtype=float))
-    labels = pd.DataFrame({"code": df["code"]})
+    labels = df.copy()
     for k, lab in ward_labels(z, fastcluster.linkage_vector(z, method="ward")).items():
         labels[f"k{k}"] = lab
     labels.to_csv(os.path.join(OUT, "ward_france_all.csv"), index=False)
