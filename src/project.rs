@@ -285,6 +285,183 @@ pub struct ProjectFile {
     /// absent until the analyst starts one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schemes: Option<crate::analysis::schemes::spec::SchemesSpec>,
+    /// The diagnostic settings (map shown, fields, thresholds, LISA and typology options);
+    /// absent from the file while they are the defaults, so older files open unchanged.
+    #[serde(default, skip_serializing_if = "DiagnosticSpec::is_default")]
+    pub diagnostic: DiagnosticSpec,
+}
+
+/// The diagnostic map drawn over the zones instead of the choropleth's fills.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiagnosticMap {
+    /// None: the choropleth (or the bivariate map).
+    #[default]
+    None,
+    /// The most over-represented poverty profile of each zone.
+    Profile,
+    /// The LISA cluster map.
+    Lisa,
+    /// The classes of the typology.
+    Typology,
+    /// Sensitive local situations: number of flagging indicators per zone.
+    Situations,
+    /// One aggravating factor's robust z-score, oriented to need.
+    Factor,
+}
+
+impl DiagnosticMap {
+    /// Every map, in menu order.
+    pub const ALL: [DiagnosticMap; 6] = [
+        DiagnosticMap::None,
+        DiagnosticMap::Profile,
+        DiagnosticMap::Lisa,
+        DiagnosticMap::Typology,
+        DiagnosticMap::Situations,
+        DiagnosticMap::Factor,
+    ];
+
+    /// The name in French, as the command line spells it (`aucune`, `profil`, `lisa`,
+    /// `typologie`, `situations`, `facteur`).
+    pub fn name_fr(self) -> &'static str {
+        match self {
+            DiagnosticMap::None => "aucune",
+            DiagnosticMap::Profile => "profil",
+            DiagnosticMap::Lisa => "lisa",
+            DiagnosticMap::Typology => "typologie",
+            DiagnosticMap::Situations => "situations",
+            DiagnosticMap::Factor => "facteur",
+        }
+    }
+}
+
+/// How rates are smoothed before LISA or the flags (small populations).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Smoothing {
+    /// Raw rates, as published.
+    #[default]
+    Raw,
+    /// Global empirical Bayes (esda `Empirical_Bayes`, GeoDa « EB »).
+    EmpiricalBayes,
+    /// Spatial (local) empirical Bayes on queen neighbours (esda `Spatial_Empirical_Bayes`).
+    SpatialEmpiricalBayes,
+}
+
+impl Smoothing {
+    /// The method in French.
+    pub fn label(self) -> &'static str {
+        match self {
+            Smoothing::Raw => "taux bruts",
+            Smoothing::EmpiricalBayes => "taux lissés — bayésien empirique global",
+            Smoothing::SpatialEmpiricalBayes => "taux lissés — bayésien empirique spatial",
+        }
+    }
+}
+
+/// How a zone is flagged on one indicator (see `analysis::situations::FlagRule`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagRuleSpec {
+    /// Box-map outlier on the need side (hinge 1.5).
+    BoxMap,
+    /// Robust z at or beyond the threshold.
+    RobustZ,
+    /// Either of the two (the app's rule).
+    #[default]
+    Either,
+}
+
+/// The clustering method of the typology.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypologyMethodSpec {
+    /// k-means (seeded restarts, the best kept).
+    #[default]
+    KMeans,
+    /// Ward hierarchical clustering.
+    Ward,
+    /// Contiguity-constrained Ward with a minimum population per region.
+    WardContiguous,
+}
+
+/// The diagnostic settings saved in the project. An empty field list means « the default
+/// choice of the layer »: the `MP_*` fields for the profiles; the rates, shares and ratios
+/// with a direction in the dictionary for the factors; the first four factors for the
+/// typology; the map's indicator for LISA; the first factor for the factor map.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DiagnosticSpec {
+    /// The diagnostic map shown.
+    pub map: DiagnosticMap,
+    /// The profile count fields (empty: the `MP_*` fields).
+    pub profile_fields: Vec<String>,
+    /// The aggravating factor fields (empty: rates, shares and ratios with a direction).
+    pub factor_fields: Vec<String>,
+    /// Minimum number of flagging indicators of a sensitive situation (N, at least 1).
+    pub min_flags: usize,
+    /// Robust z threshold of a flag.
+    pub z_threshold: f64,
+    /// How an indicator flags a zone.
+    pub flag_rule: FlagRuleSpec,
+    /// The factor of the factor map (empty: the first factor).
+    pub factor_shown: String,
+    /// How the factors' rates are smoothed before the flags.
+    pub factor_smoothing: Smoothing,
+    /// The field analysed by LISA (empty: the map's indicator).
+    pub lisa_field: String,
+    /// LISA's permutations.
+    pub permutations: usize,
+    /// LISA's significance threshold, in ]0, 1[.
+    pub alpha: f64,
+    /// LISA's seed.
+    pub seed: u64,
+    /// How LISA's rate is smoothed.
+    pub lisa_smoothing: Smoothing,
+    /// The typology's indicators (empty: the first four factors).
+    pub typology_fields: Vec<String>,
+    /// The typology's number of classes (2 to 10).
+    pub k: usize,
+    /// The typology's method.
+    pub method: TypologyMethodSpec,
+    /// Minimum population of a region (contiguity-constrained Ward; 0: none), inhabitants.
+    pub min_population: f64,
+    /// Seed of the k-means restarts.
+    pub typology_seed: u64,
+}
+
+impl Default for DiagnosticSpec {
+    /// The app's defaults: no map, N = 2, z ≥ 2, 999 permutations at p ≤ 0.05 (seed 12345),
+    /// raw rates, 4 classes by k-means (seed 0).
+    fn default() -> Self {
+        DiagnosticSpec {
+            map: DiagnosticMap::None,
+            profile_fields: Vec::new(),
+            factor_fields: Vec::new(),
+            min_flags: 2,
+            z_threshold: 2.0,
+            flag_rule: FlagRuleSpec::Either,
+            factor_shown: String::new(),
+            factor_smoothing: Smoothing::Raw,
+            lisa_field: String::new(),
+            permutations: 999,
+            alpha: 0.05,
+            seed: 12_345,
+            lisa_smoothing: Smoothing::Raw,
+            typology_fields: Vec::new(),
+            k: 4,
+            method: TypologyMethodSpec::KMeans,
+            min_population: 0.0,
+            typology_seed: 0,
+        }
+    }
+}
+
+impl DiagnosticSpec {
+    /// Whether every setting is the default (the key is then not written).
+    pub fn is_default(&self) -> bool {
+        *self == DiagnosticSpec::default()
+    }
 }
 
 /// A project with its layers loaded and its tables joined.
@@ -724,7 +901,34 @@ mod save_tests {
             t0: None,
             siting: Vec::new(),
             schemes: None,
+            diagnostic: DiagnosticSpec::default(),
         }
+    }
+
+    #[test]
+    fn diagnostic_settings_round_trip_and_old_files_open_with_the_defaults() {
+        let mut file = project_with_source(PathBuf::from("communes.shp"));
+        let text = project_json(&file).expect("serialisable");
+        assert!(!text.contains("diagnostic"), "{text}");
+        let old: ProjectFile = serde_json::from_str(&text).expect("an old file opens");
+        assert_eq!(old.diagnostic, DiagnosticSpec::default());
+        file.diagnostic.map = DiagnosticMap::Lisa;
+        file.diagnostic.lisa_smoothing = Smoothing::SpatialEmpiricalBayes;
+        file.diagnostic.k = 6;
+        let text = project_json(&file).expect("serialisable");
+        assert!(text.contains("\"map\": \"lisa\""), "{text}");
+        assert!(
+            text.contains("\"lisa_smoothing\": \"spatial_empirical_bayes\""),
+            "{text}"
+        );
+        let back: ProjectFile = serde_json::from_str(&text).expect("reads back");
+        assert_eq!(back.diagnostic, file.diagnostic);
+        // A file naming only some settings keeps the defaults of the others.
+        let partial: DiagnosticSpec =
+            serde_json::from_str(r#"{"map": "situations", "min_flags": 3}"#).expect("partial");
+        assert_eq!(partial.min_flags, 3);
+        assert_eq!(partial.permutations, 999);
+        assert_eq!(partial.map, DiagnosticMap::Situations);
     }
 
     #[cfg(unix)]

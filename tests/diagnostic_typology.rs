@@ -488,3 +488,43 @@ fn k_scores_give_a_decreasing_elbow_and_silhouettes_for_k_2_to_10() {
         assert!(sil > 0.0 && sil < 1.0, "k={k}: {sil}");
     }
 }
+
+/// The 34,738 communes of France (code, ln(population + 1), ln(area km²), y km) and
+/// fastcluster's Ward partitions k = 2..6 (`ward_france_all.csv`).
+fn france_all() -> (Vec<Vec<f64>>, Vec<Vec<usize>>) {
+    let rows = rows("ward_france_all.csv");
+    let values = rows
+        .iter()
+        .map(|r| r[1..4].iter().map(|c| c.parse::<f64>().unwrap()).collect())
+        .collect();
+    let partitions = (0..5)
+        .map(|j| {
+            let labels: Vec<usize> = rows.iter().map(|r| r[4 + j].parse().unwrap()).collect();
+            canonical_labels(&labels)
+        })
+        .collect();
+    (values, partitions)
+}
+
+/// Ward on every commune of France equals fastcluster's `linkage_vector` (itself checked
+/// against SciPy on the 3,000 sample by the reference script), k = 2..6, up to label order.
+/// O(n²) time: 217 s in a debug build (2-core machine), so ignored by default; `cartosol bench
+/// typology` runs the same check in release. Run it with `--ignored`.
+#[test]
+#[ignore = "Ward sur 34 738 communes : environ 4 min en debug ; cartosol bench typology en release"]
+fn ward_on_all_of_france_equals_fastcluster() {
+    let (values, partitions) = france_all();
+    assert_eq!(values.len(), 34_738);
+    let z = standardize(&values).z;
+    let started = std::time::Instant::now();
+    let merges = ward_linkage(&z).unwrap();
+    eprintln!("Ward, France : {:.1} s", started.elapsed().as_secs_f64());
+    for (k, expected) in (2..=6).zip(&partitions) {
+        let ours = cut(z.len(), &merges, k);
+        let differ = ours.iter().zip(expected).filter(|(a, b)| a != b).count();
+        assert_eq!(
+            differ, 0,
+            "k={k}: {differ} communes dans une autre classe que fastcluster"
+        );
+    }
+}

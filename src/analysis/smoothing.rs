@@ -12,9 +12,20 @@
 //! Rates are plain ratios (multiply by 100 for a percentage). The raw rate is kept beside the
 //! smoothed one. Zones whose event or base is missing, or whose base is not positive, are
 //! left out (no rate, and not counted in the neighbourhoods), never taken as 0.
+//!
+//! On a zone layer, [`smooth_field`] smooths the rate of a field from its ratio rule
+//! ([`RateSource::of_field`], the project's `crate::project::ratio_rules`) or from explicit
+//! event and base fields, in the field's unit (`scale ×` the rate); [`smoothed_table`] gives
+//! the table the factors and flags are computed on when the user asks for smoothing, and
+//! [`add_rate_columns`] puts the raw and smoothed rates beside a per-zone result.
 
-use super::AnalysisError;
 use super::weights::Weights;
+use super::{AnalysisError, numeric_values};
+use crate::aggregate::RatioRule;
+use crate::model::Table;
+/// The smoothing methods, as a project stores them.
+pub use crate::project::Smoothing;
+use crate::value::Value;
 
 /// Raw and smoothed rates, one per zone (`None`: left out).
 #[derive(Clone, Debug, PartialEq)]
@@ -164,6 +175,219 @@ pub fn spatial_empirical_bayes(
         smoothed,
         left_out: keep.iter().filter(|k| !**k).count(),
     })
+}
+
+/// Where the events and bases of a rate come from: `rate = scale × numerator / denominator`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RateSource {
+    /// The event count field (`NB_MEN_PAUV`).
+    pub numerator: String,
+    /// The base count field (`NBMENFISC`).
+    pub denominator: String,
+    /// The factor of the rate (`100` for a percentage).
+    pub scale: f64,
+}
+
+impl RateSource {
+    /// The source of `field` from the project's ratio rules (`crate::project::ratio_rules`;
+    /// names compared case-insensitively), `None` when no rule defines it.
+    pub fn of_field(field: &str, rules: &[RatioRule]) -> Option<RateSource> {
+        rules
+            .iter()
+            .find(|r| r.field.trim().eq_ignore_ascii_case(field.trim()))
+            .map(|r| RateSource {
+                numerator: r.numerator.clone(),
+                denominator: r.denominator.clone(),
+                scale: r.scale,
+            })
+    }
+}
+
+/// Raw and smoothed rates of one field of a zone layer, in the field's unit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SmoothedField {
+    /// The rate field (`TP60`).
+    pub field: String,
+    /// Its events and bases.
+    pub source: RateSource,
+    /// The method.
+    pub method: Smoothing,
+    /// Raw rate of each zone, `scale × eᵢ / bᵢ` (`None`: left out).
+    pub raw: Vec<Option<f64>>,
+    /// Smoothed rate of each zone, `scale ×` the empirical Bayes rate (the raw rate for
+    /// [`Smoothing::Raw`]; `None`: left out).
+    pub smoothed: Vec<Option<f64>>,
+    /// Rows left out: event or base missing (secret, not available…) or base not positive.
+    pub left_out: Vec<usize>,
+}
+
+impl SmoothedField {
+    /// The note to show beside the results, in French.
+    pub fn note(&self) -> String {
+        let mut note = format!(
+            "« {} » : {}, {} × {} / {}",
+            self.field,
+            self.method.label(),
+            crate::value::format_number(self.source.scale),
+            self.source.numerator,
+            self.source.denominator
+        );
+        if !self.left_out.is_empty() {
+            note.push_str(&format!(
+                " ; {} zone(s) sans numérateur ou dénominateur (secret statistique, non \
+                 disponible…) laissée(s) de côté, jamais comptée(s) comme 0",
+                self.left_out.len()
+            ));
+        }
+        note
+    }
+}
+
+/// The rates of `field` of `table` (a zone layer's attributes; `layer` names it in errors)
+/// computed from `source` and smoothed by `method`. `weights` are the queen weights of the
+/// whole layer, needed by [`Smoothing::SpatialEmpiricalBayes`] only.
+pub fn smooth_field(
+    table: &Table,
+    field: &str,
+    source: &RateSource,
+    method: Smoothing,
+    weights: Option<&Weights>,
+    layer: &str,
+) -> Result<SmoothedField, AnalysisError> {
+    if !(source.scale.is_finite() && source.scale > 0.0) {
+        return Err(AnalysisError::InvalidParameter {
+            name: "échelle".into(),
+            message: format!(
+                "le facteur du taux « {field} » doit être un nombre positif ({})",
+                source.scale
+            ),
+        });
+    }
+    let column = |name: &str| -> Result<Vec<Option<f64>>, AnalysisError> {
+        Ok(numeric_values(table, name, layer)?
+            .iter()
+            .map(Value::as_f64)
+            .collect())
+    };
+    let events = column(&source.numerator)?;
+    let bases = column(&source.denominator)?;
+    let rates = match method {
+        Smoothing::Raw => {
+            let keep = usable(&events, &bases)?;
+            let raw = raw_rates(&events, &bases, &keep);
+            SmoothedRates {
+                smoothed: raw.clone(),
+                raw,
+                left_out: keep.iter().filter(|k| !**k).count(),
+            }
+        }
+        Smoothing::EmpiricalBayes => empirical_bayes(&events, &bases)?,
+        Smoothing::SpatialEmpiricalBayes => {
+            let w = weights.ok_or_else(|| AnalysisError::InvalidParameter {
+                name: "pondérations".into(),
+                message: "le lissage bayésien empirique spatial demande la contiguïté des \
+                          zones"
+                    .into(),
+            })?;
+            spatial_empirical_bayes(&events, &bases, w)?
+        }
+    };
+    let scale = |v: &Vec<Option<f64>>| -> Vec<Option<f64>> {
+        v.iter().map(|x| x.map(|x| x * source.scale)).collect()
+    };
+    let left_out = rates
+        .raw
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_none())
+        .map(|(i, _)| i)
+        .collect();
+    Ok(SmoothedField {
+        field: field.to_owned(),
+        source: source.clone(),
+        method,
+        raw: scale(&rates.raw),
+        smoothed: scale(&rates.smoothed),
+        left_out,
+    })
+}
+
+/// Adds the raw and smoothed rates of `smoothed` to a per-zone result table (one row per zone
+/// of the layer), after its `valeur` column (at the end without one): `taux_brut`
+/// (`scale × eᵢ / bᵢ`) and `taux_lisse` (the empirical Bayes rate), missing (« non
+/// disponible ») for a zone left out.
+pub fn add_rate_columns(table: &mut Table, smoothed: &SmoothedField) {
+    use crate::model::{Field, FieldKind};
+    let column = |name: &str, v: &[Option<f64>]| Field {
+        name: name.to_owned(),
+        kind: FieldKind::Number,
+        values: (0..table.len())
+            .map(|r| match v.get(r).copied().flatten() {
+                Some(x) => Value::Number(x),
+                None => Value::Missing(crate::value::Missing::NotAvailable),
+            })
+            .collect(),
+    };
+    let raw = column("taux_brut", &smoothed.raw);
+    let smooth = column("taux_lisse", &smoothed.smoothed);
+    let at = table
+        .field_index("valeur")
+        .map_or(table.fields.len(), |i| i + 1);
+    table.fields.insert(at.min(table.fields.len()), smooth);
+    table.fields.insert(at.min(table.fields.len()), raw);
+}
+
+/// A copy of `table` whose `fields` defined by a ratio rule hold their smoothed rates
+/// (`method`; see [`smooth_field`]): what the factors and flags are computed on when the user
+/// asks for smoothing. A zone left out by the smoothing has a missing value (« non
+/// disponible »). Returns the table, the fields smoothed, and notes in French (fields without
+/// a rule, kept raw).
+pub fn smoothed_table(
+    table: &Table,
+    fields: &[String],
+    rules: &[RatioRule],
+    method: Smoothing,
+    weights: Option<&Weights>,
+    layer: &str,
+) -> Result<(Table, Vec<SmoothedField>, Vec<String>), AnalysisError> {
+    let mut out = table.clone();
+    let mut done = Vec::new();
+    let mut notes = Vec::new();
+    if method == Smoothing::Raw {
+        return Ok((out, done, notes));
+    }
+    let mut raw_kept = Vec::new();
+    for field in fields {
+        let Some(source) = RateSource::of_field(field, rules) else {
+            raw_kept.push(field.clone());
+            continue;
+        };
+        let smoothed = smooth_field(table, field, &source, method, weights, layer)?;
+        if let Some(i) = out.field_index(field)
+            && let Some(f) = out.fields.get_mut(i)
+        {
+            f.kind = crate::model::FieldKind::Number;
+            f.values = smoothed
+                .smoothed
+                .iter()
+                .map(|v| {
+                    v.map_or(
+                        Value::Missing(crate::value::Missing::NotAvailable),
+                        Value::Number,
+                    )
+                })
+                .collect();
+        }
+        notes.push(smoothed.note());
+        done.push(smoothed);
+    }
+    if !raw_kept.is_empty() {
+        notes.push(format!(
+            "sans numérateur ni dénominateur déclarés (ratio du projet), gardé(s) bruts : {}",
+            raw_kept.join(", ")
+        ));
+    }
+    Ok((out, done, notes))
 }
 
 #[cfg(test)]

@@ -311,6 +311,7 @@ impl Workspace {
                 t0: None,
                 siting: Vec::new(),
                 schemes: None,
+                diagnostic: Default::default(),
             },
             zones: Vec::new(),
             points: Vec::new(),

@@ -80,6 +80,14 @@ enum What {
         #[arg(long, default_value_t = 91)]
         seed: u64,
     },
+    /// Classification de Ward de toutes les communes de France (34 738, trois indicateurs
+    /// centrés réduits) et accord avec les partitions de référence k = 2 à 6 (fastcluster,
+    /// tests/data/typology/ward_france_all.csv).
+    Typology {
+        /// Fichier de référence : code, les trois indicateurs, puis k2 … k6.
+        #[arg(default_value = "tests/data/typology/ward_france_all.csv")]
+        reference: PathBuf,
+    },
 }
 
 /// SplitMix64 (Steele, Lea & Flood 2014): a small deterministic PRNG, same sequence in any
@@ -290,6 +298,65 @@ pub fn run(args: Args) -> Result<()> {
             permutations,
             seed,
         } => lisa_bench(&file, permutations, seed)?,
+        What::Typology { reference } => typology_bench(&reference)?,
+    }
+    Ok(())
+}
+
+/// `bench typology`: Ward on the indicators of the reference file, timed, then each cut at
+/// k = 2..6 compared with the reference partition up to label order.
+fn typology_bench(reference: &Path) -> Result<()> {
+    use cartosol::analysis::typology::{canonical_labels, cut, standardize, ward_linkage};
+    let text = std::fs::read_to_string(reference)
+        .with_context(|| format!("{} illisible", reference.display()))?;
+    let mut values: Vec<Vec<f64>> = Vec::new();
+    let mut labels: Vec<Vec<usize>> = vec![Vec::new(); 5];
+    for (n, line) in text.lines().enumerate().skip(1) {
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        let number = |i: usize| -> Result<f64> {
+            cells
+                .get(i)
+                .and_then(|c| c.parse::<f64>().ok())
+                .with_context(|| {
+                    format!(
+                        "{} ligne {} : colonne {} non numérique",
+                        reference.display(),
+                        n + 1,
+                        i + 1
+                    )
+                })
+        };
+        values.push(vec![number(1)?, number(2)?, number(3)?]);
+        for (j, l) in labels.iter_mut().enumerate() {
+            l.push(number(4 + j)? as usize);
+        }
+    }
+    let t = std::time::Instant::now();
+    let z = standardize(&values).z;
+    let merges = ward_linkage(&z)?;
+    let ward_s = t.elapsed().as_secs_f64();
+    let mut agreement = Vec::new();
+    let mut all_equal = true;
+    for (k, expected) in (2..=6).zip(&labels) {
+        let ours = cut(z.len(), &merges, k);
+        let differ = ours
+            .iter()
+            .zip(canonical_labels(expected))
+            .filter(|(a, b)| **a != *b)
+            .count();
+        all_equal &= differ == 0;
+        agreement.push(format!("k = {k} : {differ} écart(s)"));
+    }
+    println!(
+        "{} : Ward de {} zones ({} indicateurs) en {ward_s:.2} s ; partitions comparées à la \
+         référence : {}",
+        reference.display(),
+        z.len(),
+        values.first().map_or(0, Vec::len),
+        agreement.join(", ")
+    );
+    if !all_equal {
+        anyhow::bail!("les partitions de Ward diffèrent de la référence");
     }
     Ok(())
 }

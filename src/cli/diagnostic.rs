@@ -4,14 +4,15 @@
 //! factors (gaps and robust z-scores), the sensitive local situations, and the rules in words.
 
 use anyhow::{Context, Result, bail};
-use cartosol::analysis::factors::{Factor, FallbackReference, factors, factors_table};
-use cartosol::analysis::profiles::profile_mix;
+use cartosol::analysis::factors::{Factor, factors_table};
 use cartosol::analysis::situations::{FlagRule, sensitive_situations, situations_table};
+use cartosol::analysis::smoothing::Smoothing;
 use cartosol::dictionary::{
     Direction, IndicatorDef, IndicatorKind, def_of, dictionary_table, merge,
 };
 use cartosol::export::data::{DataExportOptions, SheetSpec, write_workbook};
-use cartosol::export::secrecy::{SECRECY_THRESHOLD, SecrecyGuard, ZoneLevel, zone_level};
+use cartosol::export::diagnostic_maps::{layer_factors, layer_profiles};
+use cartosol::export::secrecy::{SecrecyGuard, ZoneLevel, zone_level};
 use cartosol::model::{Field, FieldKind, Table};
 use cartosol::value::{Value, format_number};
 use clap::ValueEnum;
@@ -60,6 +61,11 @@ pub struct Args {
     /// Lève le secret statistique (effectifs inférieurs à 11 non masqués).
     #[arg(long)]
     lever_secret: bool,
+    /// Lissage des taux des facteurs avant les écarts, scores z et signalements (petites
+    /// populations) : taux définis par un ratio déclaré du projet (numérateur /
+    /// dénominateur) ; les autres facteurs restent bruts.
+    #[arg(long, value_enum, default_value = "brut")]
+    lissage: super::lisa::SmoothingArg,
     /// Classeur à écrire (.xlsx).
     #[arg(long)]
     out: PathBuf,
@@ -151,22 +157,7 @@ pub fn run(args: Args) -> Result<()> {
 
     // Profiles: département figures from every complete zone; per zone, a mix that would
     // reveal a count under the secrecy threshold is withheld at commune level.
-    let mut mix = profile_mix(attributes, &profile_fields, &layer_label)?;
-    let mut withheld = Vec::new();
-    if level == ZoneLevel::Fine && !guard.lifted {
-        for (row, zone) in mix.zones.iter().enumerate() {
-            let small = profile_fields.iter().zip(&zone.counts).any(|(f, c)| {
-                guard.is_sensitive(f) && matches!(c, Ok(x) if *x < SECRECY_THRESHOLD)
-            });
-            if small && zone.left_out.is_none() {
-                withheld.push(row);
-            }
-        }
-        mix.withhold(
-            &withheld,
-            "secret statistique : un effectif de profil est inférieur à 11",
-        );
-    }
+    let (mix, withheld) = layer_profiles(spec, layer, &profile_fields, &guard)?;
     let name_field = Some(spec.name_field.as_str());
     let profiles_department = mix.department_table(&dict);
     let profiles_zones = mix.zones_table(
@@ -182,34 +173,17 @@ pub fn run(args: Args) -> Result<()> {
         .population_field
         .clone()
         .or_else(|| spec.population_field.clone());
-    let rules = cartosol::project::ratio_rules(&project.file, &spec.id);
-    // The département value of a rate whose commune values are under secrecy: from another
-    // layer of the project covering the territory (the EPCI), when it has the field.
-    let fallback_layer = project
-        .zones
-        .iter()
-        .find(|(s, l)| {
-            s.id != spec.id
-                && factor_fields
-                    .iter()
-                    .any(|f| l.attributes.field(f).is_some())
-        })
-        .map(|(s, l)| (format!("la couche « {} »", s.id), s, l));
-    let fallback = fallback_layer
-        .as_ref()
-        .map(|(label, s, l)| FallbackReference {
-            table: &l.attributes,
-            weight_field: s.population_field.as_deref(),
-            layer: label,
-        });
-    let factor_list = factors(
-        attributes,
+    // Département values from the project's ratios (from the EPCI layer when the communes'
+    // own are under secrecy); rates smoothed first when asked.
+    let smoothing: Smoothing = args.lissage.into();
+    let (factor_list, smoothing_notes) = layer_factors(
+        &project,
+        spec,
+        layer,
         &factor_fields,
         &dict,
         weight.as_deref(),
-        &rules,
-        &layer_label,
-        fallback,
+        smoothing,
     )?;
     let factors_sheet = factors_table(&factor_list, attributes, &spec.code_field, name_field);
     let rule = match args.regle {
@@ -235,7 +209,19 @@ pub fn run(args: Args) -> Result<()> {
     }
     merge(&mut used, dict.clone());
     let dictionary_sheet = dictionary_table(&used);
-    let rules_lines = rules_in_words(&args, spec, &profile_fields, &factor_list, rule, &withheld);
+    let mut rules_lines =
+        rules_in_words(&args, spec, &profile_fields, &factor_list, rule, &withheld);
+    if smoothing != Smoothing::Raw {
+        rules_lines.push(format!(
+            "Lissage des facteurs avant les écarts, scores z et signalements : {}. Le taux \
+             lissé rapproche le taux d'une petite zone de la moyenne (globale, ou de ses \
+             voisines pour le lissage spatial) selon le nombre de ménages de la zone.",
+            smoothing.label()
+        ));
+        for note in &smoothing_notes {
+            rules_lines.push(format!("Lissage : {note}."));
+        }
+    }
     let rules_sheet = text_table("Règle", &rules_lines);
 
     let sheets = [
@@ -293,6 +279,9 @@ pub fn run(args: Args) -> Result<()> {
         args.n.max(1),
         situations.len()
     );
+    for note in &smoothing_notes {
+        println!("Lissage : {note}");
+    }
     println!("Écrit : {}", args.out.display());
     Ok(())
 }

@@ -2,13 +2,36 @@
 //! layer on queen contiguity, written per zone (code, nom, valeur, Ii, quadrant, p, cluster)
 //! through the layer writers of `cartosol export`; the global I and its p-value on stdout.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use cartosol::analysis::autocorrelation::{
-    DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_SEED, LisaOptions, field_values, lisa, lisa_table,
+    DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_SEED, LisaOptions, field_values, lisa_table,
 };
-use cartosol::analysis::weights::Weights;
+use cartosol::analysis::smoothing::{RateSource, Smoothing, add_rate_columns};
+use cartosol::export::diagnostic_maps::layer_lisa;
 use cartosol::export::secrecy::SecrecyGuard;
 use std::path::PathBuf;
+
+/// The smoothing of rates, as the command line names it (`--lissage`).
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum SmoothingArg {
+    /// Taux bruts, tels que publiés.
+    Brut,
+    /// Lissage bayésien empirique global (esda Empirical_Bayes, GeoDa « EB »).
+    Eb,
+    /// Lissage bayésien empirique spatial, sur les voisines (contiguïté reine).
+    #[value(name = "eb-spatial")]
+    EbSpatial,
+}
+
+impl From<SmoothingArg> for Smoothing {
+    fn from(a: SmoothingArg) -> Self {
+        match a {
+            SmoothingArg::Brut => Smoothing::Raw,
+            SmoothingArg::Eb => Smoothing::EmpiricalBayes,
+            SmoothingArg::EbSpatial => Smoothing::SpatialEmpiricalBayes,
+        }
+    }
+}
 
 /// The arguments of `cartosol lisa`.
 #[derive(clap::Args)]
@@ -31,6 +54,22 @@ pub struct Args {
     /// Seuil de significativité de la carte des regroupements.
     #[arg(long, default_value_t = DEFAULT_ALPHA)]
     alpha: f64,
+    /// Lissage du taux avant l'analyse (petites populations) : le taux brut et le taux lissé
+    /// sont écrits côte à côte (taux_brut, taux_lisse) et l'analyse porte sur le taux lissé.
+    /// Numérateur et dénominateur : ceux du ratio déclaré dans le projet, ou --numerateur et
+    /// --denominateur.
+    #[arg(long, value_enum, default_value = "brut")]
+    lissage: SmoothingArg,
+    /// Champ des effectifs d'événements du taux (ex. NB_MEN_PAUV), avec --denominateur.
+    #[arg(long, requires = "denominateur")]
+    numerateur: Option<String>,
+    /// Champ des effectifs de base du taux (ex. NBMENFISC), avec --numerateur.
+    #[arg(long, requires = "numerateur")]
+    denominateur: Option<String>,
+    /// Facteur du taux (100 pour un pourcentage) avec --numerateur ; par défaut celui du
+    /// ratio déclaré du champ, sinon 1.
+    #[arg(long)]
+    echelle: Option<f64>,
     /// Fichier résultat (.csv, .geojson, .xlsx, .gpkg).
     #[arg(long)]
     out: PathBuf,
@@ -42,7 +81,26 @@ pub fn run(args: Args) -> Result<()> {
     let (spec, zones) = super::zone_layer(&project, &args.project, &args.zones_layer, "zones")?;
     let layer = format!("la couche « {} »", spec.id);
     let values = field_values(&zones.attributes, &args.field, &layer)?;
-    let numbers: Vec<Option<f64>> = values.iter().map(|v| v.as_f64()).collect();
+    let smoothing: Smoothing = args.lissage.into();
+    let rules = cartosol::project::ratio_rules(&project.file, &spec.id);
+    let source = match (&args.numerateur, &args.denominateur) {
+        (Some(n), Some(d)) => Some(RateSource {
+            numerator: n.trim().to_owned(),
+            denominator: d.trim().to_owned(),
+            scale: args.echelle.unwrap_or_else(|| {
+                RateSource::of_field(&args.field, &rules).map_or(1.0, |r| r.scale)
+            }),
+        }),
+        _ if args.echelle.is_some() => {
+            bail!("--echelle s'utilise avec --numerateur et --denominateur")
+        }
+        _ => None,
+    };
+    if source.is_some() && smoothing == Smoothing::Raw {
+        bail!(
+            "--numerateur et --denominateur servent au lissage : précisez --lissage eb ou eb-spatial"
+        );
+    }
     let text_column = |name: &str| -> Vec<String> {
         let i = zones.attributes.field_index(name);
         (0..zones.len())
@@ -54,14 +112,25 @@ pub fn run(args: Args) -> Result<()> {
     };
     let codes = text_column(&spec.code_field);
     let names = text_column(&spec.name_field);
-    let weights = Weights::queen(&zones.geometries);
     let options = LisaOptions {
         permutations: args.permutations,
         seed: args.seed,
         alpha: args.alpha,
     };
-    let result = lisa(&numbers, &weights, &options)?;
-    let table = lisa_table(&codes, &names, &values, &result);
+    let run = layer_lisa(
+        spec,
+        zones,
+        &args.field,
+        &options,
+        smoothing,
+        source.as_ref(),
+        &rules,
+    )?;
+    let result = &run.result;
+    let mut table = lisa_table(&codes, &names, &values, result);
+    if let Some(s) = &run.smoothed {
+        add_rate_columns(&mut table, s);
+    }
     let mut guard = SecrecyGuard::default().with_privacy(&project.file.map.privacy);
     // The value column copies the indicator: as sensitive as it.
     if guard.is_sensitive(&args.field) {
@@ -69,10 +138,14 @@ pub fn run(args: Args) -> Result<()> {
     }
     let report = super::write_zone_results(&table, &zones.geometries, "lisa", &args.out, &guard)?;
     let g = &result.global;
+    let what = match &run.smoothed {
+        Some(_) => format!("« {} », {}", args.field, smoothing.label()),
+        None => format!("« {} »", args.field),
+    };
     println!(
-        "I de Moran global de « {} » : {:.6} (espérance {:.6}), pseudo p = {} ({} permutations, \
+        "I de Moran global de {} : {:.6} (espérance {:.6}), pseudo p = {} ({} permutations, \
          graine {}), {} zones, contiguïté reine",
-        args.field,
+        what,
         g.i,
         g.expected,
         g.p_sim.map_or("—".to_owned(), |p| format!("{p:.4}")),
@@ -80,7 +153,7 @@ pub fn run(args: Args) -> Result<()> {
         args.seed,
         result.weights.len()
     );
-    for note in result.notes() {
+    for note in run.notes() {
         println!("Note : {note}");
     }
     println!("Écrit : {}", args.out.display());

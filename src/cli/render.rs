@@ -1,12 +1,14 @@
-//! `cartosol render PROJECT --out map.png|map.svg [--view NAME] [--preset …]`.
+//! `cartosol render PROJECT --out map.png|map.svg [--view NAME] [--preset …]
+//! [--carte-diagnostic aucune|profil|lisa|typologie|situations|facteur]`.
 
 use anyhow::{Context, Result};
+use cartosol::export::diagnostic_maps::diagnostic_overlay;
 use cartosol::export::secrecy::SecrecyGuard;
 use cartosol::export::{
     Preset, RenderOptions, compose_project, render_svg, svg_to_png, write_atomic,
 };
-use cartosol::project::open_project;
-use std::path::PathBuf;
+use cartosol::project::{DiagnosticMap, Project, open_project};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(clap::Args)]
@@ -41,11 +43,48 @@ pub struct MapArgs {
     /// interne ; la carte le signale.
     #[arg(long)]
     lever_secret: bool,
+    /// Carte du diagnostic dessinée à la place de la carte choroplèthe, avec sa légende
+    /// (par défaut : celle enregistrée dans le projet) ; réglages (champs, seuils, LISA,
+    /// typologie) : ceux du projet.
+    #[arg(long, value_enum)]
+    carte_diagnostic: Option<DiagMapArg>,
+}
+
+/// A diagnostic map, as the command line names it.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum DiagMapArg {
+    /// Pas de carte du diagnostic : la carte choroplèthe de l'indicateur.
+    Aucune,
+    /// Profil de ménages pauvres le plus surreprésenté par zone.
+    Profil,
+    /// Regroupements LISA (Élevé-Élevé, Faible-Faible…), couleurs de GeoDa.
+    Lisa,
+    /// Classes de la typologie.
+    Typologie,
+    /// Nombre d'indicateurs signalés par zone (situations locales sensibles).
+    Situations,
+    /// Score z robuste d'un facteur aggravant, orienté vers le besoin.
+    Facteur,
+}
+
+impl From<DiagMapArg> for DiagnosticMap {
+    fn from(a: DiagMapArg) -> Self {
+        match a {
+            DiagMapArg::Aucune => DiagnosticMap::None,
+            DiagMapArg::Profil => DiagnosticMap::Profile,
+            DiagMapArg::Lisa => DiagnosticMap::Lisa,
+            DiagMapArg::Typologie => DiagnosticMap::Typology,
+            DiagMapArg::Situations => DiagnosticMap::Situations,
+            DiagMapArg::Facteur => DiagnosticMap::Factor,
+        }
+    }
 }
 
 impl MapArgs {
-    /// The render options these arguments describe.
-    pub fn render_options(self) -> Result<RenderOptions> {
+    /// The render options these arguments describe for `project`: page, tiles, date,
+    /// secrecy, and the diagnostic map asked for (or saved in the project) as the overlay's
+    /// fill, computed on the map's zone layer.
+    pub fn render_options(self, project: &Project) -> Result<RenderOptions> {
         let mut options = RenderOptions::new(Preset::parse(&self.preset)?);
         options.tile_cache = self.tuiles;
         options.secrecy = SecrecyGuard {
@@ -55,6 +94,30 @@ impl MapArgs {
         if let Some(date) = self.date {
             options.date = cartosol::export::compose::date_line(&date);
         }
+        let mut spec = project.file.diagnostic.clone();
+        if let Some(map) = self.carte_diagnostic {
+            spec.map = map.into();
+        }
+        if spec.map != DiagnosticMap::None {
+            let (zone, layer) = cartosol::export::compose::map_layer(project)?;
+            let base = project.path.parent().unwrap_or(Path::new("."));
+            let (dict, notes) = cartosol::project::completed_dictionary(&project.file, base);
+            for note in notes {
+                eprintln!("Note : {note}");
+            }
+            let guard = options
+                .secrecy
+                .clone()
+                .with_privacy(&project.file.map.privacy);
+            options.overlay.fill = diagnostic_overlay(project, (zone, layer), &spec, &dict, &guard)
+                .with_context(|| {
+                    format!(
+                        "carte du diagnostic « {} » non calculée sur la couche « {} »",
+                        spec.map.name_fr(),
+                        zone.id
+                    )
+                })?;
+        }
         Ok(options)
     }
 }
@@ -62,7 +125,7 @@ impl MapArgs {
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let project = open_project(&args.project)?;
-    let mut options = args.map.render_options()?;
+    let mut options = args.map.render_options(&project)?;
     options.view = args.view;
     let map = compose_project(&project, &options)?;
     let svg = render_svg(&map);

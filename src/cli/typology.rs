@@ -5,9 +5,9 @@
 
 use anyhow::{Context, Result, bail};
 use cartosol::analysis::typology::{
-    Indicators, K_RANGE, KMeansOptions, Method, Typology, k_scores, shared_vertex_adjacency,
-    standardize, typology,
+    Indicators, K_RANGE, KMeansOptions, Method, Typology, k_scores, standardize, typology,
 };
+use cartosol::analysis::weights::Weights;
 use cartosol::export::data::{DataExportOptions, DataFormat, Geometries, write_layer};
 use cartosol::export::secrecy::SecrecyGuard;
 use cartosol::value::format_number;
@@ -113,10 +113,9 @@ pub fn run(args: Args) -> Result<()> {
                 }
                 (None, false) => vec![None; layer.len()],
             };
-            // Temporary neighbours by shared vertex, until the queen weights of
-            // `analysis::weights` are available here.
+            // Queen contiguity, as in the app and the diagnostic maps.
             Method::WardContiguous {
-                adjacency: shared_vertex_adjacency(&layer.geometries),
+                adjacency: Weights::queen(&layer.geometries).neighbours,
                 population,
                 min_population: args.min_population,
             }

@@ -167,6 +167,13 @@ pub(crate) fn layer_choropleth(
         return Err(e.clone().into());
     }
     options.overlay.apply_fill(&mut style);
+    // An overlay's fill (bivariate or diagnostic map) no longer shows the indicator's classes:
+    // its title heads the legend (wrapped there: diagnostic titles carry the dictionary's
+    // labels) and names the map in the subtitle and the atlas titles.
+    if let Some(fill) = &options.overlay.fill {
+        style.legend.title = fill.title.clone();
+        style.legend.method = String::new();
+    }
     let opacity = layer_paint(project, &spec.id).opacity;
     let zones = layer
         .geometries

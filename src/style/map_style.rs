@@ -531,6 +531,23 @@ pub struct MapOverlay {
     pub fill: Option<OverlayFill>,
 }
 
+/// The qualitative colour of category `i` of a categorical map (poverty profiles, classes of
+/// a typology): the Okabe–Ito colours of the service themes ([`THEME_COLORS`]) without black,
+/// then grey, brown and purple, cycling past ten.
+pub fn category_colour(i: usize) -> [u8; 3] {
+    const MORE: [[u8; 3]; 3] = [[153, 153, 153], [140, 86, 75], [117, 112, 179]];
+    let colours: Vec<[u8; 3]> = THEME_COLORS
+        .iter()
+        .copied()
+        .filter(|c| *c != [0, 0, 0])
+        .chain(MORE)
+        .collect();
+    colours
+        .get(i % colours.len())
+        .copied()
+        .unwrap_or([153, 153, 153])
+}
+
 /// Fills replacing the choropleth's (e.g. the bivariate map).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OverlayFill {

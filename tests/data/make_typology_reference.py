@@ -3,10 +3,10 @@
 
 Pinned versions (run in a virtual environment):
     python 3.11, numpy==2.2.6, scipy==1.15.3, scikit-learn==1.6.1, pandas==2.2.3,
-    openpyxl==3.1.5, pyshp==2.3.1
+    openpyxl==3.1.5, pyshp==2.3.1, fastcluster==1.3.0
 
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install numpy==2.2.6 scipy==1.15.3 \
-        scikit-learn==1.6.1 pandas==2.2.3 openpyxl==3.1.5 pyshp==2.3.1
+        scikit-learn==1.6.1 pandas==2.2.3 openpyxl==3.1.5 pyshp==2.3.1 fastcluster==1.3.0
     /tmp/venv/bin/python tests/data/make_typology_reference.py [FRANCE_SHP]
 
 Inputs
@@ -19,6 +19,11 @@ Inputs
   reference uses a random sample of 3,000 communes (numpy seed 20260101, without replacement),
   with three indicators: ln(POPULATION + 1), ln(area in km², shoelace on the L93 rings) and the
   y of the bounding-box centre in km. Written to typology/france_sample.csv.
+- France, every commune: the same three indicators for all 34,738 communes. The Ward tree of
+  all of them comes from fastcluster's `linkage_vector(z, method="ward")` (the same
+  nearest-neighbour-chain Ward in O(n) memory); the script first checks that it cuts the
+  3,000-commune sample into exactly SciPy's partitions for k = 2..6 (same labels), then writes
+  the partitions of all of France.
 
 Outputs in tests/data/typology/ (comma-separated, '.' decimals, floats as repr):
 - indicators_essonne.csv, france_sample.csv: the data (code, then the indicators);
@@ -26,13 +31,17 @@ Outputs in tests/data/typology/ (comma-separated, '.' decimals, floats as repr):
   init="k-means++", random_state=0) on the StandardScaler z-scores (ddof=0), k = 2..6;
 - ward_<set>.csv: code, then k2..k6 = scipy fcluster(linkage(z, method="ward"), k,
   criterion="maxclust") labels;
-- silhouette_<set>.csv: k, sklearn silhouette_score(z, ward labels) for k = 2..6.
+- silhouette_<set>.csv: k, sklearn silhouette_score(z, ward labels) for k = 2..6;
+- ward_france_all.csv: code, the three indicators (as france_sample.csv), then k2..k6 =
+  fcluster(fastcluster.linkage_vector(z, method="ward"), k, criterion="maxclust") for the
+  34,738 communes, in the shapefile's order.
 """
 
 import math
 import os
 import sys
 
+import fastcluster
 import numpy as np
 import pandas as pd
 import shapefile
@@ -79,7 +88,7 @@ def ring_area(points):
     return s / 2.0
 
 
-def france():
+def france_records():
     reader = shapefile.Reader(FRANCE)
     records = []
     for sr in reader.iterShapeRecords():
@@ -96,10 +105,41 @@ def france():
                 (ymin + ymax) / 2.0 / 1000.0,
             )
         )
+    return records
+
+
+FRANCE_COLUMNS = ["code", "LN_POP", "LN_SUPERFICIE_KM2", "Y_KM"]
+
+
+def france():
+    records = france_records()
     rng = np.random.default_rng(20260101)
     idx = np.sort(rng.choice(len(records), size=3000, replace=False))
     rows = [records[i] for i in idx]
-    return pd.DataFrame(rows, columns=["code", "LN_POP", "LN_SUPERFICIE_KM2", "Y_KM"]), len(records)
+    return pd.DataFrame(rows, columns=FRANCE_COLUMNS), len(records)
+
+
+def ward_labels(z, tree):
+    return {k: fcluster(tree, k, criterion="maxclust") for k in KS}
+
+
+def france_all(sample):
+    """Ward partitions of every commune of France (fastcluster, O(n) memory), after checking
+    that fastcluster gives SciPy's partitions on the sample."""
+    zs = StandardScaler().fit_transform(sample.drop(columns=["code"]).to_numpy(dtype=float))
+    ref = ward_labels(zs, linkage(zs, method="ward"))
+    fast = ward_labels(zs, fastcluster.linkage_vector(zs, method="ward"))
+    for k in KS:
+        if not np.array_equal(ref[k], fast[k]):
+            sys.exit(f"fastcluster et SciPy diffèrent sur l'échantillon pour k = {k}")
+    print("fastcluster = SciPy sur l'échantillon de 3 000 communes, k = 2..6")
+    df = pd.DataFrame(france_records(), columns=FRANCE_COLUMNS)
+    z = StandardScaler().fit_transform(df.drop(columns=["code"]).to_numpy(dtype=float))
+    labels = df.copy()
+    for k, lab in ward_labels(z, fastcluster.linkage_vector(z, method="ward")).items():
+        labels[f"k{k}"] = lab
+    labels.to_csv(os.path.join(OUT, "ward_france_all.csv"), index=False)
+    print(f"France entière : {len(df)} communes, partitions de Ward k = 2..6 écrites")
 
 
 def references(name, data_file, df):
@@ -134,6 +174,7 @@ def main():
     fr, total = france()
     print(f"France : échantillon de {len(fr)} communes sur {total}")
     references("france", "france_sample.csv", fr)
+    france_all(fr)
 
 
 if __name__ == "__main__":
