@@ -498,3 +498,80 @@ fn k_figure_shows_the_library_scores_and_sets_k() {
         .save(std::env::temp_dir().join("cartosol-diagnostic-k.png"))
         .unwrap();
 }
+
+/// Every diagnostic map the window shows is the one `cartosol render --carte-diagnostic`
+/// draws from the settings the window saved in the project: situations, one factor (robust
+/// z), and LISA on the empirical Bayes rate.
+#[test]
+fn the_window_saves_its_settings_and_shows_what_render_draws() {
+    use cartosol::app::diagnostic::Smoothing;
+    use cartosol::export::diagnostic_maps::diagnostic_overlay;
+    let mut harness = common::app(BasemapChoice::None, "diag-parite");
+    let layer = communes(&mut harness);
+    open_window(&mut harness);
+    let send = |h: &mut Harness<'static, CartoSolApp>, c: DiagCommand| {
+        h.state_mut().send(Command::Diagnostic(c));
+        h.run_steps(2);
+    };
+    send(
+        &mut harness,
+        DiagCommand::SetFactorFields(
+            [
+                "TP60",
+                "TX_CHOMAGE",
+                "PART_FAM_MONO",
+                "PART_MEN_SANS_VOITURE",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+    );
+    send(&mut harness, DiagCommand::SetMinFlags(2));
+    send(
+        &mut harness,
+        DiagCommand::SetLisaSmoothing(Smoothing::EmpiricalBayes),
+    );
+    send(&mut harness, DiagCommand::RunLisa);
+    wait(&mut harness);
+    let checks = [
+        (DiagMap::Situations, None),
+        (DiagMap::Factor, Some("TX_CHOMAGE")),
+        (DiagMap::Lisa, None),
+    ];
+    for (map, factor) in checks {
+        if let Some(f) = factor {
+            send(&mut harness, DiagCommand::ShowFactor(f.into()));
+        }
+        send(&mut harness, DiagCommand::ShowMap(map));
+        let app = harness.state();
+        let spec = app.ws.file.diagnostic.clone();
+        assert_eq!(spec.map, map);
+        assert_eq!(spec.lisa_smoothing, Smoothing::EmpiricalBayes);
+        let shown = app
+            .diagnostic
+            .overlay_fill(&app.ws.file.dictionary)
+            .unwrap();
+        let project = cartosol::app::export_ui::project_of(&app.ws, None);
+        let (zspec, zlayer) = &project.zones[layer];
+        let guard = cartosol::export::secrecy::SecrecyGuard::default()
+            .with_privacy(&project.file.map.privacy);
+        let drawn = diagnostic_overlay(
+            &project,
+            (zspec, zlayer),
+            &spec,
+            &project.file.dictionary,
+            &guard,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(shown.colors, drawn.colors, "{map:?}");
+        assert_eq!(shown.key, drawn.key, "{map:?}");
+        assert_eq!(shown.title, drawn.title, "{map:?}");
+        // The map is not empty: some zones are coloured.
+        assert!(shown.colors.iter().filter(|c| c.is_some()).count() > 100);
+    }
+    let image = harness.render().unwrap();
+    image
+        .save(std::env::temp_dir().join("cartosol-diagnostic-lisa-eb.png"))
+        .unwrap();
+}

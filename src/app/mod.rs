@@ -757,7 +757,7 @@ impl CartoSolApp {
                     }
                     let repaint = ctx.clone();
                     self.diagnostic
-                        .apply(&self.ws, c, move || repaint.request_repaint());
+                        .apply(&mut self.ws, c, move || repaint.request_repaint());
                 }
                 Command::Siting(siting::SitingCommand::Frame { lon, lat, radius_m }) => {
                     let d_lat = radius_m / 111_195.0;

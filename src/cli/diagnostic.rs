@@ -176,10 +176,11 @@ pub fn run(args: Args) -> Result<()> {
     // Département values from the project's ratios (from the EPCI layer when the communes'
     // own are under secrecy); rates smoothed first when asked.
     let smoothing: Smoothing = args.lissage.into();
+    let zones: Vec<_> = project.zones.iter().map(|(s, l)| (s, l)).collect();
     let (factor_list, smoothing_notes) = layer_factors(
-        &project,
-        spec,
-        layer,
+        &project.file,
+        &zones,
+        (spec, layer),
         &factor_fields,
         &dict,
         weight.as_deref(),

@@ -36,7 +36,8 @@ use crate::analysis::weights::Weights;
 use crate::dictionary::{Direction, IndicatorDef, IndicatorKind, def_of, label_of};
 use crate::model::{FieldKind, Table, ZoneLayer};
 use crate::project::{
-    DiagnosticMap, DiagnosticSpec, FlagRuleSpec, Project, TypologyMethodSpec, ZoneSpec, ratio_rules,
+    DiagnosticMap, DiagnosticSpec, FlagRuleSpec, Project, ProjectFile, TypologyMethodSpec,
+    ZoneSpec, ratio_rules,
 };
 use crate::style::map_style::{LegendClass, OverlayFill, category_colour, class_colors};
 use crate::style::palette::palette;
@@ -390,15 +391,15 @@ pub fn layer_profiles(
     Ok((mix, withheld))
 }
 
-/// The aggravating factors `fields` of a project's zone layer: département values from the
-/// project's ratio rules (from another zone layer having the field when the zones' own figure
+/// The aggravating factors `fields` of zone layer `zone` of a project (`file`, its zone layers
+/// `zones`): département values from the project's ratio rules (from another zone layer having the field when the zones' own figure
 /// is incomplete, as the workbook does), means weighted by `weight_field`; with `smoothing`,
 /// the rates defined by a ratio rule are first replaced by their empirical Bayes rates (queen
 /// weights of the layer for the spatial one). Returns the factors and notes in French.
 pub fn layer_factors(
-    project: &Project,
-    zone: &ZoneSpec,
-    layer: &ZoneLayer,
+    file: &ProjectFile,
+    zones: &[(&ZoneSpec, &ZoneLayer)],
+    (zone, layer): (&ZoneSpec, &ZoneLayer),
     fields: &[String],
     dict: &[IndicatorDef],
     weight_field: Option<&str>,
@@ -413,7 +414,7 @@ pub fn layer_factors(
             ),
         });
     }
-    let rules = ratio_rules(&project.file, &zone.id);
+    let rules = ratio_rules(file, &zone.id);
     let weights =
         (smoothing == Smoothing::SpatialEmpiricalBayes).then(|| Weights::queen(&layer.geometries));
     let (table, _, notes) = smoothed_table(
@@ -424,9 +425,9 @@ pub fn layer_factors(
         weights.as_ref(),
         &label,
     )?;
-    let other = project
-        .zones
+    let other = zones
         .iter()
+        .copied()
         .find(|(s, l)| s.id != zone.id && fields.iter().any(|f| l.attributes.field(f).is_some()));
     let other_label = other.map(|(s, _)| layer_label(s));
     let fallback = other
@@ -643,10 +644,12 @@ pub fn diagnostic_overlay(
             typology_fill(&t, rows)
         }
         DiagnosticMap::Situations | DiagnosticMap::Factor => {
+            let zones: Vec<(&ZoneSpec, &ZoneLayer)> =
+                project.zones.iter().map(|(s, l)| (s, l)).collect();
             let (list, _) = layer_factors(
-                project,
-                spec_z,
-                layer,
+                &project.file,
+                &zones,
+                (spec_z, layer),
                 &s.factor_fields,
                 dict,
                 spec_z.population_field.as_deref(),

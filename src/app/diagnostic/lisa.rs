@@ -47,6 +47,7 @@ pub fn ui(app: &CartoSolApp, fields: &[String], ui: &mut egui::Ui, out: &mut Vec
             out.push(Command::Diagnostic(DiagCommand::SetAlpha(a)));
         }
     });
+    super::smoothing_picker(ui, d.lisa_smoothing, DiagCommand::SetLisaSmoothing, out);
     ui.horizontal(|ui| {
         let running = d.lisa_running();
         if ui
@@ -84,7 +85,7 @@ pub fn ui(app: &CartoSolApp, fields: &[String], ui: &mut egui::Ui, out: &mut Vec
             key_row(ui, cluster.colour(), &key_text(cluster, count));
         }
     }
-    for note in run.result.notes() {
+    for note in &run.notes {
         ui.label(egui::RichText::new(format!("Note : {note}")).small());
     }
 }

@@ -21,28 +21,18 @@ mod typology;
 use super::Command;
 use super::state::Workspace;
 use crate::analysis::autocorrelation::{Cluster, Lisa, LisaOptions};
-use crate::analysis::factors::{Factor, FallbackReference, factors};
-use crate::analysis::profiles::{ProfileMix, profile_mix};
+use crate::analysis::factors::Factor;
+use crate::analysis::profiles::ProfileMix;
 use crate::analysis::situations::{FlagRule, Situation, sensitive_situations};
-use crate::analysis::typology::{Indicators, KMeansOptions, KScore, Method, Typology};
-use crate::analysis::weights::Weights;
-use crate::dictionary::{Direction, IndicatorKind, def_of};
-use crate::export::secrecy::{SECRECY_THRESHOLD, SecrecyGuard, ZoneLevel, zone_level};
+use crate::analysis::typology::{Indicators, KMeansOptions, KScore, Typology};
+use crate::export::secrecy::SecrecyGuard;
+use crate::project::{DiagnosticSpec, TypologyMethodSpec};
 use std::sync::mpsc::{Receiver, TryRecvError};
 
-/// The diagnostic map replacing the choropleth's fills.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum DiagMap {
-    /// No diagnostic map: the choropleth (or the bivariate map) is shown.
-    #[default]
-    None,
-    /// The most over-represented profile of each zone.
-    Profile,
-    /// The LISA cluster map.
-    Lisa,
-    /// The classes of the typology.
-    Typology,
-}
+/// The diagnostic map replacing the choropleth's fills (saved in the project's diagnostic
+/// settings).
+pub use crate::project::DiagnosticMap as DiagMap;
+pub use crate::project::Smoothing;
 
 /// The clustering method of the typology, as chosen in the window.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -105,9 +95,16 @@ pub enum DiagCommand {
     SortProfiles(Option<usize>),
     /// Computes the elbow and silhouette figures (k-means for every k) in the background.
     RunKScores,
+    /// The smoothing of the rate analysed by LISA (raw, empirical Bayes, spatial EB).
+    SetLisaSmoothing(Smoothing),
+    /// The smoothing of the rates of the aggravating factors before flagging.
+    SetFactorSmoothing(Smoothing),
+    /// The factor drawn by the « facteur » map.
+    ShowFactor(String),
 }
 
-/// A LISA result on one field of one layer, with what the map and the key need.
+/// A LISA result on one field of one layer (the library's run, as `cartosol lisa` computes
+/// it), with what the map and the key need.
 #[derive(Clone, Debug)]
 pub struct LisaRun {
     /// The field analysed.
@@ -116,6 +113,10 @@ pub struct LisaRun {
     pub options: LisaOptions,
     /// The library's result.
     pub result: Lisa,
+    /// The smoothing applied to the rate before the analysis.
+    pub smoothing: Smoothing,
+    /// Notes of the run (smoothing, zones left out, islands), in French.
+    pub notes: Vec<String>,
     /// Cluster of each zone of the layer (`None` when left out for a missing value).
     pub cluster_of: Vec<Option<Cluster>>,
 }
@@ -165,6 +166,8 @@ pub struct SituationsRun {
     pub factors: Vec<Factor>,
     /// The zones flagged on at least N indicators.
     pub situations: Vec<Situation>,
+    /// Notes (rates smoothed or left raw), in French.
+    pub notes: Vec<String>,
 }
 
 type Job<T> = Receiver<Result<T, String>>;
@@ -210,6 +213,12 @@ pub struct DiagnosticState {
     pub typology: Option<Result<TypologyRun, String>>,
     /// The profile whose share sorts the bars (`None`: the layer's order).
     pub profile_sort: Option<usize>,
+    /// Smoothing of the rate analysed by LISA.
+    pub lisa_smoothing: Smoothing,
+    /// Smoothing of the factors' rates before flagging.
+    pub factor_smoothing: Smoothing,
+    /// The factor drawn by the « facteur » map.
+    pub factor_shown: String,
     /// The elbow/silhouette figures with the indicators they were computed on.
     pub k_scores: Option<Result<KScores, String>>,
     lisa_job: Option<Job<LisaRun>>,
@@ -238,6 +247,9 @@ impl Default for DiagnosticState {
             lisa: None,
             typology: None,
             profile_sort: None,
+            lisa_smoothing: Smoothing::Raw,
+            factor_smoothing: Smoothing::Raw,
+            factor_shown: String::new(),
             k_scores: None,
             lisa_job: None,
             typology_job: None,
@@ -246,21 +258,8 @@ impl Default for DiagnosticState {
     }
 }
 
-/// The qualitative colour of category `i` (profiles, classes): the Okabe–Ito colours of the
-/// service themes without black, then three more, cycling past ten.
-pub fn category_colour(i: usize) -> [u8; 3] {
-    use crate::style::map_style::THEME_COLORS;
-    let mut colours: Vec<[u8; 3]> = THEME_COLORS
-        .iter()
-        .copied()
-        .filter(|c| *c != [0, 0, 0])
-        .collect();
-    colours.extend([[153, 153, 153], [140, 86, 75], [117, 112, 179]]);
-    colours
-        .get(i % colours.len())
-        .copied()
-        .unwrap_or([153, 153, 153])
-}
+/// The qualitative colour of category `i` (profiles, classes), from the shared map style.
+pub use crate::style::map_style::category_colour;
 
 /// Numeric fields of zone layer `layer`.
 fn numeric_fields(ws: &Workspace, layer: usize) -> Vec<String> {
@@ -296,14 +295,8 @@ impl DiagnosticState {
             .and_then(|i| ws.zones.get(i).map(|z| (i, z.spec.id.clone())));
         if current != self.layer {
             let open = self.open;
-            let (permutations, alpha, k, method) =
-                (self.permutations, self.alpha, self.k, self.method);
             *self = DiagnosticState {
                 open,
-                permutations,
-                alpha,
-                k,
-                method,
                 layer: current,
                 ..DiagnosticState::default()
             };
@@ -320,37 +313,115 @@ impl DiagnosticState {
         );
     }
 
+    /// Settings from the project's saved diagnostic settings, their empty choices (or the
+    /// fields this layer lacks) resolved to the defaults as `cartosol render` resolves them.
     fn defaults(&mut self, ws: &Workspace) {
-        let Some((layer, _)) = self.layer.clone() else {
+        let Some(zl) = self.layer.as_ref().and_then(|(i, _)| ws.zones.get(*i)) else {
             return;
         };
-        let fields = numeric_fields(ws, layer);
-        self.profile_fields = fields
-            .iter()
-            .filter(|n| n.to_ascii_uppercase().starts_with("MP_"))
-            .cloned()
-            .collect();
-        let dict = &ws.file.dictionary;
-        self.factor_fields = fields
-            .iter()
-            .filter(|n| !self.profile_fields.contains(n))
-            .filter(|n| {
-                let d = def_of(dict, n);
-                matches!(d.kind, IndicatorKind::Percent | IndicatorKind::Ratio)
-                    && d.direction != Direction::Neutral
-            })
-            .cloned()
-            .collect();
-        self.lisa_field = if fields.contains(&ws.file.map.indicator) {
-            ws.file.map.indicator.clone()
-        } else {
-            fields.first().cloned().unwrap_or_default()
+        let table = &zl.layer.attributes;
+        let present = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .filter(|f| table.field(f).is_some())
+                .cloned()
+                .collect()
         };
-        self.typology_fields = self.factor_fields.iter().take(4).cloned().collect();
+        let mut spec = ws.file.diagnostic.clone();
+        spec.profile_fields = present(&spec.profile_fields);
+        spec.factor_fields = present(&spec.factor_fields);
+        spec.typology_fields = present(&spec.typology_fields);
+        if table.field(&spec.lisa_field).is_none() {
+            spec.lisa_field.clear();
+        }
+        if table.field(&spec.factor_shown).is_none() {
+            spec.factor_shown.clear();
+        }
+        let s = crate::export::diagnostic_maps::resolve_spec(
+            &spec,
+            table,
+            &ws.file.dictionary,
+            &ws.file.map.indicator,
+        );
+        self.map = s.map;
+        self.profile_fields = s.profile_fields;
+        self.factor_fields = s.factor_fields;
+        self.min_flags = s.min_flags.max(1);
+        if s.z_threshold.is_finite() && s.z_threshold > 0.0 {
+            self.z_threshold = s.z_threshold;
+        }
+        self.factor_shown = s.factor_shown;
+        self.factor_smoothing = s.factor_smoothing;
+        self.lisa_field = s.lisa_field;
+        self.permutations = s.permutations.min(99_999);
+        if s.alpha > 0.0 && s.alpha < 1.0 {
+            self.alpha = s.alpha;
+        }
+        self.lisa_smoothing = s.lisa_smoothing;
+        self.typology_fields = s.typology_fields;
+        self.k = s.k.clamp(
+            *crate::analysis::typology::K_RANGE.start(),
+            *crate::analysis::typology::K_RANGE.end(),
+        );
+        self.method = match s.method {
+            TypologyMethodSpec::KMeans => TypologyMethod::KMeans,
+            TypologyMethodSpec::Ward => TypologyMethod::Ward,
+            TypologyMethodSpec::WardContiguous => TypologyMethod::WardContiguous {
+                min_population: s.min_population,
+            },
+        };
+    }
+
+    /// Writes the window's settings into the project's diagnostic settings (saved with it, read
+    /// by `cartosol render --carte-diagnostic`); the seeds and the flag rule stay as stored.
+    fn store(&self, spec: &mut DiagnosticSpec) {
+        spec.map = self.map;
+        spec.profile_fields = self.profile_fields.clone();
+        spec.factor_fields = self.factor_fields.clone();
+        spec.min_flags = self.min_flags;
+        spec.z_threshold = self.z_threshold;
+        spec.factor_shown = self.factor_shown.clone();
+        spec.factor_smoothing = self.factor_smoothing;
+        spec.lisa_field = self.lisa_field.clone();
+        spec.permutations = self.permutations;
+        spec.alpha = self.alpha;
+        spec.lisa_smoothing = self.lisa_smoothing;
+        spec.typology_fields = self.typology_fields.clone();
+        spec.k = self.k;
+        let (method, min_population) = match self.method {
+            TypologyMethod::KMeans => (TypologyMethodSpec::KMeans, spec.min_population),
+            TypologyMethod::Ward => (TypologyMethodSpec::Ward, spec.min_population),
+            TypologyMethod::WardContiguous { min_population } => {
+                (TypologyMethodSpec::WardContiguous, min_population)
+            }
+        };
+        spec.method = method;
+        spec.min_population = min_population;
     }
 
     /// Applies a change; `repaint` is called by background threads when they are done.
     pub fn apply(
+        &mut self,
+        ws: &mut Workspace,
+        command: DiagCommand,
+        repaint: impl Fn() + Send + 'static,
+    ) {
+        let settings = !matches!(
+            command,
+            DiagCommand::Open(_)
+                | DiagCommand::RunLisa
+                | DiagCommand::RunTypology
+                | DiagCommand::RunKScores
+                | DiagCommand::SortProfiles(_)
+        );
+        self.apply_to(ws, command, repaint);
+        if settings && self.layer.is_some() {
+            let mut spec = ws.file.diagnostic.clone();
+            self.store(&mut spec);
+            ws.file.diagnostic = spec;
+        }
+    }
+
+    fn apply_to(
         &mut self,
         ws: &Workspace,
         command: DiagCommand,
@@ -397,6 +468,12 @@ impl DiagnosticState {
             DiagCommand::RunTypology => self.start_typology(ws, repaint),
             DiagCommand::SortProfiles(p) => self.profile_sort = p,
             DiagCommand::RunKScores => self.start_k_scores(ws, repaint),
+            DiagCommand::SetLisaSmoothing(m) => self.lisa_smoothing = m,
+            DiagCommand::SetFactorSmoothing(m) => {
+                self.factor_smoothing = m;
+                self.recompute_situations(ws);
+            }
+            DiagCommand::ShowFactor(f) => self.factor_shown = f,
         }
     }
 
@@ -421,37 +498,18 @@ impl DiagnosticState {
     }
 
     fn compute_profiles(&self, ws: &Workspace) -> Result<ProfileMix, String> {
-        let (_, zl, label) = self.zones(ws)?;
-        if self.profile_fields.is_empty() {
-            return Err(format!(
-                "aucun champ de profil (MP_*) dans {label} : choisissez les champs des effectifs"
-            ));
-        }
-        let attributes = &zl.layer.attributes;
-        let mut mix =
-            profile_mix(attributes, &self.profile_fields, &label).map_err(|e| e.to_string())?;
-        // As in the diagnostic workbook: at commune level, a mix revealing a count under the
-        // secrecy threshold is withheld (the département figures keep it).
+        let (_, zl, _) = self.zones(ws)?;
+        // At commune level, a mix revealing a count under the secrecy threshold is withheld,
+        // as in the diagnostic workbook and the exported map.
         let guard = SecrecyGuard::default().with_privacy(&ws.file.map.privacy);
-        if zone_level(attributes, &zl.spec.code_field) == ZoneLevel::Fine {
-            let withheld: Vec<usize> = mix
-                .zones
-                .iter()
-                .enumerate()
-                .filter(|(_, z)| {
-                    z.left_out.is_none()
-                        && self.profile_fields.iter().zip(&z.counts).any(|(f, c)| {
-                            guard.is_sensitive(f) && matches!(c, Ok(x) if *x < SECRECY_THRESHOLD)
-                        })
-                })
-                .map(|(r, _)| r)
-                .collect();
-            mix.withhold(
-                &withheld,
-                "secret statistique : un effectif de profil est inférieur à 11",
-            );
-        }
-        Ok(mix)
+        crate::export::diagnostic_maps::layer_profiles(
+            &zl.spec,
+            &zl.layer,
+            &self.profile_fields,
+            &guard,
+        )
+        .map(|(mix, _)| mix)
+        .map_err(|e| e.to_string())
     }
 
     fn recompute_situations(&mut self, ws: &Workspace) {
@@ -459,101 +517,74 @@ impl DiagnosticState {
     }
 
     fn compute_situations(&self, ws: &Workspace) -> Result<SituationsRun, String> {
-        let (_, zl, label) = self.zones(ws)?;
-        if self.factor_fields.is_empty() {
-            return Err(format!(
-                "aucun facteur choisi dans {label} : cochez au moins un indicateur"
-            ));
-        }
-        let attributes = &zl.layer.attributes;
-        let rules = crate::project::ratio_rules(&ws.file, &zl.spec.id);
-        // The département value of a rate under secrecy at this level: from another zone
-        // layer having the field (the EPCI), as the diagnostic workbook does.
-        let other = ws.zones.iter().find(|z| {
-            z.spec.id != zl.spec.id
-                && self
-                    .factor_fields
-                    .iter()
-                    .any(|f| z.layer.attributes.field(f).is_some())
-        });
-        let other_label = other.map(|z| format!("la couche « {} »", z.spec.id));
-        let fallback = other
-            .zip(other_label.as_deref())
-            .map(|(z, l)| FallbackReference {
-                table: &z.layer.attributes,
-                weight_field: z.spec.population_field.as_deref(),
-                layer: l,
-            });
-        let list = factors(
-            attributes,
+        let (_, zl, _) = self.zones(ws)?;
+        let zones: Vec<_> = ws.zones.iter().map(|z| (&z.spec, &z.layer)).collect();
+        let (list, notes) = crate::export::diagnostic_maps::layer_factors(
+            &ws.file,
+            &zones,
+            (&zl.spec, &zl.layer),
             &self.factor_fields,
             &ws.file.dictionary,
             zl.spec.population_field.as_deref(),
-            &rules,
-            &label,
-            fallback,
+            self.factor_smoothing,
         )
         .map_err(|e| e.to_string())?;
-        let situations = sensitive_situations(
-            &list,
-            attributes.len(),
-            FlagRule::Either {
-                threshold: self.z_threshold,
-            },
-            self.min_flags,
-        );
+        let situations =
+            sensitive_situations(&list, zl.layer.len(), self.flag_rule(), self.min_flags);
         Ok(SituationsRun {
             factors: list,
             situations,
+            notes,
         })
     }
 
+    /// The flag rule of the sensitive situations (box map or robust z beyond the threshold).
+    pub fn flag_rule(&self) -> FlagRule {
+        FlagRule::Either {
+            threshold: self.z_threshold,
+        }
+    }
+
     fn start_lisa(&mut self, ws: &Workspace, repaint: impl Fn() + Send + 'static) {
-        let inputs = self.zones(ws).and_then(|(_, zl, label)| {
-            let values = crate::analysis::autocorrelation::field_values(
-                &zl.layer.attributes,
-                &self.lisa_field,
-                &label,
-            )
-            .map_err(|e| e.to_string())?;
-            Ok((
-                values.iter().map(|v| v.as_f64()).collect::<Vec<_>>(),
-                zl.layer.geometries.clone(),
-            ))
-        });
-        let (values, geometries) = match inputs {
-            Ok(x) => x,
+        let (spec, layer) = match self.zones(ws) {
+            Ok((_, zl, _)) => (zl.spec.clone(), zl.layer.clone()),
             Err(e) => {
                 self.lisa = Some(Err(e));
                 return;
             }
         };
+        let rules = crate::project::ratio_rules(&ws.file, &spec.id);
         let field = self.lisa_field.clone();
+        let smoothing = self.lisa_smoothing;
         let options = LisaOptions {
             permutations: self.permutations,
             alpha: self.alpha,
-            ..LisaOptions::default()
+            seed: ws.file.diagnostic.seed,
         };
         let (tx, rx) = std::sync::mpsc::channel();
         self.lisa_job = Some(rx);
         std::thread::spawn(move || {
-            let weights = Weights::queen(&geometries);
-            let result = crate::analysis::autocorrelation::lisa(&values, &weights, &options)
-                .map(|result| {
-                    let mut cluster_of = vec![None; values.len()];
-                    for (p, row) in result.weights.rows.iter().enumerate() {
-                        if let Some(slot) = cluster_of.get_mut(*row) {
-                            *slot = result.local.cluster.get(p).copied();
-                        }
+            // The function `cartosol lisa` and `cartosol render --carte-diagnostic lisa` call.
+            let result = crate::export::diagnostic_maps::layer_lisa(
+                &spec, &layer, &field, &options, smoothing, None, &rules,
+            )
+            .map(|run| {
+                let mut cluster_of = vec![None; layer.len()];
+                for (p, row) in run.result.weights.rows.iter().enumerate() {
+                    if let Some(slot) = cluster_of.get_mut(*row) {
+                        *slot = run.result.local.cluster.get(p).copied();
                     }
-                    LisaRun {
-                        field,
-                        options,
-                        result,
-                        cluster_of,
-                    }
-                })
-                .map_err(|e| e.to_string());
+                }
+                LisaRun {
+                    notes: run.notes(),
+                    smoothing: run.smoothing(),
+                    field: run.field,
+                    options: run.options,
+                    result: run.result,
+                    cluster_of,
+                }
+            })
+            .map_err(|e| e.to_string());
             // Fails only when the window forgot this job (layer changed): nobody waits.
             let _ = tx.send(result);
             repaint();
@@ -561,59 +592,51 @@ impl DiagnosticState {
     }
 
     fn start_typology(&mut self, ws: &Workspace, repaint: impl Fn() + Send + 'static) {
-        let inputs = self.zones(ws).and_then(|(_, zl, label)| {
-            let indicators =
-                Indicators::from_table(&zl.layer.attributes, &self.typology_fields, &label)
-                    .map_err(|e| e.to_string())?;
-            let population: Vec<Option<f64>> = match &zl.spec.population_field {
-                Some(f) => {
-                    crate::analysis::autocorrelation::field_values(&zl.layer.attributes, f, &label)
-                        .map_err(|e| e.to_string())?
-                        .iter()
-                        .map(|v| v.as_f64())
-                        .collect()
-                }
-                None => vec![None; zl.layer.len()],
-            };
-            Ok((indicators, zl.layer.geometries.clone(), population))
-        });
-        let (indicators, geometries, population) = match inputs {
-            Ok(x) => x,
+        let (spec, layer) = match self.zones(ws) {
+            Ok((_, zl, _)) => (zl.spec.clone(), zl.layer.clone()),
             Err(e) => {
                 self.typology = Some(Err(e));
                 return;
             }
         };
-        let (k, method) = (self.k, self.method);
-        let rows = geometries.len();
+        let (k, method, fields) = (self.k, self.method, self.typology_fields.clone());
+        let seed = ws.file.diagnostic.typology_seed;
         let (tx, rx) = std::sync::mpsc::channel();
         self.typology_job = Some(rx);
         std::thread::spawn(move || {
-            let library_method = match method {
-                TypologyMethod::KMeans => Method::KMeans(KMeansOptions::default()),
-                TypologyMethod::Ward => Method::Ward,
-                TypologyMethod::WardContiguous { min_population } => Method::WardContiguous {
-                    adjacency: Weights::queen(&geometries).neighbours,
-                    population,
-                    min_population,
-                },
+            let (method_spec, min_population) = match method {
+                TypologyMethod::KMeans => (TypologyMethodSpec::KMeans, 0.0),
+                TypologyMethod::Ward => (TypologyMethodSpec::Ward, 0.0),
+                TypologyMethod::WardContiguous { min_population } => {
+                    (TypologyMethodSpec::WardContiguous, min_population)
+                }
             };
-            let result = crate::analysis::typology::typology(indicators, k, &library_method)
-                .map(|result| {
-                    let mut class_of = vec![None; rows];
-                    for (zone, class) in result.indicators.zones.iter().zip(&result.labels) {
-                        if let Some(slot) = class_of.get_mut(*zone) {
-                            *slot = Some(*class);
-                        }
+            let rows = layer.len();
+            // The function `cartosol typology` and the rendered typology map call.
+            let result = crate::export::diagnostic_maps::layer_typology(
+                &spec,
+                &layer,
+                &fields,
+                k,
+                method_spec,
+                min_population,
+                seed,
+            )
+            .map(|result| {
+                let mut class_of = vec![None; rows];
+                for (zone, class) in result.indicators.zones.iter().zip(&result.labels) {
+                    if let Some(slot) = class_of.get_mut(*zone) {
+                        *slot = Some(*class);
                     }
-                    TypologyRun {
-                        k,
-                        method,
-                        result,
-                        class_of,
-                    }
-                })
-                .map_err(|e| e.to_string());
+                }
+                TypologyRun {
+                    k,
+                    method,
+                    result,
+                    class_of,
+                }
+            })
+            .map_err(|e| e.to_string());
             let _ = tx.send(result);
             repaint();
         });
@@ -652,109 +675,65 @@ impl DiagnosticState {
     /// diagnostic map is shown or its result is not there; a `None` fill is a zone left out,
     /// hatched like a missing value).
     pub fn fill_override(&self) -> Option<Vec<Option<[u8; 3]>>> {
-        match self.map {
-            DiagMap::None => None,
-            DiagMap::Profile => {
-                let mix = self.profiles.as_ref()?.as_ref().ok()?;
-                Some(
-                    mix.zones
-                        .iter()
-                        .map(|z| z.top.map(category_colour))
-                        .collect(),
-                )
-            }
-            DiagMap::Lisa => {
-                let run = self.lisa.as_ref()?.as_ref().ok()?;
-                Some(
-                    run.cluster_of
-                        .iter()
-                        .map(|c| c.map(Cluster::colour))
-                        .collect(),
-                )
-            }
-            DiagMap::Typology => {
-                let run = self.typology.as_ref()?.as_ref().ok()?;
-                Some(
-                    run.class_of
-                        .iter()
-                        .map(|c| c.map(category_colour))
-                        .collect(),
-                )
-            }
-        }
+        self.overlay_fill(&[]).map(|f| f.colors)
     }
 }
 
 impl DiagnosticState {
     /// Whether a diagnostic map replaces the choropleth's fills now.
     pub fn map_shown(&self) -> bool {
-        match self.map {
-            DiagMap::None => false,
-            DiagMap::Profile => matches!(self.profiles, Some(Ok(_))),
-            DiagMap::Lisa => matches!(self.lisa, Some(Ok(_))),
-            DiagMap::Typology => matches!(self.typology, Some(Ok(_))),
-        }
+        self.overlay_fill(&[]).is_some()
     }
 
     /// The diagnostic map shown as a fill of the shared map style (title, colour per zone,
-    /// key rows with their counts): what the map's legend shows and what the map export draws.
+    /// key rows with their counts), built by the library functions `cartosol render` uses:
+    /// what the map's legend shows and what the map export draws.
     pub fn overlay_fill(
         &self,
         dict: &[crate::dictionary::IndicatorDef],
     ) -> Option<crate::style::map_style::OverlayFill> {
-        use crate::style::map_style::{LegendClass, OverlayFill};
-        let colors = self.fill_override()?;
-        let count = |c: [u8; 3]| colors.iter().filter(|x| **x == Some(c)).count();
-        let row = |color: [u8; 3], label: String| LegendClass {
-            color,
-            label,
-            count: count(color),
-        };
-        let (title, key) = match self.map {
-            DiagMap::None => return None,
+        use crate::export::diagnostic_maps as maps;
+        match self.map {
+            DiagMap::None => None,
             DiagMap::Profile => {
                 let mix = self.profiles.as_ref()?.as_ref().ok()?;
-                (
-                    "Profil le plus surreprésenté".to_owned(),
-                    mix.fields
-                        .iter()
-                        .enumerate()
-                        .map(|(i, f)| {
-                            row(
-                                category_colour(i),
-                                crate::dictionary::label_of(dict, f).to_owned(),
-                            )
-                        })
-                        .collect(),
-                )
+                Some(maps::profile_fill(mix, dict))
             }
             DiagMap::Lisa => {
                 let run = self.lisa.as_ref()?.as_ref().ok()?;
-                (
-                    format!(
-                        "LISA — {} (p ≤ {})",
-                        crate::dictionary::label_of(dict, &run.field),
-                        crate::value::format_number(run.options.alpha)
-                    ),
-                    KEY_ORDER
-                        .iter()
-                        .map(|c| row(c.colour(), c.label().to_owned()))
-                        .collect(),
-                )
+                Some(maps::lisa_fill(
+                    &run.result,
+                    run.cluster_of.len(),
+                    &run.field,
+                    &run.options,
+                    run.smoothing,
+                    dict,
+                ))
             }
             DiagMap::Typology => {
                 let run = self.typology.as_ref()?.as_ref().ok()?;
-                (
-                    "Typologie".to_owned(),
-                    run.result
-                        .profiles
-                        .iter()
-                        .map(|p| row(category_colour(p.class), format!("Classe {}", p.class + 1)))
-                        .collect(),
-                )
+                Some(maps::typology_fill(&run.result, run.class_of.len()))
             }
-        };
-        Some(OverlayFill { title, colors, key })
+            DiagMap::Situations => {
+                let run = self.situations.as_ref()?.as_ref().ok()?;
+                let rows = run.factors.first().map_or(0, |f| f.values.len());
+                Some(maps::situations_fill(
+                    &run.factors,
+                    rows,
+                    self.flag_rule(),
+                    self.min_flags,
+                ))
+            }
+            DiagMap::Factor => {
+                let run = self.situations.as_ref()?.as_ref().ok()?;
+                let factor = run
+                    .factors
+                    .iter()
+                    .find(|f| f.field == self.factor_shown)
+                    .or_else(|| run.factors.first())?;
+                Some(maps::factor_fill(factor, dict))
+            }
+        }
     }
 
     /// The key of the diagnostic map shown, for the map's legend: the rows of
@@ -876,11 +855,13 @@ pub fn diagnostic_window(app: &super::CartoSolApp, out: &mut Vec<Command>, ctx: 
             ui.label(format!(
                 "Couche analysée : {name} (la couche de la carte choroplèthe)"
             ));
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label("Carte du diagnostic :");
                 for (map, text) in [
                     (DiagMap::None, "aucune"),
                     (DiagMap::Profile, "profil surreprésenté"),
+                    (DiagMap::Situations, "situations sensibles"),
+                    (DiagMap::Factor, "facteur"),
                     (DiagMap::Lisa, "LISA"),
                     (DiagMap::Typology, "typologie"),
                 ] {
@@ -903,6 +884,33 @@ pub fn diagnostic_window(app: &super::CartoSolApp, out: &mut Vec<Command>, ctx: 
     if !open {
         out.push(Command::Diagnostic(DiagCommand::Open(false)));
     }
+}
+
+/// Radio buttons choosing the smoothing of rates (raw, empirical Bayes global or spatial, as
+/// GeoDa); pushes `make(new)` when the choice changes.
+fn smoothing_picker(
+    ui: &mut egui::Ui,
+    current: Smoothing,
+    make: impl Fn(Smoothing) -> DiagCommand,
+    out: &mut Vec<Command>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Taux :");
+        for m in [
+            Smoothing::Raw,
+            Smoothing::EmpiricalBayes,
+            Smoothing::SpatialEmpiricalBayes,
+        ] {
+            if ui.radio(current == m, m.label()).clicked() && current != m {
+                out.push(Command::Diagnostic(make(m)));
+            }
+        }
+    })
+    .response
+    .on_hover_text(
+        "Lissage bayésien empirique des taux de petites populations (global, ou local sur les \
+         voisins de contiguïté), avant l'analyse ; le taux brut reste dans les exports",
+    );
 }
 
 /// Shows an error of the diagnostic in the window, in French.

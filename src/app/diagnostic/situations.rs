@@ -2,7 +2,6 @@
 //! sensitive local situations; a click on a zone selects and frames it on the map.
 
 use super::{DiagCommand, error_label, field_picker};
-use crate::analysis::situations::FlagRule;
 use crate::app::{CartoSolApp, Command};
 use crate::dictionary::label_of;
 use crate::value::format_number;
@@ -46,21 +45,43 @@ pub fn ui(
             out.push(Command::Diagnostic(DiagCommand::SetZThreshold(z)));
         }
     });
-    ui.label(
-        egui::RichText::new(format!(
-            "Règle : {}.",
-            FlagRule::Either {
-                threshold: d.z_threshold
-            }
-            .describe()
-        ))
-        .small(),
-    );
+    ui.label(egui::RichText::new(format!("Règle : {}.", d.flag_rule().describe())).small());
+    super::smoothing_picker(ui, d.factor_smoothing, DiagCommand::SetFactorSmoothing, out);
     let run = match &d.situations {
         None => return,
         Some(Err(e)) => return error_label(ui, e),
         Some(Ok(run)) => run,
     };
+    for note in &run.notes {
+        ui.label(egui::RichText::new(format!("Note : {note}")).small());
+    }
+    ui.horizontal(|ui| {
+        ui.label("Facteur de la carte « facteur » :");
+        let shown = run
+            .factors
+            .iter()
+            .find(|f| f.field == d.factor_shown)
+            .or_else(|| run.factors.first())
+            .map(|f| f.field.clone())
+            .unwrap_or_default();
+        egui::ComboBox::from_id_salt("diag-facteur-carte")
+            .selected_text(label_of(dict, &shown))
+            .show_ui(ui, |ui| {
+                for f in &run.factors {
+                    if ui
+                        .selectable_label(f.field == shown, label_of(dict, &f.field))
+                        .clicked()
+                    {
+                        out.push(Command::Diagnostic(DiagCommand::ShowFactor(
+                            f.field.clone(),
+                        )));
+                        out.push(Command::Diagnostic(DiagCommand::ShowMap(
+                            super::DiagMap::Factor,
+                        )));
+                    }
+                }
+            });
+    });
     let Some(zl) = app.ws.zones.get(layer) else {
         return;
     };
