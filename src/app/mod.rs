@@ -18,6 +18,7 @@ pub mod geometry;
 pub mod map_view;
 pub mod mesh_cache;
 pub mod panels;
+pub mod presentation;
 pub mod state;
 
 use crate::export::DataExportOptions;
@@ -179,6 +180,8 @@ pub enum Command {
     /// code; saved with the project. The entry is checked by the dialog
     /// ([`crate::dictionary::validate`]) before it is sent.
     SetIndicatorDef(Box<crate::dictionary::IndicatorDef>),
+    /// A change of the saved views or of the presentation (committee mode).
+    Views(presentation::ViewCommand),
     /// Exports the list of under-served zones (format from the extension).
     ExportUnderserved {
         /// The file written: GeoJSON, CSV, XLSX or GeoPackage (from the extension).
@@ -198,6 +201,8 @@ pub struct UiState {
     pub table: panels::TableState,
     /// The open dialog and what is typed in it.
     pub dialog: dialogs::Dialog,
+    /// The saved views window and what is typed in it.
+    pub views: panels::views::ViewsPanelState,
 }
 
 /// A background load.
@@ -233,6 +238,8 @@ pub struct CartoSolApp {
     pub analysis: analysis_ui::AnalysisState,
     /// The *Diagnostic* window: profiles, situations, LISA, typology and their maps.
     pub diagnostic: diagnostic::DiagnosticState,
+    /// Committee mode: the presentation layout, its scale and frame time.
+    pub presentation: presentation::PresentationState,
     hatch: egui::TextureHandle,
     tile_cache: PathBuf,
     job: Option<Job>,
@@ -291,6 +298,7 @@ impl CartoSolApp {
             status: String::new(),
             analysis: analysis_ui::AnalysisState::default(),
             diagnostic: diagnostic::DiagnosticState::default(),
+            presentation: presentation::PresentationState::default(),
             hatch: hatch_texture(ctx),
             job: None,
             export_job: None,
@@ -386,12 +394,12 @@ impl CartoSolApp {
     pub fn current_view(&self) -> Option<crate::project::ViewSpec> {
         let view = self.map_out.view?;
         let (lon, lat) = geometry::lon_lat_of(view.center);
-        Some(crate::project::ViewSpec {
-            name: "vue courante".to_owned(),
+        Some(crate::project::ViewSpec::frame(
+            "vue courante",
             lon,
             lat,
-            zoom: view.zoom,
-        })
+            view.zoom,
+        ))
     }
 
     fn start_export(
@@ -745,6 +753,7 @@ impl CartoSolApp {
                     // The legend's title is the indicator's label.
                     reclassify = true;
                 }
+                Command::Views(c) => presentation::apply(self, c, ctx),
                 Command::SetServiceTheme(theme) => self.analysis.theme = theme,
                 Command::SetThresholds { need, offer } => self.analysis.set_thresholds(need, offer),
                 Command::ExportLayer {
@@ -964,6 +973,7 @@ impl eframe::App for CartoSolApp {
         let ctx = ui.ctx().clone();
         self.poll_job();
         self.poll_export();
+        presentation::keys(self, &ctx);
         self.shortcuts(&ctx);
         let now = ctx.input(|i| i.time);
         if now - self.last_autosave > export_ui::AUTOSAVE_SECONDS && self.job.is_none() {
@@ -982,6 +992,14 @@ impl eframe::App for CartoSolApp {
         // Panels and dialogs read the app and push commands; their widget state is lent to them.
         let mut state = std::mem::take(&mut self.ui_state);
         let mut commands = Vec::new();
+        if self.presentation.on {
+            // Committee mode: no editing panel, only the map and what the committee reads.
+            presentation::presentation_ui(self, &mut commands, ui);
+            self.ui_state = state;
+            self.pending.extend(commands);
+            self.apply(&ctx);
+            return;
+        }
         panels::top_bar(self, &mut state, &mut commands, ui);
         panels::status_bar(self, &mut commands, ui);
         panels::table_panel(self, &mut state, &mut commands, ui);
@@ -992,6 +1010,7 @@ impl eframe::App for CartoSolApp {
             .show(ui, |ui| self.map_ui(ui, &mut commands));
         diagnostic::diagnostic_window(self, &mut commands, &ctx);
         dialogs::dialog_ui(self, &mut state, &mut commands, &ctx);
+        panels::views::views_window(self, &mut state.views, &mut commands, &ctx);
         self.ui_state = state;
         self.pending.extend(commands);
         if self.frame_on_next && self.map_out.view.is_some() {
