@@ -55,9 +55,9 @@ pub struct PresentationState {
     pub fullscreen: bool,
     /// The zoom factor before entering (restored on leaving).
     zoom_before: f32,
-    /// Frame time, smoothed (exponential mean), milliseconds.
+    /// CPU time of a presentation frame (layout and map shapes), smoothed, milliseconds.
     pub frame_ms: f32,
-    /// The slowest frame seen in presentation, milliseconds.
+    /// The slowest presentation frame seen (CPU time), milliseconds.
     pub frame_max_ms: f32,
 }
 
@@ -219,7 +219,14 @@ fn show(app: &mut CartoSolApp, index: usize) {
         app.analysis.gaps_on = false;
         app.analysis.bivariate_on = false;
     }
-    let _ = app.map_memory.set_zoom(view.zoom);
+    // Type enlarged by the presentation's scale shrinks the map in points: zoom out as much,
+    // so that the view shows the same territory.
+    let zoom = if app.presentation.on {
+        view.zoom - f64::from(app.presentation.scale.max(0.1)).log2()
+    } else {
+        view.zoom
+    };
+    let _ = app.map_memory.set_zoom(zoom);
     app.map_memory
         .center_at(walkers::lon_lat(view.lon, view.lat));
     app.frame_on_next = false;
@@ -445,16 +452,7 @@ pub fn fictive_banner(app: &CartoSolApp) -> Option<&'static str> {
 /// the bottom, the map with its legend in the middle; hover and click stay live.
 pub fn presentation_ui(app: &mut CartoSolApp, commands: &mut Vec<Command>, ui: &mut egui::Ui) {
     use egui::{Color32, RichText};
-    let dt_ms = ui.ctx().input(|i| i.unstable_dt) * 1000.0;
-    {
-        let p = &mut app.presentation;
-        p.frame_ms = if p.frame_ms == 0.0 {
-            dt_ms
-        } else {
-            0.9 * p.frame_ms + 0.1 * dt_ms
-        };
-        p.frame_max_ms = p.frame_max_ms.max(dt_ms);
-    }
+    let started = std::time::Instant::now();
     let n = app.ws.file.views.len();
     let current = app.presentation.current.filter(|c| *c < n);
     let view_name = current
@@ -488,14 +486,20 @@ pub fn presentation_ui(app: &mut CartoSolApp, commands: &mut Vec<Command>, ui: &
                     commands.push(Command::Views(ViewCommand::Leave));
                 }
                 if ui
-                    .add_enabled(current.is_some_and(|c| c + 1 < n), egui::Button::new("▶"))
+                    .add_enabled(
+                        current.is_some_and(|c| c + 1 < n),
+                        egui::Button::new("Suivante ›"),
+                    )
                     .on_hover_text("Vue suivante (Page suivante, →)")
                     .clicked()
                 {
                     commands.push(Command::Views(ViewCommand::Next));
                 }
                 if ui
-                    .add_enabled(current.is_some_and(|c| c > 0), egui::Button::new("◀"))
+                    .add_enabled(
+                        current.is_some_and(|c| c > 0),
+                        egui::Button::new("‹ Précédente"),
+                    )
                     .on_hover_text("Vue précédente (Page précédente, ←)")
                     .clicked()
                 {
@@ -506,22 +510,24 @@ pub fn presentation_ui(app: &mut CartoSolApp, commands: &mut Vec<Command>, ui: &
         ui.add_space(4.0);
     });
     egui::Panel::bottom("presentation-sources").show(ui, |ui| {
-        ui.horizontal(|ui| {
-            ui.label(crate::export::compose::sources_line(
-                &app.ws.file.sources_note,
-            ));
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                ui.label(
-                    RichText::new(format!(
-                        "Image : {:.1} ms (carte : {:.1} ms)",
-                        app.presentation.frame_ms,
-                        app.map_out.cpu.as_secs_f64() * 1000.0
-                    ))
-                    .small()
-                    .weak(),
-                );
-            });
-        });
+        ui.add(
+            egui::Label::new(
+                RichText::new(crate::export::compose::sources_line(
+                    &app.ws.file.sources_note,
+                ))
+                .small(),
+            )
+            .wrap(),
+        );
+        ui.label(
+            RichText::new(format!(
+                "Image : {:.1} ms de calcul (carte : {:.1} ms)",
+                app.presentation.frame_ms,
+                app.map_out.cpu.as_secs_f64() * 1000.0
+            ))
+            .small()
+            .weak(),
+        );
     });
     let figures = app.selected_zone.and_then(|(l, row)| {
         let z = app.ws.zones.get(l)?;
@@ -540,7 +546,8 @@ pub fn presentation_ui(app: &mut CartoSolApp, commands: &mut Vec<Command>, ui: &
     });
     if let Some(f) = figures {
         egui::Panel::right("presentation-chiffres")
-            .default_size(320.0)
+            .resizable(false)
+            .default_size(360.0)
             .show(ui, |ui| {
                 ui.label(RichText::new(&f.title).strong().size(16.0));
                 ui.separator();
@@ -563,4 +570,13 @@ pub fn presentation_ui(app: &mut CartoSolApp, commands: &mut Vec<Command>, ui: &
     egui::CentralPanel::default()
         .frame(egui::Frame::NONE)
         .show(ui, |ui| app.map_ui(ui, commands));
+    // The CPU time of the frame (layout and map shapes; drawing is on the GPU), smoothed.
+    let ms = started.elapsed().as_secs_f32() * 1000.0;
+    let p = &mut app.presentation;
+    p.frame_ms = if p.frame_ms == 0.0 {
+        ms
+    } else {
+        0.8 * p.frame_ms + 0.2 * ms
+    };
+    p.frame_max_ms = p.frame_max_ms.max(ms);
 }

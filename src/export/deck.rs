@@ -234,19 +234,21 @@ fn deck_page(
     if let Some(note) = view.note.as_ref().filter(|n| !n.trim().is_empty()) {
         composition.notes.insert(0, note.trim().to_owned());
     }
-    composition.figures = view
+    let selected = view
         .selection
         .as_deref()
-        .and_then(|code| zone_row(spec, layer, code))
-        .and_then(|row| {
-            key_figures(
-                spec,
-                &layer.attributes,
-                &project.file.map.indicator,
-                &indicator,
-                row,
-            )
-        });
+        .and_then(|code| zone_row(spec, layer, code));
+    // The selected zone is outlined in bold, as on screen.
+    composition.highlight = selected.and_then(|row| layer.geometries.get(row).cloned());
+    composition.figures = selected.and_then(|row| {
+        key_figures(
+            spec,
+            &layer.attributes,
+            &project.file.map.indicator,
+            &indicator,
+            row,
+        )
+    });
     if fictive_data(&project.file) {
         composition.notes.insert(
             0,

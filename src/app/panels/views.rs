@@ -96,14 +96,14 @@ fn body(app: &CartoSolApp, state: &mut ViewsPanelState, out: &mut Vec<Command>, 
                         command(out, ViewCommand::Show(i));
                     }
                     if ui
-                        .add_enabled(i > 0, egui::Button::new("⏶"))
+                        .add_enabled(i > 0, egui::Button::new("Monter"))
                         .on_hover_text("Monter")
                         .clicked()
                     {
                         command(out, ViewCommand::Move(i, -1));
                     }
                     if ui
-                        .add_enabled(i + 1 < n, egui::Button::new("⏷"))
+                        .add_enabled(i + 1 < n, egui::Button::new("Descendre"))
                         .on_hover_text("Descendre")
                         .clicked()
                     {
