@@ -412,7 +412,10 @@ pub fn keys(app: &mut CartoSolApp, ctx: &egui::Context) {
     let (f5, f11, next, previous, escape) = ctx.input_mut(|i| {
         let mut any = |keys: &[Key]| {
             keys.iter()
-                .fold(false, |hit, k| i.consume_key(Modifiers::NONE, *k) || hit)
+                // Every key of the list is consumed, not only the first pressed.
+                .filter(|k| i.consume_key(Modifiers::NONE, **k))
+                .count()
+                > 0
         };
         let f5 = any(&[Key::F5]);
         let f11 = any(&[Key::F11]);
