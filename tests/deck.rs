@@ -37,6 +37,7 @@ fn project_with_views(dir: &Path) -> PathBuf {
     communes.selection = Some("91228".to_owned());
     let mut sud = ViewSpec::frame("Sud Essonne", 2.15, 48.40, 10.0);
     sud.note = Some("Territoires ruraux du sud".to_owned());
+    // The sample's own views are replaced by these.
     file.views = vec![epci, communes, sud];
     let path = dir.join("comite.cartosol.json");
     std::fs::write(&path, serde_json::to_string_pretty(&file).unwrap()).unwrap();
@@ -175,6 +176,11 @@ fn deck_pdf_png_and_minutes_from_the_cli() {
     assert!(at("### 2. Grand Paris Sud — communes") < at("### 3. Sud Essonne"));
     at("**Support préparé le :** 01/12/2026");
     at("**Chiffres clés : Évry-Courcouronnes**");
+    // The classes of the communes' TP60 and the zones without a value, as the legend says.
+    assert!(
+        md.matches("secret statistique : 60 zone(s)").count() >= 1,
+        "{md}"
+    );
     at("## Décisions");
     at("## Amendements");
     at("## Prochaines étapes");
@@ -230,9 +236,14 @@ fn key_figures_of_evry_by_hand() {
 #[test]
 fn no_saved_view_is_refused_in_french() {
     let dir = temp_dir("empty");
+    let path = project_with_views(&dir);
+    let mut file: ProjectFile =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    file.views.clear();
+    std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_cartosol"))
         .arg("deck")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/essonne.cartosol.json"))
+        .arg(&path)
         .arg("--out")
         .arg(dir.join("s.pdf"))
         .output()
@@ -251,4 +262,28 @@ fn old_views_without_map_settings_still_open() {
     assert_eq!(v, ViewSpec::frame("CA Paris-Saclay", 2.2, 48.7, 11.0));
     // And it is written back the same way (no new key).
     assert_eq!(serde_json::to_string(&v).unwrap(), old);
+}
+
+#[test]
+fn the_sample_project_presents_its_three_views() {
+    // The bundled sample carries three committee views: `cartosol deck` works on it as shipped.
+    let dir = temp_dir("sample");
+    let pdf = dir.join("support.pdf");
+    run(Command::new(env!("CARGO_BIN_EXE_cartosol"))
+        .arg("deck")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/essonne.cartosol.json"))
+        .arg("--out")
+        .arg(&pdf));
+    let info = run(Command::new("pdfinfo").arg(&pdf));
+    assert!(info.contains("Pages:           3"), "{info}");
+    let text = run(Command::new("pdftotext").arg(&pdf).arg("-"));
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for view in [
+        "Essonne — EPCI",
+        "Grand Paris Sud — communes",
+        "Sud Essonne — familles monoparentales",
+    ] {
+        assert!(flat.contains(view), "{view} : {flat}");
+    }
+    let _ = std::fs::copy(&pdf, "/tmp/cartosol-deck-sample.pdf");
 }

@@ -397,6 +397,12 @@ pub fn minutes_markdown(project: &ProjectFile, pages: &[DeckPage], made_on: &str
                 &format!("  - {} : {} zone(s)", class.label, class.count),
             );
         }
+        for (missing, count) in &c.legend.missing {
+            line(
+                &mut md,
+                &format!("  - {} : {count} zone(s)", missing.label()),
+            );
+        }
         if let Some(note) = &p.view.note {
             line(&mut md, &format!("- Commentaire : {note}"));
         }
