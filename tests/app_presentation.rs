@@ -245,3 +245,63 @@ fn present_the_saved_views_with_the_keys() {
     assert!(harness.state().status.starts_with("Présentation : image"));
     assert!((harness.ctx.zoom_factor() - 1.0).abs() < 1e-6);
 }
+
+#[test]
+fn the_views_window_saves_reorders_renames_and_deletes() {
+    let mut harness = common::app_sized(BasemapChoice::None, "vues", 1400.0, 900.0);
+    let before: Vec<String> = harness
+        .state()
+        .ws
+        .file
+        .views
+        .iter()
+        .map(|v| v.name.clone())
+        .collect();
+    assert_eq!(before.len(), 3, "the sample's committee views");
+    harness.get_by_label("Affichage").click();
+    harness.run_steps(2);
+    harness.get_by_label("Vues enregistrées…").click();
+    harness.run_steps(3);
+    // The sample's views are listed, numbered.
+    shown(&harness, &format!("1. {}", before[0]));
+    shown(&harness, &format!("3. {}", before[2]));
+    // A new view from what the map shows.
+    harness.state_mut().ui_state.views.new_name = "Vue du comité".into();
+    harness.run_steps(2);
+    harness.get_by_label("Enregistrer la vue courante").click();
+    harness.run_steps(3);
+    let names = |h: &Harness<'static, CartoSolApp>| -> Vec<String> {
+        h.state()
+            .ws
+            .file
+            .views
+            .iter()
+            .map(|v| v.name.clone())
+            .collect()
+    };
+    assert_eq!(
+        names(&harness).last().map(String::as_str),
+        Some("Vue du comité")
+    );
+    let saved = harness.state().ws.file.views[3].clone();
+    assert_eq!(saved.indicator.as_deref(), Some("TP60"));
+    assert_eq!(saved.zones.as_deref(), Some("epci"));
+    shown(&harness, "4. Vue du comité");
+    // Up one place: it becomes the third.
+    harness
+        .get_all_by_label("Plus haut")
+        .nth(3)
+        .unwrap()
+        .click();
+    harness.run_steps(3);
+    assert_eq!(names(&harness)[2], "Vue du comité");
+    // Deleted: the sample's views are back as they were.
+    harness
+        .get_all_by_label("Supprimer")
+        .nth(2)
+        .unwrap()
+        .click();
+    harness.run_steps(3);
+    assert_eq!(names(&harness), before);
+    harness.snapshot("vues_enregistrees");
+}

@@ -49,12 +49,13 @@ pub fn views_window(
 
 fn body(app: &CartoSolApp, state: &mut ViewsPanelState, out: &mut Vec<Command>, ui: &mut Ui) {
     ui.horizontal(|ui| {
-        ui.label("Nom :");
+        let label = ui.label("Nom :");
         ui.add(
             egui::TextEdit::singleline(&mut state.new_name)
                 .hint_text("ex. Grand Paris Sud — communes")
                 .desired_width(220.0),
-        );
+        )
+        .labelled_by(label.id);
         if ui
             .add_enabled(
                 !state.new_name.trim().is_empty(),
@@ -77,7 +78,8 @@ fn body(app: &CartoSolApp, state: &mut ViewsPanelState, out: &mut Vec<Command>, 
             let current = app.presentation.current == Some(i);
             match &mut state.renaming {
                 Some((j, text)) if *j == i => {
-                    ui.add(egui::TextEdit::singleline(text).desired_width(180.0));
+                    ui.add(egui::TextEdit::singleline(text).desired_width(180.0))
+                        .on_hover_text("Nouveau nom de la vue");
                     if ui.button("OK").clicked() {
                         command(out, ViewCommand::Rename(i, text.clone()));
                         state.renaming = None;
@@ -96,15 +98,15 @@ fn body(app: &CartoSolApp, state: &mut ViewsPanelState, out: &mut Vec<Command>, 
                         command(out, ViewCommand::Show(i));
                     }
                     if ui
-                        .add_enabled(i > 0, egui::Button::new("Monter"))
-                        .on_hover_text("Monter")
+                        .add_enabled(i > 0, egui::Button::new("Plus haut"))
+                        .on_hover_text("Monter la vue dans la liste")
                         .clicked()
                     {
                         command(out, ViewCommand::Move(i, -1));
                     }
                     if ui
-                        .add_enabled(i + 1 < n, egui::Button::new("Descendre"))
-                        .on_hover_text("Descendre")
+                        .add_enabled(i + 1 < n, egui::Button::new("Plus bas"))
+                        .on_hover_text("Descendre la vue dans la liste")
                         .clicked()
                     {
                         command(out, ViewCommand::Move(i, 1));
@@ -145,8 +147,9 @@ fn body(app: &CartoSolApp, state: &mut ViewsPanelState, out: &mut Vec<Command>, 
         state.deck_pdf = "support_seance.pdf".to_owned();
     }
     ui.horizontal(|ui| {
-        ui.label("Fichier PDF :");
-        ui.text_edit_singleline(&mut state.deck_pdf);
+        let label = ui.label("Fichier PDF :");
+        ui.text_edit_singleline(&mut state.deck_pdf)
+            .labelled_by(label.id);
     });
     ui.checkbox(
         &mut state.deck_png,
