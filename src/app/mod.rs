@@ -995,22 +995,20 @@ impl eframe::App for CartoSolApp {
         if self.presentation.on {
             // Committee mode: no editing panel, only the map and what the committee reads.
             presentation::presentation_ui(self, &mut commands, ui);
-            self.ui_state = state;
-            self.pending.extend(commands);
-            self.apply(&ctx);
-            return;
+        } else {
+            panels::top_bar(self, &mut state, &mut commands, ui);
+            panels::status_bar(self, &mut commands, ui);
+            panels::table_panel(self, &mut state, &mut commands, ui);
+            panels::layers_panel(self, &mut state, &mut commands, ui);
+            panels::selection_panel(self, &mut commands, ui);
+            egui::CentralPanel::default()
+                .frame(egui::Frame::NONE)
+                .show(ui, |ui| self.map_ui(ui, &mut commands));
+            diagnostic::diagnostic_window(self, &mut commands, &ctx);
+            panels::views::views_window(self, &mut state.views, &mut commands, &ctx);
         }
-        panels::top_bar(self, &mut state, &mut commands, ui);
-        panels::status_bar(self, &mut commands, ui);
-        panels::table_panel(self, &mut state, &mut commands, ui);
-        panels::layers_panel(self, &mut state, &mut commands, ui);
-        panels::selection_panel(self, &mut commands, ui);
-        egui::CentralPanel::default()
-            .frame(egui::Frame::NONE)
-            .show(ui, |ui| self.map_ui(ui, &mut commands));
-        diagnostic::diagnostic_window(self, &mut commands, &ctx);
+        // Errors and reports show in both layouts.
         dialogs::dialog_ui(self, &mut state, &mut commands, &ctx);
-        panels::views::views_window(self, &mut state.views, &mut commands, &ctx);
         self.ui_state = state;
         self.pending.extend(commands);
         if self.frame_on_next && self.map_out.view.is_some() {
