@@ -287,3 +287,41 @@ fn the_sample_project_presents_its_three_views() {
     }
     let _ = std::fs::copy(&pdf, "/tmp/cartosol-deck-sample.pdf");
 }
+
+#[test]
+fn a_view_recorded_with_its_under_served_zones_outlines_them_with_the_rule() {
+    // A view saved while the under-served zones were shown keeps the rule in words and the
+    // codes of the flagged zones: the deck outlines those zones and prints the rule.
+    use cartosol::export::deck::{DeckOptions, deck_pages, minutes_markdown};
+    let dir = temp_dir("underserved");
+    let path = project_with_views(&dir);
+    let mut project = open_project(&path).unwrap();
+    let rule = "Zones sous-desservies : besoin ≥ 12 et offre ≤ 0,5 pour 10 000 hab.";
+    let view = &mut project.file.views[0];
+    view.underserved_rule = Some(rule.to_owned());
+    // Two EPCI of the sample (Étampois Sud Essonne, Grand Paris Sud) and a code that is not.
+    view.underserved_zones = vec![
+        "200017846".to_owned(),
+        "200059228".to_owned(),
+        "999999999".to_owned(),
+    ];
+    let map_before = project.file.map.clone();
+    let pages = deck_pages(&mut project, &DeckOptions::default()).unwrap();
+    assert_eq!(
+        project.file.map, map_before,
+        "the project's map is left as it was"
+    );
+    let first = &pages[0].composition;
+    assert_eq!(first.underserved.len(), 2);
+    let row = first.underserved_row.as_ref().unwrap();
+    assert_eq!((row.label.as_str(), row.count), (rule, 2));
+    assert!(pages[1].composition.underserved.is_empty());
+    assert!(pages[0].svg.contains("besoin ≥ 12"));
+    let md = minutes_markdown(&project.file, &pages, "01/12/2026");
+    assert!(
+        md.contains(&format!(
+            "- Règle de sous-desserte : {rule} (2 zone(s) signalée(s))"
+        )),
+        "{md}"
+    );
+}
