@@ -126,7 +126,10 @@ pub enum BasemapSpec {
     None,
 }
 
-/// A saved view of the map.
+/// A saved view of the map: its frame (centre and zoom) and, for the committee's views, what
+/// the map showed when it was saved (indicator, classification, layers, selection, the
+/// under-served rule). Every field but the frame is optional, so that older project files (and
+/// the project's current view, which keeps only its frame) load unchanged.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ViewSpec {
     /// Name of the view (`CA Paris-Saclay`).
@@ -137,6 +140,109 @@ pub struct ViewSpec {
     pub lat: f64,
     /// Zoom level of the slippy map (0–19, fractional).
     pub zoom: f64,
+    /// The zone layer of the choropleth (`id`); the project's map layer when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<String>,
+    /// The indicator mapped; the project's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicator: Option<String>,
+    /// The classification (method, classes, palette, breaks); the project's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<ClassificationSpec>,
+    /// Layer order, visibility and opacity; the project's when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerStyle>,
+    /// Themes of service points hidden; the project's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden_themes: Option<Vec<String>>,
+    /// The code of the selected zone of the map layer, whose key figures the view shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<String>,
+    /// The under-served rule shown, in words (`Zones sous-desservies : …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub underserved_rule: Option<String>,
+    /// The codes of the zones the rule flagged when the view was saved (outlined on the map).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub underserved_zones: Vec<String>,
+    /// The under-served settings of the app (theme of services, thresholds, maps shown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<ViewAnalysis>,
+    /// A comment shown under the view's title (`Ce que le comité doit regarder`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The under-served analysis as a saved view left it in the app.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ViewAnalysis {
+    /// The theme of services counted as offer.
+    pub theme: String,
+    /// The need threshold, in the indicator's unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_threshold: Option<f64>,
+    /// The offer threshold, services per 10,000 inhabitants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer_threshold_per_10k: Option<f64>,
+    /// Whether the under-served zones are shown.
+    #[serde(default)]
+    pub underserved_shown: bool,
+    /// Whether the bivariate need × offer map is shown.
+    #[serde(default)]
+    pub bivariate_shown: bool,
+}
+
+impl ViewSpec {
+    /// A view that only frames the map (centre and zoom), showing what the project shows.
+    pub fn frame(name: &str, lon: f64, lat: f64, zoom: f64) -> ViewSpec {
+        ViewSpec {
+            name: name.to_owned(),
+            lon,
+            lat,
+            zoom,
+            zones: None,
+            indicator: None,
+            classification: None,
+            layers: Vec::new(),
+            hidden_themes: None,
+            selection: None,
+            underserved_rule: None,
+            underserved_zones: Vec::new(),
+            analysis: None,
+            note: None,
+        }
+    }
+
+    /// The project's map as this view shows it: its layer, indicator, classification, layers
+    /// and themes replace the map's when the view has them, and the map is framed on the view.
+    /// The app restoring a view and the committee deck both read a view through it.
+    pub fn applied_to(&self, map: &MapSpec) -> MapSpec {
+        let mut out = map.clone();
+        if let Some(z) = &self.zones {
+            out.zones = z.clone();
+        }
+        if let Some(i) = &self.indicator {
+            if *i != map.indicator {
+                // The map's own label names the map's indicator, not this one.
+                out.indicator_label = None;
+                out.subtitle = None;
+            }
+            out.indicator = i.clone();
+        }
+        if let Some(c) = &self.classification {
+            out.classification = c.clone();
+        }
+        if !self.layers.is_empty() {
+            out.layers = self.layers.clone();
+        }
+        if let Some(h) = &self.hidden_themes {
+            out.hidden_themes = h.clone();
+        }
+        if self.underserved_rule.is_some() {
+            out.underserved_note = None;
+        }
+        out.view = Some(ViewSpec::frame(&self.name, self.lon, self.lat, self.zoom));
+        out
+    }
 }
 
 /// How a layer is drawn in the app (order = position in the list, first drawn on top).

@@ -18,6 +18,7 @@ pub mod geometry;
 pub mod map_view;
 pub mod mesh_cache;
 pub mod panels;
+pub mod presentation;
 pub mod siting;
 pub mod state;
 pub mod t0;
@@ -185,6 +186,8 @@ pub enum Command {
     SetIndicatorDef(Box<crate::dictionary::IndicatorDef>),
     /// A change of the *T0 et T+3* window (freeze, load and compare, export its maps).
     T0(t0::T0Command),
+    /// A change of the saved views or of the presentation (committee mode).
+    Views(presentation::ViewCommand),
     /// Exports the list of under-served zones (format from the extension).
     ExportUnderserved {
         /// The file written: GeoJSON, CSV, XLSX or GeoPackage (from the extension).
@@ -204,6 +207,8 @@ pub struct UiState {
     pub table: panels::TableState,
     /// The open dialog and what is typed in it.
     pub dialog: dialogs::Dialog,
+    /// The saved views window and what is typed in it.
+    pub views: panels::views::ViewsPanelState,
 }
 
 /// A background load.
@@ -243,6 +248,8 @@ pub struct CartoSolApp {
     pub siting: siting::SitingState,
     /// The *T0 et T+3* window: the frozen T0 and its comparison with a later vintage.
     pub t0: t0::T0State,
+    /// Committee mode: the presentation layout, its scale and frame time.
+    pub presentation: presentation::PresentationState,
     hatch: egui::TextureHandle,
     tile_cache: PathBuf,
     job: Option<Job>,
@@ -303,6 +310,7 @@ impl CartoSolApp {
             diagnostic: diagnostic::DiagnosticState::default(),
             siting: siting::SitingState::default(),
             t0: t0::T0State::default(),
+            presentation: presentation::PresentationState::default(),
             hatch: hatch_texture(ctx),
             job: None,
             export_job: None,
@@ -399,12 +407,12 @@ impl CartoSolApp {
     pub fn current_view(&self) -> Option<crate::project::ViewSpec> {
         let view = self.map_out.view?;
         let (lon, lat) = geometry::lon_lat_of(view.center);
-        Some(crate::project::ViewSpec {
-            name: "vue courante".to_owned(),
+        Some(crate::project::ViewSpec::frame(
+            "vue courante",
             lon,
             lat,
-            zoom: view.zoom,
-        })
+            view.zoom,
+        ))
     }
 
     fn start_export(
@@ -809,6 +817,7 @@ impl CartoSolApp {
                         None => {}
                     }
                 }
+                Command::Views(c) => presentation::apply(self, c, ctx),
                 Command::SetServiceTheme(theme) => self.analysis.theme = theme,
                 Command::SetThresholds { need, offer } => self.analysis.set_thresholds(need, offer),
                 Command::ExportLayer {
@@ -1030,6 +1039,7 @@ impl eframe::App for CartoSolApp {
         let ctx = ui.ctx().clone();
         self.poll_job();
         self.poll_export();
+        presentation::keys(self, &ctx);
         self.shortcuts(&ctx);
         let now = ctx.input(|i| i.time);
         if now - self.last_autosave > export_ui::AUTOSAVE_SECONDS && self.job.is_none() {
@@ -1053,17 +1063,24 @@ impl eframe::App for CartoSolApp {
         // Panels and dialogs read the app and push commands; their widget state is lent to them.
         let mut state = std::mem::take(&mut self.ui_state);
         let mut commands = Vec::new();
-        panels::top_bar(self, &mut state, &mut commands, ui);
-        panels::status_bar(self, &mut commands, ui);
-        panels::table_panel(self, &mut state, &mut commands, ui);
-        panels::layers_panel(self, &mut state, &mut commands, ui);
-        panels::selection_panel(self, &mut commands, ui);
-        egui::CentralPanel::default()
-            .frame(egui::Frame::NONE)
-            .show(ui, |ui| self.map_ui(ui, &mut commands));
-        diagnostic::diagnostic_window(self, &mut commands, &ctx);
-        siting::siting_window(self, &mut commands, &ctx);
-        t0::t0_window(self, &mut commands, &ctx);
+        if self.presentation.on {
+            // Committee mode: no editing panel, only the map and what the committee reads.
+            presentation::presentation_ui(self, &mut commands, ui);
+        } else {
+            panels::top_bar(self, &mut state, &mut commands, ui);
+            panels::status_bar(self, &mut commands, ui);
+            panels::table_panel(self, &mut state, &mut commands, ui);
+            panels::layers_panel(self, &mut state, &mut commands, ui);
+            panels::selection_panel(self, &mut commands, ui);
+            egui::CentralPanel::default()
+                .frame(egui::Frame::NONE)
+                .show(ui, |ui| self.map_ui(ui, &mut commands));
+            diagnostic::diagnostic_window(self, &mut commands, &ctx);
+            siting::siting_window(self, &mut commands, &ctx);
+            t0::t0_window(self, &mut commands, &ctx);
+            panels::views::views_window(self, &mut state.views, &mut commands, &ctx);
+        }
+        // Errors and reports show in both layouts.
         dialogs::dialog_ui(self, &mut state, &mut commands, &ctx);
         self.ui_state = state;
         self.pending.extend(commands);

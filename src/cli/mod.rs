@@ -3,6 +3,7 @@
 mod atlas;
 mod bench;
 mod coverage;
+mod deck;
 mod diagnostic;
 mod export;
 mod inspect;
@@ -55,6 +56,9 @@ enum Command {
     Export(export::Args),
     /// Une carte par EPCI dans un dossier.
     Atlas(atlas::Args),
+    /// Support de séance du comité : une page 16:9 par vue enregistrée (PDF, PNG) et un
+    /// modèle de compte rendu.
+    Deck(deck::Args),
     /// Autocorrélation spatiale d'un indicateur : I de Moran global et LISA (contiguïté reine).
     Lisa(lisa::Args),
     /// Implantation de nouveaux sites : les k lieux qui couvrent le plus de demande à moins
@@ -205,6 +209,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Render(args)) => render::run(args),
         Some(Command::Export(args)) => export::run(args),
         Some(Command::Atlas(args)) => atlas::run(args),
+        Some(Command::Deck(args)) => deck::run(args),
         Some(Command::Lisa(args)) => lisa::run(args),
         Some(Command::Siting(args)) => siting::run(args),
         Some(Command::Dispositifs(args)) => schemes::run(args),

@@ -8,6 +8,7 @@ pub mod atlas;
 pub mod compose;
 pub mod composition;
 pub mod data;
+pub mod deck;
 pub mod diagnostic_maps;
 pub mod map;
 pub mod page;

@@ -18,6 +18,7 @@ pub mod table;
 pub mod themes;
 pub mod tools;
 pub mod top_bar;
+pub mod views;
 
 pub use hover::hover_text;
 pub use layers::layers_panel;

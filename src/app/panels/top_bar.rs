@@ -52,6 +52,13 @@ pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, u
                     state.dialog = Dialog::Atlas("atlas".to_owned());
                     ui.close();
                 }
+                if ui
+                    .button("Support de séance (PDF, PNG, compte rendu)…")
+                    .clicked()
+                {
+                    state.views.open = true;
+                    ui.close();
+                }
                 ui.separator();
                 if ui.button("Rouvrir le projet d'exemple (Essonne)").clicked() {
                     out.push(Command::Open(crate::project::sample_project_path()));
@@ -91,6 +98,14 @@ pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, u
                 };
                 if ui.button(label).clicked() {
                     state.table.visible = !state.table.visible;
+                    ui.close();
+                }
+                if ui.button("Vues enregistrées…").clicked() {
+                    state.views.open = true;
+                    ui.close();
+                }
+                if ui.button("Présentation (F5)").clicked() {
+                    out.push(Command::Views(crate::app::presentation::ViewCommand::Enter));
                     ui.close();
                 }
                 if ui.button("Diagnostic").clicked() {
