@@ -254,7 +254,7 @@ fn dictionary_from_the_sample_definitions_sheet() {
     assert_eq!(dict.len(), 20);
     assert_eq!(
         label_of(&dict, "TP60"),
-        "Taux de pauvreté au seuil de 60 % (%), = 100 × NB_MEN_PAUV / NBMENFISC"
+        "Taux de pauvreté au seuil de 60 %"
     );
     assert_eq!(
         label_of(&dict, "MP_LOCATAIRES_SOCIAL"),

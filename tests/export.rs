@@ -779,7 +779,7 @@ fn declared_ratios_drive_the_aggregation_of_communes_to_epci() {
         assert_eq!(report.rows, 13);
         assert!(
             report.to_string().contains(&format!(
-                "TP60 : recalculé : 100 × NB_MEN_PAUV / {denominator}"
+                "(TP60) : recalculé : 100 × NB_MEN_PAUV / {denominator}"
             )),
             "{report}"
         );
