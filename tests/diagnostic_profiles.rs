@@ -252,10 +252,7 @@ fn sensitive_situations_by_box_map_and_by_z() {
 fn dictionary_from_the_sample_definitions_sheet() {
     let dict = read_dictionary(Path::new(SAMPLE_WORKBOOK), None).unwrap();
     assert_eq!(dict.len(), 20);
-    assert_eq!(
-        label_of(&dict, "TP60"),
-        "Taux de pauvreté au seuil de 60 %"
-    );
+    assert_eq!(label_of(&dict, "TP60"), "Taux de pauvreté au seuil de 60 %");
     assert_eq!(
         label_of(&dict, "MP_LOCATAIRES_SOCIAL"),
         "Ménages pauvres — profil : locataires du parc social"

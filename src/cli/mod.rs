@@ -186,6 +186,36 @@ pub(crate) fn write_zone_results(
     .with_context(|| format!("{} non écrit", out.display()))
 }
 
+/// Writes a result table whose figures are sums or rates over several zones (siting answers,
+/// scheme coverage): the project's privacy settings apply, small counts are not masked as a
+/// commune's would be; `geometries` are the rows' points, or none (CSV/XLSX only).
+pub(crate) fn write_aggregate_results(
+    project: &cartosol::project::Project,
+    table: &cartosol::model::Table,
+    geometries: cartosol::export::data::Geometries<'_>,
+    name: &str,
+    out: &std::path::Path,
+) -> Result<cartosol::export::ExportReport> {
+    use anyhow::Context;
+    use cartosol::export::data::{DataExportOptions, DataFormat, write_layer};
+    use cartosol::export::secrecy::{SecrecyGuard, ZoneLevel};
+    let guard = SecrecyGuard::default().with_privacy(&project.file.map.privacy);
+    write_layer(
+        table,
+        geometries,
+        ZoneLevel::Aggregate,
+        name,
+        out,
+        DataFormat::from_path(out)?,
+        &DataExportOptions {
+            secrecy: guard.clone(),
+            ..Default::default()
+        },
+        &guard,
+    )
+    .with_context(|| format!("{} non écrit", out.display()))
+}
+
 /// `« a », « b »`.
 pub(crate) fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> String {
     names

@@ -4,8 +4,7 @@
 
 use anyhow::{Context, Result, bail};
 use cartosol::analysis::schemes::{compute, rows_from_table, schemes_table};
-use cartosol::export::data::{DataExportOptions, DataFormat, Geometries, write_layer};
-use cartosol::export::secrecy::{SecrecyGuard, ZoneLevel};
+use cartosol::export::data::Geometries;
 use std::path::PathBuf;
 
 /// The arguments of `cartosol dispositifs`.
@@ -99,31 +98,8 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     if let Some(out) = &args.out {
-        write_schemes(&project, &table, out)?;
+        super::write_aggregate_results(&project, &table, Geometries::None, "dispositifs", out)?;
         println!("Écrit : {}", out.display());
     }
-    Ok(())
-}
-
-fn write_schemes(
-    project: &cartosol::project::Project,
-    table: &cartosol::model::Table,
-    out: &std::path::Path,
-) -> Result<()> {
-    let guard = SecrecyGuard::default().with_privacy(&project.file.map.privacy);
-    write_layer(
-        table,
-        Geometries::None,
-        ZoneLevel::Aggregate,
-        "dispositifs",
-        out,
-        DataFormat::from_path(out)?,
-        &DataExportOptions {
-            secrecy: guard.clone(),
-            ..Default::default()
-        },
-        &guard,
-    )
-    .with_context(|| format!("{} non écrit", out.display()))?;
     Ok(())
 }

@@ -7,8 +7,7 @@ use cartosol::analysis::siting::{
     CandidatePlaces, ExistingSites, Goal, SitingOptions, SitingRequest, answer, scenario,
     scenarios_table, sites_table,
 };
-use cartosol::export::data::{DataExportOptions, DataFormat, Geometries, write_layer};
-use cartosol::export::secrecy::{SecrecyGuard, ZoneLevel};
+use cartosol::export::data::Geometries;
 use cartosol::value::format_number;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -143,21 +142,13 @@ pub fn run(args: Args) -> Result<()> {
         .iter()
         .map(|c| inputs.candidates.get(c.candidate).copied())
         .collect();
-    let guard = SecrecyGuard::default().with_privacy(&project.file.map.privacy);
-    write_layer(
+    super::write_aggregate_results(
+        &project,
         &table,
         Geometries::Points(&positions),
-        ZoneLevel::Aggregate,
         "sites",
         &args.out,
-        DataFormat::from_path(&args.out)?,
-        &DataExportOptions {
-            secrecy: guard.clone(),
-            ..Default::default()
-        },
-        &guard,
-    )
-    .with_context(|| format!("{} non écrit", args.out.display()))?;
+    )?;
 
     println!(
         "Demande : « {} » de {} zone(s) de « {} » ({} au total) ; {} lieux candidats ; {} site(s) \
@@ -251,21 +242,7 @@ fn compare(project: &cartosol::project::Project, args: &Args) -> Result<()> {
         );
     }
     let table = scenarios_table(&project.file.siting);
-    let guard = SecrecyGuard::default().with_privacy(&project.file.map.privacy);
-    write_layer(
-        &table,
-        Geometries::None,
-        ZoneLevel::Aggregate,
-        "scenarios",
-        &args.out,
-        DataFormat::from_path(&args.out)?,
-        &DataExportOptions {
-            secrecy: guard.clone(),
-            ..Default::default()
-        },
-        &guard,
-    )
-    .with_context(|| format!("{} non écrit", args.out.display()))?;
+    super::write_aggregate_results(project, &table, Geometries::None, "scenarios", &args.out)?;
     println!(
         "Comparaison de {} scénario(s) écrite : {}",
         project.file.siting.len(),
