@@ -963,3 +963,39 @@ fn legal_populations_are_never_masked_and_old_privacy_settings_load() {
     assert!(old.public_fields.is_empty());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `cartosol render --view NAME` draws the view as the app and the deck show it: its zone
+/// layer and indicator, not only its frame (the sample's second view maps the communes).
+#[test]
+fn render_of_a_saved_view_uses_its_layer_and_indicator() {
+    let dir = tmp_dir("vue");
+    let out = dir.join("vue.svg");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_cartosol"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "render",
+            "sample_data/essonne.cartosol.json",
+            "--view",
+            "Grand Paris Sud — communes",
+            "--preset",
+            "diapo",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let svg = std::fs::read_to_string(&out).unwrap();
+    // The map's layer is the EPCI; the view's is the communes, 60 of them under secrecy.
+    assert!(
+        svg.contains("— Communes de l&apos;Essonne") || svg.contains("— Communes de l'Essonne")
+    );
+    assert!(
+        svg.contains("Secret statistique  (60)"),
+        "légende des communes attendue"
+    );
+}

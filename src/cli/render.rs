@@ -18,7 +18,8 @@ pub struct Args {
     /// Fichier à écrire : .png ou .svg.
     #[arg(long)]
     out: PathBuf,
-    /// Vue enregistrée du projet à cadrer (par défaut : toutes les zones).
+    /// Vue enregistrée du projet : son cadrage, sa couche, son indicateur, ses classes et ses
+    /// couches (par défaut : la carte du projet, toutes les zones).
     #[arg(long)]
     view: Option<String>,
     #[command(flatten)]
@@ -124,7 +125,20 @@ impl MapArgs {
 
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
-    let project = open_project(&args.project)?;
+    let mut project = open_project(&args.project)?;
+    cartosol::fsutil::refuse_overwrite(&args.out, &project.input_files())?;
+    // A saved view brings its layer, indicator, classes and layers, as in the app and the deck
+    // (an unknown name is reported by the composition, with the names available).
+    if let Some(view) = args.view.as_deref().and_then(|name| {
+        project
+            .file
+            .views
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case(name.trim()))
+            .cloned()
+    }) {
+        project.file.map = view.applied_to(&project.file.map);
+    }
     let mut options = args.map.render_options(&project)?;
     options.view = args.view;
     let map = compose_project(&project, &options)?;
