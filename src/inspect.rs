@@ -253,15 +253,30 @@ fn extent(out: &mut String, bbox: Option<Rect<f64>>) {
     }
 }
 
+/// Longest field name printed whole by `inspect`; longer ones are cut (a name of thousands of
+/// characters is a malformed header, not a name to align columns on).
+const SHOWN_NAME_CHARS: usize = 60;
+
+/// A field name as `inspect` prints it: cut to [`SHOWN_NAME_CHARS`] with its length said.
+fn shown_name(name: &str) -> String {
+    let n = name.chars().count();
+    if n <= SHOWN_NAME_CHARS {
+        return name.to_owned();
+    }
+    let head: String = name.chars().take(SHOWN_NAME_CHARS).collect();
+    format!("{head}… ({n} caractères)")
+}
+
 fn fields(out: &mut String, table: &Table) {
     let _ = writeln!(out, "Champs ({}) :", table.fields.len());
-    let width = table
-        .fields
+    let names: Vec<String> = table.fields.iter().map(|f| shown_name(&f.name)).collect();
+    let width = names
         .iter()
-        .map(|f| f.name.chars().count())
+        .map(|n| n.chars().count())
         .max()
-        .unwrap_or(0);
-    for f in &table.fields {
+        .unwrap_or(0)
+        .min(SHOWN_NAME_CHARS + 20);
+    for (f, name) in table.fields.iter().zip(&names) {
         let present = f
             .values
             .iter()
@@ -269,7 +284,7 @@ fn fields(out: &mut String, table: &Table) {
             .count();
         let mut line = format!(
             "  {:<width$}  {:<6}  {present} valeur(s)",
-            f.name,
+            name,
             f.kind.label(),
         );
         let missing = f.missing_counts();

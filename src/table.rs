@@ -107,6 +107,34 @@ impl TableFormat {
     }
 }
 
+/// Longest column name that reads as a name; a longer one is a malformed header (a whole line
+/// read as one name, a wrong delimiter or encoding).
+pub const MAX_COLUMN_NAME_CHARS: usize = 200;
+
+/// Problems of the header a reader must see before using the table (also what `join` sees):
+/// a column name too long to be a name, and a table without data rows.
+fn header_problems(table: &Table, header_line: u64, problems: &mut Vec<Problem>) {
+    for (i, f) in table.fields.iter().enumerate() {
+        let n = f.name.chars().count();
+        if n > MAX_COLUMN_NAME_CHARS {
+            problems.push(Problem::at(
+                Place::Line(header_line),
+                format!(
+                    "colonne {} : nom de {n} caractères — en-tête probablement mal formé \
+                     (séparateur ou encodage faux, ligne sans séparateur)",
+                    i + 1
+                ),
+            ));
+        }
+    }
+    if table.is_empty() {
+        problems.push(Problem::at(
+            Place::Line(header_line),
+            "aucune ligne de données sous l'en-tête",
+        ));
+    }
+}
+
 /// Reads a table file (CSV, XLSX, XLS, ODS).
 pub fn load_table(path: &Path, options: &TableOptions) -> Result<LoadedTable, LoadError> {
     let format = TableFormat::from_path(path).ok_or_else(|| {
@@ -170,6 +198,7 @@ pub fn load_table(path: &Path, options: &TableOptions) -> Result<LoadedTable, Lo
         &place_of,
         &mut source.problems,
     )?;
+    header_problems(&table, header_row as u64, &mut source.problems);
     Ok(LoadedTable {
         table,
         source,

@@ -764,3 +764,37 @@ fn no_loader_panics_on_any_bad_input() {
     }
     assert!(panics.is_empty(), "panics: {panics:?}");
 }
+
+/// Regression (issue 11): a header holding a column name longer than 65,535 characters made
+/// `inspect` panic in its field listing (« Formatting argument out of range »), and so did a
+/// 50 MB line without separator. Both are now read, listed with the name cut, and reported as
+/// a malformed header — the same problems `join` sees through the table's source.
+#[test]
+fn a_huge_column_name_is_a_reported_malformed_header_not_a_panic() {
+    let dir = std::env::temp_dir().join(format!("cartosol-long-header-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let long = dir.join("entete_longue.csv");
+    std::fs::write(&long, format!("CODGEO;{}\n91001;1\n", "A".repeat(70_000))).unwrap();
+    let text = inspect(&long, &InspectOptions::default()).unwrap();
+    assert!(text.contains("… (70000 caractères)"), "{text}");
+    assert!(
+        text.contains("colonne 2 : nom de 70000 caractères — en-tête probablement mal formé"),
+        "{text}"
+    );
+    let loaded = load_table(&long, &TableOptions::default()).unwrap();
+    assert!(
+        loaded
+            .source
+            .problems
+            .iter()
+            .any(|p| p.message.contains("en-tête probablement mal formé"))
+    );
+    let line = dir.join("une_ligne.csv");
+    std::fs::write(&line, "A".repeat(50_000_000)).unwrap();
+    let text = inspect(&line, &InspectOptions::default()).unwrap();
+    assert!(
+        text.contains("aucune ligne de données sous l'en-tête"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
