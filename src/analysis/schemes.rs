@@ -68,6 +68,9 @@ pub struct SchemeCoverage {
     pub accessibility_median: Option<f64>,
     /// Zones with target population beyond R km: (name, target), largest first.
     pub uncovered: Vec<(String, f64)>,
+    /// The rows of those zones in the zone layer (`spec.zones_layer`), in the same order as
+    /// `uncovered` (to draw them on a map: names need not be unique).
+    pub uncovered_rows: Vec<usize>,
     /// Where the figures come from and the rule, in French (or why they are not computed).
     pub source: String,
 }
@@ -95,6 +98,7 @@ pub fn compute_row(
         share_beyond_pct: None,
         accessibility_median: None,
         uncovered: Vec::new(),
+        uncovered_rows: Vec::new(),
         source: why,
     };
     if row.theme.trim().is_empty() {
@@ -171,11 +175,13 @@ pub fn compute_row(
         if far {
             beyond += t;
             if t > 0.0 {
-                uncovered.push((z.name.clone(), t));
+                uncovered.push((z.name.clone(), t, i));
             }
         }
     }
-    uncovered.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    uncovered.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)).then(a.2.cmp(&b.2)));
+    let uncovered_rows = uncovered.iter().map(|u| u.2).collect();
+    let uncovered = uncovered.into_iter().map(|(n, t, _)| (n, t)).collect();
     let share_beyond_pct = (known > 0.0).then(|| 100.0 * beyond / known);
     let accessibility_median = median(
         result
@@ -215,6 +221,7 @@ pub fn compute_row(
         share_beyond_pct,
         accessibility_median,
         uncovered,
+        uncovered_rows,
         source,
     })
 }
