@@ -610,7 +610,7 @@ impl SchemesState {
             .map_or(Color32::from_rgb(30, 90, 200), |t| {
                 Color32::from_rgb(t.color[0], t.color[1], t.color[2])
             });
-        let halo = colour.gamma_multiply(0.12);
+        let halo = colour.gamma_multiply(0.07);
         let centres: Vec<(egui::Pos2, f32)> = fp
             .sites
             .iter()
@@ -760,7 +760,7 @@ fn rule_ui(
     };
     let mut rule = old.clone();
     ui.horizontal_wrapped(|ui| {
-        ui.label("Zones :");
+        let label = ui.label("Zones :");
         egui::ComboBox::from_id_salt("schemes-zones")
             .selected_text(
                 ws.zones
@@ -772,8 +772,10 @@ fn rule_ui(
                 for z in &ws.zones {
                     ui.selectable_value(&mut rule.zones_layer, z.spec.id.clone(), &z.spec.name);
                 }
-            });
-        ui.label("Population cible :");
+            })
+            .response
+            .labelled_by(label.id);
+        let label = ui.label("Population cible :");
         let layer = ws.zones.iter().position(|z| z.spec.id == rule.zones_layer);
         egui::ComboBox::from_id_salt("schemes-target")
             .selected_text(crate::dictionary::label_of(dict, &rule.target_field))
@@ -786,19 +788,23 @@ fn rule_ui(
                     let label = crate::dictionary::label_with_code(dict, &f);
                     ui.selectable_value(&mut rule.target_field, f, label);
                 }
-            });
-        ui.label("Rayon d'accès (km) :");
+            })
+            .response
+            .labelled_by(label.id);
+        let label = ui.label("Rayon d'accès (km) :");
         ui.add(
             egui::DragValue::new(&mut rule.radius_km)
                 .range(0.5..=100.0)
                 .speed(0.1),
-        );
-        ui.label("« peu couvert » au-delà de (%) :");
+        )
+        .labelled_by(label.id);
+        let label = ui.label("« peu couvert » au-delà de (%) :");
         ui.add(
             egui::DragValue::new(&mut rule.max_share_beyond_pct)
                 .range(0.0..=100.0)
                 .speed(0.5),
-        );
+        )
+        .labelled_by(label.id);
         let mut risky = app.schemes.risky_first;
         if ui
             .checkbox(&mut risky, "Peu ou non couverts en tête")
@@ -895,7 +901,6 @@ fn headers(spec: &SchemesSpec) -> Vec<String> {
         "Financement",
         "Difficultés",
         "Pistes de développement",
-        "",
     ]));
     h
 }
@@ -966,15 +971,15 @@ fn table_ui(
                 .striped(true)
                 .min_col_width(24.0)
                 .show(ui, |ui| {
-                    for h in headers(spec) {
-                        ui.strong(h);
-                    }
+                    // The typed cells are named after their column (accessibility).
+                    let columns: Vec<egui::Id> =
+                        headers(spec).into_iter().map(|h| ui.strong(h).id).collect();
                     ui.end_row();
                     for i in order {
                         let (Some(row), Some(cell)) = (spec.rows.get(i), cells.get(i)) else {
                             continue;
                         };
-                        row_ui(app, &themes, i, row, *cell, ui, out);
+                        row_ui(app, &themes, &columns, i, row, *cell, ui, out);
                         ui.end_row();
                     }
                 });
@@ -995,9 +1000,11 @@ fn table_ui(
         });
 }
 
+#[allow(clippy::too_many_arguments)]
 fn row_ui(
     app: &super::CartoSolApp,
     themes: &[String],
+    columns: &[egui::Id],
     i: usize,
     row: &SchemeRow,
     cell: Option<&Cell>,
@@ -1014,28 +1021,49 @@ fn row_ui(
         })))
     };
     let computed = cell.and_then(|c| c.as_ref().ok());
-    // The rows « peu ou non couvert » are marked: their number on the verdict's colour.
+    // The rows « peu ou non couvert » are marked: their number on the verdict's colour. The
+    // number opens the row's menu.
+    let number = (i + 1).to_string();
     let mark = match computed.map(|c| c.verdict) {
-        Some(v @ (Verdict::Low | Verdict::NotCovered)) => RichText::new(format!(" {} ", i + 1))
+        Some(v @ (Verdict::Low | Verdict::NotCovered)) => RichText::new(number)
             .strong()
             .color(Color32::WHITE)
             .background_color(verdict_colour(v)),
-        _ => RichText::new(format!(" {} ", i + 1)),
+        _ => RichText::new(number),
     };
-    if ui
-        .selectable_label(selected, mark)
-        .on_hover_text("Montrer ce dispositif sur la carte (sites, portée, zones non couvertes)")
-        .clicked()
-    {
-        select(out);
-    }
+    ui.menu_button(mark, |ui| {
+        let show = if selected {
+            "Ne plus montrer sur la carte"
+        } else {
+            "Montrer sur la carte"
+        };
+        if ui.button(show).clicked() {
+            select(out);
+        }
+        if ui.button("Monter").clicked() {
+            out.push(Command::Schemes(SchemesCommand::MoveRow(i, -1)));
+        }
+        if ui.button("Descendre").clicked() {
+            out.push(Command::Schemes(SchemesCommand::MoveRow(i, 1)));
+        }
+        if ui.button("Supprimer la ligne").clicked() {
+            out.push(Command::Schemes(SchemesCommand::RemoveRow(i)));
+        }
+    })
+    .response
+    .on_hover_text(
+        "Ligne dans l'ordre de saisie : la montrer sur la carte, la déplacer, la supprimer \
+         (un clic sur la couverture la montre aussi)",
+    );
+    let column = |c: usize| columns.get(c).copied().unwrap_or(egui::Id::NULL);
     let mut r = row.clone();
     ui.add(
         egui::TextEdit::singleline(&mut r.name)
             .id_salt(("schemes-name", i))
             .min_size(egui::vec2(190.0, 0.0))
             .desired_width(190.0),
-    );
+    )
+    .labelled_by(column(1));
     egui::ComboBox::from_id_salt(("schemes-axis", i))
         .selected_text(if r.axis == 0 {
             "—".to_owned()
@@ -1048,7 +1076,9 @@ fn row_ui(
             for a in 1..=4u8 {
                 ui.selectable_value(&mut r.axis, a, format!("Axe {a}"));
             }
-        });
+        })
+        .response
+        .labelled_by(column(2));
     egui::ComboBox::from_id_salt(("schemes-theme", i))
         .selected_text(if r.theme.is_empty() {
             "aucun".to_owned()
@@ -1065,14 +1095,19 @@ fn row_ui(
             for t in themes {
                 ui.selectable_value(&mut r.theme, t.clone(), t);
             }
-        });
+        })
+        .response
+        .labelled_by(column(3));
     computed_ui(cell, selected, ui, out, i);
-    for (field, text, width, multiline) in [
+    for (col, (field, text, width, multiline)) in [
         ("carrier", &mut r.carrier, 160.0, false),
         ("funding", &mut r.funding, 160.0, false),
         ("difficulties", &mut r.difficulties, 230.0, true),
         ("ideas", &mut r.ideas, 250.0, true),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let edit = if multiline {
             egui::TextEdit::multiline(text).desired_rows(2)
         } else {
@@ -1082,30 +1117,12 @@ fn row_ui(
             edit.id_salt(("schemes-cell", field, i))
                 .min_size(egui::vec2(width, 0.0))
                 .desired_width(width),
-        );
+        )
+        .labelled_by(column(10 + col));
     }
     if r != *row {
         out.push(Command::Schemes(SchemesCommand::SetRow(i, r)));
     }
-    ui.horizontal(|ui| {
-        if ui
-            .small_button("Monter")
-            .on_hover_text("Dans l'ordre de saisie")
-            .clicked()
-        {
-            out.push(Command::Schemes(SchemesCommand::MoveRow(i, -1)));
-        }
-        if ui
-            .small_button("Descendre")
-            .on_hover_text("Dans l'ordre de saisie")
-            .clicked()
-        {
-            out.push(Command::Schemes(SchemesCommand::MoveRow(i, 1)));
-        }
-        if ui.small_button("Supprimer").clicked() {
-            out.push(Command::Schemes(SchemesCommand::RemoveRow(i)));
-        }
-    });
 }
 
 /// The computed cells of a row (read-only; the verdict selects the row).
