@@ -14,7 +14,8 @@ use cartosol::analysis::schemes::{
     HEADERS, SchemeCoverage, SchemeRow, SchemesSpec, Verdict, compute, compute_row, display_order,
 };
 use cartosol::app::basemap::BasemapChoice;
-use cartosol::app::{AppOptions, CartoSolApp};
+use cartosol::app::state::LayerRef;
+use cartosol::app::{AppOptions, CartoSolApp, Command};
 use cartosol::value::format_number;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -452,7 +453,12 @@ fn the_schemes_table_shows_the_library_figures_saves_exports_imports_and_maps_a_
     );
     harness.get_by_label(&caption);
     harness.run_steps(2);
-    // The computation time changes from run to run: masked in the snapshot.
+    // The computation time changes from run to run: masked in the snapshot; the text cursor
+    // of the path field does not blink.
+    harness
+        .ctx
+        .all_styles_mut(|s| s.visuals.text_cursor.blink = false);
+    harness.run_steps(1);
     let time = harness
         .get_by_label_contains("couverture calculée pour")
         .rect();
@@ -472,5 +478,65 @@ fn the_schemes_table_shows_the_library_figures_saves_exports_imports_and_maps_a_
             .schemes
             .footprint(&harness.state().ws)
             .is_none()
+    );
+
+    // The verdict's hover says which data and rule the cells come from.
+    harness
+        .get_all_by_role_and_label(Role::Button, "peu couvert")
+        .next()
+        .unwrap()
+        .hover();
+    harness.run_steps(40);
+    harness.get_by_label(&slime_computed.source);
+    harness.get_by_label("Ajouter un dispositif").hover();
+    harness.run_steps(2);
+    assert!(
+        slime_computed
+            .source
+            .contains("cible « NB_MEN_PAUV » de la couche « communes » ; rayon 10 km")
+    );
+
+    // The rule changed in the window (5 km): the cells are computed again, and once saved
+    // they are those of the library on the file.
+    let radius = "Rayon d'accès (km) :";
+    harness.get_by_label(radius).focus();
+    harness.run_steps(1);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run_steps(1);
+    harness.get_by_label(radius).type_text("5");
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().ws.file.schemes.as_ref().unwrap().radius_km,
+        5.0
+    );
+    harness.get_by_label("Cible au-delà de 5 km (%)");
+    wait_computed(&mut harness);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    harness.run_steps(2);
+    assert_eq!(spec_on_disk(&project).radius_km, 5.0);
+    check_against_disk(&harness, &project);
+
+    // The data changed: without the service layer, the cells say why they are not computed.
+    let services = harness
+        .state()
+        .ws
+        .points
+        .iter()
+        .position(|p| p.spec.id == "services")
+        .unwrap();
+    harness
+        .state_mut()
+        .send(Command::Remove(LayerRef::Points(services)));
+    harness.run_steps(2);
+    wait_computed(&mut harness);
+    harness.get_by_label_contains("couche de points « services » absente du projet");
+    let app = harness.state();
+    assert!(
+        app.schemes
+            .cells(&app.ws)
+            .iter()
+            .all(|c| c.unwrap().is_err())
     );
 }

@@ -813,6 +813,20 @@ fn rule_ui(
             out.push(Command::Schemes(SchemesCommand::SetRiskyFirst(risky)));
         }
     });
+    // Another zone layer: its own target field when the one set is not among its fields.
+    if rule.zones_layer != old.zones_layer
+        && let Some(i) = ws.zones.iter().position(|z| z.spec.id == rule.zones_layer)
+    {
+        let fields = super::choropleth::indicators(ws, i);
+        if !fields.contains(&rule.target_field) {
+            rule.target_field = fields
+                .iter()
+                .find(|f| *f == "NB_MEN_PAUV")
+                .or(fields.first())
+                .cloned()
+                .unwrap_or_default();
+        }
+    }
     if rule != old {
         out.push(Command::Schemes(SchemesCommand::SetRule(rule)));
     }
@@ -937,6 +951,18 @@ fn table_ui(
         (None, None) => {
             ui.label(RichText::new(format!("{n} dispositif(s)")).small());
         }
+    }
+    // Errors of the computation (a layer or a field missing), once each.
+    let mut errors: Vec<&String> = cells
+        .iter()
+        .filter_map(|c| c.and_then(|c| c.as_ref().err()))
+        .collect();
+    errors.dedup();
+    for e in errors {
+        ui.colored_label(
+            verdict_colour(Verdict::NotCovered),
+            format!("Couverture non calculée : {e}"),
+        );
     }
     if n == 0 {
         ui.label(
