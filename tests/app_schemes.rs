@@ -540,3 +540,75 @@ fn the_schemes_table_shows_the_library_figures_saves_exports_imports_and_maps_a_
             .all(|c| c.unwrap().is_err())
     );
 }
+
+#[test]
+fn rows_are_added_moved_and_removed_by_commands_and_the_shown_row_follows() {
+    use cartosol::app::schemes::{SchemesCommand as C, SchemesState};
+    use cartosol::app::state::{Progress, Workspace};
+    let mut ws = Workspace::load(
+        &cartosol::project::sample_project_path(),
+        &Progress::default(),
+    )
+    .unwrap();
+    let mut st = SchemesState::default();
+    let names = |ws: &Workspace| -> Vec<String> {
+        ws.file
+            .schemes
+            .as_ref()
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r.name.clone())
+            .collect()
+    };
+    let first = names(&ws);
+    assert_eq!(first.len(), 8);
+    st.apply(&mut ws, C::Select(Some(6)), || {});
+    st.apply(&mut ws, C::AddRow, || {});
+    assert_eq!(names(&ws)[8], "Nouveau dispositif");
+    assert_eq!(ws.file.schemes.as_ref().unwrap().rows[8].theme, "");
+    // SLIME (7th) moved up: it is 6th, and still the row shown.
+    st.apply(&mut ws, C::MoveRow(6, -1), || {});
+    assert_eq!(names(&ws)[5], "SLIME (précarité énergétique)");
+    assert_eq!(names(&ws)[6], "Médiation numérique");
+    assert_eq!(st.selected, Some(5));
+    // Out of range: nothing moves.
+    st.apply(&mut ws, C::MoveRow(0, -1), || {});
+    st.apply(&mut ws, C::MoveRow(8, 1), || {});
+    assert_eq!(names(&ws)[0], first[0]);
+    assert_eq!(names(&ws)[8], "Nouveau dispositif");
+    // A row above removed: the shown row keeps its scheme; the shown row removed: none shown.
+    st.apply(&mut ws, C::RemoveRow(0), || {});
+    assert_eq!(st.selected, Some(4));
+    assert_eq!(names(&ws)[4], "SLIME (précarité énergétique)");
+    st.apply(&mut ws, C::RemoveRow(4), || {});
+    assert_eq!(st.selected, None);
+    assert_eq!(names(&ws).len(), 7);
+    // A rule out of range is not taken.
+    let rule = |radius_km: f64, max_share_beyond_pct: f64| {
+        C::SetRule(cartosol::app::schemes::SchemesRule {
+            zones_layer: "communes".into(),
+            target_field: "NB_MEN_PAUV".into(),
+            radius_km,
+            max_share_beyond_pct,
+        })
+    };
+    st.apply(&mut ws, rule(-3.0, 150.0), || {});
+    assert_eq!(ws.file.schemes.as_ref().unwrap().radius_km, 10.0);
+    assert_eq!(ws.file.schemes.as_ref().unwrap().max_share_beyond_pct, 10.0);
+    st.apply(&mut ws, rule(7.5, 25.0), || {});
+    assert_eq!(ws.file.schemes.as_ref().unwrap().radius_km, 7.5);
+    assert_eq!(ws.file.schemes.as_ref().unwrap().max_share_beyond_pct, 25.0);
+    // An import that fails says so, in French, with the file, and changes nothing.
+    let missing = std::env::temp_dir().join("cartosol-absent-dispositifs.xlsx");
+    let e = st
+        .apply(&mut ws, C::Import(missing.clone()), || {})
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        e.starts_with("Tableau des dispositifs non importé : "),
+        "{e}"
+    );
+    assert!(e.contains("cartosol-absent-dispositifs.xlsx"), "{e}");
+    assert_eq!(names(&ws).len(), 7);
+}
