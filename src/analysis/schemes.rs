@@ -68,6 +68,9 @@ pub struct SchemeCoverage {
     pub accessibility_median: Option<f64>,
     /// Zones with target population beyond R km: (name, target), largest first.
     pub uncovered: Vec<(String, f64)>,
+    /// The rows of those zones in the zone layer (`spec.zones_layer`), in the same order as
+    /// `uncovered` (to draw them on a map: names need not be unique).
+    pub uncovered_rows: Vec<usize>,
     /// Where the figures come from and the rule, in French (or why they are not computed).
     pub source: String,
 }
@@ -95,6 +98,7 @@ pub fn compute_row(
         share_beyond_pct: None,
         accessibility_median: None,
         uncovered: Vec::new(),
+        uncovered_rows: Vec::new(),
         source: why,
     };
     if row.theme.trim().is_empty() {
@@ -171,11 +175,13 @@ pub fn compute_row(
         if far {
             beyond += t;
             if t > 0.0 {
-                uncovered.push((z.name.clone(), t));
+                uncovered.push((z.name.clone(), t, i));
             }
         }
     }
-    uncovered.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    uncovered.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)).then(a.2.cmp(&b.2)));
+    let uncovered_rows = uncovered.iter().map(|u| u.2).collect();
+    let uncovered = uncovered.into_iter().map(|(n, t, _)| (n, t)).collect();
     let share_beyond_pct = (known > 0.0).then(|| 100.0 * beyond / known);
     let accessibility_median = median(
         result
@@ -215,6 +221,7 @@ pub fn compute_row(
         share_beyond_pct,
         accessibility_median,
         uncovered,
+        uncovered_rows,
         source,
     })
 }
@@ -330,8 +337,17 @@ pub fn rows_from_table(table: &Table, file: &str) -> Result<Vec<SchemeRow>, Anal
     let layer = format!("le tableau des dispositifs {file}");
     let name_i = super::require_field(table, "dispositif", &layer)?;
     let col = |n: &str| table.field_index(n);
+    // A blank cell is read as a missing value: it is an empty text here, not « (vide) »; a
+    // missing-value marker typed alone in a cell (`s`, `nd`…) reads as its meaning.
     let cell = |f: Option<usize>, r: usize| -> String {
-        f.and_then(|f| table.text(f, r)).unwrap_or_default()
+        match f
+            .and_then(|f| table.fields.get(f))
+            .and_then(|f| f.values.get(r))
+        {
+            None | Some(Value::Missing(crate::value::Missing::Empty)) => String::new(),
+            Some(Value::Missing(m)) => m.label().to_owned(),
+            Some(v) => v.to_string(),
+        }
     };
     let mut rows: Vec<(f64, SchemeRow)> = Vec::new();
     for r in 0..table.len() {
@@ -374,4 +390,48 @@ pub fn rows_from_table(table: &Table, file: &str) -> Result<Vec<SchemeRow>, Anal
     }
     rows.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(rows.into_iter().map(|(_, r)| r).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Field, FieldKind};
+    use crate::value::Missing;
+
+    #[test]
+    fn blank_cells_read_back_as_empty_texts() {
+        let text =
+            |v: &[&str]| -> Vec<Value> { v.iter().map(|s| Value::Text(s.to_string())).collect() };
+        let table = Table {
+            fields: vec![
+                Field {
+                    name: "dispositif".into(),
+                    kind: FieldKind::Text,
+                    values: text(&["PMI", "SLIME"]),
+                },
+                Field {
+                    name: "pistes_de_developpement".into(),
+                    kind: FieldKind::Text,
+                    values: vec![
+                        Value::Missing(Missing::Empty),
+                        Value::Text("Couplage".into()),
+                    ],
+                },
+                Field {
+                    name: "financement".into(),
+                    kind: FieldKind::Text,
+                    values: vec![
+                        Value::Text("Département".into()),
+                        Value::Missing(Missing::Secret),
+                    ],
+                },
+            ],
+            row_origin: vec![2, 3],
+        };
+        let rows = rows_from_table(&table, "t.xlsx").unwrap();
+        assert_eq!(rows[0].ideas, "");
+        assert_eq!(rows[1].ideas, "Couplage");
+        assert_eq!(rows[0].funding, "Département");
+        assert_eq!(rows[1].funding, "secret statistique");
+    }
 }

@@ -19,6 +19,7 @@ pub mod map_view;
 pub mod mesh_cache;
 pub mod panels;
 pub mod presentation;
+pub mod schemes;
 pub mod siting;
 pub mod state;
 pub mod t0;
@@ -184,6 +185,9 @@ pub enum Command {
     /// code; saved with the project. The entry is checked by the dialog
     /// ([`crate::dictionary::validate`]) before it is sent.
     SetIndicatorDef(Box<crate::dictionary::IndicatorDef>),
+    /// A change of the *Tableau des dispositifs* window (typed cells, rule, import, export,
+    /// the row shown on the map).
+    Schemes(schemes::SchemesCommand),
     /// A change of the *T0 et T+3* window (freeze, load and compare, export its maps).
     T0(t0::T0Command),
     /// A change of the saved views or of the presentation (committee mode).
@@ -246,6 +250,8 @@ pub struct CartoSolApp {
     pub diagnostic: diagnostic::DiagnosticState,
     /// The *Implantation de nouveaux sites* window.
     pub siting: siting::SitingState,
+    /// The *Tableau des dispositifs* window: the schemes table and its computed cells.
+    pub schemes: schemes::SchemesState,
     /// The *T0 et T+3* window: the frozen T0 and its comparison with a later vintage.
     pub t0: t0::T0State,
     /// Committee mode: the presentation layout, its scale and frame time.
@@ -309,6 +315,7 @@ impl CartoSolApp {
             analysis: analysis_ui::AnalysisState::default(),
             diagnostic: diagnostic::DiagnosticState::default(),
             siting: siting::SitingState::default(),
+            schemes: schemes::SchemesState::default(),
             t0: t0::T0State::default(),
             presentation: presentation::PresentationState::default(),
             hatch: hatch_texture(ctx),
@@ -379,6 +386,7 @@ impl CartoSolApp {
             self.selected_point = None;
             self.analysis.reset();
             self.t0.reset();
+            self.schemes.reset();
         }
         self.status = format!(
             "{} couche(s) de zones, {} couche(s) de points",
@@ -784,6 +792,26 @@ impl CartoSolApp {
                     self.siting
                         .apply(&mut self.ws, c, move || repaint.request_repaint());
                 }
+                Command::Schemes(schemes::SchemesCommand::Export(path)) => {
+                    let work = schemes::export_work(&self.ws, path.clone());
+                    self.schemes.path = path.display().to_string();
+                    self.start_export(
+                        format!("Export du tableau des dispositifs {}", path.display()),
+                        move || work().map(ExportDone::from),
+                        ctx,
+                    );
+                }
+                Command::Schemes(c) => {
+                    let repaint = ctx.clone();
+                    match self
+                        .schemes
+                        .apply(&mut self.ws, c, move || repaint.request_repaint())
+                    {
+                        Some(Ok(m)) => self.status = m,
+                        Some(Err(e)) => self.ui_state.dialog = dialogs::Dialog::Error(e),
+                        None => {}
+                    }
+                }
                 Command::SetIndicatorDef(def) => {
                     crate::dictionary::set(&mut self.ws.file.dictionary, *def);
                     // The legend's title is the indicator's label.
@@ -930,12 +958,14 @@ impl CartoSolApp {
             .or_else(|| self.analysis.fill_override());
         let analysis = &self.analysis;
         let siting = &self.siting;
+        let schemes = &self.schemes;
         let ws = &self.ws;
         let overlay = move |view: &map_view::View,
                             shapes: &mut Vec<egui::Shape>,
                             texts: &mut Vec<map_view::TextItem>| {
             analysis.overlay(ws, view, shapes, texts);
             siting.overlay(ws, view, shapes, texts);
+            schemes.overlay(ws, view, shapes, texts);
         };
         let generation = {
             use std::hash::{Hash, Hasher};
@@ -1056,6 +1086,15 @@ impl eframe::App for CartoSolApp {
         }
         self.diagnostic.sync(&self.ws);
         self.siting.sync();
+        {
+            let repaint = ctx.clone();
+            if let Some(c) = self
+                .schemes
+                .sync(&self.ws, move || repaint.request_repaint())
+            {
+                self.send(Command::Schemes(c));
+            }
+        }
         if let Some(c) = self.t0.sync(&self.ws) {
             self.send(Command::T0(c));
         }
@@ -1077,6 +1116,7 @@ impl eframe::App for CartoSolApp {
                 .show(ui, |ui| self.map_ui(ui, &mut commands));
             diagnostic::diagnostic_window(self, &mut commands, &ctx);
             siting::siting_window(self, &mut commands, &ctx);
+            schemes::schemes_window(self, &mut commands, &ctx);
             t0::t0_window(self, &mut commands, &ctx);
             panels::views::views_window(self, &mut state.views, &mut commands, &ctx);
         }
@@ -1094,6 +1134,7 @@ impl eframe::App for CartoSolApp {
             || self.analysis.computing()
             || self.diagnostic.computing()
             || self.t0.computing()
+            || self.schemes.computing()
         {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }

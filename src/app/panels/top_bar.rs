@@ -120,6 +120,12 @@ pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, u
                     )));
                     ui.close();
                 }
+                if ui.button("Tableau des dispositifs").clicked() {
+                    out.push(Command::Schemes(crate::app::schemes::SchemesCommand::Open(
+                        true,
+                    )));
+                    ui.close();
+                }
                 if ui.button("T0 et T+3").clicked() {
                     out.push(Command::T0(crate::app::t0::T0Command::Open(true)));
                     ui.close();
