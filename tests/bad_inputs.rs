@@ -798,3 +798,61 @@ fn a_huge_column_name_is_a_reported_malformed_header_not_a_panic() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Regression (issue 11 #3): `coverage --zones z.geojson … --out z.geojson` replaced the zones
+/// file. No command writes over one of its inputs: refused with exit code 1, file untouched.
+#[test]
+fn no_command_writes_over_one_of_its_inputs() {
+    let dir = std::env::temp_dir().join(format!("cartosol-overwrite-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let zones = dir.join("z.geojson");
+    std::fs::copy("sample_data/essonne/communes.geojson", &zones).unwrap();
+    let before = std::fs::read(&zones).unwrap();
+    let bin = env!("CARGO_BIN_EXE_cartosol");
+    let runs: Vec<Vec<String>> = vec![
+        vec![
+            "coverage".into(),
+            "--zones".into(),
+            zones.display().to_string(),
+            "--points".into(),
+            "sample_data/services_essonne_FICTIF.csv".into(),
+            "--population-field".into(),
+            "POPULATION".into(),
+            "--out".into(),
+            zones.display().to_string(),
+        ],
+        vec![
+            "export".into(),
+            "sample_data/essonne.cartosol.json".into(),
+            "--layer".into(),
+            "communes".into(),
+            "--out".into(),
+            "sample_data/./essonne/communes.geojson".into(),
+        ],
+        vec![
+            "lisa".into(),
+            "--project".into(),
+            "sample_data/essonne.cartosol.json".into(),
+            "--field".into(),
+            "TP60".into(),
+            "--out".into(),
+            "sample_data/panorama_pauvrete_essonne_FICTIF.xlsx".into(),
+        ],
+    ];
+    let sample_before = std::fs::read("sample_data/essonne/communes.geojson").unwrap();
+    for args in runs {
+        let out = Command::new(bin).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?} : {stderr}");
+        assert!(
+            stderr.contains("la commande n'écrit jamais sur ses entrées"),
+            "{args:?} : {stderr}"
+        );
+    }
+    assert_eq!(std::fs::read(&zones).unwrap(), before);
+    assert_eq!(
+        std::fs::read("sample_data/essonne/communes.geojson").unwrap(),
+        sample_before
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -23,6 +23,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let project = open_project(&args.project)?;
+    cartosol::fsutil::refuse_overwrite(&args.out, &project.input_files())?;
     let options = args.map.render_options(&project)?;
     let pages = write_atlas(&project, &args.out, &options, args.svg)?;
     for p in &pages {

@@ -254,12 +254,33 @@ pub(crate) struct Run {
     pub(crate) guard: SecrecyGuard,
 }
 
+/// Every file the run reads, with its role (for the overwrite guard).
+pub(crate) fn input_files(args: &Options, inputs: &Inputs) -> Vec<(PathBuf, String)> {
+    let mut files = inputs
+        .project
+        .as_ref()
+        .map(|p| p.input_files())
+        .unwrap_or_default();
+    for (option, path) in [
+        ("--zones", &args.zones),
+        ("--communes", &args.communes),
+        ("--points", &args.points),
+        ("--table", &args.table),
+    ] {
+        if let Some(p) = path {
+            files.push((p.clone(), format!("l'entrée {option}")));
+        }
+    }
+    files
+}
+
 /// Reads the inputs and computes the coverage.
 pub(crate) fn compute(args: &Options) -> Result<Run> {
     let inputs = match &args.project {
         Some(p) => from_project(args, p)?,
         None => from_files(args)?,
     };
+    cartosol::fsutil::refuse_overwrite(&args.out, &input_files(args, &inputs))?;
     let threshold_km = args.threshold_km.unwrap_or(args.radius_km);
     let options = CoverageOptions {
         theme_field: args

@@ -116,6 +116,7 @@ pub fn run(args: Args) -> Result<()> {
         bail!("--seuil-z : le seuil doit être un nombre positif");
     }
     let project = cartosol::project::open_project(&args.project)?;
+    cartosol::fsutil::refuse_overwrite(&args.out, &project.input_files())?;
     let (spec, layer) = super::zone_layer(&project, &args.project, &args.zones_layer, "zones")?;
     let layer_label = format!("la couche « {} »", spec.id);
     let attributes = &layer.attributes;

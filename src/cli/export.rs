@@ -48,6 +48,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let project = open_project(&args.project)?;
+    cartosol::fsutil::refuse_overwrite(&args.out, &project.input_files())?;
     // `--virgule-decimale` is the default now: accepted, without effect.
     let _ = args.virgule_decimale;
     let options = DataExportOptions {

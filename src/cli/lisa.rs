@@ -78,6 +78,7 @@ pub struct Args {
 /// Runs `cartosol lisa`.
 pub fn run(args: Args) -> Result<()> {
     let project = cartosol::project::open_project(&args.project)?;
+    cartosol::fsutil::refuse_overwrite(&args.out, &project.input_files())?;
     let (spec, zones) = super::zone_layer(&project, &args.project, &args.zones_layer, "zones")?;
     let layer = format!("la couche « {} »", spec.id);
     let values = field_values(&zones.attributes, &args.field, &layer)?;

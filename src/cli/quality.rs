@@ -48,6 +48,8 @@ struct Inputs {
     zones: ZoneLayer,
     name: String,
     zone_code: Option<String>,
+    /// Every file read, with its role (for the overwrite guard).
+    files: Vec<(std::path::PathBuf, String)>,
 }
 
 fn from_project(args: &Args, path: &Path) -> Result<Inputs> {
@@ -92,6 +94,7 @@ fn from_project(args: &Args, path: &Path) -> Result<Inputs> {
         zones: zones.clone(),
         name: pspec.name.clone(),
         zone_code: Some(zspec.code_field.clone()),
+        files: project.input_files(),
     })
 }
 
@@ -104,6 +107,10 @@ fn from_files(args: &Args) -> Result<Inputs> {
         zones: load_zones(zones_path, &ZoneOptions::default())?,
         name: cartosol::error::display_name(points_path),
         zone_code: None,
+        files: vec![
+            (points_path.clone(), "l'entrée --points".to_owned()),
+            (zones_path.clone(), "l'entrée --zones".to_owned()),
+        ],
     })
 }
 
@@ -112,6 +119,9 @@ pub fn run(args: Args) -> Result<()> {
         Some(p) => from_project(&args, p)?,
         None => from_files(&args)?,
     };
+    if let Some(out) = &args.out {
+        cartosol::fsutil::refuse_overwrite(out, &inputs.files)?;
+    }
     let report = quality_report(
         &inputs.points,
         &inputs.zones,

@@ -226,6 +226,12 @@ fn run_compare(
         }
     };
     let later = open_project(later_path)?;
+    let mut inputs = project.input_files();
+    inputs.extend(later.input_files());
+    if let Some(c) = correspondence {
+        inputs.push((c.to_path_buf(), "la table de correspondance".to_owned()));
+    }
+    cartosol::fsutil::refuse_overwrite(out, &inputs)?;
     let table = correspondence
         .map(|c| {
             cartosol::table::load_table(c, &Default::default())

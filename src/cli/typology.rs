@@ -79,6 +79,7 @@ pub fn run(args: Args) -> Result<()> {
         bail!("--min-population ne s'utilise qu'avec --method ward-contigu");
     }
     let project = cartosol::project::open_project(&args.project)?;
+    cartosol::fsutil::refuse_overwrite(&args.out, &project.input_files())?;
     let (spec, layer) = super::zone_layer(&project, &args.project, &args.zones_layer, "zones")?;
     let layer_label = format!("la couche « {} »", spec.id);
     let fields: Vec<String> = args

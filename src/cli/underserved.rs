@@ -52,6 +52,12 @@ pub fn run(args: Args) -> Result<()> {
         bail!("--map demande --project : la carte reprend le style du projet");
     }
     let mut run = compute(&options)?;
+    if let Some(map) = &map {
+        cartosol::fsutil::refuse_overwrite(
+            map,
+            &super::coverage::input_files(&options, &run.inputs),
+        )?;
+    }
     let Some(gaps) = run.gaps(&options)? else {
         bail!("indiquez l'indicateur de besoin des zones avec --need");
     };
