@@ -44,6 +44,8 @@ pub enum Place {
     Feature(u64),
     /// A byte offset in a binary file.
     Byte(u64),
+    /// A key of a JSON document (a project file), as a path: `map.classification.classes`.
+    Key(String),
 }
 
 impl fmt::Display for Place {
@@ -59,6 +61,7 @@ impl fmt::Display for Place {
             }
             Place::Feature(feature) => write!(f, "entité {feature}"),
             Place::Byte(offset) => write!(f, "octet {offset}"),
+            Place::Key(key) => write!(f, "clé « {key} »"),
         }
     }
 }

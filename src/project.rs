@@ -4,7 +4,7 @@
 use crate::aggregate::RatioRule;
 use crate::codes::CodeKind;
 use crate::crs::Crs;
-use crate::error::{LoadError, display_name};
+use crate::error::{LoadError, Place, display_name};
 use crate::fsutil::{WriteError, write_atomic};
 use crate::join::{JoinReport, apply, join};
 use crate::model::{PointLayer, ZoneLayer};
@@ -641,7 +641,120 @@ impl ProjectFile {
                 ),
             ));
         }
+        file.validate()
+            .map_err(|(key, message)| LoadError::invalid(path, Place::Key(key), message))?;
         Ok(file)
+    }
+
+    /// Checks what serde cannot: values in their domain and references to layers that exist.
+    /// The first fault, as (key path, message in French).
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let fault = |key: &str, message: String| Err((key.to_owned(), message));
+        let mut ids: Vec<&str> = Vec::new();
+        for (i, id) in self
+            .zones
+            .iter()
+            .map(|z| z.id.as_str())
+            .chain(self.points.iter().map(|p| p.id.as_str()))
+            .enumerate()
+        {
+            if id.trim().is_empty() {
+                return fault(&format!("couche n° {}", i + 1), "identifiant vide".into());
+            }
+            if ids.contains(&id) {
+                return fault(
+                    "zones/points",
+                    format!("identifiant de couche « {id} » en double"),
+                );
+            }
+            ids.push(id);
+        }
+        for t in &self.tables {
+            if !self.zones.iter().any(|z| z.id == t.join_to) {
+                return fault(
+                    &format!("tables.{}.join_to", t.id),
+                    format!("couche de zones « {} » absente du projet", t.join_to),
+                );
+            }
+        }
+        let map = &self.map;
+        if !map.zones.is_empty() && !self.zones.iter().any(|z| z.id == map.zones) {
+            return fault(
+                "map.zones",
+                format!("couche de zones « {} » absente du projet", map.zones),
+            );
+        }
+        for l in &map.layers {
+            if !ids.contains(&l.id.as_str()) {
+                return fault(
+                    "map.layers",
+                    format!("couche « {} » absente du projet", l.id),
+                );
+            }
+            if !(0.0..=1.0).contains(&l.opacity) {
+                return fault(
+                    &format!("map.layers.{}.opacity", l.id),
+                    format!("{} : l'opacité va de 0 à 1", l.opacity),
+                );
+            }
+        }
+        let c = &map.classification;
+        let (lo, hi) = crate::style::spec::CLASS_COUNT_RANGE;
+        if !(lo..=hi).contains(&c.classes) {
+            return fault(
+                "map.classification.classes",
+                format!("{} classes : choisir entre {lo} et {hi}", c.classes),
+            );
+        }
+        if c.breaks.iter().any(|b| !b.is_finite()) {
+            return fault(
+                "map.classification.breaks",
+                "seuil non numérique (NaN ou infini)".into(),
+            );
+        }
+        let d = &self.diagnostic;
+        if !(2..=10).contains(&d.k) {
+            return fault(
+                "diagnostic.k",
+                format!("{} classes : choisir entre 2 et 10", d.k),
+            );
+        }
+        if !(d.alpha > 0.0 && d.alpha < 1.0) {
+            return fault(
+                "diagnostic.alpha",
+                format!("{} : le seuil de significativité est entre 0 et 1", d.alpha),
+            );
+        }
+        if d.permutations > 99_999 {
+            return fault(
+                "diagnostic.permutations",
+                format!("{} : au plus 99 999 permutations", d.permutations),
+            );
+        }
+        if !(d.z_threshold.is_finite() && d.z_threshold > 0.0) {
+            return fault(
+                "diagnostic.z_threshold",
+                format!(
+                    "{} : le seuil du score z est un nombre positif",
+                    d.z_threshold
+                ),
+            );
+        }
+        if let Some(s) = &self.schemes {
+            if !(s.radius_km.is_finite() && s.radius_km > 0.0) {
+                return fault(
+                    "schemes.radius_km",
+                    format!("{} : le rayon est un nombre positif", s.radius_km),
+                );
+            }
+            if !(0.0..=100.0).contains(&s.max_share_beyond_pct) {
+                return fault(
+                    "schemes.max_share_beyond_pct",
+                    format!("{} : une part va de 0 à 100 %", s.max_share_beyond_pct),
+                );
+            }
+        }
+        Ok(())
     }
 }
 

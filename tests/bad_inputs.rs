@@ -856,3 +856,57 @@ fn no_command_writes_over_one_of_its_inputs() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Regression (issue 11 #5): a project with `"classes": 1000000` was accepted by `--summary`
+/// and `export`, and `render` printed the error twice without its place. The project is checked
+/// once at opening; every command says the same thing, once, with the key at fault.
+#[test]
+fn an_out_of_range_project_value_is_refused_at_opening_with_its_key() {
+    let dir = std::env::temp_dir().join(format!("cartosol-classes-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("essonne")).unwrap();
+    for e in std::fs::read_dir("sample_data").unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+        }
+    }
+    for e in std::fs::read_dir("sample_data/essonne").unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join("essonne").join(e.file_name())).unwrap();
+    }
+    let project = dir.join("essonne.cartosol.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&project).unwrap()).unwrap();
+    json["map"]["classification"] =
+        serde_json::json!({"method": "quantiles", "classes": 1_000_000, "palette": "Oranges"});
+    std::fs::write(&project, serde_json::to_string(&json).unwrap()).unwrap();
+    let expected = "essonne.cartosol.json : clé « map.classification.classes » : 1000000 \
+                    classes : choisir entre 3 et 9";
+    let bin = env!("CARGO_BIN_EXE_cartosol");
+    let p = project.display().to_string();
+    let out_png = dir.join("x.png").display().to_string();
+    let out_csv = dir.join("x.csv").display().to_string();
+    for args in [
+        vec!["--summary", p.as_str()],
+        vec!["render", p.as_str(), "--out", out_png.as_str()],
+        vec![
+            "export",
+            p.as_str(),
+            "--layer",
+            "epci",
+            "--out",
+            out_csv.as_str(),
+        ],
+    ] {
+        let out = Command::new(bin).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr.contains(expected), "{args:?} : {stderr}");
+        assert_eq!(
+            stderr.matches("choisir entre 3 et 9").count(),
+            1,
+            "{stderr}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -295,7 +295,13 @@ pub fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+            // A cause whose text the message above it already holds is said once.
+            let mut chain: Vec<String> = Vec::new();
+            for cause in e.chain().map(ToString::to_string) {
+                if !chain.iter().any(|said| said.contains(&cause)) {
+                    chain.push(cause);
+                }
+            }
             eprintln!("erreur : {}", chain.join(" : "));
             ExitCode::FAILURE
         }

@@ -24,9 +24,9 @@
 use super::{ClassMethod, StyleError};
 
 /// The fewest classes a user can ask for.
-pub const MIN_CLASSES: usize = 3;
+pub const MIN_CLASSES: usize = super::spec::CLASS_COUNT_RANGE.0;
 /// The most classes a user can ask for.
-pub const MAX_CLASSES: usize = 9;
+pub const MAX_CLASSES: usize = super::spec::CLASS_COUNT_RANGE.1;
 /// The box map's hinge: outliers lie beyond `HINGE × IQR` from the quartiles.
 pub const BOX_HINGE: f64 = 1.5;
 /// Relative tolerance under which a value equal to a break up to rounding is in the class the

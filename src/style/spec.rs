@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The number of classes a choropleth may have (smallest, largest).
+pub const CLASS_COUNT_RANGE: (usize, usize) = (3, 9);
+
 /// How the choropleth classifies its indicator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClassificationSpec {
