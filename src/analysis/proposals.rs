@@ -121,13 +121,18 @@ fn find_indicator<'a>(layer: &'a LayerValues, code: &str) -> Option<&'a Indicato
         .find(|i| i.field.trim().eq_ignore_ascii_case(code.trim()))
 }
 
+/// The weight of rates without a ratio rule over several zones: fiscal households, as the
+/// aggregation and the atlas weigh them.
+const RATE_WEIGHT: &str = "NBMENFISC";
+
 /// The T0 of `indicator` over `codes` of `layer`: the value of a single zone, else the sum of
-/// a count or the ratio of summed counts of a rate with a ratio rule.
+/// a count, the ratio of summed counts of a rate with a ratio rule, or the mean of a rate or
+/// ratio weighted by fiscal households (then the method is returned, to be said).
 fn grouped_value(
     layer: &LayerValues,
     indicator: &IndicatorValues,
     codes: &[String],
-) -> Result<f64, String> {
+) -> Result<(f64, Option<String>), String> {
     let value_of = |ind: &IndicatorValues, code: &str| -> Result<f64, String> {
         match ind.values.get(code) {
             Some(StoredValue::Number(x)) => Ok(*x),
@@ -138,11 +143,14 @@ fn grouped_value(
         }
     };
     if let [code] = codes {
-        return value_of(indicator, code);
+        return value_of(indicator, code).map(|v| (v, None));
     }
+    let column = |field: &str| -> Result<&IndicatorValues, String> {
+        find_indicator(layer, field)
+            .ok_or_else(|| format!("{field} absent du T0 de la couche « {} »", layer.layer))
+    };
     let sum = |field: &str| -> Result<f64, String> {
-        let ind = find_indicator(layer, field)
-            .ok_or_else(|| format!("{field} absent du T0 de la couche « {} »", layer.layer))?;
+        let ind = column(field)?;
         codes.iter().map(|c| value_of(ind, c)).sum()
     };
     if let Some(rule) = &indicator.ratio {
@@ -153,17 +161,49 @@ fn grouped_value(
                 rule.denominator
             ))
         } else {
-            Ok(rule.scale * num / den)
+            Ok((
+                rule.scale * num / den,
+                Some(format!(
+                    "recalculé : {} × {} / {} des zones sommés",
+                    format_value(rule.scale),
+                    rule.numerator,
+                    rule.denominator
+                )),
+            ))
         };
     }
-    if indicator.kind == IndicatorKind::Count {
-        return sum(&indicator.field);
+    match indicator.kind {
+        IndicatorKind::Count => sum(&indicator.field).map(|v| (v, Some("somme".to_owned()))),
+        IndicatorKind::Percent | IndicatorKind::Ratio => {
+            let weights = column(RATE_WEIGHT).map_err(|_| {
+                format!(
+                    "{} sur plusieurs zones : ni règle de ratio ni {RATE_WEIGHT} pour pondérer \
+                     (liez une seule zone ou saisissez le T0)",
+                    indicator.field
+                )
+            })?;
+            let (mut num, mut den) = (0.0, 0.0);
+            for c in codes {
+                let w = value_of(weights, c)?;
+                num += w * value_of(indicator, c)?;
+                den += w;
+            }
+            if den == 0.0 {
+                return Err(format!("{RATE_WEIGHT} nul sur les zones"));
+            }
+            Ok((
+                num / den,
+                Some(format!(
+                    "moyenne pondérée par {RATE_WEIGHT} (approximation)"
+                )),
+            ))
+        }
+        _ => Err(format!(
+            "{} n'est ni un effectif ni un taux : pas de valeur T0 sur plusieurs zones \
+             (liez une seule zone ou saisissez le T0)",
+            indicator.field
+        )),
     }
-    Err(format!(
-        "{} n'est ni un effectif ni un taux à règle de ratio : pas de valeur T0 sur plusieurs zones \
-         (liez une seule zone ou saisissez le T0)",
-        indicator.field
-    ))
 }
 
 /// The baseline layer of a need: the need's layer when it is in the baseline, else the first
@@ -255,11 +295,13 @@ pub fn indicator_t0(
         (zones, scope)
     };
     match grouped_value(layer, ind, &codes) {
-        Ok(value) => T0::Baseline {
+        Ok((value, method)) => T0::Baseline {
             value,
             scope: format!(
-                "T0 figé le {} — {scope}, couche « {} »",
-                baseline.frozen_on, layer.layer
+                "T0 figé le {} — {scope}, couche « {} »{}",
+                baseline.frozen_on,
+                layer.layer,
+                method.map_or_else(String::new, |m| format!(" ({m})"))
             ),
         },
         Err(why) => typed_or(why),
