@@ -299,8 +299,10 @@ fn need_criterion_is_written_from_the_figures_and_the_scheme() {
     let grigny = workbook_cell("91286", "TP60");
     let shown = format!("{grigny}").replace('.', ",");
     assert!(text.contains(&format!("Grigny {shown}")), "{text}");
+    // Secret communes leave the commune layer's territory figure incomplete: the EPCI's,
+    // computed on the complete figures, stands for the département.
     assert!(
-        text.contains("sur l'ensemble de la couche « Communes de l'Essonne » (département)"),
+        text.contains("pour le département (ensemble de la couche « EPCI de l'Essonne »)"),
         "{text}"
     );
     // The scheme's verdict by the schemes table's rule.

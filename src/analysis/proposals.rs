@@ -249,7 +249,7 @@ pub fn indicator_t0(
     }
     let Some(baseline) = baseline else {
         return typed_or(format!(
-            "aucun T0 figé : figez-le (Analyse › T0 et T+3, cartosol t0 freeze) pour calculer {code}"
+            "aucun T0 figé : figez-le (Affichage › T0 et T+3, cartosol t0 freeze) pour calculer {code}"
         ));
     };
     let Some(layer) = baseline_layer(baseline, need, code) else {
@@ -424,6 +424,41 @@ fn scheme_row(project: &Project, name: &str) -> (SchemesSpec, SchemeRow, bool) {
     }
 }
 
+/// The territory figure of `field` (the département when the layers cover it): computed on
+/// the zone layer `layer_id` first, then, when a missing value (statistical secrecy) leaves it
+/// incomplete there, on the project's other zone layers holding the field (the EPCI, whose
+/// figures are complete); with the layer's name.
+fn territory_value(project: &Project, layer_id: &str, field: &str) -> Option<(f64, String)> {
+    let layers = project
+        .zones
+        .iter()
+        .filter(|(s, _)| s.id == layer_id)
+        .chain(project.zones.iter().filter(|(s, _)| s.id != layer_id));
+    for (spec, layer) in layers {
+        let table = &layer.attributes;
+        if table.field(field).is_none() {
+            continue;
+        }
+        let weight = spec
+            .population_field
+            .as_deref()
+            .filter(|w| table.field(w).is_some());
+        let rules = crate::project::ratio_rules(&project.file, &spec.id);
+        let value = crate::aggregate::territory_figures(table, weight, &rules)
+            .ok()
+            .and_then(|t| {
+                t.table
+                    .field(field)
+                    .and_then(|f| f.values.first())
+                    .and_then(Value::as_f64)
+            });
+        if let Some(v) = value {
+            return Some((v, spec.name.clone()));
+        }
+    }
+    None
+}
+
 /// The first criterion of `proposal` written from the figures of `project`: for each linked
 /// indicator, its value in each linked zone against the whole layer (the département when the
 /// layer covers it), then the linked scheme's verdict and share of its target beyond R km by
@@ -450,12 +485,6 @@ pub fn need_criterion_text(
                 message: format!("couche de zones « {layer_id} » absente du projet"),
             })?;
         let table = &layer.attributes;
-        let weight = zspec
-            .population_field
-            .as_deref()
-            .filter(|w| table.field(w).is_some());
-        let rules = crate::project::ratio_rules(&project.file, &zspec.id);
-        let territory = crate::aggregate::territory_figures(table, weight, &rules).ok();
         let code_i = table.field_index(&zspec.code_field);
         let name_i = table.field_index(&zspec.name_field);
         let rows: Vec<(usize, String)> = need
@@ -494,27 +523,31 @@ pub fn need_criterion_text(
                     format!("{name} {shown}")
                 })
                 .collect();
-            let reference = territory
-                .as_ref()
-                .and_then(|t| t.table.field(&field.name))
-                .and_then(|f| f.values.first())
-                .and_then(Value::as_f64)
-                .map_or_else(|| "non calculable".to_owned(), format_value);
+            let reference = territory_value(project, &zspec.id, &field.name).map_or_else(
+                || {
+                    format!(
+                        "une valeur non calculable pour le département (couche « {} »)",
+                        zspec.name
+                    )
+                },
+                |(v, layer)| {
+                    format!(
+                        "{} pour le département (ensemble de la couche « {layer} »)",
+                        format_value(v)
+                    )
+                },
+            );
             let head = if label == code.trim() {
                 code.trim().to_owned()
             } else {
                 format!("{label} ({})", code.trim())
             };
             if zones_text.is_empty() {
-                parts.push(format!(
-                    "{head} : ensemble de la couche « {} » (département) {reference}",
-                    zspec.name
-                ));
+                parts.push(format!("{head} : {reference}"));
             } else {
                 parts.push(format!(
-                    "{head} : {} — contre {reference} sur l'ensemble de la couche « {} » (département)",
-                    zones_text.join(" ; "),
-                    zspec.name
+                    "{head} : {} — contre {reference}",
+                    zones_text.join(" ; ")
                 ));
             }
         }
