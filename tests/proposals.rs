@@ -61,22 +61,27 @@ fn workbook_cell(code: &str, column: &str) -> f64 {
     let rows: Vec<&[Data]> = range.rows().collect();
     let header = rows
         .iter()
-        .position(|r| r.first().is_some_and(|c| c.to_string() == "CODGEO"))
+        .position(|r| r.first().is_some_and(|c| text(c) == "CODGEO"))
         .unwrap();
     let col = rows[header]
         .iter()
-        .position(|c| c.to_string() == column)
+        .position(|c| text(c) == column)
         .unwrap();
     let row = rows
         .iter()
         .skip(header + 1)
-        .find(|r| r.first().is_some_and(|c| c.to_string() == code))
+        .find(|r| r.first().is_some_and(|c| text(c) == code))
         .unwrap();
     match &row[col] {
         Data::Float(x) => *x,
         Data::Int(x) => *x as f64,
         other => panic!("{code} {column} : {other:?}"),
     }
+}
+
+/// A cell as text.
+fn text(c: &Data) -> String {
+    c.to_string()
 }
 
 fn indicator(label: &str, code: &str, target: &str) -> ProposalIndicator {
@@ -182,10 +187,10 @@ fn t0_of_a_linked_indicator_is_the_frozen_baseline_value() {
     let epci = wb.worksheet_range("EPCI").unwrap();
     let col = epci
         .rows()
-        .find(|r| r.first().is_some_and(|c| c.to_string() == "CODGEO"))
+        .find(|r| r.first().is_some_and(|c| text(c) == "CODGEO"))
         .unwrap()
         .iter()
-        .position(|c| c.to_string() == "NBMENFISC")
+        .position(|c| text(c) == "NBMENFISC")
         .unwrap();
     let epci_total: f64 = epci
         .rows()
@@ -338,7 +343,7 @@ fn workbook_has_a_sheet_per_axis_and_docx_holds_title_table_and_map() {
     assert_eq!(rows.len(), 1 + 4);
     let tp60 = rows
         .iter()
-        .find(|r| r[col("code_indicateur")].to_string() == "TP60")
+        .find(|r| text(&r[col("code_indicateur")]) == "TP60")
         .unwrap();
     let poor = workbook_cell("91286", "NB_MEN_PAUV") + workbook_cell("91228", "NB_MEN_PAUV");
     let households = workbook_cell("91286", "NBMENFISC") + workbook_cell("91228", "NBMENFISC");
