@@ -7,9 +7,10 @@
 //!   T0 is read from the **frozen baseline** (`ProjectFile::t0`), never from the live data:
 //!   the value of the one linked zone; over several linked zones, the sum for a count and the
 //!   ratio of summed counts for a rate with a ratio rule (`TP60 = 100 × NB_MEN_PAUV /
-//!   NBMENFISC`); without linked zones, the same over every zone of the layer (the
-//!   département when the layer covers it). The [`T0`] says which. Otherwise the typed T0,
-//!   marked « saisi ».
+//!   NBMENFISC`), the mean weighted by fiscal households for another rate; without linked
+//!   zones, the same over every zone of the layer (the département when the layer covers
+//!   it), or of another frozen layer (the EPCI) when a secret zone leaves it incomplete. The
+//!   [`T0`] says which. Otherwise the typed T0, marked « saisi ».
 //! - [`completeness`]: what is missing, in French (an axis with fewer than 2 proposals, a
 //!   proposal without a linked need, an indicator without T0 or target).
 //! - [`need_criterion_text`]: the first criterion written from the figures: the linked
@@ -270,32 +271,8 @@ pub fn indicator_t0(
         .map(|z| z.trim().to_owned())
         .filter(|z| !z.is_empty())
         .collect();
-    let (codes, scope) = if zones.is_empty() {
-        (
-            layer.names.keys().cloned().collect::<Vec<_>>(),
-            format!(
-                "ensemble des {} zones de la couche « {} » (département)",
-                layer.names.len(),
-                layer.layer
-            ),
-        )
-    } else {
-        let named: Vec<String> = zones
-            .iter()
-            .map(|c| match layer.names.get(c) {
-                Some(n) if !n.is_empty() => format!("{n} ({c})"),
-                _ => c.clone(),
-            })
-            .collect();
-        let scope = if zones.len() == 1 {
-            format!("zone {}", named.join(""))
-        } else {
-            format!("zones liées : {}", named.join(", "))
-        };
-        (zones, scope)
-    };
-    match grouped_value(layer, ind, &codes) {
-        Ok((value, method)) => T0::Baseline {
+    let frozen =
+        |layer: &LayerValues, scope: String, method: Option<String>, value: f64| T0::Baseline {
             value,
             scope: format!(
                 "T0 figé le {} — {scope}, couche « {} »{}",
@@ -303,7 +280,49 @@ pub fn indicator_t0(
                 layer.layer,
                 method.map_or_else(String::new, |m| format!(" ({m})"))
             ),
-        },
+        };
+    if zones.is_empty() {
+        // The département: the whole need layer, else (a secret zone leaves it incomplete)
+        // the whole of another frozen layer holding the indicator (the EPCI).
+        let whole = |l: &LayerValues| {
+            let ind = find_indicator(l, code)?;
+            let codes: Vec<String> = l.names.keys().cloned().collect();
+            let scope = format!(
+                "ensemble des {} zones de la couche « {} » (département)",
+                codes.len(),
+                l.layer
+            );
+            Some(grouped_value(l, ind, &codes).map(|(v, m)| frozen(l, scope, m, v)))
+        };
+        let first = whole(layer);
+        if let Some(Ok(t0)) = first {
+            return t0;
+        }
+        let other = baseline
+            .layers
+            .iter()
+            .filter(|l| l.layer != layer.layer)
+            .find_map(|l| whole(l).and_then(Result::ok));
+        return match (other, first) {
+            (Some(t0), _) => t0,
+            (None, Some(Err(why))) => typed_or(why),
+            (None, _) => typed_or(format!("{code} absent du T0")),
+        };
+    }
+    let named: Vec<String> = zones
+        .iter()
+        .map(|c| match layer.names.get(c) {
+            Some(n) if !n.is_empty() => format!("{n} ({c})"),
+            _ => c.clone(),
+        })
+        .collect();
+    let scope = if zones.len() == 1 {
+        format!("zone {}", named.join(""))
+    } else {
+        format!("zones liées : {}", named.join(", "))
+    };
+    match grouped_value(layer, ind, &zones) {
+        Ok((value, method)) => frozen(layer, scope, method, value),
         Err(why) => typed_or(why),
     }
 }
