@@ -448,3 +448,55 @@ fn cli_prints_the_gaps_and_exits_zero() {
     assert!(out.exists());
     assert_eq!(std::fs::read_dir(dir.join("docs")).unwrap().count(), 3);
 }
+
+#[test]
+fn a_small_count_of_one_commune_leaves_masked() {
+    let (dir, mut project) = frozen_copy("secret");
+    // Abbéville-la-Rivière has 9 single-parent families in the workbook: under the threshold.
+    assert_eq!(workbook_cell("91001", "NB_FAM_MONO"), 9.0);
+    project.file.proposals = vec![Proposal {
+        axis: 1,
+        title: "Petite commune".into(),
+        need: need(&["91001"], &["NB_FAM_MONO"]),
+        indicators: vec![indicator("Familles monoparentales", "NB_FAM_MONO", "5")],
+        ..Proposal::default()
+    }];
+    let sheet_t0 = |guard: &SecrecyGuard, name: &str| -> (Data, String) {
+        let out = dir.join(name);
+        write_proposals_workbook(&project, &out, guard).unwrap();
+        let mut wb: Xlsx<_> = open_workbook(&out).unwrap();
+        let range = wb.worksheet_range("Axe 1").unwrap();
+        let rows: Vec<&[Data]> = range.rows().collect();
+        let header: Vec<String> = rows[0].iter().map(text).collect();
+        let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+        (
+            rows[1][col("t0")].clone(),
+            text(&rows[1][col("origine_t0")]),
+        )
+    };
+    // Marked as a count of persons by the user: masked.
+    let guard = SecrecyGuard {
+        marked: vec!["NB_FAM_MONO".into()],
+        ..SecrecyGuard::default()
+    };
+    let (t0, origin) = sheet_t0(&guard, "masque.xlsx");
+    assert!(!matches!(t0, Data::Float(_) | Data::Int(_)), "{t0:?}");
+    assert_eq!(
+        origin,
+        "secret statistique : effectif inférieur à 11, masqué"
+    );
+    // Not marked: shown.
+    let (t0, _) = sheet_t0(&SecrecyGuard::default(), "visible.xlsx");
+    assert_eq!(t0, Data::Float(9.0));
+    // The DOCX masks it too.
+    let p = project.file.proposals[0].clone();
+    let bytes = cartosol::export::proposals::proposal_docx(&project, &p, None, &guard).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut doc = String::new();
+    zip.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut doc)
+        .unwrap();
+    assert!(doc.contains(">secret statistique : effectif inférieur à 11, masqué<"));
+    assert!(!doc.contains(">9<"));
+}

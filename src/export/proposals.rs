@@ -15,7 +15,7 @@ use super::data::{DataExportOptions, ExportReport, SheetSpec, write_workbook};
 use super::deck::{fictive_data, zone_row};
 use super::page::Preset;
 use super::raster::svg_to_png;
-use super::secrecy::{SecrecyGuard, ZoneLevel};
+use super::secrecy::{SECRECY_THRESHOLD, SecrecyGuard, ZoneLevel};
 use super::svg::render_svg;
 use super::{ExportError, write_atomic};
 use crate::analysis::proposals::{
@@ -60,6 +60,17 @@ impl Default for ProposalExportOptions {
     }
 }
 
+/// Whether the T0 `t0` of indicator `code` must be masked: a count sensitive by nature or
+/// marked (households, persons…) below the secrecy threshold, the guard not lifted — the
+/// figure of one or a few communes could identify households.
+pub fn t0_is_secret(guard: &SecrecyGuard, code: &str, t0: &T0) -> bool {
+    let small = matches!(t0, T0::Baseline { value, .. } if *value < SECRECY_THRESHOLD);
+    small && !guard.lifted && !code.trim().is_empty() && guard.is_sensitive(code.trim())
+}
+
+/// The note that replaces a masked T0's origin.
+const SECRET_T0: &str = "secret statistique : effectif inférieur à 11, masqué";
+
 /// The table of the completeness messages (axe, proposition, message).
 pub fn completeness_table(proposals: &[Proposal], gaps: &[Gap]) -> Table {
     let text = |s: String| {
@@ -99,6 +110,52 @@ pub fn completeness_table(proposals: &[Proposal], gaps: &[Gap]) -> Table {
     }
 }
 
+/// Masks the T0 cells of `table` (the sheet of `axis`, rows in [`axis_table`]'s order) that
+/// [`t0_is_secret`] says must not leave.
+fn mask_secret_t0(
+    table: &mut Table,
+    proposals: &[Proposal],
+    baseline: Option<&crate::baseline::spec::Baseline>,
+    axis: u8,
+    guard: &SecrecyGuard,
+) {
+    let rows: Vec<bool> = proposals
+        .iter()
+        .filter(|p| p.axis == axis)
+        .flat_map(|p| {
+            let secret: Vec<bool> = p
+                .indicators
+                .iter()
+                .map(|ind| t0_is_secret(guard, &ind.code, &indicator_t0(baseline, &p.need, ind)))
+                .collect();
+            if secret.is_empty() {
+                vec![false]
+            } else {
+                secret
+            }
+        })
+        .collect();
+    let (Some(t0), Some(origin)) = (table.field_index("t0"), table.field_index("origine_t0"))
+    else {
+        return;
+    };
+    for (r, secret) in rows.iter().enumerate() {
+        if !secret {
+            continue;
+        }
+        if let Some(v) = table.fields.get_mut(t0).and_then(|f| f.values.get_mut(r)) {
+            *v = Value::Missing(crate::value::Missing::Secret);
+        }
+        if let Some(v) = table
+            .fields
+            .get_mut(origin)
+            .and_then(|f| f.values.get_mut(r))
+        {
+            *v = Value::Text(SECRET_T0.to_owned());
+        }
+    }
+}
+
 /// Writes the workbook of the action sheets: one sheet per axis (« Axe 1 » … « Axe 4 », see
 /// [`axis_table`]), then « À compléter » listing the completeness messages. T0 are computed
 /// from the project's frozen baseline.
@@ -111,10 +168,9 @@ pub fn write_proposals_workbook(
     let baseline = file.t0.as_ref();
     let tables: Vec<(String, Table)> = (1..=AXES.len() as u8)
         .map(|axis| {
-            (
-                axis_short(axis),
-                axis_table(&file.proposals, baseline, axis),
-            )
+            let mut table = axis_table(&file.proposals, baseline, axis);
+            mask_secret_t0(&mut table, &file.proposals, baseline, axis, secrecy);
+            (axis_short(axis), table)
         })
         .collect();
     let gaps = completeness(&file.proposals, baseline);
@@ -339,17 +395,21 @@ pub const INDICATOR_HEADER: [&str; 7] = [
     "Échéance",
 ];
 
-/// The rows of the indicator table of `proposal` (T0 from `baseline`, see [`indicator_t0`]).
+/// The rows of the indicator table of `proposal` (T0 from `baseline`, see [`indicator_t0`];
+/// small sensitive counts masked by `guard`, see [`t0_is_secret`]).
 pub fn indicator_rows(
     proposal: &Proposal,
     baseline: Option<&crate::baseline::spec::Baseline>,
+    guard: &SecrecyGuard,
 ) -> Vec<Vec<String>> {
     proposal
         .indicators
         .iter()
         .map(|ind| {
             let t0 = indicator_t0(baseline, &proposal.need, ind);
+            let secret = t0_is_secret(guard, &ind.code, &t0);
             let origin = match &t0 {
+                _ if secret => SECRET_T0.to_owned(),
                 T0::Missing(why) => format!("manquant : {why}"),
                 other => other.origin(),
             };
@@ -357,7 +417,11 @@ pub fn indicator_rows(
                 ind.label.trim().to_owned(),
                 ind.role.label().to_owned(),
                 ind.code.trim().to_owned(),
-                t0.value_text(),
+                if secret {
+                    "s".to_owned()
+                } else {
+                    t0.value_text()
+                },
                 origin,
                 ind.target.trim().to_owned(),
                 ind.date.trim().to_owned(),
@@ -367,7 +431,13 @@ pub fn indicator_rows(
 }
 
 /// The body of `document.xml` for `proposal`.
-fn document_xml(project: &Project, proposal: &Proposal, has_map: bool, gaps: &[String]) -> String {
+fn document_xml(
+    project: &Project,
+    proposal: &Proposal,
+    has_map: bool,
+    gaps: &[String],
+    guard: &SecrecyGuard,
+) -> String {
     let file = &project.file;
     let mut body = String::new();
     body.push_str(&paragraphs(&display_title(proposal), Some("Title")));
@@ -432,7 +502,7 @@ fn document_xml(project: &Project, proposal: &Proposal, has_map: bool, gaps: &[S
         "Indicateurs de moyens et de résultats",
         Some("Heading1"),
     ));
-    let rows = indicator_rows(proposal, file.t0.as_ref());
+    let rows = indicator_rows(proposal, file.t0.as_ref(), guard);
     if rows.is_empty() {
         body.push_str(&paragraphs("(aucun indicateur)", None));
     } else {
@@ -531,11 +601,13 @@ const STYLES: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\
 
 /// The DOCX of `proposal`: title, axis, actor, the need (layer, zones, indicators, scheme),
 /// the map of the need when `map_png` is given, the four criteria, the indicator table with
-/// T0 (and where each comes from), target and date, then what is still incomplete.
+/// T0 (and where each comes from; small sensitive counts masked by `secrecy`), target and
+/// date, then what is still incomplete.
 pub fn proposal_docx(
     project: &Project,
     proposal: &Proposal,
     map_png: Option<&[u8]>,
+    secrecy: &SecrecyGuard,
 ) -> Result<Vec<u8>, ExportError> {
     let gaps: Vec<String> = {
         let all = completeness(&project.file.proposals, project.file.t0.as_ref());
@@ -545,7 +617,7 @@ pub fn proposal_docx(
             .map(|g| g.message)
             .collect()
     };
-    let doc = document_xml(project, proposal, map_png.is_some(), &gaps);
+    let doc = document_xml(project, proposal, map_png.is_some(), &gaps, secrecy);
     let err = |e: String| ExportError::Render(format!("DOCX : {e}"));
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let deflated = zip::write::SimpleFileOptions::default()
@@ -594,7 +666,7 @@ pub fn write_proposal_documents(
     let mut files = Vec::with_capacity(proposals.len());
     for (i, p) in proposals.iter().enumerate() {
         let map = need_map_png(project, p, options)?;
-        let bytes = proposal_docx(project, p, Some(&map))?;
+        let bytes = proposal_docx(project, p, Some(&map), &options.secrecy)?;
         let path = dir.join(document_name(p, i));
         write_atomic(&path, &bytes)?;
         files.push(path);
