@@ -391,6 +391,10 @@ pub struct ProjectFile {
     /// absent until the analyst starts one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schemes: Option<crate::analysis::schemes::spec::SchemesSpec>,
+    /// The action proposals per axis of the pact (`cartosol pistes`, the app's *Pistes de
+    /// contractualisation*); absent from the file while there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proposals: Vec<crate::analysis::proposals::spec::Proposal>,
     /// The diagnostic settings (map shown, fields, thresholds, LISA and typology options);
     /// absent from the file while they are the defaults, so older files open unchanged.
     #[serde(default, skip_serializing_if = "DiagnosticSpec::is_default")]
@@ -1120,6 +1124,7 @@ mod save_tests {
             t0: None,
             siting: Vec::new(),
             schemes: None,
+            proposals: Vec::new(),
             diagnostic: DiagnosticSpec::default(),
         }
     }

@@ -49,6 +49,7 @@ const FILE_LAYERS: &[(&str, &str)] = &[
     ("baseline/spec.rs", "import"),
     ("analysis/siting/spec.rs", "fondations"),
     ("analysis/schemes/spec.rs", "fondations"),
+    ("analysis/proposals/spec.rs", "fondations"),
 ];
 
 /// Top-level modules that are not the core: the two front ends.

@@ -35,6 +35,7 @@ pub mod fca;
 pub mod index;
 pub mod population;
 pub mod profiles;
+pub mod proposals;
 pub mod quality;
 pub mod schemes;
 pub mod siting;

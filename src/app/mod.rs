@@ -19,6 +19,7 @@ pub mod map_view;
 pub mod mesh_cache;
 pub mod panels;
 pub mod presentation;
+pub mod proposals;
 pub mod schemes;
 pub mod siting;
 pub mod state;
@@ -190,6 +191,8 @@ pub enum Command {
     Schemes(schemes::SchemesCommand),
     /// A change of the *T0 et T+3* window (freeze, load and compare, export its maps).
     T0(t0::T0Command),
+    /// A change of the *Pistes de contractualisation* window (edit, fill, export).
+    Proposals(proposals::ProposalCommand),
     /// A change of the saved views or of the presentation (committee mode).
     Views(presentation::ViewCommand),
     /// Exports the list of under-served zones (format from the extension).
@@ -254,6 +257,8 @@ pub struct CartoSolApp {
     pub schemes: schemes::SchemesState,
     /// The *T0 et T+3* window: the frozen T0 and its comparison with a later vintage.
     pub t0: t0::T0State,
+    /// The *Pistes de contractualisation* window: the selected proposal and its draft.
+    pub proposals: proposals::ProposalsState,
     /// Committee mode: the presentation layout, its scale and frame time.
     pub presentation: presentation::PresentationState,
     hatch: egui::TextureHandle,
@@ -317,6 +322,7 @@ impl CartoSolApp {
             siting: siting::SitingState::default(),
             schemes: schemes::SchemesState::default(),
             t0: t0::T0State::default(),
+            proposals: proposals::ProposalsState::default(),
             presentation: presentation::PresentationState::default(),
             hatch: hatch_texture(ctx),
             job: None,
@@ -846,6 +852,7 @@ impl CartoSolApp {
                     }
                 }
                 Command::Views(c) => presentation::apply(self, c, ctx),
+                Command::Proposals(c) => proposals::apply(self, c, ctx),
                 Command::SetServiceTheme(theme) => self.analysis.theme = theme,
                 Command::SetThresholds { need, offer } => self.analysis.set_thresholds(need, offer),
                 Command::ExportLayer {
@@ -1118,6 +1125,7 @@ impl eframe::App for CartoSolApp {
             siting::siting_window(self, &mut commands, &ctx);
             schemes::schemes_window(self, &mut commands, &ctx);
             t0::t0_window(self, &mut commands, &ctx);
+            proposals::proposals_window(self, &mut commands, &ctx);
             panels::views::views_window(self, &mut state.views, &mut commands, &ctx);
         }
         // Errors and reports show in both layouts.

@@ -311,6 +311,7 @@ impl Workspace {
                 t0: None,
                 siting: Vec::new(),
                 schemes: None,
+                proposals: Vec::new(),
                 diagnostic: Default::default(),
             },
             zones: Vec::new(),

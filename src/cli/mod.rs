@@ -9,6 +9,7 @@ mod export;
 mod inspect;
 mod join;
 mod lisa;
+mod pistes;
 mod quality;
 mod render;
 mod schemes;
@@ -67,6 +68,9 @@ enum Command {
     /// Tableau de synthèse des dispositifs : couverture des besoins calculée par dispositif,
     /// export XLSX et réimport des cellules saisies.
     Dispositifs(schemes::Args),
+    /// Pistes de contractualisation par axe : fiches-actions (XLSX, une feuille par axe ;
+    /// DOCX par piste avec la carte du besoin) et ce qui reste à compléter.
+    Pistes(pistes::Args),
     /// Mesures de performance (build release conseillé).
     Bench(bench::Args),
     /// Typologie des zones sur des indicateurs (k-means, Ward, Ward sous contrainte de contiguïté).
@@ -243,6 +247,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Lisa(args)) => lisa::run(args),
         Some(Command::Siting(args)) => siting::run(args),
         Some(Command::Dispositifs(args)) => schemes::run(args),
+        Some(Command::Pistes(args)) => pistes::run(args),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Typology(args)) => typology::run(args),
         Some(Command::Diagnostic(args)) => diagnostic::run(args),

@@ -13,6 +13,7 @@ pub mod diagnostic_maps;
 pub mod map;
 pub mod page;
 pub mod projection;
+pub mod proposals;
 pub mod raster;
 pub mod secrecy;
 pub mod svg;

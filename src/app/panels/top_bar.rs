@@ -130,6 +130,12 @@ pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, u
                     out.push(Command::T0(crate::app::t0::T0Command::Open(true)));
                     ui.close();
                 }
+                if ui.button("Pistes de contractualisation").clicked() {
+                    out.push(Command::Proposals(
+                        crate::app::proposals::ProposalCommand::Open(true),
+                    ));
+                    ui.close();
+                }
             });
             ui.menu_button("Aide", |ui| {
                 if ui.button("Raccourcis et interactions").clicked() {
