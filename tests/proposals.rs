@@ -371,7 +371,41 @@ fn workbook_has_a_sheet_per_axis_and_docx_holds_title_table_and_map() {
     let docs = dir.join("fiches");
     let files =
         write_proposal_documents(&mut project, &docs, &ProposalExportOptions::default()).unwrap();
-    assert_eq!(files.len(), 3);
+    // A DOCX (editable) then a PDF for each of the 3 proposals.
+    assert_eq!(files.len(), 6);
+    for pdf in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "pdf"))
+    {
+        let info = std::process::Command::new("pdfinfo")
+            .arg(pdf)
+            .output()
+            .unwrap();
+        let info = String::from_utf8_lossy(&info.stdout);
+        assert!(info.contains("595.28 x 841.89 pts (A4)"), "{info}");
+        let text = std::process::Command::new("pdftotext")
+            .arg(pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        for expected in [
+            "Indicateurs de moyens et de résultats",
+            "Origine du T0",
+            "1. Besoin non ou partiellement couvert",
+            "Données FICTIVES",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{expected} absent de {}",
+                pdf.display()
+            );
+        }
+    }
+    let files: Vec<_> = files
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "docx"))
+        .collect();
     let first = &files[0];
     assert!(
         first
@@ -446,7 +480,8 @@ fn cli_prints_the_gaps_and_exits_zero() {
         "{stderr}"
     );
     assert!(out.exists());
-    assert_eq!(std::fs::read_dir(dir.join("docs")).unwrap().count(), 3);
+    // A DOCX and a PDF per proposal.
+    assert_eq!(std::fs::read_dir(dir.join("docs")).unwrap().count(), 6);
 }
 
 #[test]

@@ -154,7 +154,7 @@ pub fn apply(app: &mut super::CartoSolApp, command: ProposalCommand, ctx: &egui:
             };
             let target = dir.clone();
             app.start_export(
-                format!("Export des fiches DOCX dans {}", dir.display()),
+                format!("Export des fiches (DOCX et PDF) dans {}", dir.display()),
                 move || {
                     crate::export::proposals::write_proposal_documents(
                         &mut project,
@@ -254,7 +254,7 @@ pub fn proposals_window(app: &mut super::CartoSolApp, out: &mut Vec<Command>, ct
                         .desired_width(420.0),
                 )
                 .labelled_by(l.id);
-                if ui.button("Exporter une fiche par piste (DOCX)").clicked() {
+                if ui.button("Exporter une fiche par piste (DOCX et PDF)").clicked() {
                     let p = app.proposals.documents_dir.trim();
                     let dir = if p.is_empty() {
                         base.join("fiches_actions")

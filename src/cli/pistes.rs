@@ -99,7 +99,7 @@ pub fn run(args: Args) -> Result<()> {
             options.date = cartosol::export::compose::date_line(date);
         }
         let files = write_proposal_documents(&mut project, dir, &options)
-            .with_context(|| "fiches DOCX non écrites".to_owned())?;
+            .with_context(|| "fiches (DOCX et PDF) non écrites".to_owned())?;
         for f in files {
             println!("Écrit : {}", f.display());
         }

@@ -283,6 +283,21 @@ fn pdf_fonts() -> Arc<svg2pdf::usvg::fontdb::Database> {
 /// The deck as one PDF: a 960 × 540 pt page (16:9) per page, each the vector conversion of
 /// its SVG with the bundled font embedded (text stays selectable and searchable).
 pub fn deck_pdf(pages: &[DeckPage], title: &str) -> Result<Vec<u8>, ExportError> {
+    let svgs: Vec<(String, &str)> = pages
+        .iter()
+        .map(|p| (p.view.name.clone(), p.svg.as_str()))
+        .collect();
+    svg_pages_pdf(&svgs, (PDF_PAGE_WIDTH_PT, PDF_PAGE_HEIGHT_PT), title)
+}
+
+/// One PDF of SVG pages (each `(name for errors, svg)`), every page `size_pt` (width, height in
+/// points), vector, with the bundled font embedded as subsets so that its text can be
+/// extracted. What the deck and the action sheets write.
+pub fn svg_pages_pdf(
+    pages: &[(String, &str)],
+    (width_pt, height_pt): (f32, f32),
+    title: &str,
+) -> Result<Vec<u8>, ExportError> {
     use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, TextStr};
     let db = pdf_fonts();
     let family = db
@@ -304,19 +319,18 @@ pub fn deck_pdf(pages: &[DeckPage], title: &str) -> Result<Vec<u8>, ExportError>
     let mut page_ids = Vec::with_capacity(pages.len());
     let name = Name(b"Carte");
     for (i, page) in pages.iter().enumerate() {
-        let tree = svg2pdf::usvg::Tree::from_str(&page.svg, &usvg_options).map_err(|e| {
+        let (page_name, svg) = page;
+        let tree = svg2pdf::usvg::Tree::from_str(svg, &usvg_options).map_err(|e| {
             ExportError::Render(format!(
-                "page {} « {} » : SVG invalide ({e})",
-                i + 1,
-                page.view.name
+                "page {} « {page_name} » : SVG invalide ({e})",
+                i + 1
             ))
         })?;
         let (chunk, svg_id) = svg2pdf::to_chunk(&tree, svg2pdf::ConversionOptions::default())
             .map_err(|e| {
                 ExportError::Render(format!(
-                    "page {} « {} » : conversion en PDF impossible ({e})",
-                    i + 1,
-                    page.view.name
+                    "page {} « {page_name} » : conversion en PDF impossible ({e})",
+                    i + 1
                 ))
             })?;
         let mut renumbered = HashMap::new();
@@ -328,7 +342,7 @@ pub fn deck_pdf(pages: &[DeckPage], title: &str) -> Result<Vec<u8>, ExportError>
         let content_id = alloc.bump();
         page_ids.push(page_id);
         let mut p = pdf.page(page_id);
-        p.media_box(Rect::new(0.0, 0.0, PDF_PAGE_WIDTH_PT, PDF_PAGE_HEIGHT_PT));
+        p.media_box(Rect::new(0.0, 0.0, width_pt, height_pt));
         p.parent(tree_id);
         p.contents(content_id);
         p.resources().x_objects().pair(name, svg_id);
@@ -336,7 +350,7 @@ pub fn deck_pdf(pages: &[DeckPage], title: &str) -> Result<Vec<u8>, ExportError>
         let mut content = Content::new();
         // The XObject is one point square: scale it to the page.
         content
-            .transform([PDF_PAGE_WIDTH_PT, 0.0, 0.0, PDF_PAGE_HEIGHT_PT, 0.0, 0.0])
+            .transform([width_pt, 0.0, 0.0, height_pt, 0.0, 0.0])
             .x_object(name);
         pdf.stream(content_id, &content.finish());
         pdf.extend(&chunk);

@@ -430,29 +430,44 @@ pub fn indicator_rows(
         .collect()
 }
 
-/// The body of `document.xml` for `proposal`.
-fn document_xml(
+/// A piece of an action sheet, laid out alike by the DOCX and the PDF writers.
+#[derive(Clone, Debug, PartialEq)]
+enum Block {
+    Title(String),
+    Subtitle(String),
+    Alert(String),
+    Labelled(&'static str, String),
+    Heading(String),
+    Text(String),
+    Map,
+    Table(Vec<Vec<String>>),
+}
+
+/// The content of the action sheet of `proposal`: title, axis, actor, the need (layer, zones,
+/// indicators, scheme), the map when `has_map`, the four criteria, the indicator table with T0
+/// (small sensitive counts masked by `guard`), target and date, then what is incomplete.
+fn sheet_blocks(
     project: &Project,
     proposal: &Proposal,
     has_map: bool,
     gaps: &[String],
     guard: &SecrecyGuard,
-) -> String {
+) -> Vec<Block> {
     let file = &project.file;
-    let mut body = String::new();
-    body.push_str(&paragraphs(&display_title(proposal), Some("Title")));
-    body.push_str(&paragraphs(&axis_name(proposal.axis), Some("Subtitle")));
+    let mut out = vec![
+        Block::Title(display_title(proposal)),
+        Block::Subtitle(axis_name(proposal.axis)),
+    ];
     if fictive_data(file) {
-        body.push_str(&format!(
-            "<w:p>{}</w:p>",
-            run("Données FICTIVES : ne pas diffuser comme résultats.", true)
+        out.push(Block::Alert(
+            "Données FICTIVES : ne pas diffuser comme résultats.".to_owned(),
         ));
     }
-    body.push_str(&labelled("Projet", &file.title));
-    body.push_str(&labelled("Acteur associé", &proposal.actor));
-    body.push_str(&paragraphs("Besoin visé", Some("Heading1")));
+    out.push(Block::Labelled("Projet", file.title.clone()));
+    out.push(Block::Labelled("Acteur associé", proposal.actor.clone()));
+    out.push(Block::Heading("Besoin visé".to_owned()));
     let need = &proposal.need;
-    body.push_str(&labelled("Couche des zones", &need.layer));
+    out.push(Block::Labelled("Couche des zones", need.layer.clone()));
     let zone_names: Vec<String> = need
         .zones
         .iter()
@@ -469,16 +484,19 @@ fn document_xml(
                 .map_or_else(|| code.clone(), |n| format!("{n} ({code})"))
         })
         .collect();
-    body.push_str(&labelled("Zones visées", &zone_names.join(", ")));
+    out.push(Block::Labelled("Zones visées", zone_names.join(", ")));
     let indicators: Vec<String> = need
         .indicators
         .iter()
         .map(|c| crate::dictionary::label_with_code(&file.dictionary, c.trim()))
         .collect();
-    body.push_str(&labelled("Indicateurs du besoin", &indicators.join(" ; ")));
-    body.push_str(&labelled("Dispositif", &need.scheme));
+    out.push(Block::Labelled(
+        "Indicateurs du besoin",
+        indicators.join(" ; "),
+    ));
+    out.push(Block::Labelled("Dispositif", need.scheme.clone()));
     if has_map {
-        body.push_str(&image_paragraph());
+        out.push(Block::Map);
     }
     for (heading, text) in [
         (
@@ -495,37 +513,57 @@ fn document_xml(
         ),
         ("4. Objectif atteignable", &proposal.objective),
     ] {
-        body.push_str(&paragraphs(heading, Some("Heading1")));
-        body.push_str(&paragraphs(text, None));
+        out.push(Block::Heading(heading.to_owned()));
+        out.push(Block::Text(text.clone()));
     }
-    body.push_str(&paragraphs(
-        "Indicateurs de moyens et de résultats",
-        Some("Heading1"),
+    out.push(Block::Heading(
+        "Indicateurs de moyens et de résultats".to_owned(),
     ));
     let rows = indicator_rows(proposal, file.t0.as_ref(), guard);
     if rows.is_empty() {
-        body.push_str(&paragraphs("(aucun indicateur)", None));
+        out.push(Block::Text("(aucun indicateur)".to_owned()));
     } else {
-        body.push_str(&table(
-            &INDICATOR_HEADER,
-            &rows,
-            &[2300, 900, 900, 900, 2400, 900, 900],
-        ));
+        out.push(Block::Table(rows));
     }
     if let Some(t0) = &file.t0 {
-        body.push_str(&paragraphs(
-            &format!(
-                "T0 calculés sur la situation de référence figée le {} (valeurs figées, non recalculées).",
-                t0.frozen_on
-            ),
-            None,
-        ));
+        out.push(Block::Text(format!(
+            "T0 calculés sur la situation de référence figée le {} (valeurs figées, non recalculées).",
+            t0.frozen_on
+        )));
     }
     if !gaps.is_empty() {
-        body.push_str(&paragraphs("À compléter", Some("Heading1")));
+        out.push(Block::Heading("À compléter".to_owned()));
         for g in gaps {
-            body.push_str(&paragraphs(&format!("• {g}"), None));
+            out.push(Block::Text(format!("• {g}")));
         }
+    }
+    out
+}
+
+/// The body of `document.xml` for `proposal`.
+fn document_xml(
+    project: &Project,
+    proposal: &Proposal,
+    has_map: bool,
+    gaps: &[String],
+    guard: &SecrecyGuard,
+) -> String {
+    let mut body = String::new();
+    for block in sheet_blocks(project, proposal, has_map, gaps, guard) {
+        body.push_str(&match block {
+            Block::Title(t) => paragraphs(&t, Some("Title")),
+            Block::Subtitle(t) => paragraphs(&t, Some("Subtitle")),
+            Block::Alert(t) => format!("<w:p>{}</w:p>", run(&t, true)),
+            Block::Labelled(label, value) => labelled(label, &value),
+            Block::Heading(t) => paragraphs(&t, Some("Heading1")),
+            Block::Text(t) => paragraphs(&t, None),
+            Block::Map => image_paragraph(),
+            Block::Table(rows) => table(
+                &INDICATOR_HEADER,
+                &rows,
+                &[2300, 900, 900, 900, 2400, 900, 900],
+            ),
+        });
     }
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
@@ -609,14 +647,7 @@ pub fn proposal_docx(
     map_png: Option<&[u8]>,
     secrecy: &SecrecyGuard,
 ) -> Result<Vec<u8>, ExportError> {
-    let gaps: Vec<String> = {
-        let all = completeness(&project.file.proposals, project.file.t0.as_ref());
-        let index = project.file.proposals.iter().position(|p| p == proposal);
-        all.into_iter()
-            .filter(|g| index.is_some() && g.proposal == index)
-            .map(|g| g.message)
-            .collect()
-    };
+    let gaps = proposal_gaps(project, proposal);
     let doc = document_xml(project, proposal, map_png.is_some(), &gaps, secrecy);
     let err = |e: String| ExportError::Render(format!("DOCX : {e}"));
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -645,6 +676,243 @@ pub fn proposal_docx(
         .map_err(|e| err(e.to_string()))
 }
 
+/// A4 portrait page of the PDF sheet, in SVG pixels (150 dpi) and in points.
+const SHEET_PX: (f32, f32) = (1240.0, 1754.0);
+const SHEET_PT: (f32, f32) = (595.28, 841.89);
+const SHEET_MARGIN_PX: f32 = 100.0;
+
+/// Lines of at most `max_chars` characters, cut at spaces (a word longer than a line is cut).
+fn wrap(text: &str, max_chars: usize) -> Vec<String> {
+    let max_chars = max_chars.max(8);
+    let mut lines = Vec::new();
+    for paragraph in text.lines() {
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            let mut word = word.to_owned();
+            while word.chars().count() > max_chars {
+                let head: String = word.chars().take(max_chars).collect();
+                word = word.chars().skip(max_chars).collect();
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                }
+                lines.push(head);
+            }
+            let len = line.chars().count() + word.chars().count() + usize::from(!line.is_empty());
+            if len > max_chars && !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&word);
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// SVG pages laid out top to bottom, a new page when the next piece does not fit.
+struct SheetPages {
+    pages: Vec<String>,
+    current: String,
+    y: f32,
+}
+
+impl SheetPages {
+    fn new() -> Self {
+        SheetPages {
+            pages: Vec::new(),
+            current: String::new(),
+            y: SHEET_MARGIN_PX,
+        }
+    }
+
+    fn room(&mut self, height: f32) {
+        if self.y + height > SHEET_PX.1 - SHEET_MARGIN_PX && self.y > SHEET_MARGIN_PX {
+            self.break_page();
+        }
+    }
+
+    fn break_page(&mut self) {
+        self.pages.push(std::mem::take(&mut self.current));
+        self.y = SHEET_MARGIN_PX;
+    }
+
+    /// Wrapped lines of `text` at `size` px, `x` from the margin, in `weight`/`colour`.
+    fn text(&mut self, text: &str, size: f32, bold: bool, colour: &str, x: f32) {
+        let width = SHEET_PX.0 - 2.0 * SHEET_MARGIN_PX - x;
+        // Ubuntu Light averages about 0.5 em per character.
+        let max_chars = (width / (size * 0.5)) as usize;
+        let weight = if bold { "bold" } else { "normal" };
+        for line in wrap(text, max_chars) {
+            self.room(size * 1.35);
+            self.y += size * 1.35;
+            self.current.push_str(&format!(
+                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{size}\" font-weight=\"{weight}\" fill=\"{colour}\">{}</text>\n",
+                SHEET_MARGIN_PX + x,
+                self.y,
+                xml_escape(&line)
+            ));
+        }
+    }
+
+    fn finish(mut self) -> Vec<String> {
+        if !self.current.is_empty() {
+            self.pages.push(self.current);
+        }
+        let n = self.pages.len();
+        self.pages
+            .into_iter()
+            .enumerate()
+            .map(|(i, body)| {
+                format!(
+                    "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"Ubuntu\">\n\
+<rect width=\"{w}\" height=\"{h}\" fill=\"white\"/>\n{body}\
+<text x=\"{x:.1}\" y=\"{y:.1}\" font-size=\"14\" fill=\"#666666\" text-anchor=\"end\">{p} / {n}</text>\n</svg>\n",
+                    w = SHEET_PX.0,
+                    h = SHEET_PX.1,
+                    x = SHEET_PX.0 - SHEET_MARGIN_PX,
+                    y = SHEET_PX.1 - SHEET_MARGIN_PX / 2.0,
+                    p = i + 1,
+                )
+            })
+            .collect()
+    }
+}
+
+/// The action sheet of `proposal` as SVG pages (A4 portrait): the same content as the DOCX
+/// ([`proposal_docx`]), the map embedded as PNG.
+fn sheet_svg_pages(
+    project: &Project,
+    proposal: &Proposal,
+    map_png: Option<&[u8]>,
+    gaps: &[String],
+    secrecy: &SecrecyGuard,
+) -> Vec<String> {
+    let mut pages = SheetPages::new();
+    let content_w = SHEET_PX.0 - 2.0 * SHEET_MARGIN_PX;
+    for block in sheet_blocks(project, proposal, map_png.is_some(), gaps, secrecy) {
+        match block {
+            Block::Title(t) => pages.text(&t, 34.0, true, "#1a1a1a", 0.0),
+            Block::Subtitle(t) => {
+                pages.text(&t, 22.0, false, "#444444", 0.0);
+                pages.y += 10.0;
+            }
+            Block::Alert(t) => pages.text(&t, 18.0, true, "#c01c28", 0.0),
+            Block::Labelled(label, value) => {
+                let value = if value.trim().is_empty() {
+                    "(à compléter)".to_owned()
+                } else {
+                    value
+                };
+                pages.text(&format!("{label} : {value}"), 17.0, false, "#1a1a1a", 0.0);
+            }
+            Block::Heading(t) => {
+                pages.room(80.0);
+                pages.y += 18.0;
+                pages.text(&t, 22.0, true, "#1a1a1a", 0.0);
+            }
+            Block::Text(t) => {
+                let t = if t.trim().is_empty() {
+                    "(à compléter)".to_owned()
+                } else {
+                    t
+                };
+                pages.text(&t, 17.0, false, "#1a1a1a", 0.0);
+            }
+            Block::Map => {
+                if let Some(png) = map_png {
+                    let h = content_w * NEED_MAP_HEIGHT_PX as f32 / NEED_MAP_WIDTH_PX as f32;
+                    pages.room(h + 20.0);
+                    pages.y += 10.0;
+                    pages.current.push_str(&format!(
+                        "<image x=\"{x:.1}\" y=\"{y:.1}\" width=\"{content_w:.1}\" height=\"{h:.1}\" xlink:href=\"data:image/png;base64,{}\"/>\n",
+                        crate::export::svg::base64(png),
+                        x = SHEET_MARGIN_PX,
+                        y = pages.y,
+                    ));
+                    pages.y += h + 10.0;
+                }
+            }
+            Block::Table(rows) => {
+                let widths = [2300.0, 900.0, 900.0, 900.0, 2400.0, 900.0, 900.0];
+                let total: f32 = widths.iter().sum();
+                let col_w: Vec<f32> = widths.iter().map(|w| w / total * content_w).collect();
+                let size = 13.0;
+                let header: Vec<String> =
+                    INDICATOR_HEADER.iter().map(|h| (*h).to_owned()).collect();
+                let laid: Vec<(Vec<Vec<String>>, f32)> = std::iter::once(&header)
+                    .chain(rows.iter())
+                    .map(|row| {
+                        let cells: Vec<Vec<String>> = row
+                            .iter()
+                            .zip(&col_w)
+                            .map(|(c, w)| wrap(c, ((w - 8.0) / (size * 0.5)) as usize))
+                            .collect();
+                        let lines = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+                        (cells, lines as f32 * size * 1.3 + 8.0)
+                    })
+                    .collect();
+                // The header never stands alone at the foot of a page.
+                pages.room(laid.iter().take(2).map(|(_, h)| h).sum());
+                for (r, (cells, h)) in laid.iter().enumerate() {
+                    let h = *h;
+                    pages.room(h);
+                    let mut x = SHEET_MARGIN_PX;
+                    let weight = if r == 0 { "bold" } else { "normal" };
+                    for (cell, w) in cells.iter().zip(&col_w) {
+                        pages.current.push_str(&format!(
+                            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" fill=\"{fill}\" stroke=\"#808080\" stroke-width=\"1\"/>\n",
+                            y = pages.y,
+                            fill = if r == 0 { "#eeeeee" } else { "none" },
+                        ));
+                        for (k, line) in cell.iter().enumerate() {
+                            pages.current.push_str(&format!(
+                                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{size}\" font-weight=\"{weight}\" fill=\"#1a1a1a\">{}</text>\n",
+                                x + 4.0,
+                                pages.y + 4.0 + (k as f32 + 1.0) * size * 1.3 - size * 0.3,
+                                xml_escape(line)
+                            ));
+                        }
+                        x += w;
+                    }
+                    pages.y += h;
+                }
+                pages.y += 8.0;
+            }
+        }
+    }
+    pages.finish()
+}
+
+/// The PDF of `proposal`'s action sheet (A4 portrait, vector text, the map as an image): the
+/// same content as its DOCX, for those who read rather than edit.
+pub fn proposal_pdf(
+    project: &Project,
+    proposal: &Proposal,
+    map_png: Option<&[u8]>,
+    secrecy: &SecrecyGuard,
+) -> Result<Vec<u8>, ExportError> {
+    let gaps = proposal_gaps(project, proposal);
+    let svgs = sheet_svg_pages(project, proposal, map_png, &gaps, secrecy);
+    let named: Vec<(String, &str)> = svgs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("fiche, page {}", i + 1), s.as_str()))
+        .collect();
+    crate::export::deck::svg_pages_pdf(&named, SHEET_PT, &display_title(proposal))
+}
+
+/// What is still incomplete in `proposal` (messages in French).
+fn proposal_gaps(project: &Project, proposal: &Proposal) -> Vec<String> {
+    let all = completeness(&project.file.proposals, project.file.t0.as_ref());
+    let index = project.file.proposals.iter().position(|p| p == proposal);
+    all.into_iter()
+        .filter(|g| index.is_some() && g.proposal == index)
+        .map(|g| g.message)
+        .collect()
+}
+
 /// The file name of the document of proposal `index` (`axe1-01-relais-petite-enfance.docx`).
 pub fn document_name(proposal: &Proposal, index: usize) -> String {
     let mut base = slug(&display_title(proposal));
@@ -654,8 +922,9 @@ pub fn document_name(proposal: &Proposal, index: usize) -> String {
     format!("axe{}-{:02}-{base}.docx", proposal.axis, index + 1)
 }
 
-/// Writes one DOCX per proposal of the project into `dir` (created when missing), each with
-/// the map of its need; returns the files written, in the proposals' order.
+/// Writes one DOCX (editable) and one PDF per proposal of the project into `dir` (created when
+/// missing), each with the map of its need; returns the files written, in the proposals'
+/// order, each DOCX followed by its PDF.
 pub fn write_proposal_documents(
     project: &mut Project,
     dir: &Path,
@@ -669,7 +938,11 @@ pub fn write_proposal_documents(
         let bytes = proposal_docx(project, p, Some(&map), &options.secrecy)?;
         let path = dir.join(document_name(p, i));
         write_atomic(&path, &bytes)?;
-        files.push(path);
+        files.push(path.clone());
+        let pdf = proposal_pdf(project, p, Some(&map), &options.secrecy)?;
+        let pdf_path = path.with_extension("pdf");
+        write_atomic(&pdf_path, &pdf)?;
+        files.push(pdf_path);
     }
     Ok(files)
 }
