@@ -254,7 +254,10 @@ pub fn proposals_window(app: &mut super::CartoSolApp, out: &mut Vec<Command>, ct
                         .desired_width(420.0),
                 )
                 .labelled_by(l.id);
-                if ui.button("Exporter une fiche par piste (DOCX et PDF)").clicked() {
+                if ui
+                    .button("Exporter une fiche par piste (DOCX et PDF)")
+                    .clicked()
+                {
                     let p = app.proposals.documents_dir.trim();
                     let dir = if p.is_empty() {
                         base.join("fiches_actions")

@@ -18,7 +18,7 @@ pub struct Args {
     /// Classeur à écrire (.xlsx, une feuille par axe et une feuille « À compléter »).
     #[arg(long)]
     out: PathBuf,
-    /// Dossier où écrire une fiche DOCX par piste, avec la carte du besoin.
+    /// Dossier où écrire une fiche par piste (DOCX modifiable et PDF), avec la carte du besoin.
     #[arg(long)]
     documents: Option<PathBuf>,
     /// Dossier de tuiles de fond de carte déjà téléchargées ({z}/{x}/{y}.png).
