@@ -47,14 +47,8 @@ pub fn run(args: Args) -> Result<()> {
     }
     let mut project = open_project(&args.project)?;
     let inputs = project.input_files();
-    let same = |a: &PathBuf, b: &PathBuf| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    };
     for out in std::iter::once(&args.out).chain(args.compte_rendu.as_ref()) {
-        if let Some((_, role)) = inputs.iter().find(|(p, _)| same(p, out)) {
-            bail!("{} : c'est {role}, il ne sera pas écrasé", out.display());
-        }
+        cartosol::fsutil::refuse_overwrite(out, &inputs)?;
     }
     let mut options = DeckOptions {
         tile_cache: args.tuiles,

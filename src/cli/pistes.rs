@@ -45,17 +45,7 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     let mut project = open_project(&args.project)?;
-    let inputs = project.input_files();
-    let same = |a: &PathBuf, b: &PathBuf| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    };
-    if let Some((_, role)) = inputs.iter().find(|(p, _)| same(p, &args.out)) {
-        bail!(
-            "{} : c'est {role}, il ne sera pas écrasé",
-            args.out.display()
-        );
-    }
+    cartosol::fsutil::refuse_overwrite(&args.out, &project.input_files())?;
     let guard = SecrecyGuard {
         lifted: args.lever_secret,
         ..SecrecyGuard::default()
