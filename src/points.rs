@@ -123,6 +123,7 @@ pub fn load_points(path: &Path, options: &PointOptions) -> Result<PointLayer, Lo
         }
     };
     normalise_list_fields(&mut layer.attributes);
+    implausible_positions(&mut layer);
     let unpositioned = layer.unpositioned();
     if unpositioned > 0 {
         layer.source.problems.push(Problem::whole(format!(
@@ -130,6 +131,93 @@ pub fn load_points(path: &Path, options: &PointOptions) -> Result<PointLayer, Lo
         )));
     }
     Ok(layer)
+}
+
+/// Rows listed one by one in the problems before a summary line.
+const LISTED_ROWS: usize = 20;
+
+/// Positions that cannot be right are taken off the map (the row stays, counted by its commune
+/// code like a row without coordinates) and listed with their line — never counted silently
+/// « hors des zones »:
+/// - (0, 0), the « null island » of a geocoder that found nothing;
+/// - a row whose longitude and latitude are swapped: as written it falls far from the layer's
+///   other points (more than 1° outside the box of their 2nd–98th percentiles), swapped it
+///   falls inside that box. Needs at least 10 positioned rows; the file is never corrected
+///   silently.
+fn implausible_positions(layer: &mut PointLayer) {
+    let origin = |i: usize| layer.attributes.row_origin.get(i).copied().unwrap_or(0);
+    let mut null_island = Vec::new();
+    for (i, p) in layer.positions.iter().enumerate() {
+        if let Some(p) = p
+            && p.x().abs() < 1e-9
+            && p.y().abs() < 1e-9
+        {
+            null_island.push(i);
+        }
+    }
+    let mut xs: Vec<f64> = Vec::new();
+    let mut ys: Vec<f64> = Vec::new();
+    for (i, p) in layer.positions.iter().enumerate() {
+        if let Some(p) = p
+            && !null_island.contains(&i)
+        {
+            xs.push(p.x());
+            ys.push(p.y());
+        }
+    }
+    let mut swapped = Vec::new();
+    if xs.len() >= 10 {
+        xs.sort_by(f64::total_cmp);
+        ys.sort_by(f64::total_cmp);
+        let q = |v: &[f64], f: f64| {
+            v.get(((v.len() - 1) as f64 * f).round() as usize)
+                .copied()
+                .unwrap_or(0.0)
+        };
+        let (x0, x1) = (q(&xs, 0.02) - 1.0, q(&xs, 0.98) + 1.0);
+        let (y0, y1) = (q(&ys, 0.02) - 1.0, q(&ys, 0.98) + 1.0);
+        let inside = |x: f64, y: f64| (x0..=x1).contains(&x) && (y0..=y1).contains(&y);
+        for (i, p) in layer.positions.iter().enumerate() {
+            if let Some(p) = p
+                && !inside(p.x(), p.y())
+                && inside(p.y(), p.x())
+            {
+                swapped.push(i);
+            }
+        }
+    }
+    let mut report = |rows: &[usize], what: &str| {
+        let lines: Vec<u64> = rows.iter().map(|i| origin(*i)).collect();
+        for line in lines.iter().take(LISTED_ROWS) {
+            layer.source.problems.push(Problem::at(
+                Place::Line(*line),
+                format!("{what} : position ignorée (la ligne reste dans la couche, sans point sur la carte)"),
+            ));
+        }
+        if lines.len() > LISTED_ROWS {
+            layer.source.problems.push(Problem::whole(format!(
+                "{} autre(s) ligne(s) : {what}",
+                lines.len() - LISTED_ROWS
+            )));
+        }
+    };
+    if !null_island.is_empty() {
+        report(
+            &null_island,
+            "coordonnées (0, 0), signe d'un géocodage manqué",
+        );
+    }
+    if !swapped.is_empty() {
+        report(
+            &swapped,
+            "longitude et latitude vraisemblablement inversées (corrigez la source)",
+        );
+    }
+    for i in null_island.iter().chain(&swapped) {
+        if let Some(slot) = layer.positions.get_mut(*i) {
+            *slot = None;
+        }
+    }
 }
 
 fn normalise_list_fields(table: &mut Table) {

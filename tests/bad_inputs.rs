@@ -910,3 +910,48 @@ fn an_out_of_range_project_value_is_refused_at_opening_with_its_key() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Regression (issue 11 #4): service points at (0, 0) or with longitude and latitude swapped on
+/// some rows were counted « hors des zones » with « Problèmes : aucun ». They are now listed
+/// with their line at load (inspect, app, coverage alike) and left without position (counted by
+/// their commune code), never placed silently in the Gulf of Guinea or the Indian Ocean.
+#[test]
+fn null_island_and_swapped_rows_are_listed_and_taken_off_the_map() {
+    let dir = std::env::temp_dir().join(format!("cartosol-swapped-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string("sample_data/services_essonne_FICTIF.csv").unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let header: Vec<&str> = lines[0].split(';').collect();
+    let (lon_i, lat_i) = (
+        header.iter().position(|h| *h == "longitude").unwrap(),
+        header.iter().position(|h| *h == "latitude").unwrap(),
+    );
+    // Line 3: longitude and latitude swapped; line 5: (0, 0).
+    let edit = |line: &str, f: &dyn Fn(&mut Vec<String>)| -> String {
+        let mut cells: Vec<String> = line.split(';').map(str::to_owned).collect();
+        f(&mut cells);
+        cells.join(";")
+    };
+    let cells: Vec<&str> = lines[2].split(';').collect();
+    assert_eq!(cells.len(), header.len(), "ligne 3 découpée proprement");
+    lines[2] = edit(&lines[2], &|c| c.swap(lon_i, lat_i));
+    lines[4] = edit(&lines[4], &|c| {
+        c[lon_i] = "0".into();
+        c[lat_i] = "0".into();
+    });
+    let path = dir.join("services.csv");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let layer = load_points(&path, &PointOptions::default()).unwrap();
+    assert!(layer.positions[1].is_none(), "ligne 3 sans position");
+    assert!(layer.positions[3].is_none(), "ligne 5 sans position");
+    let text = inspect(&path, &InspectOptions::default()).unwrap();
+    assert!(
+        text.contains("ligne 3 : longitude et latitude vraisemblablement inversées"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ligne 5 : coordonnées (0, 0), signe d'un géocodage manqué"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
