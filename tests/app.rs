@@ -830,3 +830,29 @@ fn a_point_layer_is_exported_counted_by_commune_from_the_dialog() {
             .collect::<BTreeSet<_>>()
     );
 }
+
+/// Removing the layer of the choropleth leaves a project that opens again: the map names the
+/// remaining zone layer (a project naming an absent layer is refused at opening).
+#[test]
+fn removing_the_map_layer_leaves_a_project_that_opens() {
+    let mut harness = common::app(BasemapChoice::None, "remove-map-layer");
+    let epci = harness
+        .state()
+        .ws
+        .zones
+        .iter()
+        .position(|z| z.spec.id == "epci")
+        .unwrap();
+    assert_eq!(harness.state().ws.file.map.zones, "epci");
+    harness
+        .state_mut()
+        .send(Command::Remove(LayerRef::Zones(epci)));
+    harness.run_steps(3);
+    let dir = common::temp_dir("remove-map-layer-save");
+    let path = dir.join("essonne.cartosol.json");
+    harness.state_mut().send(Command::SaveAs(path.clone()));
+    harness.run_steps(2);
+    let saved = cartosol::project::ProjectFile::read(&path).unwrap();
+    assert_eq!(saved.map.zones, "communes");
+    assert!(saved.tables.iter().all(|t| t.join_to != "epci"));
+}

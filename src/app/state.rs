@@ -538,6 +538,14 @@ impl Workspace {
                 let id = self.zones.remove(i).spec.id;
                 self.file.zones.retain(|z| z.id != id);
                 self.file.tables.retain(|t| t.join_to != id);
+                // The map never names a layer the project no longer has (checked at opening).
+                if self.file.map.zones == id {
+                    self.file.map.zones = self
+                        .zones
+                        .first()
+                        .map(|z| z.spec.id.clone())
+                        .unwrap_or_default();
+                }
                 for p in &mut self.points {
                     if i < p.zone_of.len() {
                         p.zone_of.remove(i);
