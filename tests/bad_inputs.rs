@@ -955,3 +955,39 @@ fn null_island_and_swapped_rows_are_listed_and_taken_off_the_map() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Regression (issue 11 #4): coordinates in degrees beside a declared Lambert-93 collapsed the
+/// 194 communes near longitude −1.36, latitude −5.98 (Gulf of Guinea) and the join was
+/// complete. The declared CRS is now checked against the coordinates, the fix suggested; with
+/// that fix (`--crs EPSG:4326`) the file loads.
+#[test]
+fn degrees_declared_as_lambert93_are_refused_with_the_fix() {
+    let dir = std::env::temp_dir().join(format!("cartosol-l93-deg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("sample_data/essonne/communes.geojson").unwrap(),
+    )
+    .unwrap();
+    json["crs"] = serde_json::json!({"type": "name",
+        "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}});
+    let path = dir.join("communes.geojson");
+    std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
+    let e = load_zones(&path, &ZoneOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("les 194 zones tiennent dans un rectangle de 0,5 m sur 0,3 m (autour de longitude -1,36, latitude -5,98)"),
+        "{e}"
+    );
+    assert!(e.contains("précisez --crs EPSG:4326"), "{e}");
+    let fixed = load_zones(
+        &path,
+        &ZoneOptions {
+            crs: Some(cartosol::crs::Crs::wgs84()),
+            ..ZoneOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(fixed.len(), 194);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -57,12 +57,55 @@ pub fn load_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, LoadE
             "extension non reconnue pour des zones (attendu : .shp, .zip, .geojson, .json, .gpkg)",
         )
     })?;
-    match format {
+    let layer = match format {
         GeoFormat::Shapefile => shp::load_shapefile(path, options),
         GeoFormat::Zip => shp::load_zipped_shapefile(path, options),
         GeoFormat::GeoJson => geojson::load_geojson_zones(path, options),
         GeoFormat::GeoPackage => gpkg::load_gpkg_zones(path, options),
+    }?;
+    check_extent(path, &layer)?;
+    Ok(layer)
+}
+
+fn round(x: f64, decimals: i32) -> String {
+    let p = 10f64.powi(decimals);
+    crate::value::format_number((x * p).round() / p)
+}
+
+/// Smallest extent, in degrees, that several zones can plausibly span (about 100 m).
+const MIN_ZONES_EXTENT_DEG: f64 = 0.001;
+
+/// Refuses a layer whose declared CRS does not fit its coordinates, the classic case being
+/// degrees beside a `.prj` that says Lambert-93: read as metres, all the communes of a
+/// département collapse into a square of a metre or so (near the projection's origin, in the
+/// Gulf of Guinea) and every join still succeeds. Several zones never fit in 100 m.
+fn check_extent(path: &Path, layer: &ZoneLayer) -> Result<(), LoadError> {
+    if layer.geometries.len() < 2 {
+        return Ok(());
     }
+    let Some(b) = layer.bbox() else {
+        return Ok(());
+    };
+    let (w, h) = (b.width(), b.height());
+    if w < MIN_ZONES_EXTENT_DEG && h < MIN_ZONES_EXTENT_DEG {
+        let metres = |deg: f64| deg * 111_195.0;
+        let crs = layer.source.crs.clone().unwrap_or_default();
+        return Err(LoadError::unknown_crs(
+            path,
+            format!(
+                "les {} zones tiennent dans un rectangle de {} m sur {} m (autour de \
+                 longitude {}, latitude {}) une fois lues en {crs} : le système déclaré ne \
+                 correspond pas aux coordonnées (des degrés déclarés en mètres ?) ; précisez \
+                 --crs EPSG:4326, ou le bon système",
+                layer.geometries.len(),
+                round(metres(w), 1),
+                round(metres(h), 1),
+                round(b.center().x, 2),
+                round(b.center().y, 2)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Reprojects positions of one file, turning faults into errors that name the place.
