@@ -14,6 +14,8 @@ pub enum TextEncoding {
     Windows1252,
     /// An encoding named by a `.cpg` file or by the user.
     Declared(&'static Encoding),
+    /// UTF-16 (little- or big-endian) announced by its byte-order mark.
+    Utf16Bom(&'static Encoding),
 }
 
 impl TextEncoding {
@@ -24,17 +26,31 @@ impl TextEncoding {
             TextEncoding::Utf8 => "UTF-8".to_owned(),
             TextEncoding::Windows1252 => "Windows-1252 (CP1252)".to_owned(),
             TextEncoding::Declared(enc) => format!("{} (déclaré)", enc.name()),
+            TextEncoding::Utf16Bom(enc) => format!("{} (avec BOM)", enc.name()),
         }
     }
 }
 
-/// Decodes bytes: strips a UTF-8 BOM, tries strict UTF-8, else falls back to Windows-1252.
+/// Decodes bytes: a UTF-8 or UTF-16 byte-order mark decides (and is stripped), else strict
+/// UTF-8, else Windows-1252.
 pub fn decode_auto(bytes: &[u8]) -> (Cow<'_, str>, TextEncoding) {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return match std::str::from_utf8(rest) {
             Ok(s) => (Cow::Borrowed(s), TextEncoding::Utf8Bom),
             Err(_) => (String::from_utf8_lossy(rest), TextEncoding::Utf8Bom),
         };
+    }
+    // UTF-16 with its byte-order mark (Excel's « Texte Unicode »): decoded as such and named
+    // as such (encoding_rs would sniff the mark anyway, but the file must not be reported as
+    // Windows-1252).
+    for (bom, encoding) in [
+        (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE),
+        (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE),
+    ] {
+        if bytes.starts_with(bom) {
+            let (s, _) = encoding.decode_with_bom_removal(bytes);
+            return (s, TextEncoding::Utf16Bom(encoding));
+        }
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => (Cow::Borrowed(s), TextEncoding::Utf8),

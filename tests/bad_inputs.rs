@@ -991,3 +991,27 @@ fn degrees_declared_as_lambert93_are_refused_with_the_fix() {
     assert_eq!(fixed.len(), 194);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Regression (issue 11 #4): a UTF-16LE CSV with its byte-order mark was read right but
+/// reported as « Windows-1252 ».
+#[test]
+fn a_utf16_csv_is_reported_as_utf16() {
+    let dir = std::env::temp_dir().join(format!("cartosol-utf16-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("utf16.csv");
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in "CODGEO;LIBGEO;TP60\n91001;Abbéville-la-Rivière;12,5\n".encode_utf16() {
+        bytes.extend(u.to_le_bytes());
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let loaded = load_table(&path, &TableOptions::default()).unwrap();
+    assert_eq!(
+        loaded.source.encoding.as_deref(),
+        Some("UTF-16LE (avec BOM)")
+    );
+    assert_eq!(
+        loaded.table.field("LIBGEO").unwrap().values[0].to_string(),
+        "Abbéville-la-Rivière"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -171,7 +171,7 @@ fn trim_nul(b: &[u8]) -> &[u8] {
 
 fn decode_text(raw: &[u8], encoding: TextEncoding) -> String {
     match encoding {
-        TextEncoding::Declared(enc) => enc.decode(raw).0.into_owned(),
+        TextEncoding::Declared(enc) | TextEncoding::Utf16Bom(enc) => enc.decode(raw).0.into_owned(),
         TextEncoding::Windows1252 => WINDOWS_1252.decode(raw).0.into_owned(),
         TextEncoding::Utf8 | TextEncoding::Utf8Bom => String::from_utf8_lossy(raw).into_owned(),
     }
