@@ -1015,3 +1015,37 @@ fn a_utf16_csv_is_reported_as_utf16() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Regression (issue 11 #4): GeoJSON polygons with one point, `[[]]` or empty coordinates were
+/// dropped silently (« 1 entités / 0 polygone(s) »). They are counted and listed at load.
+#[test]
+fn degenerate_geojson_polygons_are_listed() {
+    let dir = std::env::temp_dir().join(format!("cartosol-degenerate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("zones.geojson");
+    std::fs::write(
+        &path,
+        r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"CODGEO":"91001"},"geometry":{"type":"Polygon","coordinates":[[[2.1,48.5]]]}},
+{"type":"Feature","properties":{"CODGEO":"91002"},"geometry":{"type":"Polygon","coordinates":[[]]}},
+{"type":"Feature","properties":{"CODGEO":"91003"},"geometry":{"type":"Polygon","coordinates":[]}},
+{"type":"Feature","properties":{"CODGEO":"91004"},"geometry":{"type":"Polygon","coordinates":[[[2.1,48.5],[2.2,48.5],[2.2,48.6],[2.1,48.5]]]}}
+]}"#,
+    )
+    .unwrap();
+    let layer = load_zones(&path, &ZoneOptions::default()).unwrap();
+    assert_eq!(layer.len(), 4);
+    let problems: Vec<String> = layer
+        .source
+        .problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert!(
+        problems.iter().any(|p| p.contains(
+            "3 entité(s) dont la géométrie est vide ou dégénérée (anneau de moins de 4 positions, coordonnées vides) : gardées sans contour (n° 1, 2, 3)"
+        )),
+        "{problems:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -222,6 +222,7 @@ pub fn load_geojson_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLaye
     let mut problems = Vec::new();
     let mut geometries = Vec::with_capacity(raw.geometries.len());
     let mut empty = Vec::new();
+    let mut degenerate = Vec::new();
     for (i, g) in raw.geometries.iter().enumerate() {
         let place = || Place::Feature(i as u64 + 1);
         match g {
@@ -229,7 +230,13 @@ pub fn load_geojson_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLaye
                 empty.push(i + 1);
                 geometries.push(MultiPolygon::new(vec![]));
             }
-            Some(g) => geometries.push(polygons_of(path, &reprojector, g, &place)?),
+            Some(g) => {
+                let polygons = polygons_of(path, &reprojector, g, &place)?;
+                if polygons.0.is_empty() {
+                    degenerate.push(i + 1);
+                }
+                geometries.push(polygons);
+            }
         }
     }
     if !empty.is_empty() {
@@ -237,6 +244,14 @@ pub fn load_geojson_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLaye
             "{} entité(s) sans géométrie (n° {})",
             empty.len(),
             super::shp::abbreviate(&empty)
+        )));
+    }
+    if !degenerate.is_empty() {
+        problems.push(Problem::whole(format!(
+            "{} entité(s) dont la géométrie est vide ou dégénérée (anneau de moins de 4 \
+             positions, coordonnées vides) : gardées sans contour (n° {})",
+            degenerate.len(),
+            super::shp::abbreviate(&degenerate)
         )));
     }
     let origins = (1..=raw.rows.len() as u64).collect();
