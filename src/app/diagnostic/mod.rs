@@ -681,8 +681,19 @@ impl DiagnosticState {
 
 impl DiagnosticState {
     /// Whether a diagnostic map replaces the choropleth's fills now.
+    /// (The same conditions as [`DiagnosticState::overlay_fill`] returning a fill, without
+    /// building one: the legend asks every frame.)
     pub fn map_shown(&self) -> bool {
-        self.overlay_fill(&[]).is_some()
+        match self.map {
+            DiagMap::None => false,
+            DiagMap::Profile => matches!(self.profiles, Some(Ok(_))),
+            DiagMap::Lisa => matches!(self.lisa, Some(Ok(_))),
+            DiagMap::Typology => matches!(self.typology, Some(Ok(_))),
+            DiagMap::Situations => matches!(self.situations, Some(Ok(_))),
+            DiagMap::Factor => {
+                matches!(&self.situations, Some(Ok(run)) if !run.factors.is_empty())
+            }
+        }
     }
 
     /// The diagnostic map shown as a fill of the shared map style (title, colour per zone,
