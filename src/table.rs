@@ -37,6 +37,10 @@ pub struct LoadedTable {
     pub sheets: Vec<String>,
     /// The CSV delimiter used.
     pub delimiter: Option<char>,
+    /// Notes found under the data (« Source : Insee, Filosofi 2020 », « Note : s = secret
+    /// statistique »), with their 1-based line or sheet row: skipped as data, kept as the
+    /// table's source text.
+    pub notes: Vec<(u64, String)>,
 }
 
 /// A raw cell before column typing.
@@ -190,7 +194,7 @@ pub fn load_table(path: &Path, options: &TableOptions) -> Result<LoadedTable, Lo
             column: column.to_owned(),
         },
     };
-    let table = build_table(
+    let (table, notes) = build_table(
         path,
         &rows,
         header_index,
@@ -198,6 +202,12 @@ pub fn load_table(path: &Path, options: &TableOptions) -> Result<LoadedTable, Lo
         &place_of,
         &mut source.problems,
     )?;
+    for (line, text) in &notes {
+        source.problems.push(Problem::at(
+            Place::Line(*line),
+            format!("note sous les données, gardée comme note et non comme donnée : « {text} »"),
+        ));
+    }
     header_problems(&table, header_row as u64, &mut source.problems);
     Ok(LoadedTable {
         table,
@@ -205,6 +215,7 @@ pub fn load_table(path: &Path, options: &TableOptions) -> Result<LoadedTable, Lo
         header_row,
         sheets,
         delimiter,
+        notes,
     })
 }
 
@@ -280,12 +291,29 @@ pub fn read_csv_grid(
     let mut rows = Vec::new();
     let mut last_start: Option<(u64, usize)> = None;
     let mut record = csv::StringRecord::new();
+    // The csv crate does not count the blank lines it skips: lines are counted here from the
+    // record's byte offset, so that a line number is the one an editor shows.
+    let mut counted = (0usize, 1u64);
+    let mut line_at = |mut byte: usize| {
+        // The position of a record is taken before the blank lines skipped to reach it.
+        while matches!(text.as_bytes().get(byte), Some(b'\n' | b'\r')) {
+            byte += 1;
+        }
+        let (from, line) = counted;
+        let newlines = text
+            .as_bytes()
+            .get(from..byte)
+            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+        counted = (byte.max(from), line + newlines as u64);
+        counted.1
+    };
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
-                last_start = record.position().map(|p| (p.line(), p.byte() as usize));
+                let byte = record.position().map_or(0, |p| p.byte() as usize);
+                let line = line_at(byte);
+                last_start = Some((line, byte));
                 rows.push(RawRow {
                     origin: line,
                     cells: record
@@ -301,7 +329,7 @@ pub fn read_csv_grid(
                 });
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| line_at(p.byte() as usize));
                 return Err(LoadError::invalid(
                     path,
                     Place::Line(line),
@@ -325,8 +353,10 @@ pub fn read_csv_grid(
     Ok((rows, encoding, delim))
 }
 
-/// Picks the delimiter among `;`, `,`, tab and `|` that splits the most lines into the same
-/// number (≥ 2) of fields.
+/// Picks the delimiter among `;`, `,`, tab and `|`: the one that splits the most lines into
+/// two fields or more, then the one whose most common width is shared by the most lines, then
+/// the widest. Counting split lines first keeps a ragged `;` file (`CODGEO;TP6020;MED20` /
+/// `91001;12,5`) on `;`: its decimal commas split only some lines on `,`.
 pub fn sniff_delimiter(text: &str) -> char {
     let sample: Vec<&str> = text
         .lines()
@@ -334,7 +364,7 @@ pub fn sniff_delimiter(text: &str) -> char {
         .take(50)
         .collect();
     let sample_text = sample.join("\n");
-    let mut best = (';', 0usize, 0usize);
+    let mut best = (';', (0usize, 0usize, 0usize));
     for candidate in [';', ',', '\t', '|'] {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(candidate as u8)
@@ -345,6 +375,7 @@ pub fn sniff_delimiter(text: &str) -> char {
         for record in reader.records().flatten() {
             counts.push(record.len());
         }
+        let split_lines = counts.iter().filter(|&&c| c >= 2).count();
         let mut freq: Vec<(usize, usize)> = Vec::new();
         for c in counts.iter().copied().filter(|&c| c >= 2) {
             match freq.iter_mut().find(|(k, _)| *k == c) {
@@ -352,10 +383,11 @@ pub fn sniff_delimiter(text: &str) -> char {
                 None => freq.push((c, 1)),
             }
         }
-        if let Some(&(width, n)) = freq.iter().max_by_key(|(w, n)| (*n, *w))
-            && (n, width) > (best.1, best.2)
-        {
-            best = (candidate, n, width);
+        if let Some(&(width, n)) = freq.iter().max_by_key(|(w, n)| (*n, *w)) {
+            let score = (split_lines, n, width);
+            if score > best.1 {
+                best = (candidate, score);
+            }
         }
     }
     best.0
@@ -456,7 +488,48 @@ pub fn column_letters(mut index: usize) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
-/// Turns raw rows into a typed table, the header being `rows[header_index]`.
+/// The text of a row that reads as a note rather than data: a single non-empty cell, in the
+/// first column, holding words (« Source : Insee, Filosofi 2020 », « Note : s = secret
+/// statistique », « Champ : France métropolitaine »), not a number, a marker or a code.
+fn note_text(row: &RawRow) -> Option<String> {
+    let mut filled = row.cells.iter().enumerate().filter(|(_, c)| !c.is_empty());
+    let (col, cell) = filled.next()?;
+    if filled.next().is_some() || col != 0 {
+        return None;
+    }
+    let RawCell::Text(text) = cell else {
+        return None;
+    };
+    let t = text.trim();
+    let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+    let words = t.split_whitespace().count();
+    (letters >= 3 && words >= 2 && matches!(classify_cell(t), CellClass::Other))
+        .then(|| t.to_owned())
+}
+
+/// The rows after the header that form the trailing block of notes: every non-empty row from
+/// the first note to the end reads as a note. Returns the index (in `rows`) where the block
+/// starts, or `rows.len()` when there is none.
+fn trailing_notes_start(rows: &[RawRow], header_index: usize, width: usize) -> usize {
+    if width < 2 {
+        return rows.len();
+    }
+    let mut start = rows.len();
+    for (i, row) in rows.iter().enumerate().skip(header_index + 1).rev() {
+        if row.cells.iter().all(RawCell::is_empty) {
+            continue;
+        }
+        if note_text(row).is_none() {
+            break;
+        }
+        start = i;
+    }
+    start
+}
+
+/// Turns raw rows into a typed table, the header being `rows[header_index]`, and returns it
+/// with the notes found under the data (line, text): INSEE tables end with « Source : … »,
+/// « Note : … » lines that are neither data nor an error.
 ///
 /// `strict_width`: a data row with more non-empty cells than the header, or fewer cells, is an
 /// error (CSV); workbooks are ragged by nature and only the extra non-empty cells count.
@@ -467,7 +540,7 @@ pub fn build_table(
     strict_width: bool,
     place_of: &dyn Fn(u64, &str) -> Place,
     problems: &mut Vec<Problem>,
-) -> Result<Table, LoadError> {
+) -> Result<(Table, Vec<(u64, String)>), LoadError> {
     let header = rows
         .get(header_index)
         .ok_or_else(|| LoadError::format(path, "aucune ligne d'en-tête"))?;
@@ -503,8 +576,20 @@ pub fn build_table(
         return Err(LoadError::format(path, "la ligne d'en-tête est vide"));
     }
     let width = names.len();
+    let notes_start = trailing_notes_start(rows, header_index, width);
+    let notes: Vec<(u64, String)> = rows
+        .get(notes_start..)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| note_text(r).map(|t| (r.origin, t)))
+        .collect();
     let mut data: Vec<&RawRow> = Vec::new();
-    for row in rows.iter().skip(header_index + 1) {
+    for row in rows
+        .get(..notes_start)
+        .unwrap_or_default()
+        .iter()
+        .skip(header_index + 1)
+    {
         if row.cells.iter().all(RawCell::is_empty) {
             continue;
         }
@@ -553,10 +638,13 @@ pub fn build_table(
         );
         fields.push(field);
     }
-    Ok(Table {
-        fields,
-        row_origin: data.iter().map(|r| r.origin).collect(),
-    })
+    Ok((
+        Table {
+            fields,
+            row_origin: data.iter().map(|r| r.origin).collect(),
+        },
+        notes,
+    ))
 }
 
 /// Types one column: numeric when every present cell is a number or an INSEE marker, text
