@@ -1,6 +1,7 @@
 //! What an analyst needs to know about a file before loading it: kind, CRS, encoding, count,
 //! fields with types and examples, extent and problems. Used by `cartosol inspect`.
 
+use crate::codes::{CodeKind, kind_from_field_name, kind_from_values, normalise};
 use crate::crs::Crs;
 use crate::error::{LoadError, Problem};
 use crate::model::{FieldKind, SourceInfo, Table};
@@ -21,6 +22,8 @@ pub struct InspectOptions {
     pub crs: Option<Crs>,
     /// How to read a tabular file (sheet, header row, delimiter).
     pub table: TableOptions,
+    /// Repair zone outlines that cross themselves (listed either way).
+    pub repair: bool,
 }
 
 /// What kind of content a file holds.
@@ -115,6 +118,7 @@ pub fn inspect(path: &Path, options: &InspectOptions) -> Result<String, LoadErro
                 &ZoneOptions {
                     layer: options.layer.clone(),
                     crs: options.crs.clone(),
+                    repair: options.repair,
                 },
             )?;
             header(&mut out, kind, &layer.source, layer.len(), None);
@@ -128,7 +132,7 @@ pub fn inspect(path: &Path, options: &InspectOptions) -> Result<String, LoadErro
                 .sum();
             let _ = writeln!(out, "Géométrie : {parts} polygone(s), {holes} trou(s)");
             fields(&mut out, &layer.attributes);
-            problems(&mut out, &layer.source.problems);
+            all_problems(&mut out, &layer.source.problems, &layer.attributes);
         }
         ContentKind::Points => {
             let layer = load_points(
@@ -148,7 +152,7 @@ pub fn inspect(path: &Path, options: &InspectOptions) -> Result<String, LoadErro
             );
             extent(&mut out, layer.bbox());
             fields(&mut out, &layer.attributes);
-            problems(&mut out, &layer.source.problems);
+            all_problems(&mut out, &layer.source.problems, &layer.attributes);
         }
         ContentKind::Table => {
             let loaded = load_table(path, &options.table)?;
@@ -171,12 +175,12 @@ pub fn inspect(path: &Path, options: &InspectOptions) -> Result<String, LoadErro
                 table_layout(&mut out, &loaded);
                 extent(&mut out, layer.bbox());
                 fields(&mut out, &layer.attributes);
-                problems(&mut out, &layer.source.problems);
+                all_problems(&mut out, &layer.source.problems, &layer.attributes);
             } else {
                 header(&mut out, kind, &loaded.source, loaded.table.len(), None);
                 table_layout(&mut out, &loaded);
                 fields(&mut out, &loaded.table);
-                problems(&mut out, &loaded.source.problems);
+                all_problems(&mut out, &loaded.source.problems, &loaded.table);
             }
         }
     }
@@ -324,6 +328,62 @@ fn fields(out: &mut String, table: &Table) {
         }
         let _ = writeln!(out, "{line}");
     }
+}
+
+/// Code columns (by name: `CODGEO`, `INSEE_COM`, `SIREN`…) whose values do not read as codes:
+/// what `join` would find unmatched, said before the join. Many such values in one column mean
+/// a misread file (values shifted by a corrupt header, wrong column, wrong encoding).
+fn code_problems(table: &Table) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for field in &table.fields {
+        let Some(named) = kind_from_field_name(&field.name).filter(|k| *k != CodeKind::Other)
+        else {
+            continue;
+        };
+        let texts: Vec<String> = field
+            .values
+            .iter()
+            .filter(|v| !matches!(v, Value::Missing(_)))
+            .map(ToString::to_string)
+            .collect();
+        let by_values = kind_from_values(texts.iter().map(String::as_str));
+        let kind = if by_values == CodeKind::Other {
+            named
+        } else {
+            by_values
+        };
+        let bad: Vec<&String> = texts
+            .iter()
+            .filter(|t| normalise(t, kind).is_err())
+            .collect();
+        if bad.is_empty() {
+            continue;
+        }
+        let examples: Vec<String> = bad.iter().take(3).map(|t| format!("« {t} »")).collect();
+        let mut message = format!(
+            "colonne « {} » : {} valeur(s) sur {} ne se lisent pas comme des {} (ex. {})",
+            shown_name(&field.name),
+            bad.len(),
+            texts.len(),
+            kind.label_plural(),
+            examples.join(", ")
+        );
+        if bad.len() * 2 > texts.len() {
+            message.push_str(
+                " : la plupart des codes sont illisibles, le fichier est probablement corrompu \
+                 ou mal lu (séparateur, encodage, colonne)",
+            );
+        }
+        out.push(Problem::whole(message));
+    }
+    out
+}
+
+/// The problems met while reading, then those of the code columns.
+fn all_problems(out: &mut String, read: &[Problem], table: &Table) {
+    let mut list = read.to_vec();
+    list.extend(code_problems(table));
+    problems(out, &list);
 }
 
 fn problems(out: &mut String, problems: &[Problem]) {

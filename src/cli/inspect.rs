@@ -19,6 +19,7 @@ pub fn run(args: Args) -> Result<()> {
             layer: zones.layer,
             crs: zones.crs,
             table: args.read.table_options(),
+            repair: zones.repair,
         },
     )?;
     print!("{report}");

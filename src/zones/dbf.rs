@@ -121,6 +121,31 @@ pub fn read_dbf(
             ),
         ));
     }
+    // Every record opens with its deletion flag (a space, or « * » when deleted). A header
+    // length off by even one byte shifts every value (`1001  ` for `91001`): the flags show it
+    // before any value is read wrong.
+    let misaligned =
+        (0..count).find(|r| !matches!(bytes.get(header_len + r * record_len), Some(b' ' | b'*')));
+    if let Some(r) = misaligned {
+        let descriptors_end = pos + 1;
+        let hint = if descriptors_end != header_len {
+            format!(
+                " ; l'en-tête annonce {header_len} octets alors que la description des champs \
+                 se termine à l'octet {descriptors_end}"
+            )
+        } else {
+            String::new()
+        };
+        return Err(LoadError::invalid(
+            path,
+            Place::Record(r as u64 + 1),
+            format!(
+                "fichier .dbf probablement corrompu : l'enregistrement ne commence pas par \
+                 l'indicateur de suppression (espace ou « * »){hint} ; toutes les valeurs \
+                 seraient décalées — réexportez la couche depuis sa source"
+            ),
+        ));
+    }
     // Decide the encoding on the whole file.
     let encoding = match declared {
         Some(enc) => TextEncoding::Declared(enc),
