@@ -98,9 +98,9 @@ pub fn load_points(path: &Path, options: &PointOptions) -> Result<PointLayer, Lo
         "geojson" => load_geojson_points(path, options)?,
         "json" => {
             let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
-            let (text, _) = crate::text::decode_auto(&bytes);
+            let (text, encoding) = crate::text::decode_auto(&bytes);
             if text.trim_start().starts_with('[') {
-                load_json_records(path, &text, options)?
+                load_json_records(path, &text, encoding, options)?
             } else {
                 load_geojson_points(path, options)?
             }
@@ -244,7 +244,7 @@ fn load_geojson_points(path: &Path, options: &PointOptions) -> Result<PointLayer
     let crs = resolve_crs(path, &raw)?;
     let transform = ToWgs84::new(&crs).map_err(|d| LoadError::unknown_crs(path, d))?;
     let mut positions = Vec::with_capacity(raw.geometries.len());
-    let mut problems = Vec::new();
+    let mut problems = raw.problems.clone();
     for (i, g) in raw.geometries.iter().enumerate() {
         let place = Place::Feature(i as u64 + 1);
         let Some(g) = g else {
@@ -304,7 +304,7 @@ fn load_geojson_points(path: &Path, options: &PointOptions) -> Result<PointLayer
             path: path.to_owned(),
             format: "GeoJSON".to_owned(),
             layer: None,
-            encoding: Some("UTF-8".to_owned()),
+            encoding: Some(raw.encoding.label()),
             crs: Some(crs.to_string()),
             problems,
         },
@@ -322,15 +322,10 @@ fn pair(c: &Json) -> Option<(f64, f64)> {
 fn load_json_records(
     path: &Path,
     text: &str,
+    encoding: crate::text::TextEncoding,
     options: &PointOptions,
 ) -> Result<PointLayer, LoadError> {
-    let doc: Json = serde_json::from_str(text).map_err(|e| {
-        LoadError::invalid(
-            path,
-            crate::error::json_place(&e),
-            format!("JSON invalide ({})", crate::error::json_message_fr(&e)),
-        )
-    })?;
+    let (doc, mut problems) = crate::zones::geojson::parse_json(path, text, encoding)?;
     let items = doc.as_array().map(Vec::as_slice).unwrap_or_default();
     if items.is_empty() {
         return Err(LoadError::format(
@@ -372,7 +367,6 @@ fn load_json_records(
                 .collect()
         })
         .collect();
-    let mut problems = Vec::new();
     let origins = (1..=rows.len() as u64).collect();
     let place = |row: usize, _c: &str| Place::Feature(row as u64 + 1);
     let table = typed_table(&names, &rows, origins, &place, &mut problems);
@@ -385,7 +379,7 @@ fn load_json_records(
         path: path.to_owned(),
         format: format!("JSON data·inclusion ({kind})"),
         layer: None,
-        encoding: Some("UTF-8".to_owned()),
+        encoding: Some(encoding.label()),
         crs: None,
         problems,
     };

@@ -6,6 +6,7 @@ use crate::crs::Crs;
 use crate::error::{LoadError, Place, Problem, display_name};
 use crate::model::{SourceInfo, ZoneLayer};
 use crate::table::{RawCell, typed_table};
+use crate::text::TextEncoding;
 use geo::{LineString, MultiPolygon, Polygon};
 use serde_json::Value as Json;
 use std::path::Path;
@@ -22,24 +23,190 @@ pub struct RawGeoJson {
     pub rows: Vec<Vec<RawCell>>,
     /// The raw `geometry` member of each feature; `None` when absent or null.
     pub geometries: Vec<Option<Json>>,
+    /// The encoding the text was read with (GeoJSON must be UTF-8).
+    pub encoding: TextEncoding,
+    /// Problems of the document itself: keys repeated in one object, an encoding other than
+    /// UTF-8.
+    pub problems: Vec<Problem>,
 }
 
-/// Reads and parses a GeoJSON file into features (geometry left raw).
-pub fn read_geojson(path: &Path, forced: Option<&Crs>) -> Result<RawGeoJson, LoadError> {
-    let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
-    let (text, _) = crate::text::decode_auto(&bytes);
-    if text.trim().is_empty() {
-        return Err(LoadError::Empty {
-            file: display_name(path),
-        });
+/// Parses JSON text like `serde_json::from_str::<Value>`, but notes every key written twice in
+/// one object (serde_json keeps the last value without a word): a feature whose properties say
+/// `"CODGEO"` twice is joined on one of two codes, and the analyst must know which.
+mod dup_keys {
+    use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Value as Json};
+    use std::cell::RefCell;
+    use std::fmt;
+
+    /// A step of the path to a value.
+    #[derive(Clone, Debug)]
+    pub enum Step {
+        /// A member of an object.
+        Key(String),
+        /// An element of an array.
+        Index(usize),
     }
-    let doc: Json = serde_json::from_str(&text).map_err(|e| {
+
+    /// The path being parsed and the repeated keys found so far (their path, the key).
+    #[derive(Default)]
+    pub struct State {
+        path: Vec<Step>,
+        pub repeated: Vec<(Vec<Step>, String)>,
+    }
+
+    /// Parses `text`, returning the value and the repeated keys.
+    pub fn parse(text: &str) -> Result<(Json, Vec<(Vec<Step>, String)>), serde_json::Error> {
+        let state = RefCell::new(State::default());
+        let mut de = serde_json::Deserializer::from_str(text);
+        let value = Seed { state: &state }.deserialize(&mut de)?;
+        de.end()?;
+        Ok((value, state.into_inner().repeated))
+    }
+
+    #[derive(Clone, Copy)]
+    struct Seed<'a> {
+        state: &'a RefCell<State>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+        type Value = Json;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Seed<'_> {
+        type Value = Json;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("une valeur JSON")
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+            Ok(Json::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+            Ok(Json::from(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+            Ok(Json::from(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Json, E> {
+            Ok(serde_json::Number::from_f64(v).map_or(Json::Null, Json::Number))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+            Ok(Json::String(v.to_owned()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Json, E> {
+            Ok(Json::String(v))
+        }
+        fn visit_unit<E>(self) -> Result<Json, E> {
+            Ok(Json::Null)
+        }
+        fn visit_none<E>(self) -> Result<Json, E> {
+            Ok(Json::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            loop {
+                self.state.borrow_mut().path.push(Step::Index(items.len()));
+                let next = seq.next_element_seed(self);
+                self.state.borrow_mut().path.pop();
+                match next? {
+                    Some(v) => items.push(v),
+                    None => break,
+                }
+            }
+            Ok(Json::Array(items))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Json, A::Error> {
+            let mut map = Map::new();
+            while let Some(key) = access.next_key::<String>()? {
+                self.state.borrow_mut().path.push(Step::Key(key.clone()));
+                let value = access.next_value_seed(self);
+                let mut state = self.state.borrow_mut();
+                state.path.pop();
+                let value = value?;
+                if map.contains_key(&key) {
+                    let path = state.path.clone();
+                    state.repeated.push((path, key.clone()));
+                }
+                drop(state);
+                map.insert(key, value);
+            }
+            Ok(Json::Object(map))
+        }
+    }
+}
+
+/// Parses the JSON text of `path` (GeoJSON or a JSON array of records) and returns it with the
+/// problems of the document itself: an encoding other than UTF-8, keys written twice.
+pub(crate) fn parse_json(
+    path: &Path,
+    text: &str,
+    encoding: TextEncoding,
+) -> Result<(Json, Vec<Problem>), LoadError> {
+    let (doc, repeated) = dup_keys::parse(text).map_err(|e| {
         LoadError::invalid(
             path,
             crate::error::json_place(&e),
             format!("JSON invalide ({})", crate::error::json_message_fr(&e)),
         )
     })?;
+    let mut problems = Vec::new();
+    if !matches!(encoding, TextEncoding::Utf8 | TextEncoding::Utf8Bom) {
+        problems.push(Problem::whole(format!(
+            "le fichier n'est pas en UTF-8 comme le veut JSON (RFC 8259, RFC 7946) : lu en {} — \
+             vérifiez les accents des noms et réenregistrez-le en UTF-8",
+            encoding.label()
+        )));
+    }
+    problems.extend(repeated_key_problems(&repeated));
+    Ok((doc, problems))
+}
+
+/// The problems of repeated keys, one per key and feature (at most 20 listed).
+fn repeated_key_problems(repeated: &[(Vec<dup_keys::Step>, String)]) -> Vec<Problem> {
+    use dup_keys::Step;
+    let mut out: Vec<Problem> = Vec::new();
+    for (path, key) in repeated.iter().take(20) {
+        let feature = match path.as_slice() {
+            [Step::Key(f), Step::Index(i), ..] if f == "features" => Some(*i as u64 + 1),
+            [Step::Index(i), ..] => Some(*i as u64 + 1),
+            _ => None,
+        };
+        let within = match path.last() {
+            Some(Step::Key(k)) if k == "properties" => "des propriétés",
+            Some(Step::Key(k)) if k == "geometry" => "de la géométrie",
+            _ => "d'un objet",
+        };
+        let message = format!(
+            "clé « {key} » écrite deux fois dans la liste {within} : seule la dernière valeur \
+             est lue — corrigez la source"
+        );
+        out.push(match feature {
+            Some(n) => Problem::at(Place::Feature(n), message),
+            None => Problem::whole(message),
+        });
+    }
+    if repeated.len() > 20 {
+        out.push(Problem::whole(format!(
+            "{} autre(s) clé(s) écrite(s) deux fois",
+            repeated.len() - 20
+        )));
+    }
+    out
+}
+
+/// Reads and parses a GeoJSON file into features (geometry left raw).
+pub fn read_geojson(path: &Path, forced: Option<&Crs>) -> Result<RawGeoJson, LoadError> {
+    let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
+    let (text, encoding) = crate::text::decode_auto(&bytes);
+    if text.trim().is_empty() {
+        return Err(LoadError::Empty {
+            file: display_name(path),
+        });
+    }
+    let (doc, problems) = parse_json(path, &text, encoding)?;
     let kind = doc.get("type").and_then(Json::as_str).unwrap_or("");
     let features: Vec<Json> = match kind {
         "FeatureCollection" => match doc.get("features") {
@@ -137,6 +304,8 @@ pub fn read_geojson(path: &Path, forced: Option<&Crs>) -> Result<RawGeoJson, Loa
         field_names,
         rows,
         geometries,
+        encoding,
+        problems,
     })
 }
 
@@ -219,7 +388,7 @@ pub fn load_geojson_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLaye
     let raw = read_geojson(path, options.crs.as_ref())?;
     let crs = resolve_crs(path, &raw)?;
     let reprojector = Reprojector::new(path, crs.clone())?;
-    let mut problems = Vec::new();
+    let mut problems = raw.problems.clone();
     let mut geometries = Vec::with_capacity(raw.geometries.len());
     let mut empty = Vec::new();
     let mut degenerate = Vec::new();
@@ -254,6 +423,7 @@ pub fn load_geojson_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLaye
             super::shp::abbreviate(&degenerate)
         )));
     }
+    problems.extend(reprojector.unclosed_problem());
     let origins = (1..=raw.rows.len() as u64).collect();
     let place_feature = |row: usize, _column: &str| Place::Feature(row as u64 + 1);
     let attributes = typed_table(
@@ -268,7 +438,7 @@ pub fn load_geojson_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLaye
             path: path.to_owned(),
             format: "GeoJSON".to_owned(),
             layer: None,
-            encoding: Some("UTF-8".to_owned()),
+            encoding: Some(raw.encoding.label()),
             crs: Some(if raw.crs_declared {
                 crs.to_string()
             } else {
