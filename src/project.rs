@@ -66,6 +66,9 @@ pub struct ZoneSpec {
     /// Field holding the population of the zone, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub population_field: Option<String>,
+    /// Repair outlines that cross themselves at load (they are listed either way).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub repair_geometries: bool,
 }
 
 /// A table joined to a zone layer.
@@ -826,6 +829,7 @@ pub fn open_project(path: &Path) -> Result<Project, LoadError> {
             &ZoneOptions {
                 layer: spec.layer.clone(),
                 crs: parse_crs(path, &spec.crs)?,
+                repair: spec.repair_geometries,
             },
         )?;
         zones.push((spec.clone(), layer));
@@ -1115,6 +1119,7 @@ mod save_tests {
                 code_field: "INSEE_COM".to_owned(),
                 name_field: "NOM".to_owned(),
                 population_field: None,
+                repair_geometries: false,
             }],
             tables: Vec::new(),
             points: Vec::new(),

@@ -410,6 +410,7 @@ impl Workspace {
                     code_field,
                     name_field,
                     population_field,
+                    repair_geometries: false,
                 };
                 progress.at(1, 2, "préparation des géométries")?;
                 self.file.zones.push(spec.clone());
@@ -627,6 +628,7 @@ mod tests {
             code_field: "code".to_owned(),
             name_field: "nom".to_owned(),
             population_field: None,
+            repair_geometries: false,
         }
     }
 

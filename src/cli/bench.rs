@@ -195,7 +195,10 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
         What::Load { file, runs, layer } => {
-            let options = ZoneOptions { layer, crs: None };
+            let options = ZoneOptions {
+                layer,
+                ..ZoneOptions::default()
+            };
             let (layer, best, median) = time_runs(runs, || Ok(load_zones(&file, &options)?))?;
             println!(
                 "{} : {} entités ; meilleur {best:.3} s, médiane {median:.3} s sur {} mesures",

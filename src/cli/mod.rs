@@ -98,6 +98,10 @@ pub(crate) struct ReadArgs {
     /// Système de coordonnées imposé (ex. EPSG:2154).
     #[arg(long)]
     crs: Option<String>,
+    /// Répare les contours de zones qui se recoupent (polygones « papillon ») ; sans cette
+    /// option ils sont signalés et gardés tels quels.
+    #[arg(long)]
+    reparer_geometries: bool,
 }
 
 impl ReadArgs {
@@ -115,6 +119,7 @@ impl ReadArgs {
         Ok(cartosol::zones::ZoneOptions {
             layer: self.layer.clone(),
             crs: parse_crs(self.crs.clone())?,
+            repair: self.reparer_geometries,
         })
     }
 }

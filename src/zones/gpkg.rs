@@ -295,6 +295,7 @@ pub fn load_gpkg_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, 
     }
     let origins = (1..=rows.len() as u64).collect();
     let place = |row: usize, _column: &str| Place::Feature(row as u64 + 1);
+    problems.extend(reprojector.unclosed_problem());
     let attributes = typed_table(&attr_names, &rows, origins, &place, &mut problems);
     Ok(ZoneLayer {
         source: SourceInfo {

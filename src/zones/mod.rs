@@ -5,6 +5,7 @@ pub mod dbf;
 pub mod geojson;
 pub mod gpkg;
 pub mod shp;
+pub mod validity;
 
 use crate::crs::{Crs, ToWgs84};
 use crate::error::{LoadError, Place};
@@ -19,6 +20,8 @@ pub struct ZoneOptions {
     pub layer: Option<String>,
     /// Forces the source CRS, overriding what the file declares.
     pub crs: Option<Crs>,
+    /// Repairs outlines that cross themselves (they are listed in the problems either way).
+    pub repair: bool,
 }
 
 /// The kind of geographic file, from its extension.
@@ -63,7 +66,9 @@ pub fn load_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, LoadE
         GeoFormat::GeoJson => geojson::load_geojson_zones(path, options),
         GeoFormat::GeoPackage => gpkg::load_gpkg_zones(path, options),
     }?;
+    let mut layer = layer;
     check_extent(path, &layer)?;
+    validity::check_layer(&mut layer, options.repair);
     Ok(layer)
 }
 
@@ -113,6 +118,8 @@ pub(crate) struct Reprojector<'a> {
     pub path: &'a Path,
     pub transform: ToWgs84,
     pub crs: Crs,
+    /// Where rings were found open (last position not equal to the first) and closed.
+    unclosed: std::sync::Mutex<Vec<Place>>,
 }
 
 impl<'a> Reprojector<'a> {
@@ -123,7 +130,31 @@ impl<'a> Reprojector<'a> {
             path,
             transform,
             crs,
+            unclosed: std::sync::Mutex::new(Vec::new()),
         })
+    }
+
+    /// The problem listing the places of rings that were open in the file (closed at reading:
+    /// the only outline they can mean), if any.
+    pub fn unclosed_problem(&self) -> Option<crate::error::Problem> {
+        let mut places = self.unclosed.lock().map(|p| p.clone()).unwrap_or_default();
+        places.sort_by_key(ToString::to_string);
+        places.dedup();
+        if places.is_empty() {
+            return None;
+        }
+        let listed: Vec<String> = places.iter().take(10).map(ToString::to_string).collect();
+        let more = if places.len() > 10 {
+            format!(" … ({} au total)", places.len())
+        } else {
+            String::new()
+        };
+        Some(crate::error::Problem::whole(format!(
+            "{} géométrie(s) dont un anneau n'est pas fermé (dernière position différente de \
+             la première) : fermé(s) à la lecture ({}{more})",
+            places.len(),
+            listed.join(", ")
+        )))
     }
 
     /// Converts one position, or says where and why it is wrong.
@@ -166,6 +197,11 @@ impl<'a> Reprojector<'a> {
         }
         if out.len() < 3 {
             return Ok(None);
+        }
+        if out.first() != out.last() {
+            if let Ok(mut list) = self.unclosed.lock() {
+                list.push(place());
+            }
         }
         let mut ring = LineString::new(out);
         ring.close();

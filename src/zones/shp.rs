@@ -363,6 +363,7 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
         record: origins.get(row).copied().unwrap_or(0),
         field: column.to_owned(),
     };
+    problems.extend(reprojector.unclosed_problem());
     let attributes = typed_table(&names, &rows, origins.clone(), &place, &mut problems);
     Ok(ZoneLayer {
         source: SourceInfo {
