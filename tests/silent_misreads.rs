@@ -330,3 +330,62 @@ fn real_essonne_communes_raise_no_geometry_problem() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Service points outside the territory, or far from the commune they declare, were only
+/// counted « hors des zones » by `coverage` (exit 0) and not seen by `inspect`. The same checks
+/// now list the rows in `inspect --zones`, in `coverage` and at load in the app (same library
+/// function, `QualityReport::problems`).
+#[test]
+fn points_outside_or_far_from_their_declared_commune_are_listed() {
+    let dir = scratch("points-far");
+    let path = dir.join("services.csv");
+    let sample = std::fs::read_to_string("sample_data/services_essonne_FICTIF.csv").unwrap();
+    let mut lines: Vec<String> = sample.lines().map(str::to_owned).collect();
+    // Line 2 (Arpajon, 91021) declared at Yerres (91691), about 30 km away; line 3 moved to
+    // Notre-Dame de Paris while still declaring Arpajon.
+    lines[1] = lines[1].replace(";91290;91021;", ";91290;91691;");
+    lines[2] = lines[2].replace("2.242989;48.589383", "2.349902;48.852968");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let communes = "sample_data/essonne/communes.geojson";
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cartosol"))
+        .args(["inspect", "--zones", communes])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let outside = regex_free_find(
+        &stdout,
+        "  - ligne 3 : point hors de « sample_data/essonne/communes.geojson » (2.34990, 48.85297) \
+         alors que sa commune déclarée 91021 en fait partie (à ",
+    );
+    assert!(
+        outside.ends_with(" km) : compté comme service proche mais dans aucune zone"),
+        "{stdout}"
+    );
+    let far = regex_free_find(&stdout, "  - ligne 2 : point situé dans la commune 91021 à ");
+    assert!(
+        far.ends_with("km de sa commune déclarée 91691 : position ou code à vérifier"),
+        "{stdout}"
+    );
+    // coverage lists the same rows on stderr.
+    let csv_out = dir.join("couverture.csv");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cartosol"))
+        .args(["coverage", "--zones", communes, "--points"])
+        .arg(&path)
+        .arg("--out")
+        .arg(&csv_out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("Points à vérifier (2) :"), "{stderr}");
+    assert!(stderr.contains("  - ligne 3 : point hors de la couche des communes"), "{stderr}");
+    assert!(stderr.contains("  - ligne 2 : point situé dans la commune 91021"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The line of `text` that starts with `start`.
+fn regex_free_find<'a>(text: &'a str, start: &str) -> &'a str {
+    text.lines().find(|l| l.starts_with(start)).unwrap_or("")
+}

@@ -7,6 +7,7 @@ use crate::analysis::{
     result_field, result_table, text_result_field,
 };
 use crate::codes::{CodeKind, normalise};
+use crate::error::{Place, Problem};
 use crate::model::{PointLayer, Table, ZoneLayer};
 use crate::value::{Missing, Value};
 use geo::{Coord, MultiPolygon, Point};
@@ -184,6 +185,72 @@ impl QualityReport {
     /// The positions of the rows of [`QualityReport::table`] (WGS84), for a point layer.
     pub fn positions(&self) -> Vec<Option<Point<f64>>> {
         self.issues().map(|(_, i)| Some(i.position)).collect()
+    }
+}
+
+/// A point this far (metres) or more from its declared commune is listed as misplaced; closer
+/// ones are the border cases of geocoding (an address on the limit of two communes) and are
+/// only counted.
+pub const FAR_FROM_DECLARED_M: f64 = 1000.0;
+
+/// Rows listed one by one in [`QualityReport::problems`] before a summary line, per kind.
+const LISTED_PROBLEMS: usize = 20;
+
+impl QualityReport {
+    /// The suspicious points as load problems, rows listed with their line (at most 20 per
+    /// kind, then a count): what `inspect --zones`, the app at load and `coverage` show.
+    /// `territory` names the zones (« les communes de l'Essonne »).
+    pub fn problems(&self, territory: &str) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let mut list = |issues: &[&QualityIssue], what: &dyn Fn(&QualityIssue) -> String| {
+            for i in issues.iter().take(LISTED_PROBLEMS) {
+                out.push(Problem::at(Place::Line(i.origin), what(i)));
+            }
+            if issues.len() > LISTED_PROBLEMS {
+                out.push(Problem::whole(format!(
+                    "{} autre(s) point(s) du même genre",
+                    issues.len() - LISTED_PROBLEMS
+                )));
+            }
+        };
+        let outside: Vec<&QualityIssue> = self.outside.iter().collect();
+        list(&outside, &|i| {
+            let declared = match (&i.declared, i.distance_to_declared_m) {
+                (Some(code), Some(d)) => {
+                    format!(" alors que sa commune déclarée {code} en fait partie (à {} km)", format_km(d))
+                }
+                _ => String::new(),
+            };
+            format!(
+                "point hors de {territory} ({:.5}, {:.5}){declared} : compté comme service \
+                 proche mais dans aucune zone",
+                i.position.x(),
+                i.position.y()
+            )
+        });
+        let (far, near): (Vec<&QualityIssue>, Vec<&QualityIssue>) =
+            self.wrong_zone.iter().partition(|i| {
+                i.distance_to_declared_m
+                    .is_some_and(|d| d >= FAR_FROM_DECLARED_M)
+            });
+        list(&far, &|i| {
+            format!(
+                "point situé dans la commune {} à {} km de sa commune déclarée {} : position \
+                 ou code à vérifier",
+                i.found.as_deref().unwrap_or("?"),
+                i.distance_to_declared_m.map_or_else(String::new, format_km),
+                i.declared.as_deref().unwrap_or("?")
+            )
+        });
+        if !near.is_empty() {
+            out.push(Problem::whole(format!(
+                "{} point(s) dans une commune voisine de leur commune déclarée, à moins de {} km \
+                 (adresse en limite de commune) : non listés",
+                near.len(),
+                format_km(FAR_FROM_DECLARED_M)
+            )));
+        }
+        out
     }
 }
 

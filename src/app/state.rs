@@ -226,10 +226,11 @@ pub fn style_point_views(views: &mut [PointLayerView], hidden: &[String]) {
 /// Prepares a point layer for drawing and assigns its points to the zones of `zones`.
 pub fn point_view(
     spec: PointSpec,
-    layer: PointLayer,
+    mut layer: PointLayer,
     file: &ProjectFile,
     zones: &[ZoneLayerView],
 ) -> PointLayerView {
+    point_sanity_problems(&mut layer, zones);
     let merc: Vec<Option<[f64; 2]>> = layer
         .positions
         .iter()
@@ -256,6 +257,31 @@ pub fn point_view(
         themes: Vec::new(),
         style,
         zone_of,
+    }
+}
+
+/// Adds to the layer's problems the points outside the communes of the project or far from
+/// their declared commune (the checks of `cartosol inspect --zones` and `coverage`), rows
+/// listed. The communes are the first zone layer whose code field holds commune codes.
+fn point_sanity_problems(layer: &mut PointLayer, zones: &[ZoneLayerView]) {
+    let communes = zones.iter().find(|z| {
+        z.layer.attributes.field(&z.spec.code_field).is_some_and(|f| {
+            let texts: Vec<String> = f.values.iter().take(200).map(ToString::to_string).collect();
+            crate::codes::kind_from_values(texts.iter().map(String::as_str))
+                == crate::codes::CodeKind::Commune
+        })
+    });
+    let Some(communes) = communes else {
+        return;
+    };
+    if let Ok(report) = crate::analysis::quality_report(
+        layer,
+        &communes.layer,
+        None,
+        Some(&communes.spec.code_field),
+    ) {
+        let territory = format!("la couche « {} »", communes.spec.name);
+        layer.source.problems.extend(report.problems(&territory));
     }
 }
 

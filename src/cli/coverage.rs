@@ -310,6 +310,11 @@ pub(crate) fn compute(args: &Options) -> Result<Run> {
     };
     let communes = inputs.communes.as_ref().unwrap_or(&inputs.zones);
     let result = coverage(&inputs.zones, communes, &inputs.points, &options)?;
+    // The point sanity checks of inspect and of the app, rows listed: a point outside the
+    // territory or far from its declared commune is not only a count « hors des zones ».
+    if let Ok(report) = cartosol::analysis::quality_report(&inputs.points, communes, None, None) {
+        super::print_point_problems(&report.problems("la couche des communes"));
+    }
     if result.services_total == 0 {
         eprintln!(
             "attention : aucun service « {} » dans le champ « {} »",

@@ -317,3 +317,14 @@ pub fn main() -> ExitCode {
         }
     }
 }
+
+/// Prints the point sanity problems found against the communes on stderr (a run goes on).
+pub(crate) fn print_point_problems(problems: &[cartosol::error::Problem]) {
+    if problems.is_empty() {
+        return;
+    }
+    eprintln!("Points à vérifier ({}) :", problems.len());
+    for p in problems {
+        eprintln!("  - {p}");
+    }
+}
