@@ -363,7 +363,10 @@ fn points_outside_or_far_from_their_declared_commune_are_listed() {
         outside.ends_with(" km) : compté comme service proche mais dans aucune zone"),
         "{stdout}"
     );
-    let far = regex_free_find(&stdout, "  - ligne 2 : point situé dans la commune 91021 à ");
+    let far = regex_free_find(
+        &stdout,
+        "  - ligne 2 : point situé dans la commune 91021 à ",
+    );
     assert!(
         far.ends_with("km de sa commune déclarée 91691 : position ou code à vérifier"),
         "{stdout}"
@@ -380,8 +383,14 @@ fn points_outside_or_far_from_their_declared_commune_are_listed() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("Points à vérifier (2) :"), "{stderr}");
-    assert!(stderr.contains("  - ligne 3 : point hors de la couche des communes"), "{stderr}");
-    assert!(stderr.contains("  - ligne 2 : point situé dans la commune 91021"), "{stderr}");
+    assert!(
+        stderr.contains("  - ligne 3 : point hors de la couche des communes"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  - ligne 2 : point situé dans la commune 91021"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

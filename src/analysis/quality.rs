@@ -217,7 +217,10 @@ impl QualityReport {
         list(&outside, &|i| {
             let declared = match (&i.declared, i.distance_to_declared_m) {
                 (Some(code), Some(d)) => {
-                    format!(" alors que sa commune déclarée {code} en fait partie (à {} km)", format_km(d))
+                    format!(
+                        " alors que sa commune déclarée {code} en fait partie (à {} km)",
+                        format_km(d)
+                    )
                 }
                 _ => String::new(),
             };

@@ -103,6 +103,9 @@ pub enum Command {
     Rename(LayerRef, String),
     /// Removes a layer from the workspace (`Retirer`).
     Remove(LayerRef),
+    /// Repairs the outlines of a zone layer that cross themselves (`Réparer les géométries`),
+    /// now and at every opening of the project (`repair_geometries`).
+    RepairGeometries(usize),
     /// Shows or hides a theme of a point layer.
     ToggleTheme {
         /// Index of the point layer in the workspace.
@@ -399,6 +402,12 @@ impl CartoSolApp {
             self.ws.zones.len(),
             self.ws.points.len()
         );
+        let problems = self.ws.problem_count();
+        if problems > 0 {
+            self.status.push_str(&format!(
+                " ; {problems} problème(s) de lecture : clic droit sur une couche › Propriétés"
+            ));
+        }
         self.recompute_choropleth();
         match self.ws.file.map.view.clone() {
             Some(v) if !merge => {
@@ -626,6 +635,22 @@ impl CartoSolApp {
                         } else {
                             Some(name.trim().to_owned())
                         };
+                    }
+                }
+                Command::RepairGeometries(i) => {
+                    if let Some(z) = self.ws.zones.get_mut(i) {
+                        z.spec.repair_geometries = true;
+                        let id = z.spec.id.clone();
+                        crate::zones::validity::check_layer(&mut z.layer, true);
+                        z.geometry = std::sync::Arc::new(geometry::ZoneGeometry::prepare(
+                            &z.layer.geometries,
+                        ));
+                        z.cache = Default::default();
+                        if let Some(spec) = self.ws.file.zones.iter_mut().find(|s| s.id == id) {
+                            spec.repair_geometries = true;
+                        }
+                        self.analysis.forget_coverage();
+                        reclassify = true;
                     }
                 }
                 Command::Remove(l) => {

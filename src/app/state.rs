@@ -265,11 +265,15 @@ pub fn point_view(
 /// listed. The communes are the first zone layer whose code field holds commune codes.
 fn point_sanity_problems(layer: &mut PointLayer, zones: &[ZoneLayerView]) {
     let communes = zones.iter().find(|z| {
-        z.layer.attributes.field(&z.spec.code_field).is_some_and(|f| {
-            let texts: Vec<String> = f.values.iter().take(200).map(ToString::to_string).collect();
-            crate::codes::kind_from_values(texts.iter().map(String::as_str))
-                == crate::codes::CodeKind::Commune
-        })
+        z.layer
+            .attributes
+            .field(&z.spec.code_field)
+            .is_some_and(|f| {
+                let texts: Vec<String> =
+                    f.values.iter().take(200).map(ToString::to_string).collect();
+                crate::codes::kind_from_values(texts.iter().map(String::as_str))
+                    == crate::codes::CodeKind::Commune
+            })
     });
     let Some(communes) = communes else {
         return;
@@ -540,6 +544,56 @@ impl Workspace {
                 .map(|p| p.style.label.clone().unwrap_or_else(|| p.spec.name.clone())),
         }
         .unwrap_or_default()
+    }
+
+    /// The number of problems met while reading every layer.
+    pub fn problem_count(&self) -> usize {
+        self.zones
+            .iter()
+            .map(|z| z.layer.source.problems.len())
+            .chain(self.points.iter().map(|p| p.layer.source.problems.len()))
+            .sum()
+    }
+
+    /// The properties of a layer as the analyst reads them (source, format, CRS found,
+    /// encoding, count, then every problem met while reading it): a window's title and text.
+    pub fn layer_report(&self, layer: LayerRef) -> (String, String) {
+        let (source, count, what) = match layer {
+            LayerRef::Zones(i) => match self.zones.get(i) {
+                Some(z) => (&z.layer.source, z.layer.len(), "zones"),
+                None => return (String::new(), String::new()),
+            },
+            LayerRef::Points(i) => match self.points.get(i) {
+                Some(p) => (&p.layer.source, p.layer.len(), "points"),
+                None => return (String::new(), String::new()),
+            },
+        };
+        let mut text = format!(
+            "Source : {}\nFormat : {}\n{count} {what}\n",
+            source.path.display(),
+            source.format
+        );
+        if let Some(layer) = &source.layer {
+            text.push_str(&format!("Couche / feuille : {layer}\n"));
+        }
+        if let Some(crs) = &source.crs {
+            text.push_str(&format!("Système de coordonnées : {crs}\n"));
+        }
+        if let Some(enc) = &source.encoding {
+            text.push_str(&format!("Encodage : {enc}\n"));
+        }
+        if source.problems.is_empty() {
+            text.push_str("Problèmes de lecture : aucun\n");
+        } else {
+            text.push_str(&format!(
+                "Problèmes de lecture ({}) :\n",
+                source.problems.len()
+            ));
+            for p in &source.problems {
+                text.push_str(&format!("- {p}\n"));
+            }
+        }
+        (format!("Propriétés de {}", self.layer_name(layer)), text)
     }
 
     /// The style of a layer.

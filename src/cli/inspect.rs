@@ -43,7 +43,10 @@ pub fn run(args: Args) -> Result<()> {
             zones_path.display(),
             check.checked
         );
-        let problems = check.problems(&format!("« {} »", cartosol::error::display_name(zones_path)));
+        let problems = check.problems(&format!(
+            "« {} »",
+            cartosol::error::display_name(zones_path)
+        ));
         if problems.is_empty() {
             println!("  aucun point hors du territoire ni loin de sa commune déclarée");
         }

@@ -110,9 +110,27 @@ pub fn repaired(geometry: &MultiPolygon) -> MultiPolygon {
     geometry.union(&MultiPolygon::new(Vec::new()))
 }
 
+/// The words every problem of this check holds (to find or replace it).
+const CROSSING_MARK: &str = "au contour qui se recoupe";
+
+/// Whether the layer's problems list outlines that cross themselves and were kept as read
+/// (what a « Réparer les géométries » action would change).
+pub fn has_unrepaired_crossings(layer: &ZoneLayer) -> bool {
+    layer
+        .source
+        .problems
+        .iter()
+        .any(|p| p.message.contains(CROSSING_MARK) && p.message.contains("gardée"))
+}
+
 /// Finds the features whose outline crosses itself, repairs them when `repair` is set, and
 /// lists them in the layer's problems either way (never a silent change, never a silent keep).
+/// Run again (the user asks for the repair after the load), its new line replaces the old one.
 pub fn check_layer(layer: &mut ZoneLayer, repair: bool) {
+    layer
+        .source
+        .problems
+        .retain(|p| !p.message.contains(CROSSING_MARK));
     let flags: Vec<bool> =
         crate::parallel::map_indexed(&layer.geometries, |_, g| crosses_itself(g));
     let invalid: Vec<usize> = flags
@@ -133,13 +151,13 @@ pub fn check_layer(layer: &mut ZoneLayer, repair: bool) {
             }
         }
         layer.source.problems.push(Problem::whole(format!(
-            "{} entité(s) au contour qui se recoupe (polygone « papillon ») : réparée(s) à la \
+            "{} entité(s) {CROSSING_MARK} (polygone « papillon ») : réparée(s) à la \
              demande, chaque boucle devenant un polygone (n° {listed})",
             invalid.len()
         )));
     } else {
         layer.source.problems.push(Problem::whole(format!(
-            "{} entité(s) au contour qui se recoupe (polygone « papillon ») : gardée(s) telle(s) \
+            "{} entité(s) {CROSSING_MARK} (polygone « papillon ») : gardée(s) telle(s) \
              quelle(s), surface et appartenance des points incertaines (n° {listed}) ; \
              réparez-les avec --reparer-geometries ou l'option « Réparer les géométries » de \
              la couche",

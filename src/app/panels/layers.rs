@@ -55,12 +55,34 @@ fn layer_row(
         }
         // Right click: rename, remove.
         response.context_menu(|ui| {
+            if ui.button("Propriétés…").clicked() {
+                let (title, text) = app.ws.layer_report(layer);
+                state.dialog = Dialog::Report { title, text };
+                ui.close();
+            }
             if ui.button(format!("Renommer {name}")).clicked() {
                 state.dialog = Dialog::Rename(layer, name.clone());
                 ui.close();
             }
             if ui.button(format!("Retirer {name}")).clicked() {
                 out.push(Command::Remove(layer));
+                ui.close();
+            }
+            if let LayerRef::Zones(i) = layer
+                && app
+                    .ws
+                    .zones
+                    .get(i)
+                    .is_some_and(|z| crate::zones::validity::has_unrepaired_crossings(&z.layer))
+                && ui
+                    .button("Réparer les géométries")
+                    .on_hover_text(
+                        "Reconstruit les contours qui se recoupent (chaque boucle devient un \
+                         polygone), maintenant et à chaque ouverture du projet",
+                    )
+                    .clicked()
+            {
+                out.push(Command::RepairGeometries(i));
                 ui.close();
             }
         });
