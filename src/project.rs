@@ -817,6 +817,18 @@ pub fn completed_dictionary(
     (dict, notes)
 }
 
+/// The source named by the notes under a table's data (« Source : Insee, Filosofi 2020 » →
+/// « Insee, Filosofi 2020 »), if one of them is a source line.
+fn source_note(notes: &[(u64, String)]) -> Option<String> {
+    notes.iter().find_map(|(_, text)| {
+        let (head, rest) = text.split_once(':')?;
+        let head = head.trim().to_lowercase();
+        (head == "source" || head == "sources")
+            .then(|| rest.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    })
+}
+
 /// Opens a project: loads every layer and applies every join.
 pub fn open_project(path: &Path) -> Result<Project, LoadError> {
     let file = ProjectFile::read(path)?;
@@ -835,9 +847,14 @@ pub fn open_project(path: &Path) -> Result<Project, LoadError> {
         zones.push((spec.clone(), layer));
     }
     let mut joins = Vec::new();
+    // (columns of a table, the « Source : … » note under its data).
+    let mut noted_sources: Vec<(Vec<String>, String)> = Vec::new();
     for spec in &file.tables {
         let source = base.join(&spec.source);
         let table = load_table(&source, &spec.options)?;
+        if let Some(text) = source_note(&table.notes) {
+            noted_sources.push((table.table.field_names().map(str::to_owned).collect(), text));
+        }
         let Some((zspec, layer)) = zones.iter_mut().find(|(z, _)| z.id == spec.join_to) else {
             return Err(LoadError::format(
                 path,
@@ -875,6 +892,14 @@ pub fn open_project(path: &Path) -> Result<Project, LoadError> {
     // the dictionary saved in the project, so every command reads labels, not codes.
     let mut file = file;
     file.dictionary = completed_dictionary(&file, path.parent().unwrap_or(Path::new("."))).0;
+    // The « Source : Insee, Filosofi 2020 » note under a table's data is the source of its
+    // indicators that the dictionary leaves without one.
+    for def in file.dictionary.iter_mut().filter(|d| d.source.is_none()) {
+        def.source = noted_sources
+            .iter()
+            .find(|(fields, _)| fields.iter().any(|f| f.eq_ignore_ascii_case(&def.code)))
+            .map(|(_, text)| text.clone());
+    }
     Ok(Project {
         path: path.to_owned(),
         file,

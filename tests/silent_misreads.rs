@@ -398,3 +398,47 @@ fn points_outside_or_far_from_their_declared_commune_are_listed() {
 fn regex_free_find<'a>(text: &'a str, start: &str) -> &'a str {
     text.lines().find(|l| l.starts_with(start)).unwrap_or("")
 }
+
+/// The « Source : … » note under a table's data is kept as the source of its indicators that
+/// the project's dictionary leaves without one (every command reads it, the workbook's
+/// « Définitions » sheet included).
+#[test]
+fn the_source_note_of_a_table_becomes_the_source_of_its_indicators() {
+    let dir = scratch("source-note");
+    std::fs::copy(
+        "sample_data/essonne/communes.geojson",
+        dir.join("communes.geojson"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("filosofi.csv"),
+        "CODGEO;TP6020;MED20\n91001;12,5;21000\n91027;13,1;23000\n\n\
+         Source : Insee, Filosofi 2020\nNote : s = secret statistique\n",
+    )
+    .unwrap();
+    let path = dir.join("p.cartosol.json");
+    std::fs::write(
+        &path,
+        r#"{"cartosol":1,"title":"T","zones":[{"id":"communes","name":"Communes","source":"communes.geojson","code_field":"INSEE_COM","name_field":"NOM"}],
+"tables":[{"id":"filo","source":"filosofi.csv","code_field":"CODGEO","join_to":"communes"}],
+"dictionary":[{"code":"TP6020","label":"Taux de pauvreté"},{"code":"MED20","label":"Revenu médian","source":"Insee, Filosofi 2020 (déclaré)"}],
+"map":{"zones":"communes","indicator":"TP6020"}}"#,
+    )
+    .unwrap();
+    let project = cartosol::project::open_project(&path).unwrap();
+    let source_of = |code: &str| {
+        project
+            .file
+            .dictionary
+            .iter()
+            .find(|d| d.code == code)
+            .and_then(|d| d.source.clone())
+    };
+    assert_eq!(source_of("TP6020").as_deref(), Some("Insee, Filosofi 2020"));
+    assert_eq!(
+        source_of("MED20").as_deref(),
+        Some("Insee, Filosofi 2020 (déclaré)"),
+        "the project's own entry wins"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
