@@ -62,6 +62,7 @@ fn admin_express_geopackage_lambert93_layers_and_long_names() {
         &ZoneOptions {
             layer: Some("commune".into()),
             crs: None,
+            repair: false,
         },
     )
     .unwrap();
@@ -76,6 +77,7 @@ fn admin_express_geopackage_lambert93_layers_and_long_names() {
         &ZoneOptions {
             layer: Some("epci".into()),
             crs: None,
+            repair: false,
         },
     )
     .unwrap();
