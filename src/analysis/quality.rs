@@ -46,6 +46,8 @@ pub struct QualityReport {
     pub unpositioned: Vec<u64>,
     /// Positioned rows whose declared code matches no zone.
     pub unknown_code: Vec<QualityIssue>,
+    /// Whether the source numbers are feature numbers (GeoJSON, JSON) rather than lines.
+    pub numbered_by_feature: bool,
 }
 
 /// Checks `points` against `zones`. `point_code_field` and `zone_code_field` name the commune
@@ -80,7 +82,10 @@ pub fn quality_report(
     let labels = find_name(pt, NAME_NAMES).and_then(|i| pt.fields.get(i));
     let index = ZoneIndex::new(zones);
     let assigned = index.assign(&points.positions);
-    let mut report = QualityReport::default();
+    let mut report = QualityReport {
+        numbered_by_feature: points.source.format.contains("JSON"),
+        ..QualityReport::default()
+    };
     for (row, (pos, zone)) in points.positions.iter().zip(&assigned).enumerate() {
         let origin = pt.row_origin.get(row).copied().unwrap_or(row as u64 + 1);
         let Some(position) = *pos else {
@@ -204,7 +209,12 @@ impl QualityReport {
         let mut out = Vec::new();
         let mut list = |issues: &[&QualityIssue], what: &dyn Fn(&QualityIssue) -> String| {
             for i in issues.iter().take(LISTED_PROBLEMS) {
-                out.push(Problem::at(Place::Line(i.origin), what(i)));
+                let place = if self.numbered_by_feature {
+                    Place::Feature(i.origin)
+                } else {
+                    Place::Line(i.origin)
+                };
+                out.push(Problem::at(place, what(i)));
             }
             if issues.len() > LISTED_PROBLEMS {
                 out.push(Problem::whole(format!(
