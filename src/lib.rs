@@ -19,6 +19,7 @@ pub mod dictionary;
 pub mod error;
 pub mod export;
 pub mod fsutil;
+pub mod grid;
 pub mod inspect;
 pub mod join;
 pub mod model;

@@ -36,6 +36,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "project",
             "inspect",
             "dictionary",
+            "grid",
         ],
     ),
     ("analyse et style", &["analysis", "style"]),

@@ -32,6 +32,7 @@ pub mod distance;
 pub mod eligibility;
 pub mod factors;
 pub mod fca;
+pub mod grid_demand;
 pub mod index;
 pub mod population;
 pub mod profiles;

@@ -6,6 +6,7 @@ mod coverage;
 mod deck;
 mod diagnostic;
 mod export;
+mod grid;
 mod inspect;
 mod join;
 mod lisa;
@@ -81,6 +82,10 @@ enum Command {
     /// T0 du diagnostic : le figer dans le projet, puis le comparer à un millésime ultérieur
     /// (T+3) sur la géographie du T0.
     T0(t0::Args),
+    /// Carreaux de 200 m de l'Insee (Filosofi) : sommes par zone (le carreau compte dans la
+    /// zone de son centre) et part des ménages pauvres au-delà d'une distance du service le
+    /// plus proche, mesurée depuis chaque carreau.
+    Carreaux(grid::Args),
 }
 
 /// How to read an input file: layer, sheet, header row, CRS (shared by `inspect` and `join`).
@@ -250,6 +255,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Atlas(args)) => atlas::run(args),
         Some(Command::Deck(args)) => deck::run(args),
         Some(Command::Lisa(args)) => lisa::run(args),
+        Some(Command::Carreaux(args)) => grid::run(args),
         Some(Command::Siting(args)) => siting::run(args),
         Some(Command::Dispositifs(args)) => schemes::run(args),
         Some(Command::Pistes(args)) => pistes::run(args),

@@ -25,6 +25,11 @@ pub struct GpkgLayer {
     pub srs_id: i64,
 }
 
+/// Opens a GeoPackage read-only (the file is never modified, not even its journal).
+pub(crate) fn open_read_only(path: &Path) -> Result<Connection, LoadError> {
+    open(path)
+}
+
 fn open(path: &Path) -> Result<Connection, LoadError> {
     if !path.is_file() {
         return Err(LoadError::io(

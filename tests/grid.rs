@@ -1,0 +1,156 @@
+//! INSEE's 200 m grid as demand (issue 12 §3), on the FICTIF Essonne grid of the sample:
+//! squares summed into communes by their centre, and the share of poor households beyond
+//! 10 km of the nearest France Services measured from each square, against an independent
+//! computation (pyproj + shapely + numpy, `tests/data/grid/make_grid_reference.py`).
+
+use cartosol::analysis::grid_demand::{GridDemandOptions, grid_demand};
+use cartosol::grid::{load_grid, parse_cell_id};
+use cartosol::points::{PointOptions, load_points};
+use cartosol::zones::{ZoneOptions, load_zones};
+use cartosol::{Table, Value};
+use std::path::Path;
+
+const GRID: &str = "sample_data/carreaux_200m_essonne_FICTIF.csv";
+
+fn column<'a>(table: &'a Table, name: &str) -> &'a [Value] {
+    &table
+        .field(name)
+        .unwrap_or_else(|| panic!("colonne {name} absente"))
+        .values
+}
+
+fn number(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+#[test]
+fn the_fictif_grid_reads_in_the_insee_layout() {
+    let grid = load_grid(Path::new(GRID)).unwrap();
+    let lines = std::fs::read_to_string(GRID).unwrap().lines().count() - 1;
+    assert_eq!(grid.len(), lines);
+    assert!(
+        grid.source.problems.is_empty(),
+        "{:?}",
+        grid.source.problems
+    );
+    // Secret squares carry fractional shares of their 1 km natural square, kept as read.
+    let men = grid.field("men").unwrap();
+    let fractional = grid
+        .imputed
+        .iter()
+        .zip(&men.values)
+        .filter(|(i, v)| **i && v.fract() != 0.0)
+        .count();
+    assert!(
+        fractional > 0,
+        "fractional counts of imputed squares are kept"
+    );
+    // Centres fall in the Essonne (lon 1.9–2.6, lat 48.2–48.8).
+    assert!(
+        grid.centres
+            .iter()
+            .all(|c| (1.9..2.6).contains(&c.x()) && (48.2..48.8).contains(&c.y()))
+    );
+    // lcog_geo is split into 5-character codes.
+    assert!(
+        grid.communes
+            .iter()
+            .all(|c| !c.is_empty() && c.iter().all(|k| k.len() == 5))
+    );
+    let first = parse_cell_id("CRS3035RES200mN2830200E3755800").unwrap();
+    assert_eq!(first.centre_3035(), (3_755_900.0, 2_830_300.0));
+}
+
+#[test]
+fn sums_and_distance_shares_match_an_independent_computation() {
+    let grid = load_grid(Path::new(GRID)).unwrap();
+    let zones = load_zones(
+        Path::new("sample_data/essonne/communes.geojson"),
+        &ZoneOptions::default(),
+    )
+    .unwrap();
+    let services = load_points(
+        Path::new("sample_data/services_essonne_FICTIF.csv"),
+        &PointOptions::default(),
+    )
+    .unwrap();
+    let result = grid_demand(
+        &grid,
+        &zones,
+        Some(&services),
+        &GridDemandOptions {
+            zone_code_field: Some("INSEE_COM".to_owned()),
+            weight_field: "Men_pauv".to_owned(),
+            theme_field: "dispositif".to_owned(),
+            theme: Some("France Services".to_owned()),
+            threshold_m: 10_000.0,
+        },
+    )
+    .unwrap();
+    let t = &result.table;
+    let codes = column(t, "code");
+    let squares = column(t, "carreaux (centre dans la zone)");
+    let poor = column(t, "Men_pauv");
+    let beyond = column(t, "Men_pauv à plus de 10 km");
+    let share = column(t, "part de Men_pauv à plus de 10 km (%)");
+    let reference = std::fs::read_to_string("tests/data/grid/grid_reference.csv").unwrap();
+    let mut checked = 0;
+    let (mut ref_total, mut ref_beyond) = (0.0, 0.0);
+    for line in reference.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let row = codes
+            .iter()
+            .position(|c| c.to_string() == cells[0])
+            .unwrap_or_else(|| panic!("commune {} absente", cells[0]));
+        let expect = |i: usize| cells[i].parse::<f64>().ok();
+        assert_eq!(number(&squares[row]), expect(1), "carreaux de {}", cells[0]);
+        let close = |got: Option<f64>, want: Option<f64>, what: &str| match (got, want) {
+            (Some(g), Some(w)) => {
+                assert!((g - w).abs() < 1e-6, "{what} de {} : {g} ≠ {w}", cells[0])
+            }
+            (None, None) => {}
+            other => panic!("{what} de {} : {other:?}", cells[0]),
+        };
+        close(number(&poor[row]), expect(2), "Men_pauv");
+        close(number(&beyond[row]), expect(3), "Men_pauv au-delà");
+        close(number(&share[row]), expect(4), "part au-delà");
+        ref_total += expect(2).unwrap_or(0.0);
+        ref_beyond += expect(3).unwrap_or(0.0);
+        checked += 1;
+    }
+    assert_eq!(checked, 194);
+    assert_eq!(result.outside, 0);
+    let overall = result.overall_share_beyond.unwrap();
+    assert!((overall - 100.0 * ref_beyond / ref_total).abs() < 1e-9);
+}
+
+#[test]
+fn a_grid_without_square_ids_is_refused_with_what_is_expected() {
+    let dir = std::env::temp_dir().join(format!("cartosol-grid-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("grille.csv");
+    std::fs::write(&path, "id;Men;Men_pauv\n1;12;3\n").unwrap();
+    let error = load_grid(&path)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        error.ends_with(
+            "grille.csv : colonne d'identifiant de carreau absente (attendu : Idcar_200m, au \
+             format CRS3035RES200mN…E…)"
+        ),
+        "{error}"
+    );
+    std::fs::write(
+        &path,
+        "Idcar_200m;Men;Men_pauv\nCRS3035RES200mN2830200E3755800;12;3\nnimportequoi;4;1\n",
+    )
+    .unwrap();
+    let grid = load_grid(&path).unwrap();
+    assert_eq!(grid.len(), 1);
+    assert_eq!(
+        grid.source.problems[0].to_string(),
+        "ligne 3 : identifiant de carreau illisible : ligne ignorée"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
