@@ -154,3 +154,95 @@ fn a_grid_without_square_ids_is_refused_with_what_is_expected() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Siting with the squares as demand (`cartosol siting --demande-carreaux`): for one new site,
+/// the chosen town hall is the one a brute force over every candidate finds, with distances
+/// computed here by the haversine formula (not the tool's index).
+#[test]
+fn siting_on_the_squares_picks_what_a_brute_force_picks() {
+    let dir = std::env::temp_dir().join(format!("cartosol-grid-siting-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("sites.csv");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_cartosol"))
+        .args([
+            "siting",
+            "sample_data/essonne.cartosol.json",
+            "--theme",
+            "France Services",
+            "--k",
+            "1",
+            "--rayon-km",
+            "10",
+            "--demande-carreaux",
+            GRID,
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    let haversine = |a: (f64, f64), b: (f64, f64)| {
+        let r = 6_371_008.8_f64;
+        let (la1, la2) = (a.1.to_radians(), b.1.to_radians());
+        let h = ((la2 - la1) / 2.0).sin().powi(2)
+            + la1.cos() * la2.cos() * ((b.0 - a.0).to_radians() / 2.0).sin().powi(2);
+        2.0 * r * h.sqrt().asin()
+    };
+    let grid = load_grid(Path::new(GRID)).unwrap();
+    let weight = &grid.field("Men_pauv").unwrap().values;
+    let services = load_points(
+        Path::new("sample_data/services_essonne_FICTIF.csv"),
+        &PointOptions::default(),
+    )
+    .unwrap();
+    let theme = services.attributes.field("dispositif").unwrap();
+    let existing: Vec<(f64, f64)> = services
+        .positions
+        .iter()
+        .zip(&theme.values)
+        .filter(|(_, t)| t.to_string() == "France Services")
+        .filter_map(|(p, _)| p.map(|p| (p.x(), p.y())))
+        .collect();
+    let mairies = cartosol::points::load_points(
+        Path::new("sample_data/essonne/mairies.geojson"),
+        &PointOptions::default(),
+    )
+    .unwrap();
+    let uncovered: Vec<((f64, f64), f64)> = grid
+        .centres
+        .iter()
+        .zip(weight)
+        .filter(|(_, w)| w.is_finite() && **w > 0.0)
+        .map(|(c, w)| ((c.x(), c.y()), *w))
+        .filter(|(c, _)| existing.iter().all(|s| haversine(*c, *s) > 10_000.0))
+        .collect();
+    let names = mairies.attributes.field("nom").unwrap();
+    let best = mairies
+        .positions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.map(|p| (i, (p.x(), p.y()))))
+        .map(|(i, m)| {
+            let gain: f64 = uncovered
+                .iter()
+                .filter(|(c, _)| haversine(*c, m) <= 10_000.0)
+                .map(|(_, w)| w)
+                .sum();
+            (i, gain)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap();
+    let best_name = names.values[best.0].to_string();
+    assert!(
+        stdout.contains(&format!("  1. {best_name} (")),
+        "brute force: {best_name} (+{}) ; {stdout}",
+        best.1
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

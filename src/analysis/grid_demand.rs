@@ -196,3 +196,45 @@ pub fn grid_demand(
         overall_share_beyond,
     })
 }
+
+/// The squares of `grid` as demand points for siting (their centre, weighted by
+/// `weight_field`), so that coverage is measured where households live. Squares whose weight
+/// is missing are left out and counted (never taken as 0); squares of weight 0 are dropped
+/// (they change no coverage).
+pub fn grid_demand_points(
+    grid: &GridLayer,
+    weight_field: &str,
+) -> Result<(Vec<crate::analysis::siting::Demand>, usize), AnalysisError> {
+    let weight = grid
+        .field(weight_field)
+        .ok_or_else(|| AnalysisError::MissingField {
+            field: weight_field.to_owned(),
+            layer: "la grille de carreaux".to_owned(),
+            available: grid
+                .fields
+                .iter()
+                .map(|f| format!("« {} »", f.name))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    let mut demand = Vec::new();
+    let mut missing = 0usize;
+    for ((cell, centre), w) in grid.cells.iter().zip(&grid.centres).zip(&weight.values) {
+        if !w.is_finite() || !centre.x().is_finite() {
+            missing += 1;
+            continue;
+        }
+        if *w <= 0.0 {
+            continue;
+        }
+        demand.push(crate::analysis::siting::Demand {
+            code: format!(
+                "CRS3035RES{}mN{}E{}",
+                cell.resolution_m, cell.north_m, cell.east_m
+            ),
+            position: *centre,
+            weight: *w,
+        });
+    }
+    Ok((demand, missing))
+}

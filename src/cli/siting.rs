@@ -4,8 +4,8 @@
 
 use anyhow::{Context, Result, bail};
 use cartosol::analysis::siting::{
-    CandidatePlaces, ExistingSites, Goal, SitingOptions, SitingRequest, answer, scenario,
-    scenarios_table, sites_table,
+    CandidatePlaces, ExistingSites, Goal, SitingOptions, SitingRequest, answer, problem, scenario,
+    scenarios_table, site, sites_table,
 };
 use cartosol::export::data::Geometries;
 use cartosol::value::format_number;
@@ -40,6 +40,13 @@ pub struct Args {
     /// Champ de la demande (effectif à couvrir : ménages pauvres, un profil…).
     #[arg(long, default_value = "NB_MEN_PAUV")]
     demande: String,
+    /// Demande mesurée où vivent les ménages : grille de carreaux de 200 m de l'Insee (CSV ou
+    /// GeoPackage), au centre de chaque carreau, au lieu des points intérieurs de --zones.
+    #[arg(long)]
+    demande_carreaux: Option<PathBuf>,
+    /// Colonne de la grille qui pèse chaque carreau (avec --demande-carreaux).
+    #[arg(long, default_value = "Men_pauv")]
+    poids_carreaux: String,
     /// Lieux candidats : une couche de points (ex. « mairies ») ou une couche de zones (ses
     /// points intérieurs).
     #[arg(long, default_value = "mairies")]
@@ -133,10 +140,39 @@ pub fn run(args: Args) -> Result<()> {
     let options = SitingOptions {
         time_limit: Duration::from_secs(args.delai_s.max(1)),
     };
-    let (inputs, answer) = answer(&project, &request, &options, &|k| {
-        eprintln!("  recherche avec {k} nouveau(x) site(s)…")
-    })?;
-    let table = sites_table(&inputs, &answer, &args.demande);
+    let progress = |k: usize| eprintln!("  recherche avec {k} nouveau(x) site(s)…");
+    let (inputs, answer, demand_label) = match &args.demande_carreaux {
+        None => {
+            let (inputs, answer) = answer(&project, &request, &options, &progress)?;
+            (inputs, answer, args.demande.clone())
+        }
+        Some(grid_path) => {
+            let grid = cartosol::grid::load_grid(grid_path)?;
+            let (demand, missing) =
+                cartosol::analysis::grid_demand::grid_demand_points(&grid, &args.poids_carreaux)?;
+            let mut inputs = problem(&project, &request)?;
+            inputs.demand = demand;
+            inputs.left_out = if missing > 0 {
+                vec![format!(
+                    "{missing} carreau(x) sans valeur de « {} »",
+                    args.poids_carreaux
+                )]
+            } else {
+                Vec::new()
+            };
+            let answer = site(
+                &inputs.demand,
+                &inputs.candidates,
+                &inputs.existing,
+                request.radius_m,
+                request.goal,
+                &options,
+                &progress,
+            )?;
+            (inputs, answer, args.poids_carreaux.clone())
+        }
+    };
+    let table = sites_table(&inputs, &answer, &demand_label);
     let positions: Vec<Option<geo::Point<f64>>> = answer
         .chosen
         .iter()
@@ -151,11 +187,14 @@ pub fn run(args: Args) -> Result<()> {
     )?;
 
     println!(
-        "Demande : « {} » de {} zone(s) de « {} » ({} au total) ; {} lieux candidats ; {} site(s) \
+        "Demande : « {} » de {} {} ({} au total) ; {} lieux candidats ; {} site(s) \
          existant(s){}",
-        args.demande,
+        demand_label,
         inputs.demand.len(),
-        args.zones,
+        match &args.demande_carreaux {
+            Some(p) => format!("carreau(x) de {}", p.display()),
+            None => format!("zone(s) de « {} »", args.zones),
+        },
         format_number(answer.total_weight),
         inputs.candidates.len(),
         inputs.existing.len(),
