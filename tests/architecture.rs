@@ -36,6 +36,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "project",
             "inspect",
             "dictionary",
+            "bundled",
         ],
     ),
     ("analyse et style", &["analysis", "style"]),

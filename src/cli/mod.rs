@@ -26,8 +26,11 @@ use std::process::ExitCode;
 
 /// CartoSol — besoins sociaux et offre de services pour le diagnostic territorial.
 #[derive(Parser)]
-#[command(name = "cartosol", version, about)]
+#[command(name = "cartosol", about, disable_version_flag = true)]
 struct Cli {
+    /// Affiche la version et les millésimes des données de l'exemple installé.
+    #[arg(short = 'V', long)]
+    version: bool,
     #[command(subcommand)]
     command: Option<Command>,
     /// Projet (*.cartosol.json) ou fichier de données à ouvrir (par défaut : le projet
@@ -252,13 +255,38 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Typology(args)) => typology::run(args),
         Some(Command::Diagnostic(args)) => diagnostic::run(args),
         Some(Command::T0(args)) => t0::run(args),
+        None if cli.version => print_version(),
         None => open(cli.path, cli.summary),
     }
 }
 
+/// `cartosol --version`: the version, then the vintages the bundled sample project states
+/// (read from its files, see [`cartosol::bundled::data_vintages`]), or why they are unknown.
+fn print_version() -> Result<()> {
+    println!("cartosol {}", env!("CARGO_PKG_VERSION"));
+    match cartosol::bundled::find_sample_project() {
+        Ok(sample) => {
+            println!(
+                "Millésimes des données de l'exemple ({}) :",
+                sample.display()
+            );
+            match cartosol::bundled::data_vintages(&sample) {
+                Ok(lines) if lines.is_empty() => println!("  (aucun millésime déclaré)"),
+                Ok(lines) => lines.iter().for_each(|l| println!("  - {l}")),
+                Err(e) => println!("  (millésimes illisibles : {e})"),
+            }
+        }
+        Err(e) => println!("Données de l'exemple : {e}"),
+    }
+    Ok(())
+}
+
 /// Without subcommand: opens the project (or data file) in the app, or prints its summary.
 fn open(path: Option<PathBuf>, summary: bool) -> Result<()> {
-    let path = path.unwrap_or_else(cartosol::project::sample_project_path);
+    let path = match path {
+        Some(path) => path,
+        None => cartosol::bundled::find_sample_project()?,
+    };
     #[cfg(feature = "gui")]
     if !summary {
         return cartosol::app::run(Some(path));
