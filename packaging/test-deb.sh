@@ -72,11 +72,13 @@ if command -v desktop-file-validate >/dev/null 2>&1; then
   desktop-file-validate /usr/share/applications/cartosol.desktop || fail "cartosol.desktop invalide"
   grep -q '^application/x-cartosol-project=.*cartosol\.desktop' /usr/share/applications/mimeinfo.cache ||
     fail "cartosol.desktop n'est pas associé à application/x-cartosol-project"
+  echo "cartosol.desktop valide, associé à application/x-cartosol-project"
 else
   echo "(desktop-file-validate absent : apt-get install desktop-file-utils)"
 fi
 grep -q '^[0-9]*:application/x-cartosol-project:\*\.cartosol\.json' /usr/share/mime/globs2 ||
   fail "*.cartosol.json n'est pas enregistré dans la base MIME"
+echo "type MIME application/x-cartosol-project (*.cartosol.json) enregistré"
 
 cd /
 if [ -n "${CARTOSOL_DEB_KEEP_PNG:-}" ]; then cp "$work/carte.png" "$CARTOSOL_DEB_KEEP_PNG"; fi
