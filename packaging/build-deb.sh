@@ -37,6 +37,7 @@ done
 
 # shellcheck disable=SC2086 # $features holds several options on purpose
 cargo build --locked --profile "$cargo_profile" --bin cartosol $features >&2
+echo "build-deb : binaire ($profile) prêt en $SECONDS s" >&2
 
 target=${CARGO_TARGET_DIR:-target}
 binary="$target/$out_dir/cartosol"
@@ -69,15 +70,18 @@ gzip -9n -c README.md > "$root/usr/share/doc/cartosol/README.md.gz"
 chmod 0644 "$root/usr/share/doc/cartosol/README.md.gz"
 
 # Depends: the shared libraries the binary links (dpkg-shlibdeps, as cargo-deb's $auto), plus
-# what the window opens at run time with dlopen (Vulkan loader and a Vulkan driver for wgpu —
-# Mesa's lavapipe draws on the CPU where the GPU has none — X11 or Wayland, xkbcommon).
+# those the window opens at run time with dlopen, which no tool sees: the Vulkan loader and a
+# Vulkan driver for wgpu (Mesa's lavapipe draws on the CPU where the GPU has none), EGL (wgpu's
+# GL fallback), X11/xcb or Wayland, xkbcommon. The list is what the binary names, checked with
+#   grep -aoE 'lib(X[A-Za-z0-9-]*|vulkan|EGL|wayland-[a-z]+|xkbcommon[a-z-]*|xcb)\.so\.[0-9]+' \
+#     target/release/cartosol | sort -u
 shlibs_dir=$(mktemp -d)
 trap 'rm -rf "$shlibs_dir"' EXIT
 mkdir -p "$shlibs_dir/debian"
 printf 'Source: cartosol\n\nPackage: cartosol\nArchitecture: any\n' > "$shlibs_dir/debian/control"
 abs_binary=$(realpath "$root/usr/bin/cartosol")
 shlibs=$(cd "$shlibs_dir" && dpkg-shlibdeps -O "$abs_binary" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
-runtime="libvulkan1, mesa-vulkan-drivers | vulkan-icd, libxkbcommon0, libxkbcommon-x11-0, libx11-6, libx11-xcb1, libxcursor1, libxrandr2, libxi6, libwayland-client0, libwayland-cursor0"
+runtime="libvulkan1, mesa-vulkan-drivers | vulkan-icd, libegl1, libx11-6, libx11-xcb1, libxcb1, libxcursor1, libxi6, libxkbcommon0, libwayland-client0, libwayland-egl1"
 installed_kib=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 
 cat > "$root/DEBIAN/control" <<EOF
@@ -111,4 +115,5 @@ EOF
 find "$root" -type d -exec chmod 0755 {} +
 rm -f "$deb"
 dpkg-deb --root-owner-group -Z"$compress" --build "$root" "$deb" >&2
+echo "build-deb : paquet écrit en $SECONDS s au total" >&2
 echo "$deb"

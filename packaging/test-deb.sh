@@ -29,6 +29,7 @@ grep -q ' ./usr/share/cartosol/sample_data/essonne.cartosol.json$' <<<"$listing"
 
 trap 'dpkg -r cartosol >/dev/null 2>&1 || true' EXIT
 if ! dpkg -i "$deb"; then
+  echo "dépendances manquantes : apt-get -f install les installe"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get -f install -y -qq
 fi
