@@ -262,23 +262,35 @@ fn run(cli: Cli) -> Result<()> {
 
 /// `cartosol --version`: the version, then the vintages the bundled sample project states
 /// (read from its files, see [`cartosol::bundled::data_vintages`]), or why they are unknown.
+/// A reader that stops early (`cartosol --version | head -n 1`) is not an error.
 fn print_version() -> Result<()> {
-    println!("cartosol {}", env!("CARGO_PKG_VERSION"));
+    use std::fmt::Write as _;
+    let mut text = format!("cartosol {}\n", env!("CARGO_PKG_VERSION"));
     match cartosol::bundled::find_sample_project() {
         Ok(sample) => {
-            println!(
+            let _ = writeln!(
+                text,
                 "Millésimes des données de l'exemple ({}) :",
                 sample.display()
             );
             match cartosol::bundled::data_vintages(&sample) {
-                Ok(lines) if lines.is_empty() => println!("  (aucun millésime déclaré)"),
-                Ok(lines) => lines.iter().for_each(|l| println!("  - {l}")),
-                Err(e) => println!("  (millésimes illisibles : {e})"),
+                Ok(lines) if lines.is_empty() => text.push_str("  (aucun millésime déclaré)\n"),
+                Ok(lines) => lines.iter().for_each(|l| {
+                    let _ = writeln!(text, "  - {l}");
+                }),
+                Err(e) => {
+                    let _ = writeln!(text, "  (millésimes illisibles : {e})");
+                }
             }
         }
-        Err(e) => println!("Données de l'exemple : {e}"),
+        Err(e) => {
+            let _ = writeln!(text, "Données de l'exemple : {e}");
+        }
     }
-    Ok(())
+    match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 /// Without subcommand: opens the project (or data file) in the app, or prints its summary.
