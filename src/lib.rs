@@ -13,6 +13,7 @@ pub mod analysis;
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod baseline;
+pub mod bundled;
 pub mod codes;
 pub mod crs;
 pub mod dictionary;

@@ -19,30 +19,9 @@ use std::path::{Path, PathBuf};
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// The project bundled with CartoSol, relative to the crate root.
+/// The project bundled with CartoSol, relative to the crate root (tests; the app and the CLI
+/// find it with [`crate::bundled::find_sample_project`]).
 pub const SAMPLE_PROJECT: &str = "sample_data/essonne.cartosol.json";
-
-/// Where the bundled sample project is, whatever the current directory: beside the current
-/// directory (a checkout), else in the source tree the binary was built from, else beside the
-/// executable or in `../share/cartosol/` from it (an installed binary). Falls back to
-/// [`SAMPLE_PROJECT`] as written, so that the error names the expected file.
-pub fn sample_project_path() -> PathBuf {
-    let mut candidates = vec![
-        PathBuf::from(SAMPLE_PROJECT),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(SAMPLE_PROJECT),
-    ];
-    if let Some(dir) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf))
-    {
-        candidates.push(dir.join(SAMPLE_PROJECT));
-        candidates.push(dir.join("../share/cartosol").join(SAMPLE_PROJECT));
-    }
-    candidates
-        .into_iter()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| PathBuf::from(SAMPLE_PROJECT))
-}
 
 /// A zone layer of a project.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -548,7 +548,7 @@ fn rows_are_added_moved_and_removed_by_commands_and_the_shown_row_follows() {
     use cartosol::app::schemes::{SchemesCommand as C, SchemesState};
     use cartosol::app::state::{Progress, Workspace};
     let mut ws = Workspace::load(
-        &cartosol::project::sample_project_path(),
+        &cartosol::bundled::find_sample_project().unwrap(),
         &Progress::default(),
     )
     .unwrap();

@@ -52,7 +52,8 @@ fn siting_in_the_app_equals_the_library_and_saves_a_scenario() {
 
     // The library on the project read from disk, as `cartosol siting` does.
     let project =
-        cartosol::project::open_project(&cartosol::project::sample_project_path()).unwrap();
+        cartosol::project::open_project(&cartosol::bundled::find_sample_project().unwrap())
+            .unwrap();
     let request = SitingRequest {
         demand_layer: "communes".into(),
         weight_field: "NB_MEN_PAUV".into(),

@@ -37,6 +37,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "inspect",
             "dictionary",
             "grid",
+            "bundled",
         ],
     ),
     ("analyse et style", &["analysis", "style"]),

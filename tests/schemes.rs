@@ -8,7 +8,7 @@ use cartosol::analysis::schemes::{
 use geo::{Contains, Distance, Haversine, InteriorPoint, Point};
 
 fn sample() -> cartosol::project::Project {
-    cartosol::project::open_project(&cartosol::project::sample_project_path()).unwrap()
+    cartosol::project::open_project(&cartosol::bundled::find_sample_project().unwrap()).unwrap()
 }
 
 fn row(name: &str, theme: &str) -> SchemeRow {

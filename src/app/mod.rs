@@ -52,7 +52,7 @@ pub struct AppOptions {
 impl Default for AppOptions {
     fn default() -> Self {
         AppOptions {
-            open: Some(crate::project::sample_project_path()),
+            open: crate::bundled::find_sample_project().ok(),
             basemap: BasemapChoice::Osm,
             load_now: false,
             tile_cache: basemap::cache_dir(),
@@ -1183,7 +1183,7 @@ pub fn run(path: Option<PathBuf>) -> anyhow::Result<()> {
             .with_drag_and_drop(true),
         ..Default::default()
     };
-    let open = path.or_else(|| Some(crate::project::sample_project_path()));
+    let open = path.or_else(|| crate::bundled::find_sample_project().ok());
     eframe::run_native(
         "CartoSol",
         options,

@@ -27,8 +27,11 @@ use std::process::ExitCode;
 
 /// CartoSol — besoins sociaux et offre de services pour le diagnostic territorial.
 #[derive(Parser)]
-#[command(name = "cartosol", version, about)]
+#[command(name = "cartosol", about, disable_version_flag = true)]
 struct Cli {
+    /// Affiche la version et les millésimes des données de l'exemple installé.
+    #[arg(short = 'V', long)]
+    version: bool,
     #[command(subcommand)]
     command: Option<Command>,
     /// Projet (*.cartosol.json) ou fichier de données à ouvrir (par défaut : le projet
@@ -263,13 +266,50 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Typology(args)) => typology::run(args),
         Some(Command::Diagnostic(args)) => diagnostic::run(args),
         Some(Command::T0(args)) => t0::run(args),
+        None if cli.version => print_version(),
         None => open(cli.path, cli.summary),
+    }
+}
+
+/// `cartosol --version`: the version, then the vintages the bundled sample project states
+/// (read from its files, see [`cartosol::bundled::data_vintages`]), or why they are unknown.
+/// A reader that stops early (`cartosol --version | head -n 1`) is not an error.
+fn print_version() -> Result<()> {
+    use std::fmt::Write as _;
+    let mut text = format!("cartosol {}\n", env!("CARGO_PKG_VERSION"));
+    match cartosol::bundled::find_sample_project() {
+        Ok(sample) => {
+            let _ = writeln!(
+                text,
+                "Millésimes des données de l'exemple ({}) :",
+                sample.display()
+            );
+            match cartosol::bundled::data_vintages(&sample) {
+                Ok(lines) if lines.is_empty() => text.push_str("  (aucun millésime déclaré)\n"),
+                Ok(lines) => lines.iter().for_each(|l| {
+                    let _ = writeln!(text, "  - {l}");
+                }),
+                Err(e) => {
+                    let _ = writeln!(text, "  (millésimes illisibles : {e})");
+                }
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(text, "Données de l'exemple : {e}");
+        }
+    }
+    match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
     }
 }
 
 /// Without subcommand: opens the project (or data file) in the app, or prints its summary.
 fn open(path: Option<PathBuf>, summary: bool) -> Result<()> {
-    let path = path.unwrap_or_else(cartosol::project::sample_project_path);
+    let path = match path {
+        Some(path) => path,
+        None => cartosol::bundled::find_sample_project()?,
+    };
     #[cfg(feature = "gui")]
     if !summary {
         return cartosol::app::run(Some(path));

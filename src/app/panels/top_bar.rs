@@ -61,7 +61,10 @@ pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, u
                 }
                 ui.separator();
                 if ui.button("Rouvrir le projet d'exemple (Essonne)").clicked() {
-                    out.push(Command::Open(crate::project::sample_project_path()));
+                    match crate::bundled::find_sample_project() {
+                        Ok(path) => out.push(Command::Open(path)),
+                        Err(e) => state.dialog = Dialog::Error(e.to_string()),
+                    }
                     ui.close();
                 }
             });
