@@ -1,6 +1,7 @@
 //! INSEE's 200 m grid as demand (issue 12 §3), on the FICTIF Essonne grid of the sample:
 //! squares summed into communes by their centre, and the share of poor households beyond
-//! 10 km of the nearest France Services measured from each square, against an independent
+//! 10 km of the nearest France Services measured from each square, and the 2SFCA on the
+//! squares, against an independent
 //! computation (pyproj + shapely + numpy, `tests/data/grid/make_grid_reference.py`).
 
 use cartosol::analysis::grid_demand::{GridDemandOptions, grid_demand};
@@ -84,6 +85,7 @@ fn sums_and_distance_shares_match_an_independent_computation() {
             theme_field: "dispositif".to_owned(),
             theme: Some("France Services".to_owned()),
             threshold_m: 10_000.0,
+            fca_radius_m: Some(10_000.0),
         },
     )
     .unwrap();
@@ -93,6 +95,7 @@ fn sums_and_distance_shares_match_an_independent_computation() {
     let poor = column(t, "Men_pauv");
     let beyond = column(t, "Men_pauv à plus de 10 km");
     let share = column(t, "part de Men_pauv à plus de 10 km (%)");
+    let access = column(t, "accessibilité 2SFCA pour 1 000 Men_pauv (rayon 10 km)");
     let reference = std::fs::read_to_string("tests/data/grid/grid_reference.csv").unwrap();
     let mut checked = 0;
     let (mut ref_total, mut ref_beyond) = (0.0, 0.0);
@@ -114,6 +117,7 @@ fn sums_and_distance_shares_match_an_independent_computation() {
         close(number(&poor[row]), expect(2), "Men_pauv");
         close(number(&beyond[row]), expect(3), "Men_pauv au-delà");
         close(number(&share[row]), expect(4), "part au-delà");
+        close(number(&access[row]), expect(5), "accessibilité 2SFCA");
         ref_total += expect(2).unwrap_or(0.0);
         ref_beyond += expect(3).unwrap_or(0.0);
         checked += 1;

@@ -33,6 +33,9 @@ pub struct GridDemandOptions {
     pub theme: Option<String>,
     /// The distance beyond which a square is far from the service, metres.
     pub threshold_m: f64,
+    /// The catchment radius of the 2SFCA measured on the squares (step decay, one unit of
+    /// supply per service), metres; `None`: no 2SFCA.
+    pub fca_radius_m: Option<f64>,
 }
 
 /// Squares summed into zones, and the distance shares when services are given.
@@ -189,6 +192,70 @@ pub fn grid_demand(
         ));
         let (t, b): (f64, f64) = (total.iter().sum(), beyond.iter().sum());
         overall_share_beyond = (t > 0.0).then(|| 100.0 * b / t);
+        if let Some(radius_m) = options.fca_radius_m {
+            // 2SFCA with the squares as demand: each service's supply (1) shared by the
+            // weight of the squares within its catchment, each square's accessibility the sum
+            // of the ratios it reaches; a zone's is the weighted mean of its squares'.
+            let demand_points: Vec<Option<geo::Point<f64>>> = grid
+                .centres
+                .iter()
+                .zip(&weight.values)
+                .map(|(c, w)| (w.is_finite() && c.x().is_finite()).then_some(*c))
+                .collect();
+            let demand: Vec<Value> = weight
+                .values
+                .iter()
+                .map(|w| {
+                    if w.is_finite() {
+                        Value::Number(*w)
+                    } else {
+                        Value::Missing(Missing::NotAvailable)
+                    }
+                })
+                .collect();
+            let supply_points: Vec<geo::Point<f64>> =
+                service_index.positions().iter().map(|(_, p)| *p).collect();
+            let supply = vec![Value::Number(1.0); supply_points.len()];
+            let fca = crate::analysis::fca::two_step_fca(
+                &demand_points,
+                &demand,
+                &supply_points,
+                &supply,
+                radius_m,
+                crate::analysis::fca::Decay::Step,
+            )?;
+            let mut weighted = vec![0.0f64; n];
+            let mut weights = vec![0.0f64; n];
+            for (cell, zone) in zone_of.iter().enumerate() {
+                let (Some(z), Some(Value::Number(a)), Some(Value::Number(w))) =
+                    (*zone, fca.accessibility.get(cell), demand.get(cell))
+                else {
+                    continue;
+                };
+                if let (Some(s), Some(t)) = (weighted.get_mut(z), weights.get_mut(z)) {
+                    *s += a * w;
+                    *t += w;
+                }
+            }
+            fields.push(result_field(
+                format!(
+                    "accessibilité 2SFCA pour 1 000 {} (rayon {} km)",
+                    weight.name,
+                    crate::value::format_number(radius_m / 1000.0)
+                ),
+                weighted
+                    .iter()
+                    .zip(&weights)
+                    .map(|(s, t)| {
+                        if *t > 0.0 {
+                            Value::Number(1000.0 * s / t)
+                        } else {
+                            Value::Missing(Missing::NotApplicable)
+                        }
+                    })
+                    .collect(),
+            ));
+        }
     }
     Ok(GridDemand {
         table: result_table(n, fields),

@@ -40,6 +40,10 @@ pub struct Args {
     /// Distance au service le plus proche au-delà de laquelle un carreau est éloigné (km).
     #[arg(long, default_value_t = 10.0)]
     seuil_km: f64,
+    /// Rayon de la zone de chalandise du 2SFCA calculé sur les carreaux (km) ; sans cette
+    /// option, pas de 2SFCA.
+    #[arg(long)]
+    rayon_2sfca_km: Option<f64>,
     /// Fichier de sortie : .csv, .xlsx, .geojson ou .gpkg (contours des zones).
     #[arg(long)]
     out: PathBuf,
@@ -76,6 +80,7 @@ pub fn run(args: Args) -> Result<()> {
             theme_field: args.theme_field.clone(),
             theme: args.theme.clone(),
             threshold_m: args.seuil_km * 1000.0,
+            fca_radius_m: args.rayon_2sfca_km.map(|r| r * 1000.0),
         },
     )?;
     println!(

@@ -5,7 +5,8 @@ numpy; none of CartoSol's code).
 For each commune of sample_data/essonne/communes.geojson: the number of 200 m squares whose
 centre lies in it, the sum of Men_pauv over them, and the share of that sum living more than
 10 km (great circle, sphere of radius 6,371,008.8 m) from the nearest in-person
-« France Services » point of sample_data/services_essonne_FICTIF.csv.
+« France Services » point of sample_data/services_essonne_FICTIF.csv, and the 2SFCA
+accessibility (10 km, step decay) with the squares' Men_pauv as demand.
 
 Square centres: south-west corner read from Idcar_200m (CRS3035RES200mN<n>E<e>) + 100 m, in
 EPSG:3035, to WGS84 by pyproj (PROJ).
@@ -93,10 +94,34 @@ for i, z in enumerate(zone_of):
     if nearest_m(lons[i], lats[i]) > THRESHOLD_M:
         beyond[z] += poor[i]
 
+# 2SFCA, step decay, radius 10 km, demand = Men_pauv of the squares, supply = 1 per service:
+# R_j = 1 / sum of the demand within 10 km of service j; A_i = sum of R_j within 10 km of i;
+# a commune's accessibility = demand-weighted mean of its squares', per 1,000.
+valid = ~np.isnan(poor)
+la = np.radians(lats)[:, None]
+lo = np.radians(lons)[:, None]
+h = np.sin((svc[None, :, 1] - la) / 2) ** 2 + np.cos(la) * np.cos(svc[None, :, 1]) * np.sin(
+    (svc[None, :, 0] - lo) / 2) ** 2
+dist = 2 * R * np.arcsin(np.sqrt(h))  # squares x services
+within = (dist <= THRESHOLD_M) & valid[:, None]
+demand = np.where(valid, poor, 0.0)
+served = (within * demand[:, None]).sum(axis=0)
+ratio = np.where(served > 0, 1.0 / np.where(served > 0, served, 1.0), 0.0)
+access = (within * ratio[None, :]).sum(axis=1)
+acc_num = [0.0] * len(codes)
+acc_den = [0.0] * len(codes)
+for i, z in enumerate(zone_of):
+    if z is None or not valid[i]:
+        continue
+    acc_num[z] += access[i] * poor[i]
+    acc_den[z] += poor[i]
+
 with open(OUT, "w", encoding="utf-8", newline="") as f:
     w = csv.writer(f, lineterminator="\n")
-    w.writerow(["code", "carreaux", "men_pauv", "men_pauv_au_dela_10km", "part_au_dela_pct"])
-    for c, s, t, b in zip(codes, squares, total, beyond):
+    w.writerow(["code", "carreaux", "men_pauv", "men_pauv_au_dela_10km", "part_au_dela_pct",
+                "acces_2sfca_pour_1000"])
+    for c, s, t, b, an, ad in zip(codes, squares, total, beyond, acc_num, acc_den):
         share = "" if t <= 0 else f"{100.0 * b / t:.9f}"
-        w.writerow([c, s, f"{t:.6f}", f"{b:.6f}", share])
+        acc = "" if ad <= 0 else f"{1000.0 * an / ad:.12f}"
+        w.writerow([c, s, f"{t:.6f}", f"{b:.6f}", share, acc])
 print(OUT, sum(squares), "carreaux dans les communes")
