@@ -40,7 +40,7 @@ const DATA: &str = "donnees";
 fn state(k: u64) -> ProjectFile {
     static BODIES: std::sync::OnceLock<[ProjectFile; 2]> = std::sync::OnceLock::new();
     let bodies = BODIES.get_or_init(|| [body(0), body(1)]);
-    let mut file = if k % 2 == 0 {
+    let mut file = if k.is_multiple_of(2) {
         bodies[0].clone()
     } else {
         bodies[1].clone()
@@ -138,7 +138,7 @@ fn child_saves_and_autosaves_in_a_loop() {
         note(format!("debut autosave {k}\n"));
         autosave(&file, &project, &data).expect("autosave");
         note(format!("fin autosave {k}\n"));
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             note(format!("debut save {k}\n"));
             save_and_discard_autosave(&file, &dir, &project, &data).expect("save");
             note(format!("fin save {k}\n"));

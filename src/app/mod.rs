@@ -769,6 +769,8 @@ impl CartoSolApp {
                             );
                             ws.path = Some(path);
                             self.install(ws, false);
+                            // The autosave stays until a save: do not ask again.
+                            self.ui_state.dialog = dialogs::Dialog::None;
                             self.status =
                                 "Sauvegarde automatique restaurée (enregistrez pour la garder)"
                                     .to_owned();
