@@ -135,10 +135,6 @@ pub fn is_read_only(path: &Path) -> bool {
     crate::project::is_read_only_project(path, crate::project::bundled_sample_dir().as_deref())
 }
 
-/// Added to the status line when a read-only project opens.
-pub const READ_ONLY_NOTE: &str =
-    " — lecture seule : vos changements s'enregistrent avec « Enregistrer sous… »";
-
 /// Why Ctrl+S on a read-only project opens *Enregistrer sous*, in French.
 pub fn read_only_message(path: &Path) -> String {
     format!(

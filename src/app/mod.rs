@@ -421,15 +421,12 @@ impl CartoSolApp {
             _ => self.frame_on_next = true,
         }
         self.autosave_marks = export_ui::AutosaveMarks::of(&mut self.ws);
-        if !merge && let Some(path) = self.ws.path.clone() {
-            if export_ui::is_read_only(&path) {
-                self.status.push_str(export_ui::READ_ONLY_NOTE);
-            }
-            if !crate::project::is_autosave_file(&path)
-                && crate::project::recover(&path, &self.data_dir).is_some()
-            {
-                self.ui_state.dialog = dialogs::Dialog::Recover(path);
-            }
+        if !merge
+            && let Some(path) = self.ws.path.clone()
+            && !crate::project::is_autosave_file(&path)
+            && crate::project::recover(&path, &self.data_dir).is_some()
+        {
+            self.ui_state.dialog = dialogs::Dialog::Recover(path);
         }
     }
 
