@@ -291,7 +291,12 @@ fn ctrl_s_on_the_read_only_sample_opens_save_as_with_a_french_message() {
     let sample = sample_project_path();
     let text_before = std::fs::read(&sample).unwrap();
     let data_dir = common::temp_dir("autosave-exemple-donnees");
-    let mut harness = app_on(sample.clone(), data_dir, "autosave-exemple", SHORT_STEP);
+    let mut harness = app_on(
+        sample.clone(),
+        data_dir.clone(),
+        "autosave-exemple",
+        SHORT_STEP,
+    );
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
     harness.run_steps(2);
     assert!(matches!(
@@ -313,13 +318,32 @@ fn ctrl_s_on_the_read_only_sample_opens_save_as_with_a_french_message() {
     ));
     assert_eq!(std::fs::read(&sample).unwrap(), text_before);
 
-    // A copy elsewhere becomes the project; Ctrl+S then saves it directly.
+    // A change to the sample is autosaved in the data folder (keyed by the sample's path)...
+    let classes = harness.state().ws.file.map.classification.classes;
+    harness.state_mut().ui_state.dialog = Dialog::None;
+    harness
+        .state_mut()
+        .send(Command::SetClasses(if classes == 7 { 6 } else { 7 }));
+    harness.run_steps(1);
+    let t = app_time(&harness);
+    harness.input_mut().time = Some(t + 61.0);
+    harness.run_steps(2);
+    let auto = autosave_path(&sample, &data_dir);
+    assert!(auto.exists(), "the sample's changes autosaved");
+    assert_eq!(std::fs::read(&sample).unwrap(), text_before);
+
+    // ...then a copy elsewhere becomes the project (the sample's autosave goes: its changes
+    // are in the copy); Ctrl+S then saves the copy directly.
     let dir = common::temp_dir("autosave-exemple-copie");
     let copy = dir.join("essonne.cartosol.json");
     harness.state_mut().ui_state.dialog = Dialog::None;
     harness.state_mut().send(Command::SaveAs(copy.clone()));
     harness.run_steps(2);
     assert_eq!(harness.state().ws.path.as_deref(), Some(copy.as_path()));
+    assert!(
+        !auto.exists(),
+        "the sample's autosave is removed with the save as"
+    );
     open_project(&copy).expect("the copy opens, its sources found");
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
     harness.run_steps(2);

@@ -72,6 +72,11 @@ pub fn save(
         .map_err(|e| e.to_string())?;
     // Paths are now relative to the new folder.
     if ws.path.as_deref() != Some(path) {
+        // Saved under another name (a read-only sample's copy): the changes autosaved for
+        // the former file are in this one now; not to be offered again when it reopens.
+        if let Some(former) = &ws.path {
+            let _ = crate::project::discard_autosave(former, data_dir);
+        }
         let from = base_dir(ws);
         crate::project::rebase_paths(&mut ws.file, &from, path.parent().unwrap_or(Path::new(".")));
         ws.path = Some(path.to_owned());
