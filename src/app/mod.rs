@@ -420,7 +420,10 @@ impl CartoSolApp {
             }
             _ => self.frame_on_next = true,
         }
-        self.autosave_marks = export_ui::AutosaveMarks::of(&mut self.ws);
+        if !merge {
+            // A project just opened is what its file holds; layers added to it are a change.
+            self.autosave_marks = export_ui::AutosaveMarks::of(&mut self.ws);
+        }
         if !merge
             && let Some(path) = self.ws.path.clone()
             && !crate::project::is_autosave_file(&path)
