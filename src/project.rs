@@ -975,32 +975,37 @@ fn non_utf8_path(file: &ProjectFile) -> Option<&Path> {
 /// Rewrites the source paths of `file`, relative to `from_dir`, as paths relative to `to_dir`.
 /// Absolute paths are made relative when they share a root with `to_dir`.
 pub fn rebase_paths(file: &mut ProjectFile, from_dir: &Path, to_dir: &Path) {
-    let rebase = |p: &mut PathBuf| {
+    let to = absolutise(to_dir);
+    for_each_path(file, |p| {
         let absolute = if p.is_absolute() {
             p.clone()
         } else {
             absolutise(&from_dir.join(&*p))
         };
-        if let Some(rel) = relative_path(&absolute, &absolutise(to_dir)) {
+        if let Some(rel) = relative_path(&absolute, &to) {
             *p = rel;
         }
-    };
+    });
+}
+
+/// Applies `f` to every source path of `file`: layers, tables, the PMTiles basemap and the
+/// sources named by the T0 (which follow the project).
+fn for_each_path(file: &mut ProjectFile, mut f: impl FnMut(&mut PathBuf)) {
     for z in &mut file.zones {
-        rebase(&mut z.source);
+        f(&mut z.source);
     }
     for t in &mut file.tables {
-        rebase(&mut t.source);
+        f(&mut t.source);
     }
     for pt in &mut file.points {
-        rebase(&mut pt.source);
+        f(&mut pt.source);
     }
     if let BasemapSpec::Pmtiles { path } = &mut file.map.basemap {
-        rebase(path);
+        f(path);
     }
-    // The T0 names its sources as the project wrote them: they follow the project.
     if let Some(t0) = &mut file.t0 {
         for source in &mut t0.sources {
-            rebase(&mut source.path);
+            f(&mut source.path);
         }
     }
 }
@@ -1048,40 +1053,193 @@ fn relative_path(target: &Path, base: &Path) -> Option<PathBuf> {
     Some(rel)
 }
 
-/// Where the autosave of the project at `path` lives: a hidden file next to it
-/// (`.essonne.cartosol.json.autosave`), so relative paths resolve the same.
-pub fn autosave_path(path: &Path) -> PathBuf {
-    let name = path
+/// The user's data folder for CartoSol, where autosaves (and other per-user state) live:
+/// `$XDG_DATA_HOME/cartosol`, else `~/.local/share/cartosol` (Linux and other Unix),
+/// `%APPDATA%\\CartoSol` (Windows), `~/Library/Application Support/CartoSol` (macOS). `None`
+/// when the environment names no home folder.
+///
+/// This reads the environment: call it once at the top (the app's default options) and pass
+/// the folder down; library functions and tests take the folder as an argument.
+pub fn default_data_dir() -> Option<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    if cfg!(windows) {
+        return var("APPDATA").map(|d| d.join("CartoSol"));
+    }
+    if cfg!(target_os = "macos") {
+        return var("HOME").map(|h| h.join("Library/Application Support/CartoSol"));
+    }
+    var("XDG_DATA_HOME")
+        .or_else(|| var("HOME").map(|h| h.join(".local/share")))
+        .map(|d| d.join("cartosol"))
+}
+
+/// The folder of the autosaves inside the data folder `data_dir` (see [`default_data_dir`]).
+pub fn autosave_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("autosave")
+}
+
+/// The project's path as the autosave is keyed by: canonical (links and `..` resolved) when
+/// the file exists, else made absolute.
+fn project_key(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| absolutise(path))
+}
+
+/// Lower-case hexadecimal SHA-256 of `bytes`.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Where the autosave of the project at `path` lives: in the user's data folder, never beside
+/// the project (which may be read-only, or the bundled sample), named after the project and a
+/// hash of its canonical path: `<data_dir>/autosave/essonne-<16 hex>.autosave.cartosol.json`.
+pub fn autosave_path(path: &Path, data_dir: &Path) -> PathBuf {
+    let key = project_key(path);
+    let hash = sha256_hex(key.as_os_str().as_encoded_bytes());
+    let stem: String = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "projet.cartosol.json".to_owned());
-    path.with_file_name(format!(".{name}.autosave"))
+        .unwrap_or_default()
+        .trim_end_matches(".json")
+        .trim_end_matches(".cartosol")
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    let stem = if stem.is_empty() {
+        "projet".into()
+    } else {
+        stem
+    };
+    autosave_dir(data_dir).join(format!(
+        "{stem}-{}.autosave.cartosol.json",
+        hash.get(..16).unwrap_or(&hash)
+    ))
 }
 
-/// Writes the autosave of the project at `path` (atomically, paths relative to its folder).
-pub fn autosave(file: &ProjectFile, path: &Path) -> Result<(), SaveError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    save_project(file, dir, &autosave_path(path))
+/// Whether `path` is an autosave file (`*.autosave.cartosol.json`, or the hidden
+/// `.*.cartosol.json.autosave` of earlier versions, which lived beside the project): the app
+/// never saves over one with Ctrl+S.
+pub fn is_autosave_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".autosave.cartosol.json") || n.ends_with(".autosave"))
 }
 
-/// The autosaved state of the project at `path`, to offer after a crash: present when the
-/// autosave exists, reads, and is newer than the project file (or the project was never
-/// saved). `None` otherwise.
-pub fn recover(path: &Path) -> Option<ProjectFile> {
-    let auto = autosave_path(path);
-    let auto_time = std::fs::metadata(&auto).and_then(|m| m.modified()).ok()?;
-    if let Ok(saved) = std::fs::metadata(path).and_then(|m| m.modified())
-        && saved > auto_time
-    {
+/// What an autosave records besides the project: which project it belongs to and the version
+/// of the project file it was made from.
+#[derive(Serialize, Deserialize)]
+struct AutosaveHeader {
+    /// The canonical path of the project file.
+    autosave_of: PathBuf,
+    /// SHA-256 of the project file's bytes when the autosave was written (`None`: no file).
+    /// The autosave is offered only while the project file is still that version: a save made
+    /// after it (even within the same clock tick) makes it stale.
+    base_sha256: Option<String>,
+}
+
+/// An autosave file: its header, then the project's keys (so it also opens as a project).
+#[derive(Serialize)]
+struct AutosaveFile<'a> {
+    #[serde(flatten)]
+    header: AutosaveHeader,
+    #[serde(flatten)]
+    project: &'a ProjectFile,
+}
+
+/// Writes the autosave of the project at `path` into the data folder `data_dir` (atomically
+/// and durably, see [`autosave_path`]). `file`'s relative source paths refer to `path`'s
+/// folder; the autosave holds them absolute, so that they resolve from the data folder, and
+/// records the project's path and the SHA-256 of its file as it is now.
+pub fn autosave(file: &ProjectFile, path: &Path, data_dir: &Path) -> Result<(), SaveError> {
+    let from_dir = parent_or_dot(path);
+    let mut out = file.clone();
+    out.cartosol = SCHEMA_VERSION;
+    let base = absolutise(&from_dir);
+    for_each_path(&mut out, |p| {
+        if p.is_relative() {
+            *p = absolutise(&base.join(&*p));
+        }
+    });
+    let header = AutosaveHeader {
+        autosave_of: project_key(path),
+        base_sha256: std::fs::read(path).ok().map(|b| sha256_hex(&b)),
+    };
+    if header.autosave_of.to_str().is_none() {
+        return Err(SaveError::NonUtf8Path {
+            path: header.autosave_of.to_string_lossy().into_owned(),
+        });
+    }
+    let text = serde_json::to_string_pretty(&AutosaveFile {
+        header,
+        project: &out,
+    })
+    .map(|t| t + "\n")
+    .map_err(|e| match non_utf8_path(&out) {
+        Some(path) => SaveError::NonUtf8Path {
+            path: path.to_string_lossy().into_owned(),
+        },
+        None => SaveError::Serialize {
+            reason: e.to_string(),
+        },
+    })?;
+    let target = autosave_path(path, data_dir);
+    std::fs::create_dir_all(autosave_dir(data_dir)).map_err(|e| WriteError::new(&target, e))?;
+    Ok(write_atomic(&target, text.as_bytes())?)
+}
+
+/// The folder of `path` (`.` for a bare file name).
+fn parent_or_dot(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The autosaved state of the project at `path`, to offer after a crash, with its source
+/// paths relative to the project's folder again. Present when the autosave in `data_dir`
+/// exists, reads completely as a valid project, belongs to this project, and was made from the
+/// project file as it is now (no save since: the autosave is the newest state). `None`
+/// otherwise; a half-written temporary is never looked at.
+pub fn recover(path: &Path, data_dir: &Path) -> Option<ProjectFile> {
+    let auto = autosave_path(path, data_dir);
+    let text = std::fs::read_to_string(&auto).ok()?;
+    let header: AutosaveHeader = serde_json::from_str(&text).ok()?;
+    if header.autosave_of != project_key(path) {
         return None;
     }
-    ProjectFile::read(&auto).ok()
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            if header.base_sha256.as_deref() != Some(sha256_hex(&bytes).as_str()) {
+                return None;
+            }
+        }
+        // The project file is gone: the autosave is all that is left.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(_) => return None,
+    }
+    let mut file = ProjectFile::read(&auto).ok()?;
+    rebase_paths(&mut file, &parent_or_dot(&auto), &parent_or_dot(path));
+    Some(file)
 }
 
-/// Removes the autosave of the project at `path` (after a save, or when the user declines the
-/// recovery). A missing autosave is not an error.
-pub fn discard_autosave(path: &Path) -> Result<(), SaveError> {
-    let auto = autosave_path(path);
+/// Removes the autosave of the project at `path` from `data_dir` (after a save, or when the
+/// user declines the recovery). A missing autosave is not an error.
+pub fn discard_autosave(path: &Path, data_dir: &Path) -> Result<(), SaveError> {
+    let auto = autosave_path(path, data_dir);
     match std::fs::remove_file(&auto) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -1089,6 +1247,76 @@ pub fn discard_autosave(path: &Path) -> Result<(), SaveError> {
             file: display_name(&auto),
             source: e,
         }),
+    }
+}
+
+/// Saves the project to `path` as the app's Ctrl+S does: [`save_project`], then the project's
+/// autosave in `data_dir` is removed (it is older than the file now). A kill between the two
+/// leaves an autosave that [`recover`] no longer offers: it was made from the previous file.
+pub fn save_and_discard_autosave(
+    file: &ProjectFile,
+    from_dir: &Path,
+    path: &Path,
+    data_dir: &Path,
+) -> Result<(), SaveError> {
+    save_project(file, from_dir, path)?;
+    discard_autosave(path, data_dir)
+}
+
+/// The folder of the bundled sample project, when one is found (the hook for read-only
+/// projects: whatever lies under it is bundled with CartoSol and never written to).
+pub fn bundled_sample_dir() -> Option<PathBuf> {
+    let sample = crate::bundled::find_sample_project().ok()?;
+    std::fs::canonicalize(sample)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+}
+
+/// Whether the project at `path` is read-only for CartoSol: it lies under `bundled` (the
+/// bundled sample's folder, see [`bundled_sample_dir`]), or the file cannot be written, or its
+/// folder cannot take the temporary file of an atomic save (tried by creating and removing
+/// one, which also catches read-only mounts and the administrator's rights). Changes to a
+/// read-only project go to *Enregistrer sous*. A project file that does not exist yet is
+/// writable when its folder is.
+pub fn is_read_only_project(path: &Path, bundled: Option<&Path>) -> bool {
+    let key = project_key(path);
+    if bundled.is_some_and(|dir| {
+        std::fs::canonicalize(dir)
+            .map(|d| key.starts_with(d))
+            .unwrap_or(false)
+    }) {
+        return true;
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.permissions().readonly() => return true,
+        Ok(_) => {
+            if let Err(e) = std::fs::OpenOptions::new().append(true).open(path)
+                && e.kind() == std::io::ErrorKind::PermissionDenied
+            {
+                return true;
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(_) => return true,
+    }
+    // The probe is named like a temporary of the project file, so that a probe left by a
+    // crash is cleaned like any stale temporary.
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let probe = parent_or_dot(path).join(format!(".{name}.tmp-{}-sonde", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(f) => {
+            drop(f);
+            let _ = std::fs::remove_file(&probe);
+            false
+        }
+        Err(e) => e.kind() != std::io::ErrorKind::AlreadyExists,
     }
 }
 
@@ -1187,11 +1415,159 @@ mod save_tests {
         assert!(text.ends_with("}\n"));
     }
 
+    /// A fresh folder in the system's temporary folder.
+    fn temp(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("cartosol-save-tests-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
     #[test]
-    fn autosave_sits_next_to_the_project() {
+    fn the_autosave_lives_in_the_data_folder_keyed_by_the_canonical_path() {
+        let root = temp("cle");
+        let data = root.join("donnees");
+        let a = root.join("a");
+        let b = root.join("b");
+        for d in [&a, &b] {
+            std::fs::create_dir_all(d).expect("dir");
+            std::fs::write(d.join("essonne.cartosol.json"), "{}").expect("write");
+        }
+        let pa = autosave_path(&a.join("essonne.cartosol.json"), &data);
+        assert_eq!(pa.parent(), Some(data.join("autosave").as_path()));
+        let name = pa.file_name().and_then(|n| n.to_str()).expect("name");
+        assert!(name.starts_with("essonne-"), "{name}");
+        assert!(name.ends_with(".autosave.cartosol.json"), "{name}");
         assert_eq!(
-            autosave_path(Path::new("/x/essonne.cartosol.json")),
-            PathBuf::from("/x/.essonne.cartosol.json.autosave")
+            name.len(),
+            "essonne-".len() + 16 + ".autosave.cartosol.json".len()
         );
+        assert!(is_autosave_file(&pa));
+        // Two projects of the same name in two folders: two autosaves.
+        assert_ne!(pa, autosave_path(&b.join("essonne.cartosol.json"), &data));
+        // The same file by another path: the same autosave.
+        assert_eq!(
+            pa,
+            autosave_path(&b.join("../a/./essonne.cartosol.json"), &data)
+        );
+        std::fs::remove_dir_all(&root).expect("clean up");
+    }
+
+    #[test]
+    fn an_autosave_resolves_its_paths_from_the_data_folder_and_is_offered_until_the_next_save() {
+        let root = temp("reprise");
+        let data = root.join("donnees");
+        let project_dir = root.join("etude");
+        std::fs::create_dir_all(project_dir.join("couches")).expect("dir");
+        let path = project_dir.join("etude.cartosol.json");
+        let saved = project_with_source(PathBuf::from("couches/communes.geojson"));
+        save_project(&saved, &project_dir, &path).expect("save");
+        assert!(recover(&path, &data).is_none(), "no autosave yet");
+
+        let mut changed = saved.clone();
+        changed.title = "Essonne modifiée".to_owned();
+        autosave(&changed, &path, &data).expect("autosave");
+        // Nothing beside the project; the autosave holds the absolute source path and the
+        // project it belongs to.
+        let beside: Vec<_> = std::fs::read_dir(&project_dir)
+            .expect("list")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(beside.len(), 2, "{beside:?}");
+        let auto = autosave_path(&path, &data);
+        let text = std::fs::read_to_string(&auto).expect("autosave written");
+        let canonical_dir = std::fs::canonicalize(&project_dir).expect("canonical");
+        let absolute = canonical_dir.join("couches/communes.geojson");
+        assert!(
+            text.contains(&format!("\"source\": \"{}\"", absolute.display())),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "\"autosave_of\": \"{}\"",
+                canonical_dir.join("etude.cartosol.json").display()
+            )),
+            "{text}"
+        );
+        // Opened as a project from the data folder, the source resolves to the same file.
+        let as_project = ProjectFile::read(&auto).expect("an autosave opens as a project");
+        let z = as_project.zones.first().expect("zone");
+        assert_eq!(auto.parent().expect("dir").join(&z.source), absolute);
+
+        // Offered, with the path relative to the project's folder again.
+        let offered = recover(&path, &data).expect("offered");
+        assert_eq!(offered.title, "Essonne modifiée");
+        assert_eq!(
+            offered.zones.first().map(|z| z.source.clone()),
+            Some(PathBuf::from("couches/communes.geojson"))
+        );
+        // A save after the autosave (even within the same clock tick) makes it stale, removed
+        // or not.
+        save_project(&changed, &project_dir, &path).expect("save");
+        assert!(recover(&path, &data).is_none());
+        assert!(auto.exists());
+        save_and_discard_autosave(&changed, &project_dir, &path, &data).expect("save");
+        assert!(!auto.exists());
+        std::fs::remove_dir_all(&root).expect("clean up");
+    }
+
+    #[test]
+    fn an_autosave_of_another_project_or_a_half_written_one_is_never_offered() {
+        let root = temp("etrangere");
+        let data = root.join("donnees");
+        let path = root.join("etude.cartosol.json");
+        let file = project_with_source(PathBuf::from("communes.geojson"));
+        save_project(&file, &root, &path).expect("save");
+        autosave(&file, &path, &data).expect("autosave");
+        let auto = autosave_path(&path, &data);
+        let text = std::fs::read_to_string(&auto).expect("read");
+        // Cut in the middle: not a project.
+        std::fs::write(&auto, text.get(..text.len() / 2).unwrap_or_default()).expect("cut");
+        assert!(recover(&path, &data).is_none());
+        // Complete, but recorded for another project (a hash collision, a copied file).
+        let other = text.replace("etude.cartosol.json\",", "autre.cartosol.json\",");
+        assert_ne!(other, text);
+        std::fs::write(&auto, other).expect("write");
+        assert!(recover(&path, &data).is_none());
+        std::fs::write(&auto, &text).expect("write");
+        assert!(recover(&path, &data).is_some());
+        std::fs::remove_dir_all(&root).expect("clean up");
+    }
+
+    #[test]
+    fn a_bundled_or_unwritable_project_is_read_only() {
+        let root = temp("lecture-seule");
+        let bundled = root.join("exemple");
+        std::fs::create_dir_all(&bundled).expect("dir");
+        let sample = bundled.join("essonne.cartosol.json");
+        std::fs::write(&sample, "{}").expect("write");
+        let mine = root.join("mien.cartosol.json");
+        std::fs::write(&mine, "{}").expect("write");
+        assert!(is_read_only_project(&sample, Some(&bundled)));
+        assert!(!is_read_only_project(&sample, None));
+        assert!(!is_read_only_project(&mine, Some(&bundled)));
+        assert!(!is_read_only_project(
+            &root.join("nouveau.cartosol.json"),
+            None
+        ));
+        let mut perms = std::fs::metadata(&mine).expect("meta").permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&mine, perms).expect("chmod");
+        assert!(is_read_only_project(&mine, None));
+        // The probe left nothing behind.
+        let mut names: Vec<String> = std::fs::read_dir(&root)
+            .expect("list")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, vec!["exemple", "mien.cartosol.json"]);
+        let mut perms = std::fs::metadata(&mine).expect("meta").permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        std::fs::set_permissions(&mine, perms).expect("chmod");
+        std::fs::remove_dir_all(&root).expect("clean up");
     }
 }

@@ -58,6 +58,7 @@ fn app_on_copy() -> Harness<'static, CartoSolApp> {
     );
     let open = dir.join("essonne.cartosol.json");
     let tile_cache = common::temp_dir("pistes-tuiles");
+    let data_dir = common::temp_dir("pistes-donnees");
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1500.0, 1000.0))
         .with_theme(egui::Theme::Light)
@@ -70,6 +71,7 @@ fn app_on_copy() -> Harness<'static, CartoSolApp> {
                     basemap: BasemapChoice::None,
                     load_now: true,
                     tile_cache,
+                    data_dir,
                 },
             )
         });

@@ -38,6 +38,7 @@ fn copy_dir(from: &Path, to: &Path) {
 /// The app on `project`, 1400 × 1000 points, no basemap.
 fn app_on(project: &Path) -> Harness<'static, CartoSolApp> {
     let tile_cache = common::temp_dir("app-schemes-tuiles");
+    let data_dir = common::temp_dir("app-schemes-donnees");
     let open = project.to_path_buf();
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 1000.0))
@@ -51,6 +52,7 @@ fn app_on(project: &Path) -> Harness<'static, CartoSolApp> {
                     basemap: BasemapChoice::None,
                     load_now: true,
                     tile_cache,
+                    data_dir,
                 },
             )
         });

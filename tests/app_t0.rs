@@ -134,6 +134,7 @@ fn freeze_the_t0_load_the_t3_and_read_the_changes() {
     copy_dir(&sample(), &dir);
     let project = dir.join("essonne.cartosol.json");
     let tile_cache = common::temp_dir("app-t0-tuiles");
+    let data_dir = common::temp_dir("app-t0-donnees");
     let open = project.clone();
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 1000.0))
@@ -147,6 +148,7 @@ fn freeze_the_t0_load_the_t3_and_read_the_changes() {
                     basemap: BasemapChoice::None,
                     load_now: true,
                     tile_cache,
+                    data_dir,
                 },
             )
         });

@@ -559,16 +559,16 @@ fn saved_project_reopens_to_the_same_map() {
         .expect("render");
     assert!(before == after, "same PNG bytes after save and reopen");
 
-    // Autosave and recovery.
-    assert!(recover(&path).is_none());
+    // Autosave (in a data folder of its own) and recovery.
+    let data = dir.join("donnees");
+    assert!(recover(&path, &data).is_none());
     let mut changed = reopened.file.clone();
     changed.map.indicator = "PART_FAM_MONO".to_owned();
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    autosave(&changed, &path).expect("autosave");
-    let recovered = recover(&path).expect("recovery offered");
+    autosave(&changed, &path, &data).expect("autosave");
+    let recovered = recover(&path, &data).expect("recovery offered");
     assert_eq!(recovered.map.indicator, "PART_FAM_MONO");
-    cartosol::project::discard_autosave(&path).expect("discard");
-    assert!(recover(&path).is_none());
+    cartosol::project::discard_autosave(&path, &data).expect("discard");
+    assert!(recover(&path, &data).is_none());
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -16,7 +16,7 @@ use crate::export::data::{DataExportOptions, ExportReport, Geometries, write_lay
 use crate::export::map::{Preset, render_svg};
 use crate::export::secrecy::{SecrecyGuard, zone_level};
 use crate::model::{Field, FieldKind, Table};
-use crate::project::{Project, ViewSpec, save_project};
+use crate::project::{Project, ViewSpec};
 use crate::value::{Missing, Value};
 use std::path::{Path, PathBuf};
 
@@ -57,15 +57,26 @@ pub fn base_dir(ws: &Workspace) -> PathBuf {
         .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
 }
 
-/// Saves the workspace's project to `path` (atomic) and removes the autosave.
-pub fn save(ws: &mut Workspace, path: &Path, view: Option<ViewSpec>) -> Result<String, String> {
+/// Saves the workspace's project to `path` (atomic and durable) and removes its autosave from
+/// the data folder `data_dir` (the library's [`crate::project::save_and_discard_autosave`]).
+pub fn save(
+    ws: &mut Workspace,
+    path: &Path,
+    view: Option<ViewSpec>,
+    data_dir: &Path,
+) -> Result<String, String> {
     ws.sync_file();
     let mut file = ws.file.clone();
     file.map.view = view;
-    save_project(&file, &base_dir(ws), path).map_err(|e| e.to_string())?;
-    let _ = crate::project::discard_autosave(path);
+    crate::project::save_and_discard_autosave(&file, &base_dir(ws), path, data_dir)
+        .map_err(|e| e.to_string())?;
     // Paths are now relative to the new folder.
     if ws.path.as_deref() != Some(path) {
+        // Saved under another name (a read-only sample's copy): the changes autosaved for
+        // the former file are in this one now; not to be offered again when it reopens.
+        if let Some(former) = &ws.path {
+            let _ = crate::project::discard_autosave(former, data_dir);
+        }
         let from = base_dir(ws);
         crate::project::rebase_paths(&mut ws.file, &from, path.parent().unwrap_or(Path::new(".")));
         ws.path = Some(path.to_owned());
@@ -73,15 +84,83 @@ pub fn save(ws: &mut Workspace, path: &Path, view: Option<ViewSpec>) -> Result<S
     Ok(format!("Projet enregistré : {}", path.display()))
 }
 
-/// Writes the autosave of the workspace's project, if it has a file.
-pub fn autosave(ws: &mut Workspace, view: Option<ViewSpec>) -> Result<(), String> {
+/// Fingerprints of the project (without the map's current view) as its file holds it and as
+/// last written (file or autosave): the autosave runs only when the project really changed
+/// since, so moving the map around writes nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AutosaveMarks {
+    /// The project as its file holds it (at opening or last save).
+    pub saved: u64,
+    /// The project as last written, to its file or its autosave.
+    pub written: u64,
+}
+
+impl AutosaveMarks {
+    /// Marks for a workspace just opened or saved: nothing to autosave.
+    pub fn of(ws: &mut Workspace) -> AutosaveMarks {
+        let now = ws.content_fingerprint();
+        AutosaveMarks {
+            saved: now,
+            written: now,
+        }
+    }
+}
+
+/// Writes the autosave of the workspace's project into the data folder `data_dir` when the
+/// project changed since it was last written (moving the view is no change); when the changes
+/// were undone back to the saved file, removes the autosave instead. Nothing for a project
+/// without a file.
+pub fn autosave(
+    ws: &mut Workspace,
+    view: Option<ViewSpec>,
+    data_dir: &Path,
+    marks: &mut AutosaveMarks,
+) -> Result<(), String> {
     let Some(path) = ws.path.clone() else {
         return Ok(());
     };
-    ws.sync_file();
-    let mut file = ws.file.clone();
-    file.map.view = view;
-    crate::project::autosave(&file, &path).map_err(|e| e.to_string())
+    let now = ws.content_fingerprint();
+    if now == marks.written {
+        return Ok(());
+    }
+    if now == marks.saved {
+        crate::project::discard_autosave(&path, data_dir).map_err(|e| e.to_string())?;
+    } else {
+        let mut file = ws.file.clone();
+        file.map.view = view;
+        crate::project::autosave(&file, &path, data_dir).map_err(|e| e.to_string())?;
+    }
+    marks.written = now;
+    Ok(())
+}
+
+/// Whether the project at `path` is read-only: the bundled sample, or a file or folder that
+/// cannot be written ([`crate::project::is_read_only_project`]).
+pub fn is_read_only(path: &Path) -> bool {
+    crate::project::is_read_only_project(path, crate::project::bundled_sample_dir().as_deref())
+}
+
+/// Why Ctrl+S on a read-only project opens *Enregistrer sous*, in French.
+pub fn read_only_message(path: &Path) -> String {
+    format!(
+        "« {} » est en lecture seule (projet d'exemple fourni avec CartoSol, ou fichier protégé) : \
+         enregistrez une copie avec « Enregistrer sous »",
+        path.display()
+    )
+}
+
+/// The name proposed to save a copy of the read-only project at `path`: the same file name in
+/// the user's home folder (the current folder may be anything when the app was started from
+/// a file manager).
+pub fn save_as_suggestion(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "projet.cartosol.json".to_owned());
+    match std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")) {
+        Some(home) => Path::new(&home).join(name).display().to_string(),
+        None => name,
+    }
 }
 
 /// Exports the map as the screen shows it (indicator, classes, view, the analysis overlay) to a

@@ -47,6 +47,9 @@ pub struct AppOptions {
     pub load_now: bool,
     /// The tile cache folder (default: the user's cache folder).
     pub tile_cache: PathBuf,
+    /// The user's data folder, where autosaves go (default:
+    /// [`crate::project::default_data_dir`]; tests pass a temporary folder).
+    pub data_dir: PathBuf,
 }
 
 impl Default for AppOptions {
@@ -56,6 +59,8 @@ impl Default for AppOptions {
             basemap: BasemapChoice::Osm,
             load_now: false,
             tile_cache: basemap::cache_dir(),
+            data_dir: crate::project::default_data_dir()
+                .unwrap_or_else(|| std::env::temp_dir().join("cartosol")),
         }
     }
 }
@@ -272,6 +277,11 @@ pub struct CartoSolApp {
     pending: Vec<Command>,
     frame_on_next: bool,
     last_autosave: f64,
+    /// The user's data folder (autosaves).
+    data_dir: PathBuf,
+    /// What the project file holds, and what was last written (file or autosave), as
+    /// fingerprints of the project without its current view: autosave only on a real change.
+    autosave_marks: export_ui::AutosaveMarks,
 }
 
 fn hatch_texture(ctx: &egui::Context) -> egui::TextureHandle {
@@ -333,6 +343,8 @@ impl CartoSolApp {
             pending: Vec::new(),
             frame_on_next: true,
             last_autosave: 0.0,
+            data_dir: options.data_dir.clone(),
+            autosave_marks: export_ui::AutosaveMarks::default(),
         };
         let _ = app.map_memory.set_zoom(9.0);
         app.map_memory.center_at(walkers::lon_lat(2.25, 48.52));
@@ -417,12 +429,29 @@ impl CartoSolApp {
             }
             _ => self.frame_on_next = true,
         }
+        if !merge {
+            // A project just opened is what its file holds; layers added to it are a change.
+            self.autosave_marks = export_ui::AutosaveMarks::of(&mut self.ws);
+        }
         if !merge
             && let Some(path) = self.ws.path.clone()
-            && !path.to_string_lossy().ends_with(".autosave")
-            && crate::project::recover(&path).is_some()
+            && !crate::project::is_autosave_file(&path)
+            && crate::project::recover(&path, &self.data_dir).is_some()
         {
             self.ui_state.dialog = dialogs::Dialog::Recover(path);
+        }
+    }
+
+    /// Saves the project to `path` (Ctrl+S, *Enregistrer sous*) and removes its autosave.
+    fn save_to(&mut self, path: &std::path::Path) {
+        let view = self.current_view();
+        match export_ui::save(&mut self.ws, path, view, &self.data_dir) {
+            Ok(m) => {
+                self.status = m;
+                self.t0.saved();
+                self.autosave_marks = export_ui::AutosaveMarks::of(&mut self.ws);
+            }
+            Err(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
         }
     }
 
@@ -703,29 +732,29 @@ impl CartoSolApp {
                 }
                 Command::ShowError(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
                 Command::Save => match self.ws.path.clone() {
-                    Some(path) if !path.to_string_lossy().ends_with(".autosave") => {
-                        let view = self.current_view();
-                        match export_ui::save(&mut self.ws, &path, view) {
-                            Ok(m) => {
-                                self.status = m;
-                                self.t0.saved();
-                            }
-                            Err(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
-                        }
+                    Some(path)
+                        if !crate::project::is_autosave_file(&path)
+                            && !export_ui::is_read_only(&path) =>
+                    {
+                        self.save_to(&path);
                     }
-                    _ => {
+                    Some(path) => {
+                        // A read-only project (the bundled sample): a copy is saved elsewhere.
+                        self.status = export_ui::read_only_message(&path);
+                        self.ui_state.dialog =
+                            dialogs::Dialog::SaveAs(export_ui::save_as_suggestion(&path));
+                    }
+                    None => {
                         self.ui_state.dialog =
                             dialogs::Dialog::SaveAs("projet.cartosol.json".to_owned())
                     }
                 },
                 Command::SaveAs(path) => {
-                    let view = self.current_view();
-                    match export_ui::save(&mut self.ws, &path, view) {
-                        Ok(m) => {
-                            self.status = m;
-                            self.t0.saved();
-                        }
-                        Err(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
+                    if path.exists() && export_ui::is_read_only(&path) {
+                        self.ui_state.dialog =
+                            dialogs::Dialog::Error(export_ui::read_only_message(&path));
+                    } else {
+                        self.save_to(&path);
                     }
                 }
                 Command::ExportMap(path, preset) => {
@@ -753,11 +782,20 @@ impl CartoSolApp {
                     );
                 }
                 Command::RestoreAutosave(path) => {
-                    let auto = crate::project::autosave_path(&path);
+                    let auto = crate::project::autosave_path(&path, &self.data_dir);
                     match Workspace::load(&auto, &Progress::default()) {
                         Ok(mut ws) => {
+                            // The autosave's paths are absolute: relative to the project's
+                            // folder again, as a save writes them.
+                            crate::project::rebase_paths(
+                                &mut ws.file,
+                                auto.parent().unwrap_or(std::path::Path::new(".")),
+                                path.parent().unwrap_or(std::path::Path::new(".")),
+                            );
                             ws.path = Some(path);
                             self.install(ws, false);
+                            // The autosave stays until a save: do not ask again.
+                            self.ui_state.dialog = dialogs::Dialog::None;
                             self.status =
                                 "Sauvegarde automatique restaurée (enregistrez pour la garder)"
                                     .to_owned();
@@ -766,7 +804,7 @@ impl CartoSolApp {
                     }
                 }
                 Command::DiscardAutosave(path) => {
-                    if let Err(e) = crate::project::discard_autosave(&path) {
+                    if let Err(e) = crate::project::discard_autosave(&path, &self.data_dir) {
                         self.ui_state.dialog = dialogs::Dialog::Error(format!(
                             "Sauvegarde automatique impossible à supprimer : {e}"
                         ));
@@ -1107,7 +1145,9 @@ impl eframe::App for CartoSolApp {
         if now - self.last_autosave > export_ui::AUTOSAVE_SECONDS && self.job.is_none() {
             self.last_autosave = now;
             let view = self.current_view();
-            if let Err(e) = export_ui::autosave(&mut self.ws, view) {
+            if let Err(e) =
+                export_ui::autosave(&mut self.ws, view, &self.data_dir, &mut self.autosave_marks)
+            {
                 self.status = format!("Sauvegarde automatique impossible : {e}");
             }
         }

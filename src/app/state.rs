@@ -654,6 +654,22 @@ impl Workspace {
             .or(if self.zones.is_empty() { None } else { Some(0) })
     }
 
+    /// A fingerprint of the project as it would be saved, without the map's current view
+    /// (moving the map is not a change to the project): equal fingerprints, same project.
+    pub fn content_fingerprint(&mut self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        self.sync_file();
+        let mut file = self.file.clone();
+        file.map.view = None;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        match serde_json::to_vec(&file) {
+            Ok(bytes) => bytes.hash(&mut hasher),
+            // A path JSON cannot hold: the debug text still tells two states apart.
+            Err(_) => format!("{file:?}").hash(&mut hasher),
+        }
+        hasher.finish()
+    }
+
     /// Writes the app's state (order, styles) back into the project file description.
     pub fn sync_file(&mut self) {
         self.file.map.layers = self

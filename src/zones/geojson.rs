@@ -48,6 +48,9 @@ mod dup_keys {
         Index(usize),
     }
 
+    /// A key written twice: the path of its object and the key.
+    pub type Repeated = (Vec<Step>, String);
+
     /// The path being parsed and the repeated keys found so far (their path, the key).
     #[derive(Default)]
     pub struct State {
@@ -56,7 +59,7 @@ mod dup_keys {
     }
 
     /// Parses `text`, returning the value and the repeated keys.
-    pub fn parse(text: &str) -> Result<(Json, Vec<(Vec<Step>, String)>), serde_json::Error> {
+    pub fn parse(text: &str) -> Result<(Json, Vec<Repeated>), serde_json::Error> {
         let state = RefCell::new(State::default());
         let mut de = serde_json::Deserializer::from_str(text);
         let value = Seed { state: &state }.deserialize(&mut de)?;

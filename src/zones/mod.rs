@@ -198,10 +198,10 @@ impl<'a> Reprojector<'a> {
         if out.len() < 3 {
             return Ok(None);
         }
-        if out.first() != out.last() {
-            if let Ok(mut list) = self.unclosed.lock() {
-                list.push(place());
-            }
+        if out.first() != out.last()
+            && let Ok(mut list) = self.unclosed.lock()
+        {
+            list.push(place());
         }
         let mut ring = LineString::new(out);
         ring.close();

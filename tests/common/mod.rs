@@ -24,6 +24,8 @@ pub fn app_sized(
     height: f32,
 ) -> Harness<'static, CartoSolApp> {
     let tile_cache = temp_dir(cache);
+    // Autosaves go to a data folder of the test's own, never the user's.
+    let data_dir = temp_dir(&format!("{cache}-donnees"));
     let mut harness = Harness::builder()
         .with_size(egui::vec2(width, height))
         .with_theme(egui::Theme::Light)
@@ -35,6 +37,7 @@ pub fn app_sized(
                     basemap,
                     load_now: true,
                     tile_cache,
+                    data_dir,
                     ..AppOptions::default()
                 },
             )

@@ -1,4 +1,7 @@
-//! Offering to restore an autosave newer than the project file.
+//! Offering to restore an autosave newer than the project file. Autosaves live in the user's
+//! data folder, keyed by the project's path ([`crate::project::autosave_path`]); one is offered
+//! only while the project file is still the version it was made from
+//! ([`crate::project::recover`]).
 
 use crate::app::Command;
 use crate::app::dialogs::Dialog;
@@ -16,6 +19,10 @@ pub fn show(ctx: &Context, path: PathBuf, out: &mut Vec<Command>) -> Dialog {
              (fermeture inattendue ?). La restaurer ?",
                 path.display()
             ));
+            ui.label(
+                "Restaurée, elle reste à enregistrer (Ctrl+S) ; « Garder le fichier enregistré » \
+                 la supprime.",
+            );
             ui.horizontal(|ui| {
                 if ui.button("Restaurer la sauvegarde automatique").clicked() {
                     out.push(Command::RestoreAutosave(path.clone()));
