@@ -21,6 +21,7 @@ pub mod export;
 pub mod fsutil;
 pub mod inspect;
 pub mod join;
+pub mod limits;
 pub mod model;
 pub mod parallel;
 pub mod points;
