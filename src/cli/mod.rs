@@ -38,7 +38,7 @@ struct Cli {
     summary: bool,
     /// Limite de lecture d'un fichier, en Mo (contenu décompressé, cellules d'une feuille) :
     /// à relever pour un fichier légitime très volumineux (par défaut : 4096, ou la variable
-    /// CARTOSOL_LIMITE_MEMOIRE).
+    /// CARTOSOL_LIMITE_MEMOIRE ; 0 : aucune).
     #[arg(long, global = true, value_name = "Mo")]
     limite_memoire: Option<u64>,
     /// Aucune limite de lecture (fichiers de confiance seulement).
@@ -243,10 +243,10 @@ pub(crate) fn parse_crs(crs: Option<String>) -> Result<Option<Crs>> {
 
 fn run(cli: Cli) -> Result<()> {
     use cartosol::limits::{ReadLimits, set};
-    if cli.sans_limite {
-        set(ReadLimits::NONE);
-    } else if let Some(mb) = cli.limite_memoire {
-        set(ReadLimits::megabytes(mb));
+    match (cli.sans_limite, cli.limite_memoire) {
+        (true, _) | (false, Some(0)) => set(ReadLimits::NONE),
+        (false, Some(mb)) => set(ReadLimits::megabytes(mb)),
+        (false, None) => {}
     }
     match cli.command {
         Some(Command::Inspect(args)) => inspect::run(args),
