@@ -199,6 +199,10 @@ pub fn load_shapefile(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, L
     load_parts(parts, options)
 }
 
+/// Reads one member of a zipped shapefile from its inflated stream: its bytes kept, and a
+/// count of bytes left out.
+type MemberReader<'a> = dyn FnMut(&Path, &mut dyn Read) -> Result<(Vec<u8>, u64), LoadError> + 'a;
+
 /// Reads the shapefile held in a `.zip` archive (the one named by `options.layer` when the
 /// archive holds several). The archive is read from the file and each member inflated as a
 /// stream: only the records the members really hold are kept in memory.
@@ -278,36 +282,35 @@ pub fn load_zipped_shapefile(path: &Path, options: &ZoneOptions) -> Result<ZoneL
     let base = chosen[..chosen.len() - 4].to_owned();
     let limits = crate::limits::current();
     // Each member is read by `read` from its inflated stream, capped by the read limit.
-    let mut member =
-        |ext: &str,
-         read: &mut dyn FnMut(&Path, &mut dyn Read) -> Result<(Vec<u8>, u64), LoadError>|
-         -> Result<Option<(PathBuf, Vec<u8>, u64)>, LoadError> {
-            let wanted = names
-                .iter()
-                .find(|n| {
-                    n.len() == base.len() + 4
-                        && n.starts_with(&base)
-                        && n[base.len()..].eq_ignore_ascii_case(&format!(".{ext}"))
-                })
-                .cloned();
-            let Some(name) = wanted else {
-                return Ok(None);
-            };
-            let entry = archive.by_name(&name).map_err(|e| {
-                LoadError::format(path, format!("« {name} » illisible dans l'archive ({e})"))
-            })?;
-            let member_path = path.join(&name);
-            // Never more than the read limit, whatever the entry's declared size.
-            let mut capped = entry.take(limits.max_bytes().saturating_add(1));
-            let (bytes, extra) = read(&member_path, &mut capped).map_err(|e| match e {
-                LoadError::Io { source, .. } => LoadError::format(
-                    path,
-                    format!("« {name} » illisible dans l'archive ({source})"),
-                ),
-                other => other,
-            })?;
-            Ok(Some((member_path, bytes, extra)))
+    let mut member = |ext: &str,
+                      read: &mut MemberReader<'_>|
+     -> Result<Option<(PathBuf, Vec<u8>, u64)>, LoadError> {
+        let wanted = names
+            .iter()
+            .find(|n| {
+                n.len() == base.len() + 4
+                    && n.starts_with(&base)
+                    && n[base.len()..].eq_ignore_ascii_case(&format!(".{ext}"))
+            })
+            .cloned();
+        let Some(name) = wanted else {
+            return Ok(None);
         };
+        let entry = archive.by_name(&name).map_err(|e| {
+            LoadError::format(path, format!("« {name} » illisible dans l'archive ({e})"))
+        })?;
+        let member_path = path.join(&name);
+        // Never more than the read limit, whatever the entry's declared size.
+        let mut capped = entry.take(limits.max_bytes().saturating_add(1));
+        let (bytes, extra) = read(&member_path, &mut capped).map_err(|e| match e {
+            LoadError::Io { source, .. } => LoadError::format(
+                path,
+                format!("« {name} » illisible dans l'archive ({source})"),
+            ),
+            other => other,
+        })?;
+        Ok(Some((member_path, bytes, extra)))
+    };
     let mut shp_tail = Tail::default();
     let (shp_name, shp, _) = member("shp", &mut |p, r| {
         let (bytes, tail) = read_shp_records(p, r)?;
