@@ -955,6 +955,27 @@ mod tests {
     }
 
     #[test]
+    fn sparse_rows_hold_only_the_rows_with_cells() {
+        let t = |s: &str| RawCell::Text(s.to_owned());
+        // Out of order as a hostile sheet may write them; row 99,999,998 (0-based) far below.
+        let cells = vec![
+            (99_999_998, 0, t("91086")),
+            (1, 1, RawCell::Number(12.5)),
+            (0, 0, t("CODGEO")),
+            (1, 0, t("91001")),
+            (0, 1, t("TP60")),
+        ];
+        let rows = sparse_rows(cells, 100).unwrap();
+        let origins: Vec<u64> = rows.iter().map(|r| r.origin).collect();
+        assert_eq!(origins, [1, 2, 99_999_999]);
+        assert_eq!(rows[1].cells, [t("91001"), RawCell::Number(12.5)]);
+        assert_eq!(rows[2].cells, [t("91086")]);
+        // A cell in column 1,000 makes its row 1,000 slots wide: past a limit of 999, refused.
+        assert!(sparse_rows(vec![(0, 999, t("x"))], 999).is_none());
+        assert!(sparse_rows(vec![(0, 999, t("x"))], 1000).is_some());
+    }
+
+    #[test]
     fn column_letters_like_a_spreadsheet() {
         assert_eq!(column_letters(0), "A");
         assert_eq!(column_letters(25), "Z");

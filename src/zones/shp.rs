@@ -641,3 +641,46 @@ fn shp_error_fr(e: &shapefile::Error) -> String {
         E::MissingIndexFile => "fichier .shx absent".to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `.shp` header (file code 9994, version 1000, polygons) declaring `length` bytes.
+    fn header(length: u32) -> Vec<u8> {
+        let mut h = vec![0u8; 100];
+        h[0..4].copy_from_slice(&9994u32.to_be_bytes());
+        h[24..28].copy_from_slice(&(length / 2).to_be_bytes());
+        h[28..32].copy_from_slice(&1000u32.to_le_bytes());
+        h[32..36].copy_from_slice(&5u32.to_le_bytes());
+        h
+    }
+
+    #[test]
+    fn records_kept_tail_counted() {
+        // One null record (number 1, 2 words: shape type 0), then 10 bytes past the end.
+        let mut shp = header(112);
+        shp.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0]);
+        shp.extend_from_slice(&[7; 10]);
+        let (kept, tail) = read_shp_records(Path::new("a.shp"), &mut shp.as_slice()).unwrap();
+        assert_eq!(kept.len(), 112);
+        assert_eq!(
+            tail,
+            Tail {
+                zero_padding: 0,
+                past_declared_end: 10
+            }
+        );
+        // The same record then 20 zero bytes the header counts: left out, header rewritten.
+        let mut shp = header(132);
+        shp.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0]);
+        shp.extend_from_slice(&[0; 20]);
+        let (kept, tail) = read_shp_records(Path::new("a.shp"), &mut shp.as_slice()).unwrap();
+        assert_eq!(kept.len(), 112);
+        assert_eq!(kept[24..28], (112u32 / 2).to_be_bytes());
+        assert_eq!(tail.zero_padding, 20);
+        // A header cut short is returned as read, for the reader to say it is truncated.
+        let (kept, _) = read_shp_records(Path::new("a.shp"), &mut &header(100)[..40]).unwrap();
+        assert_eq!(kept.len(), 40);
+    }
+}
