@@ -110,7 +110,7 @@ fn write_run(out: &mut (impl Write + ?Sized), byte: u8, count: u64) {
 }
 
 /// The Essonne shapefile zip, with `change(extension, bytes, writer)` writing each member.
-fn essonne_zip_with(out: &Path, change: &dyn Fn(&str, &[u8], &mut dyn Write)) {
+fn essonne_zip_with(out: &Path, change: impl Fn(&str, &[u8], &mut dyn Write)) {
     let mut source = zip::ZipArchive::new(std::fs::File::open(ESSONNE_ZIP).unwrap()).unwrap();
     let mut zip = zip::ZipWriter::new(std::fs::File::create(out).unwrap());
     for i in 0..source.len() {
@@ -277,7 +277,7 @@ fn zipped_shapefile_with_zero_padding_costs_its_records() {
     let dir = TempDir::new("shp-zeros");
     let file = dir.join("zeros.zip");
     let padding = 200 * MIB;
-    essonne_zip_with(&file, &|ext, bytes, out| {
+    essonne_zip_with(&file, |ext, bytes, out| {
         if ext == "shp" {
             out.write_all(&with_file_length(bytes, bytes.len() as u64 + padding))
                 .unwrap();
@@ -366,7 +366,7 @@ fn zipped_dbf_padded_with_blanks_costs_its_records_and_the_limit_can_be_moved() 
     let dir = TempDir::new("dbf-blanks");
     let file = dir.join("blancs.zip");
     let padding = 200 * MIB;
-    essonne_zip_with(&file, &|ext, bytes, out| {
+    essonne_zip_with(&file, |ext, bytes, out| {
         out.write_all(bytes).unwrap();
         if ext == "dbf" {
             write_run(out, b' ', padding);
