@@ -21,9 +21,10 @@ pub const ENV_VAR: &str = "CARTOSOL_LIMITE_MEMOIRE";
 /// Default limit, in megabytes (MiB).
 pub const DEFAULT_MEGABYTES: u64 = 4096;
 
-/// Memory one table cell costs once read and typed (raw cell, typed value, row slot), in
-/// bytes: turns the limit in megabytes into a number of cells.
-pub const BYTES_PER_CELL: u64 = 64;
+/// Memory one table cell costs at the peak of a read, in bytes (the workbook reader's cell,
+/// the raw cell of its row, the typed value, text aside): turns the limit in megabytes into a
+/// number of cells (33.5 million under the default limit).
+pub const BYTES_PER_CELL: u64 = 128;
 
 /// What one input file may cost.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,7 +189,7 @@ mod tests {
         assert_eq!(ReadLimits::parse("0"), Some(ReadLimits::NONE));
         assert_eq!(ReadLimits::parse("beaucoup"), None);
         assert_eq!(ReadLimits::megabytes(1).max_bytes(), 1_048_576);
-        assert_eq!(ReadLimits::megabytes(1).max_cells(), 16_384);
+        assert_eq!(ReadLimits::megabytes(1).max_cells(), 8_192);
         assert_eq!(ReadLimits::NONE.max_bytes(), u64::MAX);
     }
 

@@ -275,6 +275,8 @@ fn check_zipped_xml(path: &Path) -> Result<(), LoadError> {
         }
         let entry_path = path.join(&name);
         let mut run = 0u64;
+        // ODS: the cells the repeat attributes announce, counted before calamine expands them.
+        let mut ods = (lower == "content.xml").then(OdsCells::default);
         loop {
             let n = match entry.read(&mut chunk) {
                 Ok(0) => break,
@@ -290,6 +292,29 @@ fn check_zipped_xml(path: &Path) -> Result<(), LoadError> {
                     "le classeur (une fois décompressé)",
                     &limits,
                 ));
+            }
+            if let Some(ods) = ods.as_mut() {
+                ods.feed(chunk.get(..n).unwrap_or_default());
+                if let Some((sheet, row)) = ods.beyond_last_row {
+                    return Err(LoadError::format(
+                        &entry_path,
+                        format!(
+                            "feuille n° {sheet} : données à la ligne {row}, au-delà des {ODS_MAX_ROWS} \
+                             lignes qu'un tableur lit (elles seraient ignorées) : classeur \
+                             corrompu ou gonflé"
+                        ),
+                    ));
+                }
+                if ods.cells > limits.max_cells() {
+                    return Err(crate::limits::exceeded(
+                        &entry_path,
+                        format!(
+                            "le classeur (plus de {} cellules annoncées par ses répétitions)",
+                            limits.max_cells()
+                        ),
+                        &limits,
+                    ));
+                }
             }
             let mut longest = 0u64;
             for &b in chunk.iter().take(n) {
@@ -320,6 +345,126 @@ fn check_zipped_xml(path: &Path) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// Rows calamine reads in an ODS sheet; rows past it are dropped.
+const ODS_MAX_ROWS: u64 = 1_048_576;
+
+/// Counts, in an ODS `content.xml` streamed in chunks, the cells calamine will build: per
+/// sheet, the rows from the first to the last holding a value times the widest such row, the
+/// `number-rows-repeated` / `number-columns-repeated` attributes expanded.
+#[derive(Default)]
+struct OdsCells {
+    /// The tag being read (its first 4 KiB), when inside one.
+    tag: Option<Vec<u8>>,
+    sheet: u64,
+    row_index: u64,
+    row_repeat: u64,
+    row_position: u64,
+    row_width: u64,
+    first_row: Option<u64>,
+    last_row: u64,
+    widest: u64,
+    /// Cells of the sheets done and of the present one so far.
+    cells: u64,
+    done_cells: u64,
+    /// The sheet (1-based) and row (1-based) of a value past [`ODS_MAX_ROWS`].
+    beyond_last_row: Option<(u64, u64)>,
+}
+
+impl OdsCells {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            match (&mut self.tag, b) {
+                (None, b'<') => self.tag = Some(Vec::new()),
+                (Some(_), b'>') => {
+                    if let Some(tag) = self.tag.take() {
+                        self.on_tag(&tag);
+                    }
+                }
+                (Some(tag), _) if tag.len() < 4096 => tag.push(b),
+                _ => {}
+            }
+        }
+    }
+
+    fn repeat(tag: &[u8], attribute: &[u8]) -> u64 {
+        let Some(at) = tag.windows(attribute.len()).position(|w| w == attribute) else {
+            return 1;
+        };
+        let digits = tag
+            .get(at + attribute.len()..)
+            .unwrap_or_default()
+            .iter()
+            .skip_while(|&&b| b == b'=' || b == b'"' || b == b'\'')
+            .take_while(|b| b.is_ascii_digit())
+            .fold(0u64, |n, &d| {
+                n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+            });
+        digits.max(1)
+    }
+
+    fn named(tag: &[u8], name: &[u8]) -> bool {
+        tag.starts_with(name)
+            && matches!(
+                tag.get(name.len()),
+                None | Some(b' ' | b'/' | b'\t' | b'\n' | b'\r')
+            )
+    }
+
+    fn on_tag(&mut self, tag: &[u8]) {
+        let self_closing = tag.ends_with(b"/");
+        if Self::named(tag, b"table:table") {
+            self.end_sheet();
+            self.sheet += 1;
+        } else if Self::named(tag, b"/table:table") {
+            self.end_sheet();
+        } else if Self::named(tag, b"table:table-row") {
+            self.row_repeat = Self::repeat(tag, b"table:number-rows-repeated");
+            self.row_position = 0;
+            self.row_width = 0;
+            if self_closing {
+                self.end_row();
+            }
+        } else if Self::named(tag, b"/table:table-row") {
+            self.end_row();
+        } else if Self::named(tag, b"table:table-cell")
+            || Self::named(tag, b"table:covered-table-cell")
+        {
+            let repeat = Self::repeat(tag, b"table:number-columns-repeated");
+            self.row_position = self.row_position.saturating_add(repeat);
+            let has_value = tag.windows(17).any(|w| w == b"office:value-type");
+            if has_value || !self_closing {
+                self.row_width = self.row_position;
+            }
+        }
+    }
+
+    fn end_row(&mut self) {
+        if self.row_width > 0 {
+            self.first_row.get_or_insert(self.row_index);
+            self.last_row = self.row_index.saturating_add(self.row_repeat - 1);
+            self.widest = self.widest.max(self.row_width);
+            if self.last_row >= ODS_MAX_ROWS && self.beyond_last_row.is_none() {
+                self.beyond_last_row = Some((self.sheet, self.last_row + 1));
+            }
+            let height = self.last_row + 1 - self.first_row.unwrap_or(0);
+            self.cells = self
+                .done_cells
+                .saturating_add(height.saturating_mul(self.widest));
+        }
+        self.row_index = self.row_index.saturating_add(self.row_repeat);
+        self.row_repeat = 1;
+    }
+
+    fn end_sheet(&mut self) {
+        self.done_cells = self.cells;
+        self.row_index = 0;
+        self.row_repeat = 1;
+        self.first_row = None;
+        self.last_row = 0;
+        self.widest = 0;
+    }
+}
+
 /// Opens a workbook from its file (read as a stream: the sheets are inflated entry by entry
 /// as they are read), its kind told by its content: OLE is XLS, a zip XLSX, XLSB or ODS.
 fn open_workbook(path: &Path, head: &[u8]) -> Result<Workbook, LoadError> {
@@ -343,6 +488,17 @@ fn open_workbook(path: &Path, head: &[u8]) -> Result<Workbook, LoadError> {
             .map_err(|e| unreadable(&e));
     }
     check_zipped_xml(path)?;
+    // The kind the extension names is tried first, and its error is the one reported.
+    if TableFormat::from_path(path) == Some(TableFormat::Ods) {
+        let first_error = match Ods::new(file()?) {
+            Ok(x) => return Ok(Sheets::Ods(x)),
+            Err(e) => e,
+        };
+        if let Ok(x) = Xlsx::new(file()?) {
+            return Ok(Sheets::Xlsx(x));
+        }
+        return Err(unreadable(&first_error));
+    }
     let first_error = match Xlsx::new(file()?) {
         Ok(x) => return Ok(Sheets::Xlsx(x)),
         Err(e) => e,
@@ -536,6 +692,7 @@ fn read_sheet_grid(
         LoadError::format(path, format!("feuille « {name} » illisible ({e})"))
     };
     let mut cells: Vec<(u32, u32, RawCell)> = Vec::new();
+    let mut rows: Vec<RawRow> = Vec::new();
     let too_many = || {
         crate::limits::exceeded(
             path,
@@ -573,14 +730,23 @@ fn read_sheet_grid(
         if (height as u64).saturating_mul(width as u64) > limits.max_cells() {
             return Err(too_many());
         }
-        for (row, col, value) in range.used_cells() {
-            let raw = raw_cell(value);
-            if !raw.is_empty() {
-                cells.push((row as u32, col as u32, raw));
-            }
+        // Rows straight from the range (no list of cells beside it), only those with a value.
+        let (row0, col0) = range.start().unwrap_or((0, 0));
+        for (i, row) in range.rows().enumerate() {
+            let Some(last) = row.iter().rposition(|c| !raw_cell(c).is_empty()) else {
+                continue;
+            };
+            let mut cells = vec![RawCell::Empty; col0 as usize];
+            cells.extend(row.iter().take(last + 1).map(raw_cell));
+            rows.push(RawRow {
+                origin: u64::from(row0) + i as u64 + 1,
+                cells,
+            });
         }
     }
-    let rows = sparse_rows(cells, limits.max_cells()).ok_or_else(too_many)?;
+    if !cells.is_empty() {
+        rows = sparse_rows(cells, limits.max_cells()).ok_or_else(too_many)?;
+    }
     let mut previous: Option<u64> = None;
     for row in &rows {
         if let Some(before) = previous

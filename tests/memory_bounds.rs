@@ -249,7 +249,7 @@ fn xlsx_sheet_padded_with_blanks_is_refused_without_holding_them() {
 fn xlsx_cells_beyond_the_limit_are_refused_with_the_way_out() {
     let dir = TempDir::new("xlsx-cells");
     let file = dir.join("grande.xlsx");
-    // 1,000 rows of 20 number cells: 20,000 cells, past the 16,384 of a 1 MiB limit (64 B a
+    // 1,000 rows of 20 number cells: 20,000 cells, past the 8,192 of a 1 MiB limit (128 B a
     // cell), in about 500 kB of XML (within the limit).
     let columns: Vec<String> = (b'A'..=b'T').map(|c| char::from(c).to_string()).collect();
     let cells: Vec<(&str, &str)> = columns.iter().map(|c| (c.as_str(), "=1")).collect();
@@ -262,7 +262,7 @@ fn xlsx_cells_beyond_the_limit_are_refused_with_the_way_out() {
     );
     assert!(!run.success);
     let expected = format!(
-        "{} : la feuille « Feuil1 » (plus de 16384 cellules) dépasse la limite de lecture \
+        "{} : la feuille « Feuil1 » (plus de 8192 cellules) dépasse la limite de lecture \
          (1 Mo) ; si le fichier est légitime, relancez avec --limite-memoire 2 (ou \
          --sans-limite ; pour l'application : CARTOSOL_LIMITE_MEMOIRE=2)",
         file.display()
@@ -413,4 +413,70 @@ fn zipped_dbf_padded_with_blanks_costs_its_records_and_the_limit_can_be_moved() 
         &[("CARTOSOL_LIMITE_MEMOIRE", "100")],
     );
     assert!(run.success, "{}", run.stderr);
+}
+
+/// The real ODS test table with one more row appended through `content.xml`.
+fn ods_with_row(out: &Path, row_xml: &str) {
+    let mut source =
+        zip::ZipArchive::new(std::fs::File::open("tests/data/good/panorama_test.ods").unwrap())
+            .unwrap();
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(out).unwrap());
+    for i in 0..source.len() {
+        let mut entry = source.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if name == "content.xml" {
+            let text = String::from_utf8(bytes).unwrap();
+            let end = "</table:table></office:spreadsheet>";
+            assert!(text.contains(end));
+            bytes = text.replace(end, &format!("{row_xml}{end}")).into_bytes();
+        }
+        let options = if name == "mimetype" {
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored)
+        } else {
+            deflated()
+        };
+        zip.start_file(name.as_str(), options).unwrap();
+        zip.write_all(&bytes).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+/// ODS repeat attributes announce cells a 2 kB file does not hold: a row repeated a million
+/// times, sixty values wide, took 6 GB; data past row 1,048,576 was dropped without a word.
+#[test]
+fn ods_repeats_are_counted_before_they_are_expanded() {
+    let dir = TempDir::new("ods");
+    let file = dir.join("repetitions.ods");
+    ods_with_row(
+        &file,
+        r#"<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="60" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>"#,
+    );
+    let run = run_measured(&dir, &["inspect", file.to_str().unwrap()], &[]);
+    assert_bounded(&run, "ODS de 60 millions de cellules répétées");
+    assert!(!run.success);
+    let expected = format!(
+        "{}/content.xml : le classeur (plus de 33554432 cellules annoncées par ses \
+         répétitions) dépasse la limite de lecture (4096 Mo)",
+        file.display()
+    );
+    assert!(run.stderr.contains(&expected), "{}", run.stderr);
+
+    // After the table's 9 rows, 99,999,990 empty rows, then a commune on row 100,000,000:
+    // past what a spreadsheet reads, refused.
+    ods_with_row(
+        &file,
+        r#"<table:table-row table:number-rows-repeated="99999990"><table:table-cell/></table:table-row><table:table-row><table:table-cell office:value-type="string"><text:p>91086</text:p></table:table-cell></table:table-row>"#,
+    );
+    let run = run_measured(&dir, &["inspect", file.to_str().unwrap()], &[]);
+    assert_bounded(&run, "ODS avec une ligne après 99999990 lignes vides");
+    assert!(!run.success);
+    let expected = format!(
+        "{}/content.xml : feuille n° 1 : données à la ligne 100000000, au-delà des 1048576 \
+         lignes qu'un tableur lit (elles seraient ignorées) : classeur corrompu ou gonflé",
+        file.display()
+    );
+    assert!(run.stderr.contains(&expected), "{}", run.stderr);
 }
