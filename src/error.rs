@@ -121,6 +121,18 @@ pub enum LoadError {
         /// The fields the file has, each quoted `« … »` and separated by `, `.
         available: String,
     },
+    /// The file would cost more than the read limit (`--limite-memoire`, see `limits`).
+    #[error("{file} : {what} dépasse la limite de lecture ({limit}) ; {advice}")]
+    Limit {
+        /// The file (or `archive.zip/entry`), as the user named it.
+        file: String,
+        /// What exceeds the limit, in French (`le contenu (une fois décompressé)`).
+        what: String,
+        /// The limit in force, as said to the user (`4096 Mo`).
+        limit: String,
+        /// How to raise it, in French.
+        advice: String,
+    },
 }
 
 impl LoadError {

@@ -23,6 +23,7 @@ pub mod fsutil;
 pub mod grid;
 pub mod inspect;
 pub mod join;
+pub mod limits;
 pub mod model;
 pub mod parallel;
 pub mod points;

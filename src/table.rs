@@ -7,7 +7,7 @@ use crate::error::{LoadError, Place, Problem};
 use crate::model::{Field, FieldKind, SourceInfo, Table};
 use crate::text::{TextEncoding, decode_auto};
 use crate::value::{CellClass, Missing, Value, classify_cell, format_number};
-use calamine::{Data, Reader};
+use calamine::{Data, DataRef, Reader};
 use std::path::Path;
 
 /// Options for reading a table; every one is detected when left to `None`.
@@ -147,20 +147,24 @@ pub fn load_table(path: &Path, options: &TableOptions) -> Result<LoadedTable, Lo
             "extension non reconnue pour un tableau (attendu : .csv, .xlsx, .xls, .ods)",
         )
     })?;
-    let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
-    if bytes.is_empty() {
-        return Err(LoadError::Empty {
-            file: crate::error::display_name(path),
-        });
-    }
+    let mut problems = Vec::new();
     let (rows, sheets, sheet, encoding, delimiter) = match format {
         TableFormat::Csv => {
+            let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
+            if bytes.is_empty() {
+                return Err(LoadError::Empty {
+                    file: crate::error::display_name(path),
+                });
+            }
             let (rows, enc, delim) = read_csv_grid(path, &bytes, options.delimiter)?;
             (rows, Vec::new(), None, Some(enc.label()), Some(delim))
         }
         _ => {
-            check_workbook_magic(path, &bytes, format)?;
-            let (rows, sheets, sheet) = read_sheet_grid(path, bytes, options.sheet.as_deref())?;
+            // A workbook is read from the file as a stream, never as a whole in memory.
+            let head = read_head(path)?;
+            check_workbook_magic(path, &head, format)?;
+            let (rows, sheets, sheet) =
+                read_sheet_grid(path, options.sheet.as_deref(), &mut problems)?;
             (rows, sheets, Some(sheet), None, None)
         }
     };
@@ -170,7 +174,7 @@ pub fn load_table(path: &Path, options: &TableOptions) -> Result<LoadedTable, Lo
         layer: sheet.clone(),
         encoding,
         crs: None,
-        problems: Vec::new(),
+        problems,
     };
     let header_index = match options.header_row {
         Some(row) => rows
@@ -226,11 +230,297 @@ pub fn list_sheets(path: &Path) -> Result<Vec<String>, LoadError> {
     if format == TableFormat::Csv {
         return Ok(Vec::new());
     }
-    let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
-    check_workbook_magic(path, &bytes, format)?;
-    let workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| LoadError::format(path, format!("classeur illisible ({e})")))?;
-    Ok(workbook.sheet_names())
+    let head = read_head(path)?;
+    check_workbook_magic(path, &head, format)?;
+    Ok(open_workbook(path, &head)?.sheet_names())
+}
+
+/// The first 4 KiB of a file (what tells its kind); an empty file is an error.
+fn read_head(path: &Path) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| LoadError::io(path, e))?;
+    let mut head = Vec::with_capacity(4096);
+    file.take(4096)
+        .read_to_end(&mut head)
+        .map_err(|e| LoadError::io(path, e))?;
+    if head.is_empty() {
+        return Err(LoadError::Empty {
+            file: crate::error::display_name(path),
+        });
+    }
+    Ok(head)
+}
+
+type Workbook = calamine::Sheets<std::io::BufReader<std::fs::File>>;
+
+/// A run of text (or blanks) between two XML tags longer than the limit divided by this is
+/// refused: the XML reader keeps such a run whole in memory, and no spreadsheet writes one (a
+/// cell holds at most 32,767 characters); 16 MiB under the default limit.
+const TEXT_RUN_DIVISOR: u64 = 256;
+
+/// Checks the XML parts of a zipped workbook (XLSX, ODS) before the XML reader meets them,
+/// streaming each entry in constant memory: the content once inflated within the read limit,
+/// and no text run (text or blanks between two tags) the XML reader would have to hold whole.
+/// Anything not a zip is left to the workbook reader to refuse.
+fn check_zipped_xml(path: &Path) -> Result<(), LoadError> {
+    use std::io::Read;
+    let limits = crate::limits::current();
+    if limits.megabytes.is_none() {
+        return Ok(());
+    }
+    let max_run = limits.max_bytes() / TEXT_RUN_DIVISOR;
+    let file = std::fs::File::open(path).map_err(|e| LoadError::io(path, e))?;
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return Ok(());
+    };
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut inflated = 0u64;
+    for index in 0..archive.len() {
+        let Ok(mut entry) = archive.by_index(index) else {
+            continue;
+        };
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let lower = name.to_ascii_lowercase();
+        if !(lower.ends_with(".xml") || lower.ends_with(".rels")) {
+            continue;
+        }
+        let entry_path = path.join(&name);
+        let mut run = 0u64;
+        // ODS: the cells the repeat attributes announce, counted before calamine expands them.
+        let mut ods = (lower == "content.xml").then(OdsCells::default);
+        loop {
+            let n = match entry.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                // A damaged entry: the workbook reader says what is wrong with it.
+                Err(_) => break,
+            };
+            inflated += n as u64;
+            if inflated > limits.max_bytes() {
+                return Err(crate::limits::exceeded(
+                    &entry_path,
+                    "le classeur (une fois décompressé)",
+                    &limits,
+                ));
+            }
+            if let Some(ods) = ods.as_mut() {
+                ods.feed(chunk.get(..n).unwrap_or_default());
+                if let Some((sheet, row)) = ods.beyond_last_row {
+                    return Err(LoadError::format(
+                        &entry_path,
+                        format!(
+                            "feuille n° {sheet} : données à la ligne {row}, au-delà des {ODS_MAX_ROWS} \
+                             lignes qu'un tableur lit (elles seraient ignorées) : classeur \
+                             corrompu ou gonflé"
+                        ),
+                    ));
+                }
+                if ods.cells > limits.max_cells() {
+                    return Err(crate::limits::exceeded(
+                        &entry_path,
+                        format!(
+                            "le classeur (plus de {} cellules annoncées par ses répétitions)",
+                            limits.max_cells()
+                        ),
+                        &limits,
+                    ));
+                }
+            }
+            let mut longest = 0u64;
+            for &b in chunk.iter().take(n) {
+                match b {
+                    b'<' | b'>' => run = 0,
+                    _ => {
+                        run += 1;
+                        longest = longest.max(run);
+                    }
+                }
+            }
+            if longest > max_run {
+                return Err(LoadError::format(
+                    &entry_path,
+                    format!(
+                        "plus de {} Mo de texte ou de blancs d'un seul tenant entre deux balises \
+                         (une cellule compte au plus 32 767 caractères) : classeur corrompu ou \
+                         gonflé ; ouvrez-le et réenregistrez-le dans un tableur, ou, s'il est \
+                         légitime, relancez avec --limite-memoire {} (limite de lecture : {})",
+                        max_run / (1024 * 1024),
+                        limits.megabytes.unwrap_or(0).saturating_mul(2),
+                        limits.label(),
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rows calamine reads in an ODS sheet; rows past it are dropped.
+const ODS_MAX_ROWS: u64 = 1_048_576;
+
+/// Counts, in an ODS `content.xml` streamed in chunks, the cells calamine will build: per
+/// sheet, the rows from the first to the last holding a value times the widest such row, the
+/// `number-rows-repeated` / `number-columns-repeated` attributes expanded.
+#[derive(Default)]
+struct OdsCells {
+    /// The tag being read (its first 4 KiB), when inside one.
+    tag: Option<Vec<u8>>,
+    sheet: u64,
+    row_index: u64,
+    row_repeat: u64,
+    row_position: u64,
+    row_width: u64,
+    first_row: Option<u64>,
+    last_row: u64,
+    widest: u64,
+    /// Cells of the sheets done and of the present one so far.
+    cells: u64,
+    done_cells: u64,
+    /// The sheet (1-based) and row (1-based) of a value past [`ODS_MAX_ROWS`].
+    beyond_last_row: Option<(u64, u64)>,
+}
+
+impl OdsCells {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            match (&mut self.tag, b) {
+                (None, b'<') => self.tag = Some(Vec::new()),
+                (Some(_), b'>') => {
+                    if let Some(tag) = self.tag.take() {
+                        self.on_tag(&tag);
+                    }
+                }
+                (Some(tag), _) if tag.len() < 4096 => tag.push(b),
+                _ => {}
+            }
+        }
+    }
+
+    fn repeat(tag: &[u8], attribute: &[u8]) -> u64 {
+        let Some(at) = tag.windows(attribute.len()).position(|w| w == attribute) else {
+            return 1;
+        };
+        let digits = tag
+            .get(at + attribute.len()..)
+            .unwrap_or_default()
+            .iter()
+            .skip_while(|&&b| b == b'=' || b == b'"' || b == b'\'')
+            .take_while(|b| b.is_ascii_digit())
+            .fold(0u64, |n, &d| {
+                n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+            });
+        digits.max(1)
+    }
+
+    fn named(tag: &[u8], name: &[u8]) -> bool {
+        tag.starts_with(name)
+            && matches!(
+                tag.get(name.len()),
+                None | Some(b' ' | b'/' | b'\t' | b'\n' | b'\r')
+            )
+    }
+
+    fn on_tag(&mut self, tag: &[u8]) {
+        let self_closing = tag.ends_with(b"/");
+        if Self::named(tag, b"table:table") {
+            self.end_sheet();
+            self.sheet += 1;
+        } else if Self::named(tag, b"/table:table") {
+            self.end_sheet();
+        } else if Self::named(tag, b"table:table-row") {
+            self.row_repeat = Self::repeat(tag, b"table:number-rows-repeated");
+            self.row_position = 0;
+            self.row_width = 0;
+            if self_closing {
+                self.end_row();
+            }
+        } else if Self::named(tag, b"/table:table-row") {
+            self.end_row();
+        } else if Self::named(tag, b"table:table-cell")
+            || Self::named(tag, b"table:covered-table-cell")
+        {
+            let repeat = Self::repeat(tag, b"table:number-columns-repeated");
+            self.row_position = self.row_position.saturating_add(repeat);
+            let has_value = tag.windows(17).any(|w| w == b"office:value-type");
+            if has_value || !self_closing {
+                self.row_width = self.row_position;
+            }
+        }
+    }
+
+    fn end_row(&mut self) {
+        if self.row_width > 0 {
+            self.first_row.get_or_insert(self.row_index);
+            self.last_row = self.row_index.saturating_add(self.row_repeat - 1);
+            self.widest = self.widest.max(self.row_width);
+            if self.last_row >= ODS_MAX_ROWS && self.beyond_last_row.is_none() {
+                self.beyond_last_row = Some((self.sheet, self.last_row + 1));
+            }
+            let height = self.last_row + 1 - self.first_row.unwrap_or(0);
+            self.cells = self
+                .done_cells
+                .saturating_add(height.saturating_mul(self.widest));
+        }
+        self.row_index = self.row_index.saturating_add(self.row_repeat);
+        self.row_repeat = 1;
+    }
+
+    fn end_sheet(&mut self) {
+        self.done_cells = self.cells;
+        self.row_index = 0;
+        self.row_repeat = 1;
+        self.first_row = None;
+        self.last_row = 0;
+        self.widest = 0;
+    }
+}
+
+/// Opens a workbook from its file (read as a stream: the sheets are inflated entry by entry
+/// as they are read), its kind told by its content: OLE is XLS, a zip XLSX, XLSB or ODS.
+fn open_workbook(path: &Path, head: &[u8]) -> Result<Workbook, LoadError> {
+    use calamine::{Ods, Sheets, Xls, Xlsb, Xlsx};
+    let file = || {
+        std::fs::File::open(path)
+            .map(std::io::BufReader::new)
+            .map_err(|e| LoadError::io(path, e))
+    };
+    let unreadable =
+        |e: &dyn std::fmt::Display| LoadError::format(path, format!("classeur illisible ({e})"));
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        // calamine reads an XLS (OLE) file whole: the file size is the memory it costs.
+        let limits = crate::limits::current();
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        if size > limits.max_bytes() {
+            return Err(crate::limits::exceeded(path, "le classeur", &limits));
+        }
+        return Xls::new(file()?)
+            .map(Sheets::Xls)
+            .map_err(|e| unreadable(&e));
+    }
+    check_zipped_xml(path)?;
+    // The kind the extension names is tried first, and its error is the one reported.
+    if TableFormat::from_path(path) == Some(TableFormat::Ods) {
+        let first_error = match Ods::new(file()?) {
+            Ok(x) => return Ok(Sheets::Ods(x)),
+            Err(e) => e,
+        };
+        if let Ok(x) = Xlsx::new(file()?) {
+            return Ok(Sheets::Xlsx(x));
+        }
+        return Err(unreadable(&first_error));
+    }
+    let first_error = match Xlsx::new(file()?) {
+        Ok(x) => return Ok(Sheets::Xlsx(x)),
+        Err(e) => e,
+    };
+    if let Ok(x) = Xlsb::new(file()?) {
+        return Ok(Sheets::Xlsb(x));
+    }
+    if let Ok(x) = Ods::new(file()?) {
+        return Ok(Sheets::Ods(x));
+    }
+    Err(unreadable(&first_error))
 }
 
 fn check_workbook_magic(path: &Path, bytes: &[u8], format: TableFormat) -> Result<(), LoadError> {
@@ -393,13 +683,17 @@ pub fn sniff_delimiter(text: &str) -> char {
     best.0
 }
 
+/// Rows further apart than this (empty rows between them) are reported: a row number that
+/// jumps far is a damaged or tampered sheet more often than a real layout.
+const ROW_JUMP_REPORTED: u64 = 10_000;
+
 fn read_sheet_grid(
     path: &Path,
-    bytes: Vec<u8>,
     sheet: Option<&str>,
+    problems: &mut Vec<Problem>,
 ) -> Result<(Vec<RawRow>, Vec<String>, String), LoadError> {
-    let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| LoadError::format(path, format!("classeur illisible ({e})")))?;
+    let head = read_head(path)?;
+    let mut workbook = open_workbook(path, &head)?;
     let names = workbook.sheet_names();
     let name = match sheet {
         Some(wanted) => names
@@ -425,30 +719,139 @@ fn read_sheet_grid(
             .cloned()
             .ok_or_else(|| LoadError::format(path, "le classeur ne contient aucune feuille"))?,
     };
-    let range = workbook
-        .worksheet_range(&name)
-        .map_err(|e| LoadError::format(path, format!("feuille « {name} » illisible ({e})")))?;
-    let (row0, col0) = range.start().unwrap_or((0, 0));
-    let mut rows = Vec::new();
-    for (i, row) in range.rows().enumerate() {
-        let mut cells: Vec<RawCell> = Vec::with_capacity(row.len() + col0 as usize);
-        cells.resize(col0 as usize, RawCell::Empty);
-        cells.extend(row.iter().map(|cell| match cell {
-            Data::Empty => RawCell::Empty,
-            Data::Int(i) => RawCell::Number(*i as f64),
-            Data::Float(x) => RawCell::Number(*x),
-            Data::String(s) => RawCell::Text(s.clone()),
-            Data::Bool(b) => RawCell::Text(if *b { "VRAI" } else { "FAUX" }.to_owned()),
-            Data::DateTime(d) => RawCell::Text(d.to_string()),
-            Data::DateTimeIso(s) | Data::DurationIso(s) => RawCell::Text(s.clone()),
-            Data::Error(e) => RawCell::Error(e.to_string()),
-        }));
-        rows.push(RawRow {
-            origin: u64::from(row0) + i as u64 + 1,
-            cells,
-        });
+    let limits = crate::limits::current();
+    let sheet_error = |e: &dyn std::fmt::Display| {
+        LoadError::format(path, format!("feuille « {name} » illisible ({e})"))
+    };
+    let mut cells: Vec<(u32, u32, RawCell)> = Vec::new();
+    let mut rows: Vec<RawRow> = Vec::new();
+    let too_many = || {
+        crate::limits::exceeded(
+            path,
+            format!(
+                "la feuille « {name} » (plus de {} cellules)",
+                limits.max_cells()
+            ),
+            &limits,
+        )
+    };
+    if let calamine::Sheets::Xlsx(xlsx) = &mut workbook {
+        // XLSX: the sheet's cells are streamed; only the cells present are kept, whatever
+        // the sheet's declared dimension or row numbers.
+        let mut reader = xlsx
+            .worksheet_cells_reader(&name)
+            .map_err(|e| sheet_error(&e))?;
+        while let Some(cell) = reader.next_cell().map_err(|e| sheet_error(&e))? {
+            let raw = raw_cell_ref(cell.get_value());
+            if raw.is_empty() {
+                continue;
+            }
+            let (row, col) = cell.get_position();
+            cells.push((row, col, raw));
+            if cells.len() as u64 > limits.max_cells() {
+                return Err(too_many());
+            }
+        }
+    } else {
+        // XLS, XLSB, ODS: calamine builds the sheet as a whole; what it holds is checked
+        // against the limit before it is copied.
+        let range = workbook
+            .worksheet_range(&name)
+            .map_err(|e| sheet_error(&e))?;
+        let (height, width) = range.get_size();
+        if (height as u64).saturating_mul(width as u64) > limits.max_cells() {
+            return Err(too_many());
+        }
+        // Rows straight from the range (no list of cells beside it), only those with a value.
+        let (row0, col0) = range.start().unwrap_or((0, 0));
+        for (i, row) in range.rows().enumerate() {
+            let Some(last) = row.iter().rposition(|c| !raw_cell(c).is_empty()) else {
+                continue;
+            };
+            let mut cells = vec![RawCell::Empty; col0 as usize];
+            cells.extend(row.iter().take(last + 1).map(raw_cell));
+            rows.push(RawRow {
+                origin: u64::from(row0) + i as u64 + 1,
+                cells,
+            });
+        }
+    }
+    if !cells.is_empty() {
+        rows = sparse_rows(cells, limits.max_cells()).ok_or_else(too_many)?;
+    }
+    let mut previous: Option<u64> = None;
+    for row in &rows {
+        if let Some(before) = previous
+            && row.origin.saturating_sub(before) > ROW_JUMP_REPORTED
+        {
+            problems.push(Problem::whole(format!(
+                "feuille « {name} » : ligne {} isolée après la ligne {before} \
+                 ({} lignes vides entre les deux : numérotation des lignes suspecte)",
+                row.origin,
+                row.origin - before - 1
+            )));
+        }
+        previous = Some(row.origin);
     }
     Ok((rows, names, name))
+}
+
+/// Rows from the cells present, `(row, column, cell)` 0-based: a row only for a row that holds
+/// a cell, each as wide as its last cell. `None` when the rows would hold more than
+/// `max_slots` cells (a few cells far to the right of many rows).
+fn sparse_rows(mut cells: Vec<(u32, u32, RawCell)>, max_slots: u64) -> Option<Vec<RawRow>> {
+    cells.sort_by_key(|(row, col, _)| (*row, *col));
+    let mut rows: Vec<RawRow> = Vec::new();
+    let mut slots = 0u64;
+    for (row, col, cell) in cells {
+        let origin = u64::from(row) + 1;
+        if rows.last().is_none_or(|r| r.origin != origin) {
+            rows.push(RawRow {
+                origin,
+                cells: Vec::new(),
+            });
+        }
+        let current = rows.last_mut()?;
+        let col = col as usize;
+        if current.cells.len() <= col {
+            slots += (col + 1 - current.cells.len()) as u64;
+            if slots > max_slots {
+                return None;
+            }
+            current.cells.resize(col + 1, RawCell::Empty);
+        }
+        if let Some(slot) = current.cells.get_mut(col) {
+            *slot = cell;
+        }
+    }
+    Some(rows)
+}
+
+fn raw_cell(cell: &Data) -> RawCell {
+    match cell {
+        Data::Empty => RawCell::Empty,
+        Data::Int(i) => RawCell::Number(*i as f64),
+        Data::Float(x) => RawCell::Number(*x),
+        Data::String(s) => RawCell::Text(s.clone()),
+        Data::Bool(b) => RawCell::Text(if *b { "VRAI" } else { "FAUX" }.to_owned()),
+        Data::DateTime(d) => RawCell::Text(d.to_string()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => RawCell::Text(s.clone()),
+        Data::Error(e) => RawCell::Error(e.to_string()),
+    }
+}
+
+fn raw_cell_ref(cell: &DataRef<'_>) -> RawCell {
+    match cell {
+        DataRef::Empty => RawCell::Empty,
+        DataRef::Int(i) => RawCell::Number(*i as f64),
+        DataRef::Float(x) => RawCell::Number(*x),
+        DataRef::String(s) => RawCell::Text(s.clone()),
+        DataRef::SharedString(s) => RawCell::Text((*s).to_owned()),
+        DataRef::Bool(b) => RawCell::Text(if *b { "VRAI" } else { "FAUX" }.to_owned()),
+        DataRef::DateTime(d) => RawCell::Text(d.to_string()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => RawCell::Text(s.clone()),
+        DataRef::Error(e) => RawCell::Error(e.to_string()),
+    }
 }
 
 /// Finds the header row below title rows: the first row whose cells are all text and which fills
@@ -803,6 +1206,27 @@ mod tests {
         assert_eq!(sniff_delimiter("a,b,c\n1.5,2,3\n"), ',');
         assert_eq!(sniff_delimiter("a\tb\tc\n1\t2\t3\n"), '\t');
         assert_eq!(sniff_delimiter("a|b\n1|2\n"), '|');
+    }
+
+    #[test]
+    fn sparse_rows_hold_only_the_rows_with_cells() {
+        let t = |s: &str| RawCell::Text(s.to_owned());
+        // Out of order as a hostile sheet may write them; row 99,999,998 (0-based) far below.
+        let cells = vec![
+            (99_999_998, 0, t("91086")),
+            (1, 1, RawCell::Number(12.5)),
+            (0, 0, t("CODGEO")),
+            (1, 0, t("91001")),
+            (0, 1, t("TP60")),
+        ];
+        let rows = sparse_rows(cells, 100).unwrap();
+        let origins: Vec<u64> = rows.iter().map(|r| r.origin).collect();
+        assert_eq!(origins, [1, 2, 99_999_999]);
+        assert_eq!(rows[1].cells, [t("91001"), RawCell::Number(12.5)]);
+        assert_eq!(rows[2].cells, [t("91086")]);
+        // A cell in column 1,000 makes its row 1,000 slots wide: past a limit of 999, refused.
+        assert!(sparse_rows(vec![(0, 999, t("x"))], 999).is_none());
+        assert!(sparse_rows(vec![(0, 999, t("x"))], 1000).is_some());
     }
 
     #[test]

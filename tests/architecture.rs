@@ -22,7 +22,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "fondations",
         &[
-            "model", "value", "error", "codes", "crs", "text", "parallel", "fsutil",
+            "model", "value", "error", "codes", "crs", "text", "parallel", "fsutil", "limits",
         ],
     ),
     (

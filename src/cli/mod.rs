@@ -40,6 +40,14 @@ struct Cli {
     /// Sans interface graphique : affiche le résumé du projet.
     #[arg(long)]
     summary: bool,
+    /// Limite de lecture d'un fichier, en Mo (contenu décompressé, cellules d'une feuille) :
+    /// à relever pour un fichier légitime très volumineux (par défaut : 4096, ou la variable
+    /// CARTOSOL_LIMITE_MEMOIRE ; 0 : aucune).
+    #[arg(long, global = true, value_name = "Mo")]
+    limite_memoire: Option<u64>,
+    /// Aucune limite de lecture (fichiers de confiance seulement).
+    #[arg(long, global = true, conflicts_with = "limite_memoire")]
+    sans_limite: bool,
 }
 
 #[derive(Subcommand)]
@@ -247,6 +255,12 @@ pub(crate) fn parse_crs(crs: Option<String>) -> Result<Option<Crs>> {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    use cartosol::limits::{ReadLimits, set};
+    match (cli.sans_limite, cli.limite_memoire) {
+        (true, _) | (false, Some(0)) => set(ReadLimits::NONE),
+        (false, Some(mb)) => set(ReadLimits::megabytes(mb)),
+        (false, None) => {}
+    }
     match cli.command {
         Some(Command::Inspect(args)) => inspect::run(args),
         Some(Command::Join(args)) => join::run(args),

@@ -8,6 +8,7 @@ use crate::error::{LoadError, Place};
 use crate::table::RawCell;
 use crate::text::TextEncoding;
 use encoding_rs::{Encoding, WINDOWS_1252};
+use std::io::Read;
 use std::path::Path;
 
 /// One field descriptor.
@@ -35,6 +36,49 @@ pub struct DbfTable {
     pub deleted: Vec<bool>,
     /// The encoding the text was decoded with.
     pub encoding: TextEncoding,
+}
+
+/// Reads a `.dbf` stream keeping only its header, its records and the end-of-file marker (as
+/// many bytes as the header's record count and sizes say, at most what the stream holds and
+/// the read limit allows), then counts the bytes after them without keeping them: a `.dbf`
+/// padded with blanks costs its records, not its padding. Returns the bytes for [`read_dbf`]
+/// and the number of bytes left out.
+pub fn read_dbf_records(path: &Path, reader: &mut dyn Read) -> Result<(Vec<u8>, u64), LoadError> {
+    let limits = crate::limits::current();
+    let io = |e| LoadError::io(path, e);
+    let mut bytes = Vec::new();
+    reader.take(32).read_to_end(&mut bytes).map_err(io)?;
+    let word = |i: usize| {
+        bytes
+            .get(i..i + 2)
+            .map_or(0, |b| u64::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    let count = bytes.get(4..8).map_or(0, |b| {
+        u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    });
+    // Header, records and the end-of-file marker (0x1A).
+    let wanted = word(8)
+        .saturating_add(count.saturating_mul(word(10)))
+        .saturating_add(1)
+        .saturating_sub(bytes.len() as u64);
+    let room = limits
+        .max_bytes()
+        .saturating_add(1)
+        .saturating_sub(bytes.len() as u64);
+    reader
+        .take(wanted.min(room))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limits.max_bytes() {
+        return Err(crate::limits::exceeded(
+            path,
+            "le fichier .dbf (une fois décompressé)",
+            &limits,
+        ));
+    }
+    let kept = bytes.len() as u64;
+    let (trailing, _) = crate::limits::drain_counting(path, reader, &limits, kept)?;
+    Ok((bytes, trailing))
 }
 
 /// Reads a `.dbf` file from bytes. `declared` is the encoding of a `.cpg` file, if any.

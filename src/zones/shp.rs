@@ -1,7 +1,7 @@
 //! ESRI Shapefile: `.shp` geometry (through the `shapefile` crate), `.shx`, `.dbf` attributes,
 //! `.prj` CRS and `.cpg` encoding, from a folder or from a `.zip`.
 
-use super::dbf::read_dbf;
+use super::dbf::{read_dbf, read_dbf_records};
 use super::{Reprojector, ZoneOptions, assemble};
 use crate::crs::Crs;
 use crate::error::{LoadError, Place, Problem, display_name};
@@ -13,16 +13,20 @@ use shapefile::{Shape, ShapeReader};
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 
-/// The files of one shapefile, read into memory.
+/// The files of one shapefile, read into memory: only what they really hold (see
+/// [`read_shp_records`] and [`super::dbf::read_dbf_records`]).
 pub struct ShapefileParts {
     /// The `.shp` path as named to the user (inside a zip: `archive.zip/COMMUNE.shp`).
     pub shp_name: PathBuf,
-    /// The bytes of the `.shp` file.
+    /// The header and records of the `.shp` file (without the bytes past its records).
     pub shp: Vec<u8>,
-    /// The bytes of the `.shx` index, when present.
-    pub shx: Option<Vec<u8>>,
-    /// The `.dbf` attributes (path as named to the user, bytes), when present.
-    pub dbf: Option<(PathBuf, Vec<u8>)>,
+    /// What followed the records of the `.shp` file and was left out.
+    pub shp_tail: Tail,
+    /// The size in bytes of the `.shx` index, when present.
+    pub shx: Option<u64>,
+    /// The `.dbf` attributes (path as named to the user, header and records, bytes past its
+    /// records), when present.
+    pub dbf: Option<(PathBuf, Vec<u8>, u64)>,
     /// The text of the `.prj` file (WKT of the CRS), when present.
     pub prj: Option<String>,
     /// The text of the `.cpg` file (name of the `.dbf` encoding), when present.
@@ -52,49 +56,174 @@ fn sibling(shp: &Path, ext: &str) -> Option<PathBuf> {
         })
 }
 
-fn read_opt(path: Option<PathBuf>) -> Result<Option<(PathBuf, Vec<u8>)>, LoadError> {
-    match path {
-        None => Ok(None),
-        Some(p) => std::fs::read(&p)
-            .map(|b| Some((p.clone(), b)))
-            .map_err(|e| LoadError::io(&p, e)),
-    }
+/// What followed the records of a `.shp` file, left out of the reading.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tail {
+    /// Bytes of zeros where a record should begin, up to the end of the file (a file
+    /// preallocated or copied in part leaves them; no record starts with eight zero bytes).
+    pub zero_padding: u64,
+    /// Bytes past the file length the header declares.
+    pub past_declared_end: u64,
 }
 
-fn text_of(bytes: Vec<u8>) -> String {
-    crate::text::decode_auto(&bytes).0.into_owned()
+/// Reads a `.shp` stream keeping only its header and records, in memory proportional to
+/// them: a run of zero bytes where a record should begin is padding, counted up to the end
+/// without being kept (anything else after it is a corrupt file), and bytes past the length
+/// the header declares are counted, not kept. When padding is left out, the header's file
+/// length is set to that of the records kept.
+pub fn read_shp_records(path: &Path, reader: &mut dyn Read) -> Result<(Vec<u8>, Tail), LoadError> {
+    let limits = crate::limits::current();
+    let mut out = Vec::new();
+    let io = |e| LoadError::io(path, e);
+    reader.take(100).read_to_end(&mut out).map_err(io)?;
+    let mut tail = Tail::default();
+    let Some(length_words) = out.get(24..28) else {
+        return Ok((out, tail));
+    };
+    let declared = u64::from(u32::from_be_bytes([
+        length_words[0],
+        length_words[1],
+        length_words[2],
+        length_words[3],
+    ]))
+    .saturating_mul(2);
+    let mut pos = out.len() as u64;
+    while pos < declared {
+        let mut header = Vec::with_capacity(8);
+        reader.take(8).read_to_end(&mut header).map_err(io)?;
+        if header.len() == 8 && header.iter().all(|&b| b == 0) {
+            let (rest, all_zero) = crate::limits::drain_counting(path, reader, &limits, pos)?;
+            if !all_zero {
+                return Err(LoadError::invalid(
+                    path,
+                    Place::Byte(pos + 1),
+                    "enregistrement vide (numéro 0, longueur 0) suivi d'autres données : \
+                     fichier .shp corrompu",
+                ));
+            }
+            tail.zero_padding = 8 + rest;
+            let kept = u32::try_from(out.len() / 2).unwrap_or(u32::MAX);
+            if let Some(field) = out.get_mut(24..28) {
+                field.copy_from_slice(&kept.to_be_bytes());
+            }
+            return Ok((out, tail));
+        }
+        let complete = header.len() == 8;
+        let content_words = header
+            .get(4..8)
+            .map_or(0, |w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
+        out.extend_from_slice(&header);
+        if !complete {
+            // Truncated: the shapefile reader says so at this record.
+            return Ok((out, tail));
+        }
+        let content = u64::from(content_words) * 2;
+        let before = out.len();
+        reader.take(content).read_to_end(&mut out).map_err(io)?;
+        if out.len() as u64 > limits.max_bytes() {
+            return Err(crate::limits::exceeded(
+                path,
+                "le fichier .shp (une fois décompressé)",
+                &limits,
+            ));
+        }
+        if ((out.len() - before) as u64) < content {
+            return Ok((out, tail));
+        }
+        pos += 8 + content;
+    }
+    let (rest, _) = crate::limits::drain_counting(path, reader, &limits, pos)?;
+    tail.past_declared_end = rest;
+    Ok((out, tail))
+}
+
+/// The text of a small side file (`.prj`, `.cpg`): more than 1 MiB is not one.
+fn read_small_text(path: &Path, reader: &mut dyn Read) -> Result<String, LoadError> {
+    const MAX_BYTES: u64 = 1024 * 1024;
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| LoadError::io(path, e))?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(LoadError::format(
+            path,
+            "plus de 1 Mo : ce n'est pas un fichier de métadonnées de shapefile (.prj, .cpg)",
+        ));
+    }
+    Ok(crate::text::decode_auto(&bytes).0.into_owned())
+}
+
+/// Counts the bytes of a stream without keeping them (the `.shx` index: only its size is used).
+fn stream_size(path: &Path, reader: &mut dyn Read) -> Result<u64, LoadError> {
+    let limits = crate::limits::current();
+    Ok(crate::limits::drain_counting(path, reader, &limits, 0)?.0)
+}
+
+fn open_file(path: &Path) -> Result<std::io::BufReader<std::fs::File>, LoadError> {
+    std::fs::File::open(path)
+        .map(std::io::BufReader::new)
+        .map_err(|e| LoadError::io(path, e))
 }
 
 /// Reads a shapefile from its `.shp` path.
 pub fn load_shapefile(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, LoadError> {
-    let shp = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
+    let (shp, shp_tail) = read_shp_records(path, &mut open_file(path)?)?;
+    let dbf = match sibling(path, "dbf") {
+        Some(p) => {
+            let (bytes, trailing) = read_dbf_records(&p, &mut open_file(&p)?)?;
+            Some((p, bytes, trailing))
+        }
+        None => None,
+    };
+    let text = |ext: &str| -> Result<Option<String>, LoadError> {
+        sibling(path, ext)
+            .map(|p| read_small_text(&p, &mut open_file(&p)?))
+            .transpose()
+    };
     let parts = ShapefileParts {
         shp_name: path.to_owned(),
         shp,
-        shx: read_opt(sibling(path, "shx"))?.map(|(_, b)| b),
-        dbf: read_opt(sibling(path, "dbf"))?,
-        prj: read_opt(sibling(path, "prj"))?.map(|(_, b)| text_of(b)),
-        cpg: read_opt(sibling(path, "cpg"))?.map(|(_, b)| text_of(b)),
+        shp_tail,
+        shx: sibling(path, "shx")
+            .map(|p| {
+                std::fs::metadata(&p)
+                    .map(|m| m.len())
+                    .map_err(|e| LoadError::io(&p, e))
+            })
+            .transpose()?,
+        dbf,
+        prj: text("prj")?,
+        cpg: text("cpg")?,
     };
     load_parts(parts, options)
 }
 
+/// Reads one member of a zipped shapefile from its inflated stream: its bytes kept, and a
+/// count of bytes left out.
+type MemberReader<'a> = dyn FnMut(&Path, &mut dyn Read) -> Result<(Vec<u8>, u64), LoadError> + 'a;
+
 /// Reads the shapefile held in a `.zip` archive (the one named by `options.layer` when the
-/// archive holds several).
+/// archive holds several). The archive is read from the file and each member inflated as a
+/// stream: only the records the members really hold are kept in memory.
 pub fn load_zipped_shapefile(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, LoadError> {
-    let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
-    if bytes.is_empty() {
+    let mut head = Vec::new();
+    open_file(path)?
+        .take(4096)
+        .read_to_end(&mut head)
+        .map_err(|e| LoadError::io(path, e))?;
+    if head.is_empty() {
         return Err(LoadError::Empty {
             file: display_name(path),
         });
     }
-    if !bytes.starts_with(b"PK") {
+    if !head.starts_with(b"PK") {
         return Err(LoadError::format(
             path,
-            crate::error::wrong_content("zip", &bytes, "une archive zip"),
+            crate::error::wrong_content("zip", &head, "une archive zip"),
         ));
     }
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+    let mut archive = zip::ZipArchive::new(open_file(path)?)
         .map_err(|e| LoadError::format(path, format!("archive zip illisible ({e})")))?;
     let names: Vec<String> = archive
         .file_names()
@@ -151,7 +280,11 @@ pub fn load_zipped_shapefile(path: &Path, options: &ZoneOptions) -> Result<ZoneL
         }
     };
     let base = chosen[..chosen.len() - 4].to_owned();
-    let mut member = |ext: &str| -> Result<Option<(PathBuf, Vec<u8>)>, LoadError> {
+    let limits = crate::limits::current();
+    // Each member is read by `read` from its inflated stream, capped by the read limit.
+    let mut member = |ext: &str,
+                      read: &mut MemberReader<'_>|
+     -> Result<Option<(PathBuf, Vec<u8>, u64)>, LoadError> {
         let wanted = names
             .iter()
             .find(|n| {
@@ -163,24 +296,41 @@ pub fn load_zipped_shapefile(path: &Path, options: &ZoneOptions) -> Result<ZoneL
         let Some(name) = wanted else {
             return Ok(None);
         };
-        let mut entry = archive.by_name(&name).map_err(|e| {
+        let entry = archive.by_name(&name).map_err(|e| {
             LoadError::format(path, format!("« {name} » illisible dans l'archive ({e})"))
         })?;
-        let mut buf = Vec::new();
-        entry.read_to_end(&mut buf).map_err(|e| {
-            LoadError::format(path, format!("« {name} » illisible dans l'archive ({e})"))
+        let member_path = path.join(&name);
+        // Never more than the read limit, whatever the entry's declared size.
+        let mut capped = entry.take(limits.max_bytes().saturating_add(1));
+        let (bytes, extra) = read(&member_path, &mut capped).map_err(|e| match e {
+            LoadError::Io { source, .. } => LoadError::format(
+                path,
+                format!("« {name} » illisible dans l'archive ({source})"),
+            ),
+            other => other,
         })?;
-        Ok(Some((path.join(&name), buf)))
+        Ok(Some((member_path, bytes, extra)))
     };
-    let (shp_name, shp) =
-        member("shp")?.ok_or_else(|| LoadError::format(path, "fichier .shp illisible"))?;
+    let mut shp_tail = Tail::default();
+    let (shp_name, shp, _) = member("shp", &mut |p, r| {
+        let (bytes, tail) = read_shp_records(p, r)?;
+        shp_tail = tail;
+        Ok((bytes, 0))
+    })?
+    .ok_or_else(|| LoadError::format(path, "fichier .shp illisible"))?;
+    let text = |p: &Path, r: &mut dyn Read| Ok((read_small_text(p, r)?.into_bytes(), 0));
+    let text_of = |m: Option<(PathBuf, Vec<u8>, u64)>| {
+        m.map(|(_, b, _)| String::from_utf8_lossy(&b).into_owned())
+    };
     let parts = ShapefileParts {
         shp_name,
         shp,
-        shx: member("shx")?.map(|(_, b)| b),
-        dbf: member("dbf")?,
-        prj: member("prj")?.map(|(_, b)| text_of(b)),
-        cpg: member("cpg")?.map(|(_, b)| text_of(b)),
+        shp_tail,
+        shx: member("shx", &mut |p, r| Ok((Vec::new(), stream_size(p, r)?)))?
+            .map(|(_, _, size)| size),
+        dbf: member("dbf", &mut |p, r| read_dbf_records(p, r))?,
+        prj: text_of(member("prj", &mut { text })?),
+        cpg: text_of(member("cpg", &mut { text })?),
     };
     load_parts(parts, options)
 }
@@ -202,7 +352,7 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
             ),
         ));
     }
-    let (dbf_path, dbf_bytes) = parts.dbf.ok_or_else(|| {
+    let (dbf_path, dbf_bytes, dbf_trailing) = parts.dbf.ok_or_else(|| {
         LoadError::format(
             path,
             "fichier .dbf absent : les attributs des zones (codes, noms) sont introuvables",
@@ -223,6 +373,25 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
         None => None,
     };
     let dbf = read_dbf(&dbf_path, &dbf_bytes, declared)?;
+    drop(dbf_bytes);
+    if parts.shp_tail.zero_padding > 0 {
+        problems.push(Problem::whole(format!(
+            "fichier .shp : {} octets nuls en fin de fichier ignorés (fichier rempli de zéros \
+             après ses enregistrements : copie interrompue ou préallouée ?)",
+            parts.shp_tail.zero_padding
+        )));
+    }
+    if parts.shp_tail.past_declared_end > 0 {
+        problems.push(Problem::whole(format!(
+            "fichier .shp : {} octets après la fin déclarée par l'en-tête ignorés",
+            parts.shp_tail.past_declared_end
+        )));
+    }
+    if dbf_trailing > 0 {
+        problems.push(Problem::whole(format!(
+            "fichier .dbf : {dbf_trailing} octets après le dernier enregistrement ignorés"
+        )));
+    }
 
     // Shapes, in source coordinates.
     let mut reader = ShapeReader::new(Cursor::new(&parts.shp)).map_err(|e| {
@@ -232,6 +401,8 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
         )
     })?;
     let mut shapes: Vec<Shape> = Vec::with_capacity(dbf.records.len());
+    // Shapes beyond the `.dbf` records cannot be used: counted for the message, not kept.
+    let mut unmatched = 0usize;
     for (i, shape) in reader.iter_shapes().enumerate() {
         let shape = shape.map_err(|e| {
             let message = match e {
@@ -243,26 +414,31 @@ pub fn load_parts(parts: ShapefileParts, options: &ZoneOptions) -> Result<ZoneLa
             };
             LoadError::invalid(path, Place::Record(i as u64 + 1), message)
         })?;
-        shapes.push(shape);
+        if shapes.len() < dbf.records.len() {
+            shapes.push(shape);
+        } else {
+            unmatched += 1;
+        }
     }
-    if let Some(shx) = &parts.shx {
-        let shx_count = shx.len().saturating_sub(100) / 8;
-        if shx_count != shapes.len() {
+    let shape_count = shapes.len() + unmatched;
+    if let Some(shx) = parts.shx {
+        let shx_count = shx.saturating_sub(100) / 8;
+        if shx_count != shape_count as u64 {
             problems.push(Problem::whole(format!(
-                "l'index .shx annonce {shx_count} formes, le .shp en contient {} (index ignoré)",
-                shapes.len()
+                "l'index .shx annonce {shx_count} formes, le .shp en contient {shape_count} \
+                 (index ignoré)"
             )));
         }
     } else {
         problems.push(Problem::whole("fichier .shx absent (non bloquant)"));
     }
-    if shapes.len() != dbf.records.len() {
+    if shape_count != dbf.records.len() {
         return Err(LoadError::format(
             path,
             format!(
                 "le fichier .shp contient {} formes mais le fichier .dbf {} enregistrements : \
                  les attributs ne peuvent pas être rattachés aux formes",
-                shapes.len(),
+                shape_count,
                 dbf.records.len()
             ),
         ));
@@ -464,5 +640,48 @@ fn shp_error_fr(e: &shapefile::Error) -> String {
         E::DbaseError(d) => format!("attributs dBase : {d}"),
         E::MissingDbf => "fichier .dbf absent".to_owned(),
         E::MissingIndexFile => "fichier .shx absent".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `.shp` header (file code 9994, version 1000, polygons) declaring `length` bytes.
+    fn header(length: u32) -> Vec<u8> {
+        let mut h = vec![0u8; 100];
+        h[0..4].copy_from_slice(&9994u32.to_be_bytes());
+        h[24..28].copy_from_slice(&(length / 2).to_be_bytes());
+        h[28..32].copy_from_slice(&1000u32.to_le_bytes());
+        h[32..36].copy_from_slice(&5u32.to_le_bytes());
+        h
+    }
+
+    #[test]
+    fn records_kept_tail_counted() {
+        // One null record (number 1, 2 words: shape type 0), then 10 bytes past the end.
+        let mut shp = header(112);
+        shp.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0]);
+        shp.extend_from_slice(&[7; 10]);
+        let (kept, tail) = read_shp_records(Path::new("a.shp"), &mut shp.as_slice()).unwrap();
+        assert_eq!(kept.len(), 112);
+        assert_eq!(
+            tail,
+            Tail {
+                zero_padding: 0,
+                past_declared_end: 10
+            }
+        );
+        // The same record then 20 zero bytes the header counts: left out, header rewritten.
+        let mut shp = header(132);
+        shp.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0]);
+        shp.extend_from_slice(&[0; 20]);
+        let (kept, tail) = read_shp_records(Path::new("a.shp"), &mut shp.as_slice()).unwrap();
+        assert_eq!(kept.len(), 112);
+        assert_eq!(kept[24..28], (112u32 / 2).to_be_bytes());
+        assert_eq!(tail.zero_padding, 20);
+        // A header cut short is returned as read, for the reader to say it is truncated.
+        let (kept, _) = read_shp_records(Path::new("a.shp"), &mut &header(100)[..40]).unwrap();
+        assert_eq!(kept.len(), 40);
     }
 }
