@@ -81,6 +81,8 @@ pub struct GridLayer {
     pub source: SourceInfo,
     /// The square of each row.
     pub cells: Vec<CellId>,
+    /// Where each square is in its source (line of a CSV, feature of a GeoPackage).
+    pub origins: Vec<u64>,
     /// The centre of each square, WGS84 (x = lon, y = lat).
     pub centres: Vec<Point<f64>>,
     /// Whether each square's values are imputed shares of a larger natural square
@@ -320,18 +322,148 @@ fn build_grid(
         });
     }
     let resolution = cells.first().map_or(200.0, |c| c.resolution_m);
+    if !source.format.contains("carreaux") {
+        source.format = format!("{} (carreaux Insee)", source.format);
+    }
     source.crs = Some(format!(
         "EPSG:3035 (ETRS89 / LAEA Europe), carreaux de {} m placés d'après leur identifiant",
         crate::value::format_number(resolution)
     ));
+    let kept_origins = keep_rows
+        .iter()
+        .map(|r| origins.get(*r).copied().unwrap_or(*r as u64 + 1))
+        .collect();
     Ok(GridLayer {
         source,
+        origins: kept_origins,
         cells,
         centres,
         imputed,
         communes,
         fields,
     })
+}
+
+/// Whether `path` is a table of 200 m squares (a CSV or workbook whose header names
+/// `Idcar_200m`): read as a layer of squares rather than as a table or points.
+pub fn is_grid_table(path: &Path) -> bool {
+    let Some(format) = crate::table::TableFormat::from_path(path) else {
+        return false;
+    };
+    if format != crate::table::TableFormat::Csv {
+        return false;
+    }
+    let mut head = vec![0u8; 4096];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .unwrap_or(0);
+    let (text, _) = crate::text::decode_auto(head.get(..n).unwrap_or_default());
+    text.lines().take(3).any(|l| {
+        ID_NAMES
+            .iter()
+            .any(|id| l.to_ascii_lowercase().contains(id))
+    })
+}
+
+/// The squares as a zone layer: each square its polygon in WGS84 (the four corners of
+/// `[E, E + r] × [N, N + r]` reprojected from EPSG:3035), with the square id, the imputation
+/// flag, every numeric column and the communes it touches as attributes. This is how the app
+/// draws the grid (a choropleth of squares) and how a project holds it as a zone layer.
+pub fn grid_as_zones(path: &Path, grid: GridLayer) -> Result<crate::model::ZoneLayer, LoadError> {
+    use crate::model::{Field, FieldKind, Table, ZoneLayer};
+    use geo::{LineString, MultiPolygon, Polygon};
+    let crs =
+        Crs::from_epsg(3035).ok_or_else(|| LoadError::unknown_crs(path, "EPSG:3035 inconnu"))?;
+    let transform = ToWgs84::new(&crs).map_err(|d| LoadError::unknown_crs(path, d))?;
+    let geometries = crate::parallel::map_indexed(&grid.cells, |_, c| {
+        let r = c.resolution_m;
+        let corners = [
+            (c.east_m, c.north_m),
+            (c.east_m + r, c.north_m),
+            (c.east_m + r, c.north_m + r),
+            (c.east_m, c.north_m + r),
+            (c.east_m, c.north_m),
+        ];
+        let ring: Option<Vec<(f64, f64)>> = corners
+            .iter()
+            .map(|(e, n)| transform.convert(*e, *n))
+            .collect();
+        match ring {
+            Some(ring) => MultiPolygon::new(vec![Polygon::new(LineString::from(ring), vec![])]),
+            None => MultiPolygon::new(vec![]),
+        }
+    });
+    let mut fields = vec![
+        Field {
+            name: "Idcar_200m".to_owned(),
+            kind: FieldKind::Text,
+            values: grid
+                .cells
+                .iter()
+                .map(|c| {
+                    Value::Text(format!(
+                        "CRS3035RES{}mN{}E{}",
+                        c.resolution_m, c.north_m, c.east_m
+                    ))
+                })
+                .collect(),
+        },
+        Field {
+            name: "I_est_200".to_owned(),
+            kind: FieldKind::Number,
+            values: grid
+                .imputed
+                .iter()
+                .map(|i| Value::Number(if *i { 1.0 } else { 0.0 }))
+                .collect(),
+        },
+    ];
+    for f in grid.fields {
+        fields.push(Field {
+            name: f.name,
+            kind: FieldKind::Number,
+            values: f
+                .values
+                .into_iter()
+                .map(|v| {
+                    if v.is_finite() {
+                        Value::Number(v)
+                    } else {
+                        Value::Missing(crate::value::Missing::Empty)
+                    }
+                })
+                .collect(),
+        });
+    }
+    fields.push(Field {
+        name: "lcog_geo".to_owned(),
+        kind: FieldKind::Text,
+        values: grid
+            .communes
+            .iter()
+            .map(|c| Value::Text(c.join(" ")))
+            .collect(),
+    });
+    Ok(ZoneLayer {
+        source: grid.source,
+        geometries,
+        attributes: Table {
+            fields,
+            row_origin: grid.origins,
+        },
+    })
+}
+
+/// Reads zones, or a table of 200 m squares as a layer of squares (see [`is_grid_table`]).
+pub fn load_zones_or_grid(
+    path: &Path,
+    options: &crate::zones::ZoneOptions,
+) -> Result<crate::model::ZoneLayer, LoadError> {
+    if is_grid_table(path) {
+        let grid = load_grid(path)?;
+        return grid_as_zones(path, grid);
+    }
+    crate::zones::load_zones(path, options)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::model::{FieldKind, SourceInfo, Table};
 use crate::points::{PointOptions, load_points};
 use crate::table::{TableFormat, TableOptions, load_table};
 use crate::value::{Value, format_number};
-use crate::zones::{GeoFormat, ZoneOptions, gpkg, load_zones};
+use crate::zones::{GeoFormat, ZoneOptions, gpkg};
 use geo::Rect;
 use std::fmt::Write;
 use std::path::Path;
@@ -70,6 +70,7 @@ pub fn content_kind(path: &Path) -> Result<ContentKind, LoadError> {
         }
         Some(_) => Ok(ContentKind::Zones),
         None => match TableFormat::from_path(path) {
+            Some(_) if crate::grid::is_grid_table(path) => Ok(ContentKind::Zones),
             Some(_) => Ok(ContentKind::Table),
             None => Err(LoadError::format(
                 path,
@@ -113,7 +114,7 @@ pub fn inspect(path: &Path, options: &InspectOptions) -> Result<String, LoadErro
     }
     match kind {
         ContentKind::Zones => {
-            let layer = load_zones(
+            let layer = crate::grid::load_zones_or_grid(
                 path,
                 &ZoneOptions {
                     layer: options.layer.clone(),

@@ -12,7 +12,7 @@ use crate::points::{PointOptions, load_points};
 /// The classification stored in a project's map (defined with the other style choices).
 pub use crate::style::spec::ClassificationSpec;
 use crate::table::{TableOptions, load_table};
-use crate::zones::{ZoneOptions, load_zones};
+use crate::zones::ZoneOptions;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -815,7 +815,7 @@ pub fn open_project(path: &Path) -> Result<Project, LoadError> {
     let mut zones = Vec::new();
     for spec in &file.zones {
         let source = base.join(&spec.source);
-        let layer = load_zones(
+        let layer = crate::grid::load_zones_or_grid(
             &source,
             &ZoneOptions {
                 layer: spec.layer.clone(),

@@ -250,3 +250,33 @@ fn siting_on_the_squares_picks_what_a_brute_force_picks() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A table of squares is a layer of squares: `inspect` says zones, a project holds it as a zone
+/// layer (the app draws it as a choropleth of squares), each square a 200 m polygon whose
+/// corners are those of its id reprojected.
+#[test]
+fn a_grid_table_is_a_layer_of_squares() {
+    let path = Path::new(GRID);
+    assert_eq!(
+        cartosol::inspect::content_kind(path).unwrap(),
+        cartosol::inspect::ContentKind::Zones
+    );
+    let layer = cartosol::grid::load_zones_or_grid(path, &ZoneOptions::default()).unwrap();
+    let grid = load_grid(path).unwrap();
+    assert_eq!(layer.len(), grid.len());
+    // The first square's south-west corner, reprojected by proj4rs, against PROJ's value
+    // (pyproj 3.7) for EPSG:3035 (3755800, 2830200) → lon 2.36642, lat 48.32193.
+    let first = &layer.geometries[0].0[0].exterior().0[0];
+    assert!(
+        (first.x - 2.36642).abs() < 1e-5 && (first.y - 48.32193).abs() < 1e-5,
+        "{first:?}"
+    );
+    // A 200 m square: 4 corners, area about 40,000 m² (geodesic, within 0.5 %).
+    use geo::GeodesicArea;
+    let area = layer.geometries[0].geodesic_area_unsigned();
+    assert!((area - 40_000.0).abs() < 200.0, "{area}");
+    assert_eq!(
+        layer.attributes.field("Men_pauv").unwrap().values.len(),
+        grid.len()
+    );
+}

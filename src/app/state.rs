@@ -418,7 +418,7 @@ impl Workspace {
         let source = path.canonicalize().unwrap_or_else(|_| path.to_owned());
         match content_kind(path).map_err(|e| e.to_string())? {
             ContentKind::Zones => {
-                let layer = crate::zones::load_zones(path, &Default::default())
+                let layer = crate::grid::load_zones_or_grid(path, &Default::default())
                     .map_err(|e| e.to_string())?;
                 let code_field =
                     crate::join::guess_code_field(&layer.attributes).unwrap_or_default();
