@@ -261,3 +261,12 @@ mod tests {
         );
     }
 }
+
+/// The folder of the bundled sample project, when one is found (the hook for read-only
+/// projects: whatever lies under it is bundled with CartoSol and never written to).
+pub fn bundled_sample_dir() -> Option<PathBuf> {
+    let sample = find_sample_project().ok()?;
+    std::fs::canonicalize(sample)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+}

@@ -1263,17 +1263,8 @@ pub fn save_and_discard_autosave(
     discard_autosave(path, data_dir)
 }
 
-/// The folder of the bundled sample project, when one is found (the hook for read-only
-/// projects: whatever lies under it is bundled with CartoSol and never written to).
-pub fn bundled_sample_dir() -> Option<PathBuf> {
-    let sample = crate::bundled::find_sample_project().ok()?;
-    std::fs::canonicalize(sample)
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_path_buf))
-}
-
 /// Whether the project at `path` is read-only for CartoSol: it lies under `bundled` (the
-/// bundled sample's folder, see [`bundled_sample_dir`]), or the file cannot be written, or its
+/// bundled sample's folder, see [`crate::bundled::bundled_sample_dir`]), or the file cannot be written, or its
 /// folder cannot take the temporary file of an atomic save (tried by creating and removing
 /// one, which also catches read-only mounts and the administrator's rights). Changes to a
 /// read-only project go to *Enregistrer sous*. A project file that does not exist yet is

@@ -96,8 +96,58 @@ pub struct Basemap {
     pub tiles: Option<Box<dyn Tiles>>,
     /// Whether the tile server answers, updated by the background probe.
     pub reachability: Arc<Mutex<Reachability>>,
-    /// Attribution text to show on the map.
-    pub attribution: Option<&'static str>,
+    /// Attribution text to show on the map (a PMTiles file's own, from its metadata).
+    pub attribution: Option<String>,
+}
+
+/// The attribution a PMTiles (v3) file states in its JSON metadata (`attribution`, HTML tags
+/// removed), if it states one. The header is read by hand: 127 bytes, metadata offset and
+/// length at bytes 24 and 32, internal compression at byte 97 (1: none, 2: gzip).
+pub fn pmtiles_attribution(path: &std::path::Path) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut header = [0u8; 127];
+    file.read_exact(&mut header).ok()?;
+    if header.get(..7)? != b"PMTiles" || header.get(7) != Some(&3) {
+        return None;
+    }
+    let u64_at = |i: usize| -> Option<u64> {
+        Some(u64::from_le_bytes(header.get(i..i + 8)?.try_into().ok()?))
+    };
+    let (offset, length) = (u64_at(24)?, u64_at(32)?);
+    if length == 0 || length > 1 << 20 {
+        return None;
+    }
+    file.seek(SeekFrom::Start(offset)).ok()?;
+    let mut raw = vec![0u8; usize::try_from(length).ok()?];
+    file.read_exact(&mut raw).ok()?;
+    let json = match header.get(97) {
+        Some(2) => {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(raw.as_slice())
+                .take(1 << 20)
+                .read_to_end(&mut out)
+                .ok()?;
+            out
+        }
+        Some(1) | Some(0) => raw,
+        _ => return None,
+    };
+    let meta: serde_json::Value = serde_json::from_slice(&json).ok()?;
+    let html = meta.get("attribution")?.as_str()?;
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text.replace("&copy;", "©").replace("&amp;", "&");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!text.is_empty()).then_some(text)
 }
 
 fn host_port(url: &str) -> Option<(String, u16)> {
@@ -160,14 +210,14 @@ impl Basemap {
                 probe(url, reachability.clone(), ctx.clone());
                 (
                     Some(http(url, "© les contributeurs d'OpenStreetMap")),
-                    Some("© les contributeurs d'OpenStreetMap"),
+                    Some("© les contributeurs d'OpenStreetMap".to_owned()),
                 )
             }
             BasemapChoice::Xyz(url) => {
                 probe(url, reachability.clone(), ctx.clone());
                 (
                     Some(http(url, "© les contributeurs d'OpenStreetMap")),
-                    Some("© les contributeurs d'OpenStreetMap"),
+                    Some("© les contributeurs d'OpenStreetMap".to_owned()),
                 )
             }
             BasemapChoice::Pmtiles(path) => {
@@ -176,10 +226,11 @@ impl Basemap {
                         *s = Reachability::Online;
                     }
                     let tiles: Box<dyn Tiles> = Box::new(walkers::PmTiles::new(path, ctx.clone()));
-                    (
-                        Some(tiles),
-                        Some("© les contributeurs d'OpenStreetMap (PMTiles local)"),
-                    )
+                    let attribution = pmtiles_attribution(path).unwrap_or_else(|| {
+                        "Fond de carte local (PMTiles) : attribution non indiquée dans le fichier"
+                            .to_owned()
+                    });
+                    (Some(tiles), Some(attribution))
                 } else {
                     if let Ok(mut s) = reachability.lock() {
                         *s = Reachability::Offline(format!(

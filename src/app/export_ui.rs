@@ -137,7 +137,7 @@ pub fn autosave(
 /// Whether the project at `path` is read-only: the bundled sample, or a file or folder that
 /// cannot be written ([`crate::project::is_read_only_project`]).
 pub fn is_read_only(path: &Path) -> bool {
-    crate::project::is_read_only_project(path, crate::project::bundled_sample_dir().as_deref())
+    crate::project::is_read_only_project(path, crate::bundled::bundled_sample_dir().as_deref())
 }
 
 /// Why Ctrl+S on a read-only project opens *Enregistrer sous*, in French.

@@ -245,6 +245,8 @@ pub struct CartoSolApp {
     pub map_memory: walkers::MapMemory,
     /// The basemap under the layers.
     pub basemap: Basemap,
+    /// The basemap of a project just opened, set up at the next frame (it needs the context).
+    restore_basemap: Option<BasemapChoice>,
     /// The selected zone (zone layer index, zone row), shown in the selection panel.
     pub selected_zone: Option<(usize, usize)>,
     /// The selected point (point layer index, point row).
@@ -324,6 +326,7 @@ impl CartoSolApp {
             choropleth: None,
             map_memory: walkers::MapMemory::default(),
             basemap: Basemap::new(options.basemap.clone(), options.tile_cache.clone(), ctx),
+            restore_basemap: None,
             tile_cache: options.tile_cache.clone(),
             selected_zone: None,
             selected_point: None,
@@ -408,6 +411,24 @@ impl CartoSolApp {
             self.analysis.reset();
             self.t0.reset();
             self.schemes.reset();
+            // The basemap saved with the project: a local PMTiles file (the offline committee
+            // room) or none. OpenStreetMap, the default of every project, keeps the app's.
+            let base = self
+                .ws
+                .path
+                .as_deref()
+                .and_then(std::path::Path::parent)
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            match self.ws.file.map.basemap.clone() {
+                crate::project::BasemapSpec::Pmtiles { path } => {
+                    self.restore_basemap = Some(BasemapChoice::Pmtiles(base.join(path)));
+                }
+                crate::project::BasemapSpec::None => {
+                    self.restore_basemap = Some(BasemapChoice::None);
+                }
+                crate::project::BasemapSpec::Osm => {}
+            }
         }
         self.status = format!(
             "{} couche(s) de zones, {} couche(s) de points",
@@ -597,6 +618,9 @@ impl CartoSolApp {
 
     /// Applies the queued commands: the one place where the project and the app's state change.
     pub fn apply(&mut self, ctx: &egui::Context) {
+        if let Some(choice) = self.restore_basemap.take() {
+            self.basemap = Basemap::new(choice, self.tile_cache.clone(), ctx);
+        }
         let commands = std::mem::take(&mut self.pending);
         let mut reclassify = false;
         for command in commands {
@@ -720,6 +744,18 @@ impl CartoSolApp {
                 }
                 Command::FrameAll => self.frame_all(),
                 Command::SetBasemap(choice) => {
+                    // Saved with the project (a PMTiles file prepares an offline room).
+                    let spec = match &choice {
+                        BasemapChoice::Osm => Some(crate::project::BasemapSpec::Osm),
+                        BasemapChoice::Pmtiles(path) => {
+                            Some(crate::project::BasemapSpec::Pmtiles { path: path.clone() })
+                        }
+                        BasemapChoice::None => Some(crate::project::BasemapSpec::None),
+                        BasemapChoice::Xyz(_) => None,
+                    };
+                    if let Some(spec) = spec {
+                        self.ws.file.map.basemap = spec;
+                    }
                     self.basemap = Basemap::new(choice, self.tile_cache.clone(), ctx);
                 }
                 Command::ApplyJoin(join) => {
@@ -1081,7 +1117,7 @@ impl CartoSolApp {
         .with_plugin(layers)
         .double_click_to_zoom(true);
         let response = ui.add(map);
-        if let Some(attribution) = self.basemap.attribution {
+        if let Some(attribution) = &self.basemap.attribution {
             let rect = response.rect;
             ui.painter().text(
                 rect.right_bottom() + egui::vec2(-6.0, -4.0),
