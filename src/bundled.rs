@@ -215,6 +215,15 @@ fn workbook_top_rows(path: &Path, sheet: Option<&str>) -> Result<Vec<Vec<String>
     Ok(out)
 }
 
+/// The folder of the bundled sample project, when one is found (the hook for read-only
+/// projects: whatever lies under it is bundled with CartoSol and never written to).
+pub fn bundled_sample_dir() -> Option<PathBuf> {
+    let sample = find_sample_project().ok()?;
+    std::fs::canonicalize(sample)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,13 +269,4 @@ mod tests {
              /b) ; indiquez le dossier des données par la variable CARTOSOL_DATA_DIR"
         );
     }
-}
-
-/// The folder of the bundled sample project, when one is found (the hook for read-only
-/// projects: whatever lies under it is bundled with CartoSol and never written to).
-pub fn bundled_sample_dir() -> Option<PathBuf> {
-    let sample = find_sample_project().ok()?;
-    std::fs::canonicalize(sample)
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_path_buf))
 }
