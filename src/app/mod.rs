@@ -1031,10 +1031,12 @@ impl CartoSolApp {
             self.send(Command::FrameAll);
         }
         if escape {
+            // Whatever has the focus: the selection (zone and point) is cleared.
             self.send(Command::SelectZone {
                 target: None,
                 frame: false,
             });
+            self.send(Command::SelectPoint(None));
         }
         // Files dropped on the window are opened (projects) or added (data files).
         let dropped: Vec<PathBuf> = ctx.input(|i| {
@@ -1151,7 +1153,10 @@ impl CartoSolApp {
                 frame: false,
             });
         }
-        if let Some(hit) = &out.hovered {
+        // The hover text follows the pointer on the map only: it goes when the pointer leaves.
+        if response.contains_pointer()
+            && let Some(hit) = &out.hovered
+        {
             let text = panels::hover_text(self, hit);
             if !text.is_empty() {
                 egui::Tooltip::always_open(

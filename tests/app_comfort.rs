@@ -1,0 +1,76 @@
+//! Everyday comfort of the map (issue 13): Escape clears the selection (zone and point)
+//! wherever the focus is, and the hover text goes when the pointer leaves the map (it is shown
+//! only while the pointer is over the map).
+
+mod common;
+
+use cartosol::app::CartoSolApp;
+use cartosol::app::basemap::BasemapChoice;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+/// The screen position of zone 0 of the choropleth layer, and its (layer, zone).
+fn zone_on_screen(harness: &Harness<'static, CartoSolApp>) -> ((usize, usize), egui::Pos2) {
+    let app = harness.state();
+    let view = app.map_out.view.expect("map drawn");
+    let layer = app.choropleth.as_ref().unwrap().layer;
+    let label = app.ws.zones[layer].geometry.shapes[0].label;
+    ((layer, 0), view.to_screen(label))
+}
+
+#[test]
+fn escape_clears_the_selection_even_from_a_text_field() {
+    let mut harness = common::app(BasemapChoice::None, "echap");
+    harness.run_steps(2);
+    let (target, pos) = zone_on_screen(&harness);
+    harness.event(egui::Event::PointerMoved(pos));
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        });
+    }
+    harness.run_steps(3);
+    assert_eq!(harness.state().selected_zone, Some(target));
+    // A service point selected too (as a click on its symbol does).
+    harness.state_mut().selected_point = Some((0, 0));
+    // Focus a text field (the number of classes), then Escape.
+    harness.get_by_value("5").click();
+    harness.run_steps(2);
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(3);
+    assert_eq!(harness.state().selected_zone, None);
+    assert_eq!(
+        harness.state().selected_point,
+        None,
+        "the point selection too"
+    );
+}
+
+#[test]
+fn the_hover_text_goes_when_the_pointer_leaves_the_map() {
+    let mut harness = common::app(BasemapChoice::None, "survol");
+    harness.run_steps(2);
+    let (_, pos) = zone_on_screen(&harness);
+    let name = {
+        let app = harness.state();
+        let layer = app.choropleth.as_ref().unwrap().layer;
+        app.ws.zones[layer].zone_name(0)
+    };
+    harness.event(egui::Event::PointerMoved(pos));
+    harness.run_steps(3);
+    assert!(
+        harness.query_all_by_label_contains(&name).count() > 0,
+        "hover text of {name} shown over the map"
+    );
+    // Over the left panel: the hover text is gone.
+    harness.event(egui::Event::PointerMoved(egui::pos2(60.0, 600.0)));
+    harness.run_steps(3);
+    let after: Vec<String> = harness
+        .query_all_by_label_contains(&name)
+        .map(|n| format!("{n:?}").chars().take(80).collect())
+        .collect();
+    assert!(after.is_empty(), "hover text still shown: {after:?}");
+}
