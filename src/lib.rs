@@ -28,6 +28,7 @@ pub mod model;
 pub mod parallel;
 pub mod points;
 pub mod project;
+pub mod search;
 pub mod style;
 pub mod table;
 pub mod text;

@@ -22,7 +22,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "fondations",
         &[
-            "model", "value", "error", "codes", "crs", "text", "parallel", "fsutil", "limits",
+            "model", "value", "error", "codes", "crs", "text", "parallel", "fsutil", "search",
+            "limits",
         ],
     ),
     (

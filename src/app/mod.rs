@@ -21,6 +21,7 @@ pub mod panels;
 pub mod presentation;
 pub mod proposals;
 pub mod schemes;
+pub mod search;
 pub mod siting;
 pub mod state;
 pub mod t0;
@@ -127,6 +128,8 @@ pub enum Command {
     },
     /// Selects a point (point layer index, point row), or clears the point selection.
     SelectPoint(Option<(usize, usize)>),
+    /// Selects a point and frames the map on it (a search result).
+    FramePoint(usize, usize),
     /// Frames the map on all zone layers (`Cadrer sur les zones`).
     FrameAll,
     /// Changes the basemap.
@@ -224,6 +227,8 @@ pub struct UiState {
     pub dialog: dialogs::Dialog,
     /// The saved views window and what is typed in it.
     pub views: panels::views::ViewsPanelState,
+    /// The search box of the menu bar (Ctrl+F) and its results.
+    pub search: search::SearchState,
 }
 
 /// A background load.
@@ -278,6 +283,12 @@ pub struct CartoSolApp {
     export_job: Option<(String, Receiver<Result<ExportDone, String>>)>,
     pending: Vec<Command>,
     frame_on_next: bool,
+    /// A box (Mercator) to frame once the map has its new width: selecting a zone opens the
+    /// selection panel, which narrows the map, so the zone is framed in the narrowed map (at
+    /// the next frame), not in the one it had before, where it would fall out of sight.
+    /// The box and the number of frames it is framed again (the panel settles its width over a
+    /// frame or two).
+    pending_frame: Option<([f64; 4], u8)>,
     last_autosave: f64,
     /// The user's data folder (autosaves).
     data_dir: PathBuf,
@@ -345,6 +356,7 @@ impl CartoSolApp {
             export_job: None,
             pending: Vec::new(),
             frame_on_next: true,
+            pending_frame: None,
             last_autosave: 0.0,
             data_dir: options.data_dir.clone(),
             autosave_marks: export_ui::AutosaveMarks::default(),
@@ -736,11 +748,27 @@ impl CartoSolApp {
                                 .and_then(|z| z.geometry.bbox_of(std::iter::once(zone)))
                         {
                             self.frame_box(b);
+                            self.pending_frame = Some((b, 3));
                         }
                     }
                 }
                 Command::SelectPoint(p) => {
                     self.selected_point = p;
+                }
+                Command::FramePoint(layer, row) => {
+                    self.selected_point = Some((layer, row));
+                    self.selected_zone = None;
+                    if let Some([x, y]) = self
+                        .ws
+                        .points
+                        .get(layer)
+                        .and_then(|p| p.merc.get(row).copied().flatten())
+                    {
+                        // About a street's width around the point: zoom 16 or so.
+                        let d = 2e-5;
+                        self.frame_box([x - d, y - d, x + d, y + d]);
+                        self.pending_frame = Some(([x - d, y - d, x + d, y + d], 3));
+                    }
                 }
                 Command::FrameAll => self.frame_all(),
                 Command::SetBasemap(choice) => {
@@ -1009,6 +1037,10 @@ impl CartoSolApp {
         let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
         let table = KeyboardShortcut::new(Modifiers::COMMAND, Key::T);
         let save = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
+        let find = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
+        if ctx.input_mut(|i| i.consume_shortcut(&find)) {
+            self.ui_state.search.focus = true;
+        }
         let (save, open, table, home, escape) = ctx.input_mut(|i| {
             (
                 i.consume_shortcut(&save),
@@ -1037,6 +1069,7 @@ impl CartoSolApp {
                 frame: false,
             });
             self.send(Command::SelectPoint(None));
+            self.ui_state.search.text.clear();
         }
         // Files dropped on the window are opened (projects) or added (data files).
         let dropped: Vec<PathBuf> = ctx.input(|i| {
@@ -1241,6 +1274,15 @@ impl eframe::App for CartoSolApp {
         if self.frame_on_next && self.map_out.view.is_some() {
             self.frame_on_next = false;
             self.frame_all();
+        }
+        // Framed again in the map as it is drawn now (see `pending_frame`), before this frame's
+        // commands may ask for another.
+        if let Some((b, left)) = self.pending_frame.take() {
+            self.frame_box(b);
+            ctx.request_repaint();
+            if left > 1 {
+                self.pending_frame = Some((b, left - 1));
+            }
         }
         self.apply(&ctx);
         if self.job.is_some()

@@ -147,6 +147,8 @@ pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, u
                 }
             });
             ui.separator();
+            crate::app::search::search_ui(app, &mut state.search, out, ui);
+            ui.separator();
             ui.label(RichText::new(&app.ws.file.title).strong());
         });
     });
