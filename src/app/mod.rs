@@ -25,6 +25,7 @@ pub mod search;
 pub mod siting;
 pub mod state;
 pub mod t0;
+pub mod welcome;
 
 use crate::export::DataExportOptions;
 use analysis_ui::Tool;
@@ -423,6 +424,11 @@ impl CartoSolApp {
             self.analysis.reset();
             self.t0.reset();
             self.schemes.reset();
+            if let Some(path) = &self.ws.path
+                && path.to_string_lossy().ends_with(".cartosol.json")
+            {
+                welcome::remember(&self.data_dir, path);
+            }
             // The basemap saved with the project: a local PMTiles file (the offline committee
             // room) or none. OpenStreetMap, the default of every project, keeps the app's.
             let base = self
@@ -583,6 +589,16 @@ impl CartoSolApp {
                     dialogs::Dialog::Error("le chargement s'est interrompu".to_owned());
             }
         }
+    }
+
+    /// Whether a project or file is being loaded.
+    pub fn loading(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// The user's data folder (autosaves, recent projects).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
     }
 
     /// Frames the map on a Mercator box.
@@ -1260,6 +1276,9 @@ impl eframe::App for CartoSolApp {
             egui::CentralPanel::default()
                 .frame(egui::Frame::NONE)
                 .show(ui, |ui| self.map_ui(ui, &mut commands));
+            if welcome::due(self) && matches!(state.dialog, dialogs::Dialog::None) {
+                welcome::welcome_ui(self, &mut state, &mut commands, &ctx);
+            }
             diagnostic::diagnostic_window(self, &mut commands, &ctx);
             siting::siting_window(self, &mut commands, &ctx);
             schemes::schemes_window(self, &mut commands, &ctx);

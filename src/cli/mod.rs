@@ -320,14 +320,15 @@ fn print_version() -> Result<()> {
 
 /// Without subcommand: opens the project (or data file) in the app, or prints its summary.
 fn open(path: Option<PathBuf>, summary: bool) -> Result<()> {
+    // The app without a project shows its welcome screen (the sample is opened when found).
+    #[cfg(feature = "gui")]
+    if !summary {
+        return cartosol::app::run(path);
+    }
     let path = match path {
         Some(path) => path,
         None => cartosol::bundled::find_sample_project()?,
     };
-    #[cfg(feature = "gui")]
-    if !summary {
-        return cartosol::app::run(Some(path));
-    }
     let _ = summary;
     print_summary(&path)
 }
