@@ -74,3 +74,23 @@ fn the_hover_text_goes_when_the_pointer_leaves_the_map() {
         .collect();
     assert!(after.is_empty(), "hover text still shown: {after:?}");
 }
+
+/// *Aide › Guide de l'utilisateur* holds the short French guide: loading the panorama, joining,
+/// mapping an indicator, the under-served zones, exports and the committee mode.
+#[test]
+fn the_help_menu_opens_the_french_user_guide() {
+    let mut harness = common::app(BasemapChoice::None, "aide");
+    harness.get_by_label("Aide").click();
+    harness.run_steps(2);
+    harness.get_by_label("Guide de l'utilisateur").click();
+    harness.run_steps(3);
+    for (title, _) in cartosol::app::dialogs::guide::SECTIONS {
+        assert!(
+            harness.query_all_by_label(title).count() >= 1,
+            "section « {title} » shown"
+        );
+    }
+    harness.get_by_label_contains("Fichier › Importer une table et la joindre…");
+    harness.get_by_label_contains("F5 : mode présentation");
+    harness.snapshot("aide_guide");
+}

@@ -12,6 +12,7 @@ pub mod dictionary;
 pub mod error;
 pub mod export_layer;
 pub mod export_map;
+pub mod guide;
 pub mod import_wizard;
 pub mod recovery;
 pub mod rename;
@@ -51,6 +52,8 @@ pub enum Dialog {
     Error(String),
     /// The keyboard shortcuts sheet.
     Shortcuts,
+    /// *Aide › Guide de l'utilisateur*.
+    Guide,
     /// `Renommer la couche`: the layer and the name being typed.
     Rename(LayerRef, String),
     /// The built-in file browser.
@@ -155,6 +158,7 @@ pub fn dialog_ui(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>,
         Dialog::None => Dialog::None,
         Dialog::Error(message) => error::show(ctx, message),
         Dialog::Shortcuts => shortcuts::show(ctx),
+        Dialog::Guide => guide::show(ctx),
         Dialog::Rename(layer, text) => rename::show(ctx, layer, text, out),
         Dialog::Native(purpose, rx) => match rx.try_recv() {
             Ok(Some(path)) => {

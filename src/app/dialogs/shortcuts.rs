@@ -24,6 +24,9 @@ pub fn show(ctx: &Context) -> Dialog {
                 ("Début", "cadrer sur toutes les zones"),
                 ("Échap", "désélectionner"),
                 ("Ctrl+O", "ouvrir un projet ou un fichier"),
+                ("Ctrl+F", "rechercher une commune, un EPCI, un service"),
+                ("Ctrl+S", "enregistrer le projet"),
+                ("F5", "mode présentation (comité)"),
                 ("Ctrl+T", "afficher ou masquer la table attributaire"),
                 (
                     "Déposer un fichier",

@@ -141,6 +141,10 @@ pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, u
                 }
             });
             ui.menu_button("Aide", |ui| {
+                if ui.button("Guide de l'utilisateur").clicked() {
+                    state.dialog = Dialog::Guide;
+                    ui.close();
+                }
                 if ui.button("Raccourcis et interactions").clicked() {
                     state.dialog = Dialog::Shortcuts;
                     ui.close();
