@@ -94,3 +94,26 @@ fn the_help_menu_opens_the_french_user_guide() {
     harness.get_by_label_contains("F5 : mode présentation");
     harness.snapshot("aide_guide");
 }
+
+/// Each layer has a visible menu (« … »), not only a right click nobody knows about: frame the
+/// layer, its properties, rename, export, remove.
+#[test]
+fn each_layer_has_a_visible_menu_that_frames_it() {
+    let mut harness = common::app(BasemapChoice::None, "menu-couche");
+    harness.run_steps(2);
+    let zoom_before = harness.state().map_memory.zoom();
+    // The first « … » button is the top layer's (the service points).
+    harness.get_all_by_label("…").next().unwrap().click();
+    harness.run_steps(2);
+    for item in ["Cadrer sur la couche", "Propriétés…", "Exporter la couche…"] {
+        harness.get_by_label(item);
+    }
+    harness.get_by_label_contains("Retirer ");
+    harness.get_by_label("Cadrer sur la couche").click();
+    harness.run_steps(3);
+    let app = harness.state();
+    assert!(
+        (app.map_memory.zoom() - zoom_before).abs() > 1e-6,
+        "the map is framed on the service points"
+    );
+}

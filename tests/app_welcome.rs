@@ -1,6 +1,6 @@
 //! The welcome screen (issue 13): started with no project, the app offers to open one, the
 //! bundled Essonne sample (found wherever the app is installed, never in the current folder),
-//! a new project from files, and the recent projects.
+//! a new project from files, and the user's recent projects.
 
 mod common;
 
@@ -34,7 +34,7 @@ fn app_without_project(data_dir: &Path) -> Harness<'static, CartoSolApp> {
 }
 
 #[test]
-fn with_no_project_the_welcome_screen_opens_the_sample_and_lists_it_next_time() {
+fn with_no_project_the_welcome_screen_opens_the_sample_and_lists_the_users_projects() {
     let data_dir = common::temp_dir("app-welcome-donnees");
     let mut harness = app_without_project(&data_dir);
     harness.get_by_label("Bienvenue dans CartoSol");
@@ -62,9 +62,38 @@ fn with_no_project_the_welcome_screen_opens_the_sample_and_lists_it_next_time() 
         "the welcome screen is gone"
     );
     drop(harness);
+    // The bundled sample is not a recent project (it has its button; opening it writes nothing).
+    let harness = app_without_project(&data_dir);
+    assert_eq!(harness.query_all_by_label("Projets récents").count(), 0);
+    drop(harness);
 
-    // Next start, no project: the sample is among the recent projects.
+    // A project of the user's, opened once, is listed at the next start.
+    let dir = common::temp_dir("app-welcome-projet");
+    let sample = cartosol::bundled::find_sample_project().unwrap();
+    std::fs::copy(
+        sample.parent().unwrap().join("essonne/epci.geojson"),
+        dir.join("epci.geojson"),
+    )
+    .unwrap();
+    let project = dir.join("mon_diagnostic.cartosol.json");
+    std::fs::write(
+        &project,
+        r#"{"cartosol":1,"title":"Mon diagnostic","zones":[{"id":"epci","name":"EPCI","source":"epci.geojson","code_field":"CODE_SIREN","name_field":"NOM"}],"map":{"zones":"epci","indicator":"POPULATION_91"}}"#,
+    )
+    .unwrap();
+    let mut harness = app_without_project(&data_dir);
+    harness
+        .state_mut()
+        .send(cartosol::app::Command::Open(project));
+    for _ in 0..200 {
+        harness.run_steps(1);
+        if !harness.state().ws.zones.is_empty() && !harness.state().loading() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(harness);
     let harness = app_without_project(&data_dir);
     harness.get_by_label("Projets récents");
-    harness.get_by_label("essonne.cartosol.json");
+    harness.get_by_label("mon_diagnostic.cartosol.json");
 }

@@ -133,6 +133,8 @@ pub enum Command {
     FramePoint(usize, usize),
     /// Frames the map on all zone layers (`Cadrer sur les zones`).
     FrameAll,
+    /// Frames the map on one layer (`Cadrer sur la couche`).
+    FrameLayer(LayerRef),
     /// Changes the basemap.
     SetBasemap(BasemapChoice),
     /// Applies a join checked in the import wizard.
@@ -424,8 +426,12 @@ impl CartoSolApp {
             self.analysis.reset();
             self.t0.reset();
             self.schemes.reset();
+            // Recent projects: the user's own (the bundled sample has its own button and
+            // opening it writes nothing).
             if let Some(path) = &self.ws.path
                 && path.to_string_lossy().ends_with(".cartosol.json")
+                && !crate::bundled::bundled_sample_dir()
+                    .is_some_and(|dir| path.canonicalize().is_ok_and(|p| p.starts_with(&dir)))
             {
                 welcome::remember(&self.data_dir, path);
             }
@@ -787,6 +793,34 @@ impl CartoSolApp {
                     }
                 }
                 Command::FrameAll => self.frame_all(),
+                Command::FrameLayer(layer) => {
+                    let bbox = match layer {
+                        LayerRef::Zones(i) => self
+                            .ws
+                            .zones
+                            .get(i)
+                            .and_then(|z| z.geometry.bbox_of(0..z.geometry.len())),
+                        LayerRef::Points(i) => self.ws.points.get(i).and_then(|p| {
+                            p.merc
+                                .iter()
+                                .flatten()
+                                .fold(None, |b: Option<[f64; 4]>, m| {
+                                    Some(match b {
+                                        None => [m[0], m[1], m[0], m[1]],
+                                        Some(b) => [
+                                            b[0].min(m[0]),
+                                            b[1].min(m[1]),
+                                            b[2].max(m[0]),
+                                            b[3].max(m[1]),
+                                        ],
+                                    })
+                                })
+                        }),
+                    };
+                    if let Some(b) = bbox {
+                        self.frame_box(b);
+                    }
+                }
                 Command::SetBasemap(choice) => {
                     // Saved with the project (a PMTiles file prepares an offline room).
                     let spec = match &choice {

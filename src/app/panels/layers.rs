@@ -53,39 +53,15 @@ fn layer_row(
         if response.changed() {
             out.push(Command::ToggleLayer(layer));
         }
-        // Right click: rename, remove.
-        response.context_menu(|ui| {
-            if ui.button("Propriétés…").clicked() {
-                let (title, text) = app.ws.layer_report(layer);
-                state.dialog = Dialog::Report { title, text };
-                ui.close();
-            }
-            if ui.button(format!("Renommer {name}")).clicked() {
-                state.dialog = Dialog::Rename(layer, name.clone());
-                ui.close();
-            }
-            if ui.button(format!("Retirer {name}")).clicked() {
-                out.push(Command::Remove(layer));
-                ui.close();
-            }
-            if let LayerRef::Zones(i) = layer
-                && app
-                    .ws
-                    .zones
-                    .get(i)
-                    .is_some_and(|z| crate::zones::validity::has_unrepaired_crossings(&z.layer))
-                && ui
-                    .button("Réparer les géométries")
-                    .on_hover_text(
-                        "Reconstruit les contours qui se recoupent (chaque boucle devient un \
-                         polygone), maintenant et à chaque ouverture du projet",
-                    )
-                    .clicked()
-            {
-                out.push(Command::RepairGeometries(i));
-                ui.close();
-            }
-        });
+        // The layer's menu: by right click on its name, or its visible « … » button.
+        response
+            .on_hover_text("Clic droit ou bouton « … » : menu de la couche")
+            .context_menu(|ui| layer_menu(app, state, out, ui, layer, &name));
+        ui.menu_button("…", |ui| layer_menu(app, state, out, ui, layer, &name))
+            .response
+            .on_hover_text(format!(
+                "Menu de {name} : cadrer, propriétés, renommer, exporter, retirer"
+            ));
     });
     ui.horizontal(|ui| {
         ui.add_space(20.0);
@@ -116,4 +92,57 @@ fn layer_row(
             out.push(Command::SetOpacity(layer, opacity));
         }
     });
+}
+
+/// The menu of a layer: frame it, its properties (source, CRS, read problems), rename, export,
+/// remove, and repair its geometries when some cross themselves.
+fn layer_menu(
+    app: &CartoSolApp,
+    state: &mut UiState,
+    out: &mut Vec<Command>,
+    ui: &mut Ui,
+    layer: LayerRef,
+    name: &str,
+) {
+    if ui.button("Cadrer sur la couche").clicked() {
+        out.push(Command::FrameLayer(layer));
+        ui.close();
+    }
+
+    if ui.button("Propriétés…").clicked() {
+        let (title, text) = app.ws.layer_report(layer);
+        state.dialog = Dialog::Report { title, text };
+        ui.close();
+    }
+    if ui.button(format!("Renommer {name}")).clicked() {
+        state.dialog = Dialog::Rename(layer, name.to_owned());
+        ui.close();
+    }
+    if ui.button(format!("Retirer {name}")).clicked() {
+        out.push(Command::Remove(layer));
+        ui.close();
+    }
+    if let LayerRef::Zones(i) = layer
+        && app
+            .ws
+            .zones
+            .get(i)
+            .is_some_and(|z| crate::zones::validity::has_unrepaired_crossings(&z.layer))
+        && ui
+            .button("Réparer les géométries")
+            .on_hover_text(
+                "Reconstruit les contours qui se recoupent (chaque boucle devient un \
+                         polygone), maintenant et à chaque ouverture du projet",
+            )
+            .clicked()
+    {
+        out.push(Command::RepairGeometries(i));
+        ui.close();
+    }
+    if ui.button("Exporter la couche…").clicked() {
+        let mut form = crate::app::dialogs::export_layer::ExportLayerForm::new(&app.ws);
+        form.layer = layer;
+        state.dialog = Dialog::ExportLayer(form);
+        ui.close();
+    }
 }
