@@ -156,7 +156,9 @@ pub fn load_table(path: &Path, options: &TableOptions) -> Result<LoadedTable, Lo
         }
         _ => {
             check_workbook_magic(path, &bytes, format)?;
-            let (rows, sheets, sheet) = read_sheet_grid(path, bytes, options.sheet.as_deref())?;
+            let (rows, sheets, sheet) = guard_workbook(path, || {
+                read_sheet_grid(path, bytes, options.sheet.as_deref())
+            })?;
             (rows, sheets, Some(sheet), None, None)
         }
     };
@@ -217,9 +219,26 @@ pub fn list_sheets(path: &Path) -> Result<Vec<String>, LoadError> {
     }
     let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
     check_workbook_magic(path, &bytes, format)?;
-    let workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| LoadError::format(path, format!("classeur illisible ({e})")))?;
-    Ok(workbook.sheet_names())
+    guard_workbook(path, || {
+        let workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+            .map_err(|e| LoadError::format(path, format!("classeur illisible ({e})")))?;
+        Ok(workbook.sheet_names())
+    })
+}
+
+/// Runs a calamine read, turning a panic into an error naming the file: calamine panics on
+/// some corrupt workbooks (a truncated `.xls` indexes past its sectors, a cell reference like
+/// `ZZZZZZZZ1` overflows its arithmetic), and a corrupt file must not take the app down.
+fn guard_workbook<T>(
+    path: &Path,
+    read: impl FnOnce() -> Result<T, LoadError>,
+) -> Result<T, LoadError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(LoadError::format(
+            path,
+            "classeur illisible : structure interne incohérente (fichier tronqué ou corrompu)",
+        ))
+    })
 }
 
 fn check_workbook_magic(path: &Path, bytes: &[u8], format: TableFormat) -> Result<(), LoadError> {
