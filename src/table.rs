@@ -250,6 +250,15 @@ fn check_workbook_magic(path: &Path, bytes: &[u8], format: TableFormat) -> Resul
         TableFormat::Csv => true,
     };
     if ok {
+        if ole && let Some(sector) = ole_chain_loop(bytes) {
+            return Err(LoadError::format(
+                path,
+                format!(
+                    "classeur illisible : structure interne incohérente (la chaîne du secteur \
+                     {sector} boucle sur elle-même : fichier corrompu)"
+                ),
+            ));
+        }
         return Ok(());
     }
     let ext = path
@@ -264,6 +273,70 @@ fn check_workbook_magic(path: &Path, bytes: &[u8], format: TableFormat) -> Resul
         message.push_str(" : renommez-le en .csv pour l'importer");
     }
     Err(LoadError::format(path, message))
+}
+
+/// The first sector of a loop in the allocation table (FAT) of an OLE compound file (`.xls`),
+/// if any. calamine follows sector chains as written: a chain that loops back on itself made it
+/// read forever, allocating as it went, until the memory was exhausted. A sound file has no
+/// loop at all, so any loop is refused before calamine reads the file. Structures this check
+/// cannot read (odd sector size, sectors past the end) are left to calamine's own errors.
+fn ole_chain_loop(bytes: &[u8]) -> Option<u32> {
+    const DIFSECT: u32 = 0xFFFF_FFFC;
+    const RESERVED: u32 = 0xFFFF_FFFA;
+    let words = |b: &[u8]| -> Vec<u32> {
+        b.chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            .collect()
+    };
+    let sector_size: usize = match bytes.get(30..32)? {
+        [9, 0] => 512,
+        [12, 0] => 4096,
+        _ => return None,
+    };
+    // Sector `id` follows the header, which fills the first sector.
+    let sector = |id: u32| -> Option<&[u8]> {
+        let start = (id as usize).checked_add(1)?.checked_mul(sector_size)?;
+        bytes.get(start..start.checked_add(sector_size)?)
+    };
+    let mut difat = words(bytes.get(76..512)?);
+    let mut next = u32::from_le_bytes(bytes.get(68..72)?.try_into().ok()?);
+    let sectors = bytes.len() / sector_size + 1;
+    let mut hops = 0;
+    while next < RESERVED {
+        hops += 1;
+        if hops > sectors {
+            return Some(next);
+        }
+        difat.extend(words(sector(next)?));
+        next = difat.pop()?;
+    }
+    let mut fat = Vec::new();
+    for id in difat.into_iter().filter(|id| *id < DIFSECT) {
+        fat.extend(words(sector(id)?));
+    }
+    // Each chain walked once: 1 = on the chain being walked, 2 = known to end.
+    let mut state = vec![0u8; fat.len()];
+    for start in 0..fat.len() {
+        let mut walked = Vec::new();
+        let mut at = start;
+        loop {
+            match state.get_mut(at) {
+                Some(s) if *s == 0 => {
+                    *s = 1;
+                    walked.push(at);
+                    at = fat.get(at).map_or(usize::MAX, |n| *n as usize);
+                }
+                Some(s) if *s == 1 => return u32::try_from(at).ok(),
+                _ => break,
+            }
+        }
+        for i in walked {
+            if let Some(s) = state.get_mut(i) {
+                *s = 2;
+            }
+        }
+    }
+    None
 }
 
 /// Reads a CSV file into raw rows: decoding, delimiter sniffing, real CSV quoting.
