@@ -564,6 +564,9 @@ pub fn build_table(
         .get(header_index)
         .ok_or_else(|| LoadError::format(path, "aucune ligne d'en-tête"))?;
     let mut names: Vec<String> = Vec::new();
+    // Names seen so far, lowercased: a set, as a malformed header may hold tens of thousands of
+    // columns (comparing each name with all the previous ones took a minute for 57,000).
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let last_named = header
         .cells
         .iter()
@@ -581,7 +584,7 @@ pub fn build_table(
         } else {
             raw
         };
-        if names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+        if seen.contains(&name.to_ascii_lowercase()) {
             let renamed = format!("{name}_{}", i + 1);
             problems.push(Problem::at(
                 Place::Line(header.origin),
@@ -589,6 +592,7 @@ pub fn build_table(
             ));
             name = renamed;
         }
+        seen.insert(name.to_ascii_lowercase());
         names.push(name);
     }
     if names.is_empty() {
