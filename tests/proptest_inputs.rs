@@ -1011,10 +1011,23 @@ fn check_case(
     loader: Loader,
 ) -> Result<(), TestCaseError> {
     let dir = scratch_dir(label);
+    let result = check_case_in(&dir, label, files, main, loader);
+    // Failing cases too (shrinking makes hundreds): the minimal one is kept by `report`.
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn check_case_in(
+    dir: &Path,
+    label: &str,
+    files: Vec<(String, Vec<u8>)>,
+    main: &str,
+    loader: Loader,
+) -> Result<(), TestCaseError> {
     for (name, bytes) in &files {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
-    let before = snapshot(&dir);
+    let before = snapshot(dir);
     let path = dir.join(main);
     let (tx, rx) = mpsc::channel();
     let thread_path = path.clone();
@@ -1060,7 +1073,7 @@ fn check_case(
             )));
         }
     }
-    let after = snapshot(&dir);
+    let after = snapshot(dir);
     if after != before {
         let names = |s: &[(String, Vec<u8>)]| s.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
         return Err(fail(format!(
@@ -1069,7 +1082,6 @@ fn check_case(
             names(&after)
         )));
     }
-    let _ = std::fs::remove_dir_all(&dir);
     if outcome.is_ok() {
         READS.fetch_add(1, Ordering::Relaxed);
     } else {
@@ -1648,6 +1660,8 @@ fn inspect_under_cap(label: &str, files: &[(String, Vec<u8>)], main: &str) -> Re
         if started.elapsed() > 3 * CASE_TIMEOUT {
             let _ = child.kill();
             let _ = child.wait();
+            let _ = std::fs::remove_dir_all(&dir);
+            let _ = std::fs::remove_file(&err_path);
             return Err(format!(
                 "cartosol inspect sans réponse après {:?}",
                 started.elapsed()
