@@ -293,10 +293,14 @@ fn ole_chain_loop(bytes: &[u8]) -> Option<u32> {
         [12, 0] => 4096,
         _ => return None,
     };
-    // Sector `id` follows the header, which fills the first sector.
-    let sector = |id: u32| -> Option<&[u8]> {
+    // Sector `id` follows the header, which fills the first sector. A sector cut by the end of
+    // the file is read as calamine reads it: what is there, then zeros.
+    let sector = |id: u32| -> Option<Vec<u8>> {
         let start = (id as usize).checked_add(1)?.checked_mul(sector_size)?;
-        bytes.get(start..start.checked_add(sector_size)?)
+        let tail = bytes.get(start..).filter(|t| !t.is_empty())?;
+        let mut s = tail.get(..sector_size).unwrap_or(tail).to_vec();
+        s.resize(sector_size, 0);
+        Some(s)
     };
     let mut difat = words(bytes.get(76..512)?);
     let mut next = u32::from_le_bytes(bytes.get(68..72)?.try_into().ok()?);
@@ -307,12 +311,12 @@ fn ole_chain_loop(bytes: &[u8]) -> Option<u32> {
         if hops > sectors {
             return Some(next);
         }
-        difat.extend(words(sector(next)?));
+        difat.extend(words(&sector(next)?));
         next = difat.pop()?;
     }
     let mut fat = Vec::new();
     for id in difat.into_iter().filter(|id| *id < DIFSECT) {
-        fat.extend(words(sector(id)?));
+        fat.extend(words(&sector(id)?));
     }
     // Each chain walked once: 1 = on the chain being walked, 2 = known to end.
     let mut state = vec![0u8; fat.len()];
