@@ -160,11 +160,13 @@ pub fn load_table(path: &Path, options: &TableOptions) -> Result<LoadedTable, Lo
             (rows, Vec::new(), None, Some(enc.label()), Some(delim))
         }
         _ => {
-            // A workbook is read from the file as a stream, never as a whole in memory.
+            // A workbook is read from the file as a stream, never as a whole in memory; a
+            // panic of calamine on a corrupt file becomes an error naming the file.
             let head = read_head(path)?;
             check_workbook_magic(path, &head, format)?;
-            let (rows, sheets, sheet) =
-                read_sheet_grid(path, options.sheet.as_deref(), &mut problems)?;
+            let (rows, sheets, sheet) = guard_workbook(path, || {
+                read_sheet_grid(path, options.sheet.as_deref(), &mut problems)
+            })?;
             (rows, sheets, Some(sheet), None, None)
         }
     };
@@ -232,7 +234,7 @@ pub fn list_sheets(path: &Path) -> Result<Vec<String>, LoadError> {
     }
     let head = read_head(path)?;
     check_workbook_magic(path, &head, format)?;
-    Ok(open_workbook(path, &head)?.sheet_names())
+    guard_workbook(path, || Ok(open_workbook(path, &head)?.sheet_names()))
 }
 
 /// The first 4 KiB of a file (what tells its kind); an empty file is an error.
@@ -494,6 +496,19 @@ fn open_workbook(path: &Path, head: &[u8]) -> Result<Workbook, LoadError> {
         if size > limits.max_bytes() {
             return Err(crate::limits::exceeded(path, "le classeur", &limits));
         }
+        // A sector chain that loops sends calamine round it forever: refused first (the
+        // whole file is read for it, as calamine reads it whole anyway).
+        let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
+        if let Some(sector) = ole_chain_loop(&bytes) {
+            return Err(LoadError::format(
+                path,
+                format!(
+                    "classeur illisible : structure interne incohérente (la chaîne du secteur \
+                     {sector} boucle sur elle-même : fichier corrompu)"
+                ),
+            ));
+        }
+        drop(bytes);
         return Xls::new(file()?)
             .map(Sheets::Xls)
             .map_err(|e| unreadable(&e));
@@ -523,6 +538,21 @@ fn open_workbook(path: &Path, head: &[u8]) -> Result<Workbook, LoadError> {
     Err(unreadable(&first_error))
 }
 
+/// Runs a calamine read, turning a panic into an error naming the file: calamine panics on
+/// some corrupt workbooks (a truncated `.xls` indexes past its sectors, a cell reference like
+/// `ZZZZZZZZ1` overflows its arithmetic), and a corrupt file must not take the app down.
+fn guard_workbook<T>(
+    path: &Path,
+    read: impl FnOnce() -> Result<T, LoadError>,
+) -> Result<T, LoadError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(LoadError::format(
+            path,
+            "classeur illisible : structure interne incohérente (fichier tronqué ou corrompu)",
+        ))
+    })
+}
+
 fn check_workbook_magic(path: &Path, bytes: &[u8], format: TableFormat) -> Result<(), LoadError> {
     let zip = bytes.starts_with(b"PK\x03\x04");
     let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
@@ -546,6 +576,74 @@ fn check_workbook_magic(path: &Path, bytes: &[u8], format: TableFormat) -> Resul
         message.push_str(" : renommez-le en .csv pour l'importer");
     }
     Err(LoadError::format(path, message))
+}
+
+/// The first sector of a loop in the allocation table (FAT) of an OLE compound file (`.xls`),
+/// if any. calamine follows sector chains as written: a chain that loops back on itself made it
+/// read forever, allocating as it went, until the memory was exhausted. A sound file has no
+/// loop at all, so any loop is refused before calamine reads the file. Structures this check
+/// cannot read (odd sector size, sectors past the end) are left to calamine's own errors.
+fn ole_chain_loop(bytes: &[u8]) -> Option<u32> {
+    const DIFSECT: u32 = 0xFFFF_FFFC;
+    const RESERVED: u32 = 0xFFFF_FFFA;
+    let words = |b: &[u8]| -> Vec<u32> {
+        b.chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            .collect()
+    };
+    let sector_size: usize = match bytes.get(30..32)? {
+        [9, 0] => 512,
+        [12, 0] => 4096,
+        _ => return None,
+    };
+    // Sector `id` follows the header, which fills the first sector. A sector cut by the end of
+    // the file is read as calamine reads it: what is there, then zeros.
+    let sector = |id: u32| -> Option<Vec<u8>> {
+        let start = (id as usize).checked_add(1)?.checked_mul(sector_size)?;
+        let tail = bytes.get(start..).filter(|t| !t.is_empty())?;
+        let mut s = tail.get(..sector_size).unwrap_or(tail).to_vec();
+        s.resize(sector_size, 0);
+        Some(s)
+    };
+    let mut difat = words(bytes.get(76..512)?);
+    let mut next = u32::from_le_bytes(bytes.get(68..72)?.try_into().ok()?);
+    let sectors = bytes.len() / sector_size + 1;
+    let mut hops = 0;
+    while next < RESERVED {
+        hops += 1;
+        if hops > sectors {
+            return Some(next);
+        }
+        difat.extend(words(&sector(next)?));
+        next = difat.pop()?;
+    }
+    let mut fat = Vec::new();
+    for id in difat.into_iter().filter(|id| *id < DIFSECT) {
+        fat.extend(words(&sector(id)?));
+    }
+    // Each chain walked once: 1 = on the chain being walked, 2 = known to end.
+    let mut state = vec![0u8; fat.len()];
+    for start in 0..fat.len() {
+        let mut walked = Vec::new();
+        let mut at = start;
+        loop {
+            match state.get_mut(at) {
+                Some(s) if *s == 0 => {
+                    *s = 1;
+                    walked.push(at);
+                    at = fat.get(at).map_or(usize::MAX, |n| *n as usize);
+                }
+                Some(s) if *s == 1 => return u32::try_from(at).ok(),
+                _ => break,
+            }
+        }
+        for i in walked {
+            if let Some(s) = state.get_mut(i) {
+                *s = 2;
+            }
+        }
+    }
+    None
 }
 
 /// Reads a CSV file into raw rows: decoding, delimiter sniffing, real CSV quoting.
@@ -948,6 +1046,9 @@ pub fn build_table(
         .get(header_index)
         .ok_or_else(|| LoadError::format(path, "aucune ligne d'en-tête"))?;
     let mut names: Vec<String> = Vec::new();
+    // Names seen so far, lowercased: a set, as a malformed header may hold tens of thousands of
+    // columns (comparing each name with all the previous ones took a minute for 57,000).
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let last_named = header
         .cells
         .iter()
@@ -965,7 +1066,7 @@ pub fn build_table(
         } else {
             raw
         };
-        if names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+        if seen.contains(&name.to_ascii_lowercase()) {
             let renamed = format!("{name}_{}", i + 1);
             problems.push(Problem::at(
                 Place::Line(header.origin),
@@ -973,6 +1074,7 @@ pub fn build_table(
             ));
             name = renamed;
         }
+        seen.insert(name.to_ascii_lowercase());
         names.push(name);
     }
     if names.is_empty() {
