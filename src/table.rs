@@ -545,7 +545,24 @@ fn guard_workbook<T>(
     path: &Path,
     read: impl FnOnce() -> Result<T, LoadError>,
 ) -> Result<T, LoadError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+    thread_local! {
+        static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    // The panic becomes the French error below: Rust's « thread panicked at … » would only
+    // confuse the analyst. A hook chained once keeps every other panic's report as it was.
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    GUARDED.with(|g| g.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    GUARDED.with(|g| g.set(false));
+    result.unwrap_or_else(|_| {
         Err(LoadError::format(
             path,
             "classeur illisible : structure interne incohérente (fichier tronqué ou corrompu)",

@@ -1830,6 +1830,19 @@ fn absurd_cell_reference_in_xlsx_is_not_a_panic() {
                 path.display()
             ))
         );
+        // The command line says the French error only, not Rust's « thread panicked at ».
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cartosol"))
+            .arg("inspect")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            stderr.contains("classeur illisible : structure interne incohérente"),
+            "{stderr}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -442,3 +442,30 @@ fn the_source_note_of_a_table_becomes_the_source_of_its_indicators() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An invalid position holding a huge array is named in a short message (it was printed
+/// whole: a 300 kB error line).
+#[test]
+fn an_invalid_huge_position_gives_a_short_message() {
+    let dir = scratch("huge-position");
+    let path = dir.join("zones.geojson");
+    let huge = vec!["\"x\""; 50_000].join(",");
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{}},"geometry":{{"type":"Polygon","coordinates":[[[{huge}],[2.1,48.5],[2.2,48.5],[2.1,48.5]]]}}}}]}}"#
+        ),
+    )
+    .unwrap();
+    let error = load_zones(&path, &ZoneOptions::default())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("position invalide [\"x\",\"x\""), "{error}");
+    assert!(
+        error.contains("… (200001 caractères) (attendu [x, y] numériques)"),
+        "{error}"
+    );
+    assert!(error.len() < 400, "{} caractères", error.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -454,6 +454,17 @@ pub fn load_geojson_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLaye
     })
 }
 
+/// A JSON value as an error message shows it: cut after 80 characters (a position can be an
+/// array of a million numbers).
+fn shown_json(value: &Json) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= 80 {
+        return text;
+    }
+    let head: String = text.chars().take(80).collect();
+    format!("{head}… ({} caractères)", text.chars().count())
+}
+
 fn coords_of(
     path: &Path,
     reprojector: &Reprojector<'_>,
@@ -478,7 +489,10 @@ fn coords_of(
                 return Err(LoadError::invalid(
                     path,
                     place(),
-                    format!("position invalide {item} (attendu [x, y] numériques)"),
+                    format!(
+                        "position invalide {} (attendu [x, y] numériques)",
+                        shown_json(item)
+                    ),
                 ));
             }
         }
