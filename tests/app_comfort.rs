@@ -117,3 +117,40 @@ fn each_layer_has_a_visible_menu_that_frames_it() {
         "the map is framed on the service points"
     );
 }
+
+/// Layers are reordered by dragging a row's handle onto another row: the dragged layer takes
+/// that place and the layers in between shift by one.
+#[test]
+fn a_layer_dragged_onto_another_row_takes_its_place() {
+    let mut harness = common::app(BasemapChoice::None, "glisser");
+    harness.run_steps(2);
+    let before = harness.state().ws.order.clone();
+    assert!(before.len() >= 3);
+    let handles: Vec<egui::Rect> = harness.get_all_by_label("=").map(|n| n.rect()).collect();
+    let from = handles[0].center();
+    let to = handles[2].center() + egui::vec2(40.0, 0.0);
+    harness.event(egui::Event::PointerMoved(from));
+    harness.event(egui::Event::PointerButton {
+        pos: from,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Default::default(),
+    });
+    harness.run_steps(1);
+    for k in 1..=10 {
+        let p = from + (to - from) * (k as f32 / 10.0);
+        harness.event(egui::Event::PointerMoved(p));
+        harness.run_steps(1);
+    }
+    harness.event(egui::Event::PointerButton {
+        pos: to,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Default::default(),
+    });
+    harness.run_steps(3);
+    let after = harness.state().ws.order.clone();
+    assert_eq!(after[2], before[0], "the dragged layer is third");
+    assert_eq!(after[0], before[1]);
+    assert_eq!(after[1], before[2]);
+}

@@ -707,7 +707,10 @@ impl CartoSolApp {
                     if let Some(i) = self.ws.order.iter().position(|x| *x == l) {
                         let j =
                             (i as isize + by).clamp(0, self.ws.order.len() as isize - 1) as usize;
-                        self.ws.order.swap(i, j);
+                        // Moved, not swapped: dragged three rows up, the layers in between
+                        // each go down one place.
+                        let moved = self.ws.order.remove(i);
+                        self.ws.order.insert(j, moved);
                     }
                 }
                 Command::SetOpacity(l, o) => {

@@ -47,51 +47,81 @@ fn layer_row(
     let Some(style) = app.ws.style(layer).cloned() else {
         return;
     };
-    ui.horizontal(|ui| {
-        let mut visible = style.visible;
-        let response = ui.checkbox(&mut visible, name.as_str());
-        if response.changed() {
-            out.push(Command::ToggleLayer(layer));
-        }
-        // The layer's menu: by right click on its name, or its visible « … » button.
-        response
-            .on_hover_text("Clic droit ou bouton « … » : menu de la couche")
-            .context_menu(|ui| layer_menu(app, state, out, ui, layer, &name));
-        ui.menu_button("…", |ui| layer_menu(app, state, out, ui, layer, &name))
+    // The whole row is a drop target for the drag handle of another row.
+    let row = ui.vertical(|ui| {
+        ui.horizontal(|ui| {
+            // Drag handle: the layer is dropped onto another row to take its place.
+            ui.dnd_drag_source(egui::Id::unique(("glisser-couche", pos)), pos, |ui| {
+                ui.label("=")
+            })
             .response
-            .on_hover_text(format!(
-                "Menu de {name} : cadrer, propriétés, renommer, exporter, retirer"
-            ));
+            .on_hover_text("Glisser sur une autre couche pour changer l'ordre de dessin");
+            let mut visible = style.visible;
+            let response = ui.checkbox(&mut visible, name.as_str());
+            if response.changed() {
+                out.push(Command::ToggleLayer(layer));
+            }
+            // The layer's menu: by right click on its name, or its visible « … » button.
+            response
+                .on_hover_text("Clic droit ou bouton « … » : menu de la couche")
+                .context_menu(|ui| layer_menu(app, state, out, ui, layer, &name));
+            ui.menu_button("…", |ui| layer_menu(app, state, out, ui, layer, &name))
+                .response
+                .on_hover_text(format!(
+                    "Menu de {name} : cadrer, propriétés, renommer, exporter, retirer"
+                ));
+        });
+        ui.horizontal(|ui| {
+            ui.add_space(20.0);
+            if ui
+                .add_enabled(pos > 0, egui::Button::new("Monter").small())
+                .on_hover_text(format!("Monter {name}"))
+                .clicked()
+            {
+                out.push(Command::MoveLayer(layer, -1));
+            }
+            if ui
+                .add_enabled(pos + 1 < count, egui::Button::new("Descendre").small())
+                .on_hover_text(format!("Descendre {name}"))
+                .clicked()
+            {
+                out.push(Command::MoveLayer(layer, 1));
+            }
+            let mut opacity = style.opacity;
+            if ui
+                .add(
+                    egui::Slider::new(&mut opacity, 0.0..=1.0)
+                        .show_value(false)
+                        .text("Opacité"),
+                )
+                .on_hover_text(format!("Opacité de {name}"))
+                .changed()
+            {
+                out.push(Command::SetOpacity(layer, opacity));
+            }
+        });
     });
-    ui.horizontal(|ui| {
-        ui.add_space(20.0);
-        if ui
-            .add_enabled(pos > 0, egui::Button::new("Monter").small())
-            .on_hover_text(format!("Monter {name}"))
-            .clicked()
-        {
-            out.push(Command::MoveLayer(layer, -1));
-        }
-        if ui
-            .add_enabled(pos + 1 < count, egui::Button::new("Descendre").small())
-            .on_hover_text(format!("Descendre {name}"))
-            .clicked()
-        {
-            out.push(Command::MoveLayer(layer, 1));
-        }
-        let mut opacity = style.opacity;
-        if ui
-            .add(
-                egui::Slider::new(&mut opacity, 0.0..=1.0)
-                    .show_value(false)
-                    .text("Opacité"),
-            )
-            .on_hover_text(format!("Opacité de {name}"))
-            .changed()
-        {
-            out.push(Command::SetOpacity(layer, opacity));
-        }
-    });
+    if let Some(from) = row.response.dnd_hover_payload::<usize>()
+        && *from != pos
+    {
+        let rect = row.response.rect;
+        let y = if *from > pos {
+            rect.top()
+        } else {
+            rect.bottom()
+        };
+        ui.painter().hline(
+            rect.x_range(),
+            y,
+            egui::Stroke::new(2.0, ui.visuals().selection.bg_fill),
+        );
+    }
+    if let Some(from) = row.response.dnd_release_payload::<usize>()
+        && *from != pos
+        && let Some(dragged) = app.ws.order.get(*from)
+    {
+        out.push(Command::MoveLayer(*dragged, pos as isize - *from as isize));
+    }
 }
 
 /// The menu of a layer: frame it, its properties (source, CRS, read problems), rename, export,
