@@ -154,3 +154,68 @@ fn a_layer_dragged_onto_another_row_takes_its_place() {
     assert_eq!(after[0], before[1]);
     assert_eq!(after[1], before[2]);
 }
+
+/// Labels avoid each other and the service symbols: the mapped layer's names (EPCI) are shown
+/// even where symbols crowd (moved off them when their zone leaves room); communes are named
+/// once zoomed in, never over a symbol.
+#[test]
+fn labels_avoid_symbols_and_each_other_and_communes_are_named_when_zoomed_in() {
+    let mut harness = common::app(BasemapChoice::None, "etiquettes");
+    harness.run_steps(3);
+    let check = |labels: &[(String, egui::Rect, bool)], symbols: &[egui::Rect]| {
+        for (k, (a, ra, _)) in labels.iter().enumerate() {
+            for (b, rb, _) in labels.iter().skip(k + 1) {
+                assert!(!ra.intersects(*rb), "« {a} » and « {b} » overlap");
+            }
+        }
+        for (name, rect, main) in labels {
+            if !main {
+                assert!(
+                    !symbols.iter().any(|s| s.intersects(*rect)),
+                    "commune label « {name} » over a symbol"
+                );
+            }
+        }
+    };
+    let (labels, symbols) = {
+        let out = &harness.state().map_out;
+        (out.labels.clone(), out.symbols.clone())
+    };
+    assert!(!symbols.is_empty());
+    // The EPCI of the dense north-east, where the symbols crowd, are still named.
+    for name in [
+        "CA Communauté Paris-Saclay",
+        "CA Cœur d'Essonne Agglomération",
+        "CA Val d'Yerres Val de Seine",
+        "Métropole du Grand Paris",
+    ] {
+        assert!(
+            labels.iter().any(|(n, _, main)| *main && n == name),
+            "« {name} » named: {labels:?}"
+        );
+    }
+    check(&labels, &symbols);
+
+    // Zoomed in three levels on Évry-Courcouronnes: communes are named.
+    {
+        let app = harness.state_mut();
+        let zoom = app.map_memory.zoom();
+        let _ = app.map_memory.set_zoom(zoom + 3.0);
+        app.map_memory.center_at(walkers::lon_lat(2.4411, 48.6289));
+    }
+    harness.run_steps(4);
+    let (labels, symbols) = {
+        let out = &harness.state().map_out;
+        (out.labels.clone(), out.symbols.clone())
+    };
+    let communes: Vec<&String> = labels
+        .iter()
+        .filter(|(_, _, main)| !*main)
+        .map(|(n, _, _)| n)
+        .collect();
+    assert!(
+        communes.len() >= 3,
+        "commune names when zoomed in: {communes:?}"
+    );
+    check(&labels, &symbols);
+}

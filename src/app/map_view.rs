@@ -140,6 +140,11 @@ pub struct MapOutput {
     pub vertices: usize,
     /// The view the map was drawn with (`None` before the first frame).
     pub view: Option<View>,
+    /// The zone names placed this frame: text, screen rectangle, and whether it is a name of
+    /// the mapped layer (which may cover a symbol when its zone leaves no other room).
+    pub labels: Vec<(String, Rect, bool)>,
+    /// The screen rectangles of the service symbols drawn this frame.
+    pub symbols: Vec<Rect>,
 }
 
 /// Shapes drawn over the layers for a view (the analysis tools).
@@ -394,20 +399,29 @@ pub fn zone_layer_shapes(
         shapes.extend(lines);
     }
     if labels {
-        label_shapes(view, zl, &view_box, shapes, texts);
+        let mut placed = Vec::new();
+        label_shapes(view, zl, &view_box, shapes, texts, &[], &mut placed, true);
     }
     vertices
 }
 
-/// Zone names where they fit, without overlaps; larger zones first.
+/// Zone names where they fit, larger zones first, never over another label (`placed`, which
+/// the new labels join) and, where the zone leaves room, not over a service symbol
+/// (`symbols`). The mapped layer's names (`main`) are always shown, over symbols if there is
+/// no other room; another layer's (communes under EPCI) only when zoomed in enough for their
+/// zones to be twice as wide, and never over a symbol.
+#[allow(clippy::too_many_arguments)]
 fn label_shapes(
     view: &View,
     zl: &ZoneLayerView,
     view_box: &[f64; 4],
     shapes: &mut Vec<Shape>,
     texts: &mut Vec<TextItem>,
+    symbols: &[Rect],
+    placed: &mut Vec<Rect>,
+    main: bool,
 ) {
-    let min_px = 70.0;
+    let min_px = if main { 70.0 } else { 140.0 };
     let mut candidates: Vec<(usize, f64)> = zl
         .geometry
         .shapes
@@ -421,7 +435,6 @@ fn label_shapes(
         return;
     }
     candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let mut placed: Vec<Rect> = Vec::new();
     let font = FontId::proportional(12.5);
     for (i, _) in candidates {
         let Some(shape) = zl.geometry.shapes.get(i) else {
@@ -433,12 +446,38 @@ fn label_shapes(
         } else {
             name
         };
-        let at = view.to_screen(shape.label);
         let size = vec2(short.chars().count() as f32 * 6.6 + 8.0, 17.0);
-        let rect = Rect::from_center_size(at, size);
-        if !view.clip.contains_rect(rect) || placed.iter().any(|r| r.intersects(rect)) {
+        // At the zone's label point, else moved a little (above, below, aside) within the
+        // zone's box when a symbol or another label is there.
+        let centre = view.to_screen(shape.label);
+        let zone_box = Rect::from_two_pos(
+            view.to_screen([shape.bbox[0], shape.bbox[1]]),
+            view.to_screen([shape.bbox[2], shape.bbox[3]]),
+        );
+        let (w, h) = (size.x, size.y);
+        let offsets = [
+            vec2(0.0, 0.0),
+            vec2(0.0, -h - 2.0),
+            vec2(0.0, h + 2.0),
+            vec2(-w / 2.0, 0.0),
+            vec2(w / 2.0, 0.0),
+            vec2(0.0, -2.0 * h - 4.0),
+            vec2(0.0, 2.0 * h + 4.0),
+        ];
+        let fits = |avoid_symbols: bool| {
+            offsets.iter().find_map(|d| {
+                let at = centre + *d;
+                let rect = Rect::from_center_size(at, size);
+                (view.clip.contains_rect(rect)
+                    && zone_box.contains(at)
+                    && !placed.iter().any(|r| r.intersects(rect))
+                    && !(avoid_symbols && symbols.iter().any(|r| r.intersects(rect))))
+                .then_some((at, rect))
+            })
+        };
+        let Some((at, rect)) = fits(true).or_else(|| if main { fits(false) } else { None }) else {
             continue;
-        }
+        };
         placed.push(rect);
         shapes.push(Shape::rect_filled(
             rect,
@@ -604,6 +643,8 @@ impl Plugin for MapLayers<'_> {
         let mut texts: Vec<TextItem> = Vec::new();
         let mut vertices = 0;
         let mut points_on_screen: Vec<(usize, Vec<(usize, Pos2)>)> = Vec::new();
+        // Where the symbols start among the shapes: the labels' backgrounds go under them.
+        let mut first_symbol: Option<usize> = None;
         for layer in self.ws.order.iter().rev() {
             match *layer {
                 LayerRef::Zones(i) => {
@@ -621,7 +662,8 @@ impl Plugin for MapLayers<'_> {
                             choropleth: ch,
                             fill_override: self.fill_override.filter(|_| ch.is_some()),
                             hatch: self.hatch,
-                            labels: ch.is_some(),
+                            // Placed below, once the symbols are known (they avoid them).
+                            labels: false,
                             generation: self.generation,
                         },
                         &mut shapes,
@@ -635,11 +677,61 @@ impl Plugin for MapLayers<'_> {
                     if !pl.style.visible {
                         continue;
                     }
+                    first_symbol.get_or_insert(shapes.len());
                     points_on_screen
                         .push((i, point_layer_shapes(&view, pl, &mut shapes, &mut texts)));
                 }
             }
         }
+        // Labels avoid the service symbols and each other: the choropleth layer's names first,
+        // then those of the other visible zone layers (communes when zoomed in enough for
+        // their names to fit).
+        let symbols: Vec<Rect> = points_on_screen
+            .iter()
+            .flat_map(|(_, pts)| {
+                pts.iter()
+                    .map(|(_, at)| Rect::from_center_size(*at, vec2(14.0, 14.0)))
+            })
+            .collect();
+        let mut placed: Vec<Rect> = Vec::new();
+        let view_box = view.bbox();
+        let choropleth_layer = self.choropleth.map(|c| c.layer);
+        let label_layers = choropleth_layer
+            .into_iter()
+            .chain(self.ws.order.iter().filter_map(|l| match l {
+                LayerRef::Zones(i) if Some(*i) != choropleth_layer => Some(*i),
+                _ => None,
+            }));
+        let mut labelled: Vec<(String, Rect, bool)> = Vec::new();
+        let mut chips: Vec<Shape> = Vec::new();
+        for i in label_layers {
+            if let Some(zl) = self.ws.zones.get(i)
+                && zl.style.visible
+            {
+                let (first_text, first_rect) = (texts.len(), placed.len());
+                label_shapes(
+                    &view,
+                    zl,
+                    &view_box,
+                    &mut chips,
+                    &mut texts,
+                    &symbols,
+                    &mut placed,
+                    Some(i) == choropleth_layer,
+                );
+                let main = Some(i) == choropleth_layer;
+                for (t, r) in texts
+                    .get(first_text..)
+                    .unwrap_or_default()
+                    .iter()
+                    .zip(placed.get(first_rect..).unwrap_or_default())
+                {
+                    labelled.push((t.text.clone(), *r, main));
+                }
+            }
+        }
+        let at = first_symbol.unwrap_or(shapes.len()).min(shapes.len());
+        shapes.splice(at..at, chips);
         (self.overlay)(&view, &mut shapes, &mut texts);
         // Selection on top.
         if let Some((layer, zone)) = self.selected_zone
@@ -733,5 +825,7 @@ impl Plugin for MapLayers<'_> {
         self.out.cpu = start.elapsed();
         self.out.vertices = vertices;
         self.out.view = Some(view);
+        self.out.labels = labelled;
+        self.out.symbols = symbols;
     }
 }
