@@ -219,3 +219,23 @@ fn labels_avoid_symbols_and_each_other_and_communes_are_named_when_zoomed_in() {
     );
     check(&labels, &symbols);
 }
+
+/// The map's controls say what they do when hovered (here the classification method).
+#[test]
+fn a_control_explains_itself_on_hover() {
+    let mut harness = common::app(BasemapChoice::None, "infobulle");
+    let rect = harness.get_by_label("Méthode").rect();
+    harness.event(egui::Event::PointerMoved(rect.center()));
+    for _ in 0..30 {
+        harness.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        if harness
+            .query_all_by_label_contains("seuils naturels (Jenks)")
+            .next()
+            .is_some()
+        {
+            return;
+        }
+    }
+    panic!("no tooltip over « Méthode »");
+}

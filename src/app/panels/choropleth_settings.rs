@@ -47,7 +47,9 @@ pub fn choropleth_ui(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
                     });
                 }
             }
-        });
+        })
+        .response
+        .on_hover_text("La couche de zones coloriée selon l'indicateur (communes, EPCI…)");
     let fields = crate::app::choropleth::indicators(&app.ws, layer);
     // Indicators by « label (code) » from the dictionary.
     let dict = &app.ws.file.dictionary;
@@ -66,7 +68,11 @@ pub fn choropleth_ui(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
                     });
                 }
             }
-        });
+        })
+        .response
+        .on_hover_text(
+            "Le champ numérique cartographié ; libellés et unités du dictionnaire des indicateurs",
+        );
     let spec = app.ws.file.map.classification.clone();
     egui::ComboBox::from_label("Méthode")
         .selected_text(spec.method.label())
@@ -76,13 +82,18 @@ pub fn choropleth_ui(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
                     out.push(Command::SetMethod(m));
                 }
             }
-        });
+        })
+        .response
+        .on_hover_text("Comment les valeurs sont découpées en classes : effectifs égaux, amplitudes égales, seuils naturels (Jenks), écarts-types, boîte à moustaches, seuils manuels");
     let mut classes = spec.classes;
     let fixed = matches!(spec.method, ClassMethod::BoxMap);
     if ui
         .add_enabled(
             !fixed,
             egui::Slider::new(&mut classes, 3..=9).text("Classes"),
+        )
+        .on_hover_text(
+            "Nombre de classes de la légende (3 à 9 ; fixé à 6 pour la boîte à moustaches)",
         )
         .changed()
     {
@@ -101,7 +112,11 @@ pub fn choropleth_ui(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
                     out.push(Command::SetPalette(p.name.to_owned()));
                 }
             }
-        });
+        })
+        .response
+        .on_hover_text(
+            "Couleurs ColorBrewer ; « daltonisme » : lisibles par les personnes daltoniennes",
+        );
     if spec.method == ClassMethod::Manual {
         let mut text = spec
             .breaks

@@ -16,9 +16,14 @@ pub fn tools_ui(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, 
     let analysis = &app.analysis;
     let mut tool = analysis.tool;
     ui.horizontal(|ui| {
-        ui.selectable_value(&mut tool, Tool::Select, "Sélection");
-        ui.selectable_value(&mut tool, Tool::Proximity, "Proximité");
-        ui.selectable_value(&mut tool, Tool::Measure, "Mesure");
+        ui.selectable_value(&mut tool, Tool::Select, "Sélection")
+            .on_hover_text("Clic sur une zone ou un service : sa fiche");
+        ui.selectable_value(&mut tool, Tool::Proximity, "Proximité")
+            .on_hover_text(
+                "Clic sur la carte : les services dans le rayon et le plus proche de chaque thème",
+            );
+        ui.selectable_value(&mut tool, Tool::Measure, "Mesure")
+            .on_hover_text("Clics successifs : distance totale du tracé (grand cercle)");
     });
     if tool != analysis.tool {
         out.push(Command::SetTool(tool));
@@ -29,6 +34,7 @@ pub fn tools_ui(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, 
             let mut r = analysis.radius_km;
             if ui
                 .add(egui::Slider::new(&mut r, 0.5..=30.0).text("Rayon (km)"))
+                .on_hover_text("Rayon du cercle de proximité, en kilomètres à vol d'oiseau")
                 .changed()
             {
                 out.push(Command::SetRadius(r));
@@ -112,7 +118,9 @@ fn gaps_ui(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, ui: &
                     out.push(Command::SetServiceTheme(t.clone()));
                 }
             }
-        });
+        })
+        .response
+        .on_hover_text("Le dispositif dont l'offre est comptée par zone (services de ce thème)");
     let wanted = analysis.wanted(&app.ws).map(|(_, key)| key);
     if let Some((key, e)) = &analysis.coverage_error
         && Some(key) == wanted.as_ref()
@@ -145,6 +153,7 @@ fn gaps_ui(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, ui: &
             egui::Slider::new(&mut need, g.need_range.0..=g.need_range.1)
                 .text(format!("Besoin : {indicator} au moins")),
         )
+        .on_hover_text("Une zone est repérée si son besoin atteint ce seuil…")
         .changed();
     moved |= ui
         .add(
@@ -154,6 +163,7 @@ fn gaps_ui(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, ui: &
             )
             .text("Offre pour 10 000 hab. au plus"),
         )
+        .on_hover_text("… et si son offre (services pour 10 000 habitants) ne dépasse pas celui-ci")
         .changed();
     if moved {
         out.push(Command::SetThresholds { need, offer });
