@@ -35,6 +35,14 @@ pub struct CellId {
 }
 
 impl CellId {
+    /// The square's INSEE id (`CRS3035RES200mN2029800E4252400`).
+    pub fn id(&self) -> String {
+        format!(
+            "CRS3035RES{}mN{}E{}",
+            self.resolution_m, self.north_m, self.east_m
+        )
+    }
+
     /// The centre of the square, EPSG:3035 metres (easting, northing).
     pub fn centre_3035(&self) -> (f64, f64) {
         (
@@ -42,6 +50,13 @@ impl CellId {
             self.north_m + self.resolution_m / 2.0,
         )
     }
+}
+
+/// The transform from the grid's EPSG:3035 (LAEA Europe) to WGS84.
+fn laea_to_wgs84(path: &Path) -> Result<ToWgs84, LoadError> {
+    let crs =
+        Crs::from_epsg(3035).ok_or_else(|| LoadError::unknown_crs(path, "EPSG:3035 inconnu"))?;
+    ToWgs84::new(&crs).map_err(|d| LoadError::unknown_crs(path, d))
 }
 
 /// Reads an INSEE square id (`CRS3035RES200mN2029800E4252400`, any case). `None` when the text
@@ -260,9 +275,7 @@ fn build_grid(
             unreadable.len() - 20
         )));
     }
-    let crs =
-        Crs::from_epsg(3035).ok_or_else(|| LoadError::unknown_crs(path, "EPSG:3035 inconnu"))?;
-    let transform = ToWgs84::new(&crs).map_err(|d| LoadError::unknown_crs(path, d))?;
+    let transform = laea_to_wgs84(path)?;
     let centres: Vec<Point<f64>> = crate::parallel::map_indexed(&cells, |_, c| {
         let (e, n) = c.centre_3035();
         transform
@@ -372,9 +385,7 @@ pub fn is_grid_table(path: &Path) -> bool {
 pub fn grid_as_zones(path: &Path, grid: GridLayer) -> Result<crate::model::ZoneLayer, LoadError> {
     use crate::model::{Field, FieldKind, Table, ZoneLayer};
     use geo::{LineString, MultiPolygon, Polygon};
-    let crs =
-        Crs::from_epsg(3035).ok_or_else(|| LoadError::unknown_crs(path, "EPSG:3035 inconnu"))?;
-    let transform = ToWgs84::new(&crs).map_err(|d| LoadError::unknown_crs(path, d))?;
+    let transform = laea_to_wgs84(path)?;
     let geometries = crate::parallel::map_indexed(&grid.cells, |_, c| {
         let r = c.resolution_m;
         let corners = [
@@ -397,16 +408,7 @@ pub fn grid_as_zones(path: &Path, grid: GridLayer) -> Result<crate::model::ZoneL
         Field {
             name: "Idcar_200m".to_owned(),
             kind: FieldKind::Text,
-            values: grid
-                .cells
-                .iter()
-                .map(|c| {
-                    Value::Text(format!(
-                        "CRS3035RES{}mN{}E{}",
-                        c.resolution_m, c.north_m, c.east_m
-                    ))
-                })
-                .collect(),
+            values: grid.cells.iter().map(|c| Value::Text(c.id())).collect(),
         },
         Field {
             name: "I_est_200".to_owned(),

@@ -6,9 +6,8 @@
 
 mod common;
 
+use cartosol::app::AppOptions;
 use cartosol::app::basemap::{BasemapChoice, pmtiles_attribution};
-use cartosol::app::{AppOptions, CartoSolApp};
-use egui_kittest::Harness;
 use std::path::Path;
 
 fn varint(mut v: u64, out: &mut Vec<u8>) {
@@ -102,25 +101,18 @@ fn a_project_saved_with_a_pmtiles_basemap_reopens_drawing_its_tiles() {
 "view":{"name":"vue courante","lon":2.2,"lat":48.5,"zoom":3.0}}}"#,
     )
     .unwrap();
-    let tile_cache = common::temp_dir("app-basemap-tuiles");
-    let open = project.clone();
     // The app starts on no basemap (as in every test: no network) and must take the project's.
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1200.0, 800.0))
-        .with_theme(egui::Theme::Light)
-        .wgpu()
-        .build_eframe(move |cc| {
-            CartoSolApp::new(
-                &cc.egui_ctx,
-                AppOptions {
-                    open: Some(open),
-                    basemap: BasemapChoice::None,
-                    load_now: true,
-                    tile_cache,
-                    ..AppOptions::default()
-                },
-            )
-        });
+    let mut harness = common::app_with(
+        AppOptions {
+            open: Some(project.clone()),
+            basemap: BasemapChoice::None,
+            load_now: true,
+            tile_cache: common::temp_dir("app-basemap-tuiles"),
+            data_dir: common::temp_dir("app-basemap-donnees"),
+        },
+        1200.0,
+        800.0,
+    );
     for _ in 0..100 {
         harness.run_steps(1);
         std::thread::sleep(std::time::Duration::from_millis(30));

@@ -59,24 +59,17 @@ fn app_on_copy() -> Harness<'static, CartoSolApp> {
     let open = dir.join("essonne.cartosol.json");
     let tile_cache = common::temp_dir("pistes-tuiles");
     let data_dir = common::temp_dir("pistes-donnees");
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1500.0, 1000.0))
-        .with_theme(egui::Theme::Light)
-        .wgpu()
-        .build_eframe(move |cc| {
-            CartoSolApp::new(
-                &cc.egui_ctx,
-                AppOptions {
-                    open: Some(open),
-                    basemap: BasemapChoice::None,
-                    load_now: true,
-                    tile_cache,
-                    data_dir,
-                },
-            )
-        });
-    harness.run_steps(4);
-    harness
+    common::app_with(
+        AppOptions {
+            open: Some(open),
+            basemap: BasemapChoice::None,
+            load_now: true,
+            tile_cache,
+            data_dir,
+        },
+        1500.0,
+        1000.0,
+    )
 }
 
 #[test]

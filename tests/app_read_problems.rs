@@ -41,26 +41,17 @@ fn project(dir: &Path) -> std::path::PathBuf {
 }
 
 fn app_on(project: &Path) -> Harness<'static, CartoSolApp> {
-    let tile_cache = common::temp_dir("app-read-problems-tuiles");
-    let open = project.to_path_buf();
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .with_theme(egui::Theme::Light)
-        .wgpu()
-        .build_eframe(move |cc| {
-            CartoSolApp::new(
-                &cc.egui_ctx,
-                AppOptions {
-                    open: Some(open),
-                    basemap: BasemapChoice::None,
-                    load_now: true,
-                    tile_cache,
-                    ..AppOptions::default()
-                },
-            )
-        });
-    harness.run_steps(4);
-    harness
+    common::app_with(
+        AppOptions {
+            open: Some(project.to_path_buf()),
+            basemap: BasemapChoice::None,
+            load_now: true,
+            tile_cache: common::temp_dir("app-read-problems-tuiles"),
+            data_dir: common::temp_dir("app-read-problems-donnees"),
+        },
+        1400.0,
+        900.0,
+    )
 }
 
 #[test]

@@ -40,24 +40,17 @@ fn app_on(project: &Path) -> Harness<'static, CartoSolApp> {
     let tile_cache = common::temp_dir("app-schemes-tuiles");
     let data_dir = common::temp_dir("app-schemes-donnees");
     let open = project.to_path_buf();
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .with_theme(egui::Theme::Light)
-        .wgpu()
-        .build_eframe(move |cc| {
-            CartoSolApp::new(
-                &cc.egui_ctx,
-                AppOptions {
-                    open: Some(open),
-                    basemap: BasemapChoice::None,
-                    load_now: true,
-                    tile_cache,
-                    data_dir,
-                },
-            )
-        });
-    harness.run_steps(4);
-    harness
+    common::app_with(
+        AppOptions {
+            open: Some(open),
+            basemap: BasemapChoice::None,
+            load_now: true,
+            tile_cache,
+            data_dir,
+        },
+        1400.0,
+        1000.0,
+    )
 }
 
 /// Runs frames until every row's cells are computed.

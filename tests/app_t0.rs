@@ -136,23 +136,17 @@ fn freeze_the_t0_load_the_t3_and_read_the_changes() {
     let tile_cache = common::temp_dir("app-t0-tuiles");
     let data_dir = common::temp_dir("app-t0-donnees");
     let open = project.clone();
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .with_theme(egui::Theme::Light)
-        .wgpu()
-        .build_eframe(move |cc| {
-            CartoSolApp::new(
-                &cc.egui_ctx,
-                AppOptions {
-                    open: Some(open),
-                    basemap: BasemapChoice::None,
-                    load_now: true,
-                    tile_cache,
-                    data_dir,
-                },
-            )
-        });
-    harness.run_steps(4);
+    let mut harness = common::app_with(
+        AppOptions {
+            open: Some(open),
+            basemap: BasemapChoice::None,
+            load_now: true,
+            tile_cache,
+            data_dir,
+        },
+        1400.0,
+        1000.0,
+    );
 
     // The under-served rule set on the map (France Services, need ≥ 6.65 %, offer ≤ 0.2 per
     // 10,000 inhabitants) is the one frozen with the T0.

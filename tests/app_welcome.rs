@@ -11,26 +11,17 @@ use egui_kittest::kittest::Queryable;
 use std::path::Path;
 
 fn app_without_project(data_dir: &Path) -> Harness<'static, CartoSolApp> {
-    let tile_cache = common::temp_dir("app-welcome-tuiles");
-    let data_dir = data_dir.to_path_buf();
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1200.0, 800.0))
-        .with_theme(egui::Theme::Light)
-        .wgpu()
-        .build_eframe(move |cc| {
-            CartoSolApp::new(
-                &cc.egui_ctx,
-                AppOptions {
-                    open: None,
-                    basemap: BasemapChoice::None,
-                    load_now: true,
-                    tile_cache,
-                    data_dir,
-                },
-            )
-        });
-    harness.run_steps(3);
-    harness
+    common::app_with(
+        AppOptions {
+            open: None,
+            basemap: BasemapChoice::None,
+            load_now: true,
+            tile_cache: common::temp_dir("app-welcome-tuiles"),
+            data_dir: data_dir.to_path_buf(),
+        },
+        1200.0,
+        800.0,
+    )
 }
 
 #[test]

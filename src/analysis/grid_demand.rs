@@ -51,6 +51,23 @@ pub struct GridDemand {
     pub overall_share_beyond: Option<f64>,
 }
 
+/// The grid column weighting each square, or an error listing the columns there are.
+fn weight_column<'a>(
+    grid: &'a GridLayer,
+    name: &str,
+) -> Result<&'a crate::grid::GridField, AnalysisError> {
+    grid.field(name).ok_or_else(|| AnalysisError::MissingField {
+        field: name.to_owned(),
+        layer: "la grille de carreaux".to_owned(),
+        available: grid
+            .fields
+            .iter()
+            .map(|f| format!("« {} »", f.name))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
 /// Sums the squares of `grid` into `zones` (centre rule) and, when `services` are given,
 /// measures from each square the distance to the nearest in-person service of the theme.
 pub fn grid_demand(
@@ -121,18 +138,7 @@ pub fn grid_demand(
     }
     let mut overall_share_beyond = None;
     if let Some(services) = services {
-        let weight =
-            grid.field(&options.weight_field)
-                .ok_or_else(|| AnalysisError::MissingField {
-                    field: options.weight_field.clone(),
-                    layer: "la grille de carreaux".to_owned(),
-                    available: grid
-                        .fields
-                        .iter()
-                        .map(|f| format!("« {} »", f.name))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                })?;
+        let weight = weight_column(grid, &options.weight_field)?;
         let rows: Vec<usize> = match &options.theme {
             Some(t) => theme_rows(services, &options.theme_field, t)?,
             None => (0..services.len()).collect(),
@@ -272,18 +278,7 @@ pub fn grid_demand_points(
     grid: &GridLayer,
     weight_field: &str,
 ) -> Result<(Vec<crate::analysis::siting::Demand>, usize), AnalysisError> {
-    let weight = grid
-        .field(weight_field)
-        .ok_or_else(|| AnalysisError::MissingField {
-            field: weight_field.to_owned(),
-            layer: "la grille de carreaux".to_owned(),
-            available: grid
-                .fields
-                .iter()
-                .map(|f| format!("« {} »", f.name))
-                .collect::<Vec<_>>()
-                .join(", "),
-        })?;
+    let weight = weight_column(grid, weight_field)?;
     let mut demand = Vec::new();
     let mut missing = 0usize;
     for ((cell, centre), w) in grid.cells.iter().zip(&grid.centres).zip(&weight.values) {
@@ -295,10 +290,7 @@ pub fn grid_demand_points(
             continue;
         }
         demand.push(crate::analysis::siting::Demand {
-            code: format!(
-                "CRS3035RES{}mN{}E{}",
-                cell.resolution_m, cell.north_m, cell.east_m
-            ),
+            code: cell.id(),
             position: *centre,
             weight: *w,
         });

@@ -26,22 +26,26 @@ pub fn app_sized(
     let tile_cache = temp_dir(cache);
     // Autosaves go to a data folder of the test's own, never the user's.
     let data_dir = temp_dir(&format!("{cache}-donnees"));
+    app_with(
+        AppOptions {
+            basemap,
+            load_now: true,
+            tile_cache,
+            data_dir,
+            ..AppOptions::default()
+        },
+        width,
+        height,
+    )
+}
+
+/// The app started with `options`, `width` × `height` points, light theme; drawn a few frames.
+pub fn app_with(options: AppOptions, width: f32, height: f32) -> Harness<'static, CartoSolApp> {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(width, height))
         .with_theme(egui::Theme::Light)
         .wgpu()
-        .build_eframe(move |cc| {
-            CartoSolApp::new(
-                &cc.egui_ctx,
-                AppOptions {
-                    basemap,
-                    load_now: true,
-                    tile_cache,
-                    data_dir,
-                    ..AppOptions::default()
-                },
-            )
-        });
+        .build_eframe(move |cc| CartoSolApp::new(&cc.egui_ctx, options));
     harness.run_steps(4);
     harness
 }
