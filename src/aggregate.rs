@@ -3,8 +3,8 @@
 //! values, or declared), otherwise it is a population-weighted mean flagged as such.
 
 use crate::codes::{CodeKind, normalise, split_multi};
-use crate::model::{Field, FieldKind, Table};
-use crate::value::{Missing, Value};
+use crate::model::{Column, Field, FieldKind, Table};
+use crate::value::{Missing, Value, ValueRef};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -129,7 +129,7 @@ pub fn detect_ratio(
     rate: &Field,
     counts: &[&Field],
 ) -> Option<(String, String, f64)> {
-    let rate_values: Vec<f64> = rate.values.iter().filter_map(Value::as_f64).collect();
+    let rate_values: Vec<f64> = rate.values.iter().filter_map(ValueRef::as_f64).collect();
     if rate_values.len() < 3 {
         return None;
     }
@@ -198,9 +198,9 @@ pub fn aggregate(
     let mut ungrouped = Vec::new();
     for (i, v) in group.values.iter().enumerate() {
         let text = match v {
-            Value::Text(s) => s.clone(),
-            Value::Number(x) => format!("{x:.0}"),
-            Value::Missing(_) => String::new(),
+            ValueRef::Text(s) => s.to_owned(),
+            ValueRef::Number(x) => format!("{x:.0}"),
+            ValueRef::Missing(_) => String::new(),
         };
         let codes: Vec<String> = split_multi(&text)
             .into_iter()
@@ -273,7 +273,7 @@ pub fn aggregate(
         let mut s = 0.0;
         for &r in rows {
             match field.values.get(r) {
-                Some(Value::Number(x)) => s += x,
+                Some(ValueRef::Number(x)) => s += x,
                 _ => return Err(Missing::Incomplete),
             }
         }
@@ -311,8 +311,8 @@ pub fn aggregate(
                             let mut complete = true;
                             for &r in rows {
                                 match (
-                                    field.values.get(r).and_then(Value::as_f64),
-                                    w.values.get(r).and_then(Value::as_f64),
+                                    field.values.get(r).and_then(ValueRef::as_f64),
+                                    w.values.get(r).and_then(ValueRef::as_f64),
                                 ) {
                                     (Some(v), Some(wt)) => {
                                         num += v * wt;
@@ -368,7 +368,7 @@ pub fn territory_figures(
     table.fields.push(Field {
         name: GROUP.to_owned(),
         kind: FieldKind::Text,
-        values: vec![Value::Text("ENSEMBLE".to_owned()); table.len()],
+        values: Column::from(vec![Value::Text("ENSEMBLE".to_owned()); table.len()]),
     });
     aggregate(&table, GROUP, CodeKind::Other, weight_field, rules)
 }
@@ -397,7 +397,8 @@ mod tests {
                         Value::Text("200000001".into()),
                         Value::Text("200000001".into()),
                         Value::Text("200000001/200000002".into()),
-                    ],
+                    ]
+                    .into(),
                 },
                 num("NBMENFISC", &[1000.0, 3000.0, 500.0]),
                 num("NB_MEN_PAUV", &[100.0, 600.0, 25.0]),
@@ -417,18 +418,32 @@ mod tests {
         .unwrap();
         let t = &agg.table;
         assert_eq!(
-            t.field("CODE").unwrap().values[0],
+            t.field("CODE").unwrap().values.get(0).unwrap(),
             Value::Text("200000001".into())
         );
         // A: households 4500, poor 725 → TP60 = 100 × 725 / 4500 = 16.111…
         assert_eq!(
-            t.field("NB_MEN_PAUV").unwrap().values[0],
+            t.field("NB_MEN_PAUV").unwrap().values.get(0).unwrap(),
             Value::Number(725.0)
         );
-        let tp = t.field("TP60").unwrap().values[0].as_f64().unwrap();
+        let tp = t
+            .field("TP60")
+            .unwrap()
+            .values
+            .get(0)
+            .unwrap()
+            .as_f64()
+            .unwrap();
         assert!((tp - 100.0 * 725.0 / 4500.0).abs() < 1e-9);
         // Median: weighted by households (24000×1000 + 20000×3000 + 30000×500) / 4500.
-        let med = t.field("MED").unwrap().values[0].as_f64().unwrap();
+        let med = t
+            .field("MED")
+            .unwrap()
+            .values
+            .get(0)
+            .unwrap()
+            .as_f64()
+            .unwrap();
         assert!((med - 99_000_000.0 / 4500.0).abs() < 1e-6);
         assert_eq!(
             agg.methods.iter().find(|(n, _)| n == "TP60").unwrap().1,
@@ -444,7 +459,7 @@ mod tests {
         ));
         // B holds only the third commune.
         assert_eq!(
-            t.field("NB_MEN_PAUV").unwrap().values[1],
+            t.field("NB_MEN_PAUV").unwrap().values.get(1).unwrap(),
             Value::Number(25.0)
         );
     }
@@ -452,13 +467,13 @@ mod tests {
     #[test]
     fn secret_member_makes_the_group_incomplete() {
         let mut poor = num("NB_MEN_PAUV", &[100.0, 0.0]);
-        poor.values[1] = Value::Missing(Missing::Secret);
+        poor.values.set(1, Value::Missing(Missing::Secret));
         let members = Table {
             fields: vec![
                 Field {
                     name: "EPCI".into(),
                     kind: FieldKind::Text,
-                    values: vec![Value::Text("200000001".into()); 2],
+                    values: vec![Value::Text("200000001".into()); 2].into(),
                 },
                 poor,
             ],
@@ -466,7 +481,12 @@ mod tests {
         };
         let agg = aggregate(&members, "EPCI", CodeKind::Epci, None, &[]).unwrap();
         assert_eq!(
-            agg.table.field("NB_MEN_PAUV").unwrap().values[0],
+            agg.table
+                .field("NB_MEN_PAUV")
+                .unwrap()
+                .values
+                .get(0)
+                .unwrap(),
             Value::Missing(Missing::Incomplete)
         );
     }
@@ -478,7 +498,7 @@ mod tests {
                 Field {
                     name: "G".into(),
                     kind: FieldKind::Text,
-                    values: vec![Value::Text("A".into()); 3],
+                    values: vec![Value::Text("A".into()); 3].into(),
                 },
                 num("NBMENFISC", &[1000.0, 3000.0, 500.0]),
                 num("NBPERSMENFISC", &[2000.0, 7000.0, 1000.0]),
@@ -499,7 +519,9 @@ mod tests {
                 .table
                 .field("TP60")
                 .unwrap()
-                .values[0]
+                .values
+                .get(0)
+                .unwrap()
                 .as_f64()
                 .unwrap()
         };

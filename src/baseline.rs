@@ -38,11 +38,11 @@ use crate::error::display_name;
 use crate::export::data::count_points_by_zone;
 use crate::export::date_fr_in_paris;
 use crate::export::secrecy::{SECRECY_THRESHOLD, SecrecyGuard, SensitiveField, ZoneLevel};
-use crate::model::{Field, FieldKind, Table, ZoneLayer};
+use crate::model::{Column, Field, FieldKind, Table, ZoneLayer};
 use crate::project::{Project, ZoneSpec, ratio_rules};
 use crate::style::classify::Classification;
 use crate::style::classify_field;
-use crate::value::{Missing, Value};
+use crate::value::{Missing, Value, ValueRef};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -145,22 +145,22 @@ fn project_dictionary(project: &Project) -> Vec<IndicatorDef> {
 
 /// A code cell as text: text as is, an integer number (a code Excel turned into a number) with
 /// its digits (5 at least, as commune codes have).
-fn code_text(v: &Value) -> Option<String> {
-    match v {
-        Value::Text(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
-        Value::Number(x) if x.fract() == 0.0 && *x >= 0.0 && *x < 1e15 => {
-            Some(format!("{:05}", *x as u64))
+fn code_text<'a>(v: impl Into<ValueRef<'a>>) -> Option<String> {
+    match v.into() {
+        ValueRef::Text(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+        ValueRef::Number(x) if x.fract() == 0.0 && (0.0..1e15).contains(&x) => {
+            Some(format!("{:05}", x as u64))
         }
         _ => None,
     }
 }
 
-fn stored(v: &Value) -> StoredValue {
-    match v {
-        Value::Number(x) if x.is_finite() => StoredValue::Number(*x),
-        Value::Number(_) => StoredValue::Missing(Missing::NotAvailable.label().to_owned()),
-        Value::Missing(m) => StoredValue::Missing(m.label().to_owned()),
-        Value::Text(t) => StoredValue::Missing(t.clone()),
+fn stored<'a>(v: impl Into<ValueRef<'a>>) -> StoredValue {
+    match v.into() {
+        ValueRef::Number(x) if x.is_finite() => StoredValue::Number(x),
+        ValueRef::Number(_) => StoredValue::Missing(Missing::NotAvailable.label().to_owned()),
+        ValueRef::Missing(m) => StoredValue::Missing(m.label().to_owned()),
+        ValueRef::Text(t) => StoredValue::Missing(t.to_owned()),
     }
 }
 
@@ -216,7 +216,7 @@ pub fn geography_of(project: &Project) -> Geography {
                 code: code.clone(),
                 name: names
                     .and_then(|f| f.values.get(r))
-                    .map(ToString::to_string)
+                    .map(|v| v.to_string())
                     .unwrap_or_default(),
                 epci: epci.and_then(|f| f.values.get(r)).and_then(code_text),
             });
@@ -244,7 +244,7 @@ fn layer_values(project: &Project, dictionary: &[IndicatorDef]) -> Vec<LayerValu
                     names.entry(code.clone()).or_insert_with(|| {
                         name_field
                             .and_then(|f| f.values.get(r))
-                            .map(ToString::to_string)
+                            .map(|v| v.to_string())
                             .unwrap_or_default()
                     });
                 }
@@ -517,7 +517,7 @@ fn underserved_figures(
     let result = coverage(zlayer, communes, points, &options).map_err(|e| e.to_string())?;
     Ok(UnderservedFigures {
         codes: layer_codes(zspec, zlayer),
-        need: need_values,
+        need: need_values.to_values(),
         // Rounded to 1e-6: a value of at most 15 significant digits reads back from the
         // project's JSON exactly, so that a reopened T0 is the T0 that was frozen.
         offer: result
@@ -1231,7 +1231,7 @@ pub fn compare(
                     .attributes
                     .field(field)
                     .and_then(|f| f.values.get(r))
-                    .cloned()
+                    .map(ValueRef::to_value)
                     .unwrap_or(Value::Missing(Missing::Unmatched)),
                 None => Value::Missing(Missing::Unmatched),
             }
@@ -1282,7 +1282,7 @@ pub fn compare(
                 let later_name = row_of
                     .get(new_code.as_str())
                     .and_then(|&r| later_names.and_then(|f| f.values.get(r)))
-                    .map(ToString::to_string)
+                    .map(|v| v.to_string())
                     .unwrap_or_default();
                 let values = indicators
                     .iter()
@@ -1386,7 +1386,7 @@ impl LayerComparison {
         let text = |name: &str, values: Vec<Value>| Field {
             name: name.to_owned(),
             kind: FieldKind::Text,
-            values,
+            values: values.into(),
         };
         let opt_text = |s: &Option<String>| {
             s.clone()
@@ -1420,7 +1420,7 @@ impl LayerComparison {
         let number = |name: String, values: Vec<Value>| Field {
             name,
             kind: FieldKind::Number,
-            values,
+            values: values.into(),
         };
         let opt_number = |x: Option<f64>| {
             x.map(Value::Number)
@@ -1512,7 +1512,7 @@ impl Comparison {
                 Field {
                     name: "changement".to_owned(),
                     kind: FieldKind::Text,
-                    values: kinds,
+                    values: Column::from(kinds),
                 },
                 Field {
                     name: "description".to_owned(),
@@ -1565,7 +1565,7 @@ pub fn indicators_table(baseline: &Baseline) -> Table {
             .map(|(name, values)| Field {
                 name: (*name).to_owned(),
                 kind: FieldKind::Text,
-                values,
+                values: values.into(),
             })
             .collect(),
         row_origin: (1..=n).collect(),

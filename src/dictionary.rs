@@ -8,7 +8,7 @@
 
 use crate::error::LoadError;
 use crate::table::{TableOptions, list_sheets, load_table};
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -519,10 +519,10 @@ pub fn read_dictionary(path: &Path, sheet: Option<&str>) -> Result<Vec<Indicator
     let source = column_starting(&["source"]);
     let vintage = column_starting(&["millesime", "annee"]);
     let theme = column_starting(&["axe", "theme"]);
-    let text = |v: Option<&Value>| {
+    let text = |v: Option<ValueRef<'_>>| {
         v.and_then(|v| match v {
-            Value::Text(t) if !t.trim().is_empty() => Some(t.trim().to_owned()),
-            Value::Number(x) => Some(crate::value::format_number(*x)),
+            ValueRef::Text(t) if !t.trim().is_empty() => Some(t.trim().to_owned()),
+            ValueRef::Number(x) => Some(crate::value::format_number(x)),
             _ => None,
         })
     };

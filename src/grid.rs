@@ -157,7 +157,12 @@ pub fn load_grid(path: &Path) -> Result<GridLayer, LoadError> {
     } else {
         let loaded = load_table(path, &TableOptions::default())?;
         let names: Vec<String> = loaded.table.fields.iter().map(|f| f.name.clone()).collect();
-        let columns: Vec<Vec<Value>> = loaded.table.fields.into_iter().map(|f| f.values).collect();
+        let columns: Vec<Vec<Value>> = loaded
+            .table
+            .fields
+            .into_iter()
+            .map(|f| f.values.to_values())
+            .collect();
         (names, columns, loaded.table.row_origin, loaded.source)
     };
     build_grid(path, names, columns, origins, source)

@@ -5,9 +5,9 @@ use crate::codes::{CodeKind, kind_from_field_name, kind_from_values, normalise};
 use crate::crs::Crs;
 use crate::error::{LoadError, Problem};
 use crate::model::{FieldKind, SourceInfo, Table};
-use crate::points::{PointOptions, load_points};
+use crate::points::{PointOptions, load_points, points_from_loaded};
 use crate::table::{TableFormat, TableOptions, load_table};
-use crate::value::{Value, format_number};
+use crate::value::{ValueRef, format_number};
 use crate::zones::{GeoFormat, ZoneOptions, gpkg};
 use geo::Rect;
 use std::fmt::Write;
@@ -158,8 +158,12 @@ pub fn inspect(path: &Path, options: &InspectOptions) -> Result<String, LoadErro
         ContentKind::Table => {
             let loaded = load_table(path, &options.table)?;
             if has_coordinates(&loaded.table) {
-                let layer = load_points(
+                // The table read once: its layout noted, then made a point layer.
+                let mut layout = String::new();
+                table_layout(&mut layout, &loaded);
+                let layer = points_from_loaded(
                     path,
+                    loaded,
                     &PointOptions {
                         crs: options.crs.clone(),
                         table: options.table.clone(),
@@ -173,7 +177,7 @@ pub fn inspect(path: &Path, options: &InspectOptions) -> Result<String, LoadErro
                     layer.len(),
                     Some(layer.unpositioned()),
                 );
-                table_layout(&mut out, &loaded);
+                out.push_str(&layout);
                 extent(&mut out, layer.bbox());
                 fields(&mut out, &layer.attributes);
                 all_problems(&mut out, &layer.source.problems, &layer.attributes);
@@ -285,7 +289,7 @@ fn fields(out: &mut String, table: &Table) {
         let present = f
             .values
             .iter()
-            .filter(|v| !matches!(v, Value::Missing(_)))
+            .filter(|v| !matches!(v, ValueRef::Missing(_)))
             .count();
         let mut line = format!(
             "  {:<width$}  {:<6}  {present} valeur(s)",
@@ -298,7 +302,7 @@ fn fields(out: &mut String, table: &Table) {
             let _ = write!(line, ", manquantes : {}", parts.join(", "));
         }
         if f.kind == FieldKind::Number {
-            let nums: Vec<f64> = f.values.iter().filter_map(Value::as_f64).collect();
+            let nums: Vec<f64> = f.values.iter().filter_map(ValueRef::as_f64).collect();
             if let (Some(min), Some(max)) = (
                 nums.iter().copied().reduce(f64::min),
                 nums.iter().copied().reduce(f64::max),
@@ -313,7 +317,7 @@ fn fields(out: &mut String, table: &Table) {
         }
         let mut examples: Vec<String> = Vec::new();
         for v in &f.values {
-            if let Value::Missing(_) = v {
+            if let ValueRef::Missing(_) = v {
                 continue;
             }
             let s: String = v.to_string().chars().take(40).collect();
@@ -344,8 +348,8 @@ fn code_problems(table: &Table) -> Vec<Problem> {
         let texts: Vec<String> = field
             .values
             .iter()
-            .filter(|v| !matches!(v, Value::Missing(_)))
-            .map(ToString::to_string)
+            .filter(|v| !matches!(v, ValueRef::Missing(_)))
+            .map(|v| v.to_string())
             .collect();
         let by_values = kind_from_values(texts.iter().map(String::as_str));
         let kind = if by_values == CodeKind::Other {

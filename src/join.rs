@@ -3,7 +3,7 @@
 
 use crate::codes::{CodeKind, Fix, kind_from_field_name, kind_from_values, normalise};
 use crate::model::{Field, Table};
-use crate::value::{Missing, Value};
+use crate::value::{Missing, Value, ValueRef};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -104,20 +104,19 @@ pub fn guess_code_field(table: &Table) -> Option<String> {
             .fields
             .iter()
             .find(|f| {
-                let texts: Vec<String> =
-                    f.values.iter().take(200).map(ToString::to_string).collect();
+                let texts: Vec<String> = f.values.iter().take(200).map(|v| v.to_string()).collect();
                 kind_from_values(texts.iter().map(String::as_str)) != CodeKind::Other
             })
             .map(|f| f.name.clone())
     })
 }
 
-fn code_text(v: &Value) -> Option<String> {
-    match v {
-        Value::Text(s) => Some(s.clone()),
-        Value::Number(x) if x.fract() == 0.0 => Some(format!("{x:.0}")),
-        Value::Number(x) => Some(x.to_string()),
-        Value::Missing(_) => None,
+fn code_text<'a>(v: impl Into<ValueRef<'a>>) -> Option<String> {
+    match v.into() {
+        ValueRef::Text(s) => Some(s.to_owned()),
+        ValueRef::Number(x) if x.fract() == 0.0 => Some(format!("{x:.0}")),
+        ValueRef::Number(x) => Some(x.to_string()),
+        ValueRef::Missing(_) => None,
     }
 }
 
@@ -207,14 +206,14 @@ pub fn join(
     let zone_label = |i: usize| {
         name_field
             .and_then(|f| f.values.get(i))
-            .map(ToString::to_string)
+            .map(|v| v.to_string())
             .unwrap_or_default()
     };
     let table_label = {
         let lib = table.find_field(&["LIBGEO", "NOM", "nom", "libelle", "LIBELLE"]);
         move |i: usize| {
             lib.and_then(|f| f.values.get(i))
-                .map(ToString::to_string)
+                .map(|v| v.to_string())
                 .unwrap_or_default()
         }
     };
@@ -344,7 +343,7 @@ pub fn join(
                     Some(r) => f
                         .values
                         .get(*r)
-                        .cloned()
+                        .map(ValueRef::to_value)
                         .unwrap_or(Value::Missing(Missing::Empty)),
                     None => Value::Missing(*reason),
                 })
@@ -553,10 +552,10 @@ mod tests {
         );
         let r = join(&zones, None, &rows, None, None).unwrap();
         let tp60 = &r.columns[0].values;
-        assert_eq!(tp60[0], Value::Number(8.0));
-        assert_eq!(tp60[1], Value::Missing(Missing::Secret));
-        assert_eq!(tp60[2], Value::Number(12.5));
-        assert_eq!(tp60[3], Value::Missing(Missing::DuplicateKey));
+        assert_eq!(tp60.get(0).unwrap(), Value::Number(8.0));
+        assert_eq!(tp60.get(1).unwrap(), Value::Missing(Missing::Secret));
+        assert_eq!(tp60.get(2).unwrap(), Value::Number(12.5));
+        assert_eq!(tp60.get(3).unwrap(), Value::Missing(Missing::DuplicateKey));
         let rep = &r.report;
         assert_eq!(rep.kind, CodeKind::Commune);
         assert_eq!(rep.matched, 3);

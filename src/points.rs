@@ -6,7 +6,7 @@ use crate::crs::{Crs, ToWgs84, guess_crs_from_ranges};
 use crate::error::{LoadError, Place, Problem};
 use crate::model::{FieldKind, PointLayer, SourceInfo, Table};
 use crate::table::{RawCell, TableFormat, TableOptions, load_table, typed_table};
-use crate::value::{Missing, Value};
+use crate::value::{Missing, Value, ValueRef};
 use crate::zones::geojson::{read_geojson, resolve_crs};
 use crate::zones::looks_swapped;
 use geo::Point;
@@ -106,14 +106,7 @@ pub fn load_points(path: &Path, options: &PointOptions) -> Result<PointLayer, Lo
             }
         }
         _ if TableFormat::from_path(path).is_some() => {
-            let loaded = load_table(path, &options.table)?;
-            let mut source = loaded.source;
-            source.format = if loaded.table.field("thematiques").is_some() {
-                format!("{} data·inclusion (services)", source.format)
-            } else {
-                source.format
-            };
-            points_from_table(path, loaded.table, source, options)?
+            return points_from_loaded(path, load_table(path, &options.table)?, options);
         }
         _ => {
             return Err(LoadError::format(
@@ -122,15 +115,38 @@ pub fn load_points(path: &Path, options: &PointOptions) -> Result<PointLayer, Lo
             ));
         }
     };
+    finish_points(&mut layer);
+    Ok(layer)
+}
+
+/// The point layer of a table already read (its coordinate columns found or given), with the
+/// checks every point layer gets: what [`load_points`] does with a table file, for a caller
+/// that has read the table itself (`inspect` shows the table's layout too).
+pub fn points_from_loaded(
+    path: &Path,
+    loaded: crate::table::LoadedTable,
+    options: &PointOptions,
+) -> Result<PointLayer, LoadError> {
+    let mut source = loaded.source;
+    if loaded.table.field("thematiques").is_some() {
+        source.format = format!("{} data·inclusion (services)", source.format);
+    }
+    let mut layer = points_from_table(path, loaded.table, source, options)?;
+    finish_points(&mut layer);
+    Ok(layer)
+}
+
+/// List fields normalised, implausible positions taken off the map, rows without a position
+/// counted.
+fn finish_points(layer: &mut PointLayer) {
     normalise_list_fields(&mut layer.attributes);
-    implausible_positions(&mut layer);
+    implausible_positions(layer);
     let unpositioned = layer.unpositioned();
     if unpositioned > 0 {
         layer.source.problems.push(Problem::whole(format!(
             "{unpositioned} ligne(s) sans coordonnées : gardées dans la couche (comptages par commune), absentes de la carte"
         )));
     }
-    Ok(layer)
 }
 
 /// Rows listed one by one in the problems before a summary line.
@@ -157,9 +173,10 @@ fn implausible_positions(layer: &mut PointLayer) {
     }
     let mut xs: Vec<f64> = Vec::new();
     let mut ys: Vec<f64> = Vec::new();
+    // `null_island` is sorted: a binary search keeps a file of (0, 0) rows linear.
     for (i, p) in layer.positions.iter().enumerate() {
         if let Some(p) = p
-            && !null_island.contains(&i)
+            && null_island.binary_search(&i).is_err()
         {
             xs.push(p.x());
             ys.push(p.y());
@@ -167,15 +184,17 @@ fn implausible_positions(layer: &mut PointLayer) {
     }
     let mut swapped = Vec::new();
     if xs.len() >= 10 {
-        xs.sort_by(f64::total_cmp);
-        ys.sort_by(f64::total_cmp);
-        let q = |v: &[f64], f: f64| {
-            v.get(((v.len() - 1) as f64 * f).round() as usize)
-                .copied()
-                .unwrap_or(0.0)
+        // The value a sort would put at that rank, found without sorting a million values.
+        let q = |v: &mut [f64], f: f64| {
+            let k = ((v.len() - 1) as f64 * f).round() as usize;
+            if k < v.len() {
+                *v.select_nth_unstable_by(k, f64::total_cmp).1
+            } else {
+                0.0
+            }
         };
-        let (x0, x1) = (q(&xs, 0.02) - 1.0, q(&xs, 0.98) + 1.0);
-        let (y0, y1) = (q(&ys, 0.02) - 1.0, q(&ys, 0.98) + 1.0);
+        let (x0, x1) = (q(&mut xs, 0.02) - 1.0, q(&mut xs, 0.98) + 1.0);
+        let (y0, y1) = (q(&mut ys, 0.02) - 1.0, q(&mut ys, 0.98) + 1.0);
         let inside = |x: f64, y: f64| (x0..=x1).contains(&x) && (y0..=y1).contains(&y);
         for (i, p) in layer.positions.iter().enumerate() {
             if let Some(p) = p
@@ -225,14 +244,15 @@ fn normalise_list_fields(table: &mut Table) {
         if !LIST_FIELDS.contains(&field.name.to_ascii_lowercase().as_str()) {
             continue;
         }
-        for v in &mut field.values {
-            if let Value::Text(t) = v {
+        for row in 0..field.values.len() {
+            if let Some(ValueRef::Text(t)) = field.values.get(row) {
                 let items = split_list(t);
-                *v = if items.is_empty() {
+                let value = if items.is_empty() {
                     Value::Missing(Missing::Empty)
                 } else {
                     Value::Text(items.join(", "))
                 };
+                field.values.set(row, value);
             }
         }
         field.kind = FieldKind::Text;
@@ -448,7 +468,9 @@ pub fn points_from_table(
     for f in [xf, yf] {
         if f.kind != FieldKind::Number
             && let Some((row, v)) = f.values.iter().enumerate().find(|(_, v)| match v {
-                Value::Text(t) => crate::value::classify_cell(t) == crate::value::CellClass::Other,
+                ValueRef::Text(t) => {
+                    crate::value::classify_cell(t) == crate::value::CellClass::Other
+                }
                 _ => false,
             })
         {
@@ -462,63 +484,74 @@ pub fn points_from_table(
             ));
         }
     }
-    let pairs: Vec<Option<(f64, f64)>> = xf
-        .values
-        .iter()
-        .zip(&yf.values)
-        .map(|(x, y)| Some((x.as_f64()?, y.as_f64()?)))
-        .collect();
-    let half = pairs
-        .iter()
-        .zip(xf.values.iter().zip(&yf.values))
-        .filter(|(p, (x, y))| p.is_none() && (x.as_f64().is_some() || y.as_f64().is_some()))
-        .count();
+    // One pass: the raw coordinates (reprojected in place below), the rows with only one.
+    let mut positions: Vec<Option<Point<f64>>> = Vec::with_capacity(table.len());
+    let mut half = 0usize;
+    for (x, y) in xf.values.iter().zip(&yf.values) {
+        match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => positions.push(Some(Point::new(x, y))),
+            (None, None) => positions.push(None),
+            _ => {
+                half += 1;
+                positions.push(None);
+            }
+        }
+    }
     if half > 0 {
         source.problems.push(Problem::whole(format!(
             "{half} ligne(s) avec une seule des deux coordonnées : sans position"
         )));
     }
-    let present: Vec<(usize, (f64, f64))> = pairs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| p.map(|p| (i, p)))
-        .collect();
-    let xs: Vec<f64> = present.iter().map(|(_, p)| p.0).collect();
-    let ys: Vec<f64> = present.iter().map(|(_, p)| p.1).collect();
+    let present = || {
+        positions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.map(|p| (i, (p.x(), p.y()))))
+    };
+    let any_present = present().next().is_some();
     let crs = match &options.crs {
         Some(c) => c.clone(),
         None if named_lonlat => Crs::wgs84(),
-        None => match guess_crs_from_ranges(&xs, &ys) {
-            Some(c) => c,
-            None if present.is_empty() => Crs::wgs84(),
-            None => {
-                return Err(LoadError::unknown_crs(
-                    path,
-                    format!(
-                        "les coordonnées « {} »/« {} » ne sont ni des degrés ni du Lambert-93 : précisez le système (--crs)",
-                        xf.name, yf.name
-                    ),
-                ));
+        None => {
+            let (xs, ys): (Vec<f64>, Vec<f64>) = present().map(|(_, p)| p).unzip();
+            match guess_crs_from_ranges(&xs, &ys) {
+                Some(c) => c,
+                None if !any_present => Crs::wgs84(),
+                None => {
+                    return Err(LoadError::unknown_crs(
+                        path,
+                        format!(
+                            "les coordonnées « {} »/« {} » ne sont ni des degrés ni du Lambert-93 : précisez le système (--crs)",
+                            xf.name, yf.name
+                        ),
+                    ));
+                }
             }
-        },
+        }
     };
     if crs.geographic {
-        for (i, (x, y)) in &present {
+        let (mut min_x, mut max_x, mut min_y, mut max_y) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for (i, (x, y)) in present() {
             if x.abs() > 180.0 || y.abs() > 90.0 {
                 return Err(LoadError::invalid(
                     path,
-                    Place::Line(table.row_origin.get(*i).copied().unwrap_or(0)),
+                    Place::Line(table.row_origin.get(i).copied().unwrap_or(0)),
                     format!(
                         "longitude {x} / latitude {y} hors bornes : les coordonnées sont-elles projetées (Lambert-93) ?"
                     ),
                 ));
             }
+            min_x = min_x.min(x);
+            max_x = max_x.max(x);
+            min_y = min_y.min(y);
+            max_y = max_y.max(y);
         }
-        let min_x = xs.iter().copied().fold(f64::INFINITY, f64::min);
-        let max_x = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let min_y = ys.iter().copied().fold(f64::INFINITY, f64::min);
-        let max_y = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        if !present.is_empty() && looks_swapped(min_x, min_y, max_x, max_y) {
+        if any_present && looks_swapped(min_x, min_y, max_x, max_y) {
             return Err(LoadError::format(
                 path,
                 format!(
@@ -530,8 +563,11 @@ pub fn points_from_table(
         }
     }
     let transform = ToWgs84::new(&crs).map_err(|d| LoadError::unknown_crs(path, d))?;
-    let mut positions = vec![None; table.len()];
-    for (i, (x, y)) in present {
+    for (i, slot) in positions.iter_mut().enumerate() {
+        let Some(p) = *slot else {
+            continue;
+        };
+        let (x, y) = (p.x(), p.y());
         let (lon, lat) = transform.convert(x, y).ok_or_else(|| {
             LoadError::invalid(
                 path,
@@ -539,9 +575,7 @@ pub fn points_from_table(
                 format!("coordonnée hors du domaine de {crs} (x = {x}, y = {y})"),
             )
         })?;
-        if let Some(slot) = positions.get_mut(i) {
-            *slot = Some(Point::new(lon, lat));
-        }
+        *slot = Some(Point::new(lon, lat));
     }
     source.crs = Some(format!(
         "{crs}{}",

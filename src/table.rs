@@ -4,10 +4,12 @@
 
 use crate::codes::is_code_field_name;
 use crate::error::{LoadError, Place, Problem};
-use crate::model::{Field, FieldKind, SourceInfo, Table};
+use crate::model::{ColumnBuilder, Field, FieldKind, SourceInfo, Table};
 use crate::text::{TextEncoding, decode_auto};
-use crate::value::{CellClass, Missing, Value, classify_cell, format_number};
+use crate::value::{CellClass, Missing, classify_cell, format_number};
 use calamine::{Data, DataRef, Reader};
+
+mod csv_stream;
 use std::path::Path;
 
 /// Options for reading a table; every one is detected when left to `None`.
@@ -156,6 +158,33 @@ pub fn load_table(path: &Path, options: &TableOptions) -> Result<LoadedTable, Lo
                     file: crate::error::display_name(path),
                 });
             }
+            let (text, enc) = decode_csv(path, &bytes)?;
+            let delim = csv_delimiter(path, &text, options.delimiter)?;
+            // Typed columns straight from the bytes; the generic path (every row kept as
+            // text first) only when the header is not among the first rows.
+            if let Some(csv) = csv_stream::read_csv_table(
+                path,
+                &text,
+                delim as u8,
+                options.header_row,
+                &mut problems,
+            )? {
+                return Ok(finish_loaded(
+                    csv.table,
+                    SourceInfo {
+                        path: path.to_owned(),
+                        format: format.label().to_owned(),
+                        layer: None,
+                        encoding: Some(enc.label()),
+                        crs: None,
+                        problems,
+                    },
+                    csv.header_line as usize,
+                    Vec::new(),
+                    Some(delim),
+                    csv.notes,
+                ));
+            }
             let (rows, enc, delim) = read_csv_grid(path, &bytes, options.delimiter)?;
             (rows, Vec::new(), None, Some(enc.label()), Some(delim))
         }
@@ -208,6 +237,21 @@ pub fn load_table(path: &Path, options: &TableOptions) -> Result<LoadedTable, Lo
         &place_of,
         &mut source.problems,
     )?;
+    Ok(finish_loaded(
+        table, source, header_row, sheets, delimiter, notes,
+    ))
+}
+
+/// The loaded table, with the problems every reader reports: the notes under the data, the
+/// header's.
+fn finish_loaded(
+    table: Table,
+    mut source: SourceInfo,
+    header_row: usize,
+    sheets: Vec<String>,
+    delimiter: Option<char>,
+    notes: Vec<(u64, String)>,
+) -> LoadedTable {
     for (line, text) in &notes {
         source.problems.push(Problem::at(
             Place::Line(*line),
@@ -215,14 +259,14 @@ pub fn load_table(path: &Path, options: &TableOptions) -> Result<LoadedTable, Lo
         ));
     }
     header_problems(&table, header_row as u64, &mut source.problems);
-    Ok(LoadedTable {
+    LoadedTable {
         table,
         source,
         header_row,
         sheets,
         delimiter,
         notes,
-    })
+    }
 }
 
 /// The sheet names of a workbook.
@@ -663,12 +707,12 @@ fn ole_chain_loop(bytes: &[u8]) -> Option<u32> {
     None
 }
 
-/// Reads a CSV file into raw rows: decoding, delimiter sniffing, real CSV quoting.
-pub fn read_csv_grid(
+/// The text of a CSV file (UTF-8, else CP1252; UTF-16 with its mark): an empty file or one
+/// holding NUL bytes is refused.
+fn decode_csv<'a>(
     path: &Path,
-    bytes: &[u8],
-    delimiter: Option<char>,
-) -> Result<(Vec<RawRow>, TextEncoding, char), LoadError> {
+    bytes: &'a [u8],
+) -> Result<(std::borrow::Cow<'a, str>, TextEncoding), LoadError> {
     let (text, encoding) = decode_auto(bytes);
     if text.trim().is_empty() {
         return Err(LoadError::Empty {
@@ -681,13 +725,34 @@ pub fn read_csv_grid(
             "le fichier contient des octets nuls : ce n'est pas un fichier texte (CSV)",
         ));
     }
+    Ok((text, encoding))
+}
+
+/// The delimiter given, else the one sniffed; only a one-byte (ASCII) delimiter is read.
+fn csv_delimiter(path: &Path, text: &str, delimiter: Option<char>) -> Result<char, LoadError> {
     let delim = match delimiter {
         Some(d) => d,
-        None => sniff_delimiter(&text),
+        None => sniff_delimiter(text),
     };
-    let delim_byte = u8::try_from(delim).map_err(|_| {
-        LoadError::format(path, format!("séparateur « {delim} » non pris en charge"))
-    })?;
+    if delim.is_ascii() {
+        Ok(delim)
+    } else {
+        Err(LoadError::format(
+            path,
+            format!("séparateur « {delim} » non pris en charge"),
+        ))
+    }
+}
+
+/// Reads a CSV file into raw rows: decoding, delimiter sniffing, real CSV quoting.
+pub fn read_csv_grid(
+    path: &Path,
+    bytes: &[u8],
+    delimiter: Option<char>,
+) -> Result<(Vec<RawRow>, TextEncoding, char), LoadError> {
+    let (text, encoding) = decode_csv(path, bytes)?;
+    let delim = csv_delimiter(path, &text, delimiter)?;
+    let delim_byte = delim as u8;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delim_byte)
         .has_headers(false)
@@ -1018,6 +1083,25 @@ fn note_text(row: &RawRow) -> Option<String> {
     let RawCell::Text(text) = cell else {
         return None;
     };
+    note_words(text)
+}
+
+/// [`note_text`] for the cells of a CSV record.
+fn note_text_of(cells: &[&str]) -> Option<String> {
+    let mut filled = cells
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.trim().is_empty());
+    let (col, text) = filled.next()?;
+    if filled.next().is_some() || col != 0 {
+        return None;
+    }
+    note_words(text)
+}
+
+/// The text of a note cell: words (three letters, two words at least), not a number, a marker
+/// or a code.
+fn note_words(text: &str) -> Option<String> {
     let t = text.trim();
     let letters = t.chars().filter(|c| c.is_alphabetic()).count();
     let words = t.split_whitespace().count();
@@ -1045,23 +1129,10 @@ fn trailing_notes_start(rows: &[RawRow], header_index: usize, width: usize) -> u
     start
 }
 
-/// Turns raw rows into a typed table, the header being `rows[header_index]`, and returns it
-/// with the notes found under the data (line, text): INSEE tables end with « Source : … »,
-/// « Note : … » lines that are neither data nor an error.
-///
-/// `strict_width`: a data row with more non-empty cells than the header, or fewer cells, is an
-/// error (CSV); workbooks are ragged by nature and only the extra non-empty cells count.
-pub fn build_table(
-    path: &Path,
-    rows: &[RawRow],
-    header_index: usize,
-    strict_width: bool,
-    place_of: &dyn Fn(u64, &str) -> Place,
-    problems: &mut Vec<Problem>,
-) -> Result<(Table, Vec<(u64, String)>), LoadError> {
-    let header = rows
-        .get(header_index)
-        .ok_or_else(|| LoadError::format(path, "aucune ligne d'en-tête"))?;
+/// The column names of a header row: blank names become `colonne_<lettre>`, a name met twice
+/// (case ignored) gets its column number (and a problem says so); cells after the last named
+/// one are dropped.
+fn header_names(header: &RawRow, problems: &mut Vec<Problem>) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     // Names seen so far, lowercased: a set, as a malformed header may hold tens of thousands of
     // columns (comparing each name with all the previous ones took a minute for 57,000).
@@ -1094,6 +1165,27 @@ pub fn build_table(
         seen.insert(name.to_ascii_lowercase());
         names.push(name);
     }
+    names
+}
+
+/// Turns raw rows into a typed table, the header being `rows[header_index]`, and returns it
+/// with the notes found under the data (line, text): INSEE tables end with « Source : … »,
+/// « Note : … » lines that are neither data nor an error.
+///
+/// `strict_width`: a data row with more non-empty cells than the header, or fewer cells, is an
+/// error (CSV); workbooks are ragged by nature and only the extra non-empty cells count.
+pub fn build_table(
+    path: &Path,
+    rows: &[RawRow],
+    header_index: usize,
+    strict_width: bool,
+    place_of: &dyn Fn(u64, &str) -> Place,
+    problems: &mut Vec<Problem>,
+) -> Result<(Table, Vec<(u64, String)>), LoadError> {
+    let header = rows
+        .get(header_index)
+        .ok_or_else(|| LoadError::format(path, "aucune ligne d'en-tête"))?;
+    let names = header_names(header, problems);
     if names.is_empty() {
         return Err(LoadError::format(path, "la ligne d'en-tête est vide"));
     }
@@ -1177,14 +1269,6 @@ fn type_column(
     place: impl Fn(usize) -> Place,
     problems: &mut Vec<Problem>,
 ) -> Field {
-    let as_text = |cell: &RawCell| -> Value {
-        match cell {
-            RawCell::Empty => Value::Missing(Missing::Empty),
-            RawCell::Number(x) => Value::Text(format_number(*x).replace(',', ".")),
-            RawCell::Text(s) => Value::Text(s.trim().to_owned()),
-            RawCell::Error(_) => Value::Missing(Missing::NotAvailable),
-        }
-    };
     let code_like = is_code_field_name(&name);
     let mut numeric = !code_like;
     let mut present = 0usize;
@@ -1232,29 +1316,38 @@ fn type_column(
                 ),
             ));
         }
+        let mut values = ColumnBuilder::with_capacity(cells.len());
+        for cell in cells {
+            match cell {
+                RawCell::Empty => values.push_missing(Missing::Empty),
+                RawCell::Number(x) => values.push_text(&format_number(*x).replace(',', ".")),
+                RawCell::Text(s) => values.push_text(s.trim()),
+                RawCell::Error(_) => values.push_missing(Missing::NotAvailable),
+            }
+        }
         return Field {
             name,
             kind: FieldKind::Text,
-            values: cells.iter().map(|c| as_text(c)).collect(),
+            values: values.finish(),
         };
     }
-    let values = cells
-        .iter()
-        .map(|cell| match cell {
-            RawCell::Empty => Value::Missing(Missing::Empty),
-            RawCell::Number(x) => Value::Number(*x),
-            RawCell::Error(_) => Value::Missing(Missing::NotAvailable),
+    let mut values = ColumnBuilder::with_capacity(cells.len());
+    for cell in cells {
+        match cell {
+            RawCell::Empty => values.push_missing(Missing::Empty),
+            RawCell::Number(x) => values.push_number(*x),
+            RawCell::Error(_) => values.push_missing(Missing::NotAvailable),
             RawCell::Text(s) => match classify_cell(s) {
-                CellClass::Number(x) => Value::Number(x),
-                CellClass::Missing(m) => Value::Missing(m),
-                CellClass::Other => Value::Missing(Missing::NotAvailable),
+                CellClass::Number(x) => values.push_number(x),
+                CellClass::Missing(m) => values.push_missing(m),
+                CellClass::Other => values.push_missing(Missing::NotAvailable),
             },
-        })
-        .collect();
+        }
+    }
     Field {
         name,
         kind: FieldKind::Number,
-        values,
+        values: values.finish(),
     }
 }
 

@@ -28,13 +28,23 @@ impl Missing {
     /// The reason an INSEE-style marker token stands for (`s`, `nd`, `ns`, `so`, blank…), if it
     /// is one.
     pub fn from_marker(token: &str) -> Option<Missing> {
-        match token.trim().to_lowercase().as_str() {
-            "" => Some(Missing::Empty),
-            "s" => Some(Missing::Secret),
-            "nd" | "n.d." | "nr" | "nc" | "non communiqué" => Some(Missing::NotAvailable),
-            "ns" => Some(Missing::NotSignificant),
-            "so" => Some(Missing::NotApplicable),
-            _ => None,
+        // Compared without lowercasing a copy: a million cells are classified on a large file.
+        let t = token.trim();
+        let is = |marker: &str| t.eq_ignore_ascii_case(marker);
+        if t.is_empty() {
+            Some(Missing::Empty)
+        } else if is("s") {
+            Some(Missing::Secret)
+        } else if is("nd") || is("n.d.") || is("nr") || is("nc") {
+            Some(Missing::NotAvailable)
+        } else if is("ns") {
+            Some(Missing::NotSignificant)
+        } else if is("so") {
+            Some(Missing::NotApplicable)
+        } else if t.len() == "non communiqué".len() && t.to_lowercase() == "non communiqué" {
+            Some(Missing::NotAvailable)
+        } else {
+            None
         }
     }
 
@@ -96,6 +106,104 @@ impl Value {
     }
 }
 
+impl Value {
+    /// A borrowed view of this value, as a [`crate::model::Column`] hands them out.
+    pub fn view(&self) -> ValueRef<'_> {
+        match self {
+            Value::Missing(m) => ValueRef::Missing(*m),
+            Value::Number(x) => ValueRef::Number(*x),
+            Value::Text(s) => ValueRef::Text(s),
+        }
+    }
+}
+
+/// One attribute value borrowed from a column: what [`crate::model::Column::get`] returns (the
+/// column stores numbers, text and missing reasons in typed vectors, not as [`Value`]s).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ValueRef<'a> {
+    /// A missing value and its reason.
+    Missing(Missing),
+    /// A number.
+    Number(f64),
+    /// Text (codes included).
+    Text(&'a str),
+}
+
+impl<'a> ValueRef<'a> {
+    /// The number, if this is one.
+    pub fn as_f64(self) -> Option<f64> {
+        match self {
+            ValueRef::Number(x) => Some(x),
+            _ => None,
+        }
+    }
+
+    /// The text, if this is text.
+    pub fn as_text(self) -> Option<&'a str> {
+        match self {
+            ValueRef::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The missing reason, if this value is missing.
+    pub fn missing(self) -> Option<Missing> {
+        match self {
+            ValueRef::Missing(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// An owned copy.
+    pub fn to_value(self) -> Value {
+        match self {
+            ValueRef::Missing(m) => Value::Missing(m),
+            ValueRef::Number(x) => Value::Number(x),
+            ValueRef::Text(s) => Value::Text(s.to_owned()),
+        }
+    }
+}
+
+impl PartialEq<Value> for ValueRef<'_> {
+    fn eq(&self, other: &Value) -> bool {
+        *self == other.view()
+    }
+}
+
+impl PartialEq<ValueRef<'_>> for Value {
+    fn eq(&self, other: &ValueRef<'_>) -> bool {
+        self.view() == *other
+    }
+}
+
+impl<'a> From<&'a Value> for ValueRef<'a> {
+    fn from(v: &'a Value) -> ValueRef<'a> {
+        v.view()
+    }
+}
+
+impl<'a> From<&ValueRef<'a>> for ValueRef<'a> {
+    fn from(v: &ValueRef<'a>) -> ValueRef<'a> {
+        *v
+    }
+}
+
+impl From<ValueRef<'_>> for Value {
+    fn from(v: ValueRef<'_>) -> Value {
+        v.to_value()
+    }
+}
+
+impl fmt::Display for ValueRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueRef::Missing(m) => write!(f, "({m})"),
+            ValueRef::Number(x) => f.write_str(&format_number(*x)),
+            ValueRef::Text(s) => f.write_str(s),
+        }
+    }
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -122,7 +230,11 @@ pub fn format_number(x: f64) -> String {
 /// including `NaN` and infinities.
 pub fn parse_number(raw: &str) -> Option<f64> {
     let trimmed = raw.trim().trim_end_matches('%').trim_end();
-    if trimmed.is_empty() {
+    // A number starts with a digit, a sign, a separator or a thousands apostrophe: anything
+    // else is answered before the copy below.
+    if !trimmed
+        .starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | ',' | '\''))
+    {
         return None;
     }
     let mut cleaned = String::with_capacity(trimmed.len());

@@ -41,7 +41,13 @@ fn services() -> PointLayer {
 }
 
 fn text(layer_table: &cartosol::Table, field: &str, row: usize) -> String {
-    layer_table.field(field).unwrap().values[row].to_string()
+    layer_table
+        .field(field)
+        .unwrap()
+        .values
+        .get(row)
+        .unwrap()
+        .to_string()
 }
 
 /// Commune code → EPCI SIREN, from the membership table (an input independent of geometry).
@@ -183,7 +189,7 @@ fn within_radius_and_nearest_by_theme_match_brute_force() {
             .positions
             .iter()
             .enumerate()
-            .filter(|(i, _)| theme_f.values[*i].to_string() == *theme)
+            .filter(|(i, _)| theme_f.values.get(*i).unwrap().to_string() == *theme)
             .filter_map(|(i, p)| p.map(|p| (i, distance_m(click, p))))
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .unwrap();
@@ -317,7 +323,7 @@ fn epci_distance_is_population_weighted_mean_over_communes() {
     let t = &svc.attributes;
     let fs: Vec<Point> = (0..svc.len())
         .filter(|&r| text(t, "dispositif", r) == "France Services")
-        .filter(|&r| !is_remote_only(&t.field("modes_accueil").unwrap().values[r]))
+        .filter(|&r| !is_remote_only(t.field("modes_accueil").unwrap().values.get(r).unwrap()))
         .filter_map(|r| svc.positions[r])
         .collect();
     let member = membership();
@@ -328,7 +334,13 @@ fn epci_distance_is_population_weighted_mean_over_communes() {
             .iter()
             .map(|s| distance_m(p, *s))
             .fold(f64::INFINITY, f64::min);
-        let pop = com.attributes.field("POPULATION").unwrap().values[i]
+        let pop = com
+            .attributes
+            .field("POPULATION")
+            .unwrap()
+            .values
+            .get(i)
+            .unwrap()
             .as_f64()
             .unwrap();
         let code = text(&com.attributes, "INSEE_COM", i);
@@ -363,7 +375,7 @@ fn epci_distance_is_population_weighted_mean_over_communes() {
     // The EPCI layer's own POPULATION_91 agrees with the sum of its communes.
     let pop91 = epci.attributes.field("POPULATION_91").unwrap();
     for (i, z) in result.zones.iter().enumerate() {
-        assert_eq!(z.population, pop91.values[i], "{}", z.code);
+        assert_eq!(z.population, pop91.values.get(i).unwrap(), "{}", z.code);
     }
 }
 
@@ -441,7 +453,7 @@ fn unpositioned_services_are_counted_by_commune_code() {
     }
     let unpositioned_in_person = (0..svc.len())
         .filter(|r| svc.positions[*r].is_none())
-        .filter(|r| !is_remote_only(&t.field("modes_accueil").unwrap().values[*r]))
+        .filter(|r| !is_remote_only(t.field("modes_accueil").unwrap().values.get(*r).unwrap()))
         .count();
     assert_eq!(
         result
@@ -499,7 +511,7 @@ fn eligibility_covers_zones_whatever_the_distance() {
         let mut expected: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for r in (0..svc.len()).filter(|&r| text(t, "dispositif", r) == theme) {
             let items = split_list(&text(t, "zone_eligibilite", r));
-            let remote = is_remote_only(&t.field("modes_accueil").unwrap().values[r]);
+            let remote = is_remote_only(t.field("modes_accueil").unwrap().values.get(r).unwrap());
             let covered: BTreeSet<String> = member
                 .iter()
                 .filter(|(c, e)| items.iter().any(|i| i == "91" || i == *c || i == *e))
@@ -794,9 +806,11 @@ fn cli_coverage_matches_the_library() {
             let expected = match k {
                 0 => Value::Text(z.code.clone()),
                 1 => Value::Text(z.name.clone()),
-                _ => lib.coverage_table(None).fields[k].values
-                    [lib.zones.iter().position(|y| y.code == z.code).unwrap()]
-                .clone(),
+                _ => lib.coverage_table(None).fields[k]
+                    .values
+                    .get(lib.zones.iter().position(|y| y.code == z.code).unwrap())
+                    .unwrap()
+                    .to_value(),
             };
             match expected {
                 Value::Number(x) => {

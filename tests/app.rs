@@ -13,7 +13,7 @@ use cartosol::export::DataFormat;
 use cartosol::model::Table;
 use cartosol::style::ClassMethod;
 use cartosol::table::{TableOptions, load_table};
-use cartosol::value::Value;
+use cartosol::value::{Value, ValueRef};
 use cartosol::zones::{ZoneOptions, load_zones};
 use common::{app, temp_dir};
 use egui::accesskit::Role;
@@ -111,7 +111,14 @@ fn epci_figures(siren: &str) -> (f64, f64) {
         .iter()
         .position(|v| v.to_string() == siren)
         .unwrap();
-    let tp60 = t.field("TP60").unwrap().values[row].as_f64().unwrap();
+    let tp60 = t
+        .field("TP60")
+        .unwrap()
+        .values
+        .get(row)
+        .unwrap()
+        .as_f64()
+        .unwrap();
     let sum = |f: &str| -> f64 {
         t.field(f)
             .unwrap()
@@ -327,10 +334,15 @@ fn wait_until(
 }
 
 /// The flagged zones of the rule « need ≥ need_t and offer ≤ offer_t », by hand.
-fn flagged_by_hand(need: &[Value], offer: &[Value], need_t: f64, offer_t: f64) -> Vec<usize> {
+fn flagged_by_hand(
+    need: &cartosol::model::Column,
+    offer: &[Value],
+    need_t: f64,
+    offer_t: f64,
+) -> Vec<usize> {
     (0..need.len())
         .filter(|&i| {
-            matches!((need[i].as_f64(), offer.get(i).and_then(Value::as_f64)), (Some(n), Some(o)) if n >= need_t && o <= offer_t)
+            matches!((need.get(i).and_then(|v| v.as_f64()), offer.get(i).and_then(Value::as_f64)), (Some(n), Some(o)) if n >= need_t && o <= offer_t)
         })
         .collect()
 }
@@ -503,11 +515,13 @@ fn by_code(table: &Table, code_field: &str) -> HashMap<String, usize> {
         .collect()
 }
 
-fn cell<'a>(table: &'a Table, field: &str, row: usize) -> &'a Value {
-    &table
+fn cell<'a>(table: &'a Table, field: &str, row: usize) -> cartosol::value::ValueRef<'a> {
+    table
         .field(field)
         .unwrap_or_else(|| panic!("column {field} missing"))
-        .values[row]
+        .values
+        .get(row)
+        .unwrap()
 }
 
 /// Opens a dialog from the *Fichier* menu.
@@ -611,13 +625,22 @@ fn a_layer_is_exported_from_the_dialog_in_every_format_with_its_computed_columns
         for (code, &src) in &codes {
             let row = rows[code];
             // A value: the poverty rate.
-            match (tp60[src].as_f64(), cell(&table, "TP60", row).as_f64()) {
+            match (
+                tp60.get(src).unwrap().as_f64(),
+                cell(&table, "TP60", row).as_f64(),
+            ) {
                 (Some(a), Some(b)) => assert!((a - b).abs() < 1e-6, "{label} {code}: {a} / {b}"),
                 (None, None) => {}
                 other => panic!("{label} {code}: TP60 {other:?}"),
             }
             // Small counts of people leave masked.
-            let poor = source.field(COUNT).unwrap().values[src].as_f64();
+            let poor = source
+                .field(COUNT)
+                .unwrap()
+                .values
+                .get(src)
+                .unwrap()
+                .as_f64();
             let written = cell(&table, COUNT, row).as_f64();
             if poor.is_some_and(|n| n < 11.0) {
                 assert_eq!(written, None, "{label} {code}: masked count");
@@ -648,7 +671,7 @@ fn a_layer_is_exported_from_the_dialog_in_every_format_with_its_computed_columns
             let class = cell(&table, "classe_bivariee", row).to_string();
             assert!(
                 class.starts_with("Besoin ")
-                    || matches!(cell(&table, "classe_bivariee", row), Value::Missing(_)),
+                    || matches!(cell(&table, "classe_bivariee", row), ValueRef::Missing(_)),
                 "{label} {code}: {class}"
             );
         }
@@ -712,13 +735,16 @@ fn the_under_served_list_is_exported_with_its_figures_and_the_rule() {
         .unwrap()
         .values
         .iter()
-        .map(ToString::to_string)
+        .map(|v| v.to_string())
         .collect();
-    let expected: BTreeSet<String> = flagged.iter().map(|&i| codes[i].to_string()).collect();
+    let expected: BTreeSet<String> = flagged
+        .iter()
+        .map(|&i| codes.get(i).unwrap().to_string())
+        .collect();
     assert_eq!(got, expected);
     let rows = by_code(&table, "INSEE_COM");
     for &i in &flagged {
-        let row = rows[&codes[i].to_string()];
+        let row = rows[&codes.get(i).unwrap().to_string()];
         let (a, b) = (
             offer[i].as_f64().unwrap(),
             cell(&table, "services_pour_10000_hab", row)
@@ -731,7 +757,9 @@ fn the_under_served_list_is_exported_with_its_figures_and_the_rule() {
             Some(library.zones[i].services as f64)
         );
         assert!(
-            (cell(&table, "TP60", row).as_f64().unwrap() - tp60[i].as_f64().unwrap()).abs() < 1e-6
+            (cell(&table, "TP60", row).as_f64().unwrap() - tp60.get(i).unwrap().as_f64().unwrap())
+                .abs()
+                < 1e-6
         );
         assert_eq!(cell(&table, "regle", row).to_string(), rule);
     }

@@ -382,7 +382,13 @@ fn profile_bars_sort_by_a_profile_and_select_zones_both_ways() {
             let counts: Vec<f64> = fields
                 .iter()
                 .map(|f| {
-                    zl.layer.attributes.field(f).unwrap().values[row]
+                    zl.layer
+                        .attributes
+                        .field(f)
+                        .unwrap()
+                        .values
+                        .get(row)
+                        .unwrap()
                         .as_f64()
                         .unwrap()
                 })

@@ -26,7 +26,7 @@ fn secret_and_small(app: &CartoSolApp, field: &str) -> (usize, usize, usize) {
         .values;
     let secret_in_source = values
         .iter()
-        .filter(|v| **v == Value::Missing(Missing::Secret))
+        .filter(|v| *v == Value::Missing(Missing::Secret))
         .count();
     let small = values
         .iter()

@@ -534,8 +534,11 @@ fn join_with_duplicated_codes_lists_them() {
         .iter()
         .find(|c| c.name == "TP60")
         .expect("TP60 joined");
-    assert_eq!(tp60.values[4], Value::Missing(Missing::DuplicateKey));
-    assert_eq!(tp60.values[3], Value::Number(10.1));
+    assert_eq!(
+        tp60.values.get(4).unwrap(),
+        Value::Missing(Missing::DuplicateKey)
+    );
+    assert_eq!(tp60.values.get(3).unwrap(), Value::Number(10.1));
 }
 
 #[test]
@@ -591,7 +594,7 @@ fn join_restores_lost_leading_zeros() {
         .iter()
         .find(|c| c.name == "TP60")
         .expect("TP60 joined");
-    assert_eq!(tp60.values[0], Value::Number(8.0));
+    assert_eq!(tp60.values.get(0).unwrap(), Value::Number(8.0));
 }
 
 #[test]
@@ -1010,7 +1013,14 @@ fn a_utf16_csv_is_reported_as_utf16() {
         Some("UTF-16LE (avec BOM)")
     );
     assert_eq!(
-        loaded.table.field("LIBGEO").unwrap().values[0].to_string(),
+        loaded
+            .table
+            .field("LIBGEO")
+            .unwrap()
+            .values
+            .get(0)
+            .unwrap()
+            .to_string(),
         "Abbéville-la-Rivière"
     );
     let _ = std::fs::remove_dir_all(&dir);

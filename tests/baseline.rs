@@ -625,21 +625,21 @@ fn the_change_table_masks_small_counts_and_the_changes_that_would_reveal_them() 
         );
         let diff = column(&format!("{field} écart T+3 − T0"));
         for r in 0..table.len() {
-            for v in [&t0[r], &t3[r]] {
+            for v in [&t0.get(r).unwrap(), &t3.get(r).unwrap()] {
                 assert!(
                     v.as_f64().is_none_or(|x| x >= 11.0),
                     "{field} ligne {r} : {v:?}"
                 );
             }
-            if t0[r] == secret || t3[r] == secret {
+            if t0.get(r).unwrap() == secret || t3.get(r).unwrap() == secret {
                 masked += 1;
                 // A change would give the hidden end away.
                 assert!(
-                    diff[r].as_f64().is_none(),
+                    diff.get(r).unwrap().as_f64().is_none(),
                     "{field} ligne {r} : {:?}",
-                    diff[r]
+                    diff.get(r).unwrap()
                 );
-                if diff[r] == secret {
+                if diff.get(r).unwrap() == secret {
                     hidden_changes += 1;
                 }
             }

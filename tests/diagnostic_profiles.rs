@@ -512,7 +512,7 @@ fn the_workbook_writer_masks_small_counts_sheet_by_sheet() {
             Field {
                 name: "CODE".into(),
                 kind: FieldKind::Text,
-                values: vec![Value::Text("91001".into()), Value::Text("91016".into())],
+                values: vec![Value::Text("91001".into()), Value::Text("91016".into())].into(),
             },
             number_field("MP_RETRAITES", &all(&[5.0, 44.0])),
         ],

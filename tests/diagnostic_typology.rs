@@ -7,7 +7,7 @@ use cartosol::analysis::typology::{
     silhouette, standardize, typology, ward, ward_contiguous, ward_linkage,
 };
 use cartosol::project::{SAMPLE_PROJECT, open_project};
-use cartosol::value::{Missing, Value};
+use cartosol::value::{Missing, Value, ValueRef};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::Path;
 
@@ -191,10 +191,10 @@ fn class_profiles_against_a_hand_computation() {
         // The exported profile table: gap of class 1 to the whole = 12 − 22 = −10.
         let table = t.profiles_table();
         let gap = table.field("X écart à l'ensemble").unwrap();
-        assert_eq!(gap.values[0], Value::Number(-10.0));
-        assert_eq!(gap.values[1], Value::Number(10.0));
+        assert_eq!(gap.values.get(0).unwrap(), Value::Number(-10.0));
+        assert_eq!(gap.values.get(1).unwrap(), Value::Number(10.0));
         assert_eq!(
-            table.field("nombre de zones").unwrap().values,
+            table.field("nombre de zones").unwrap().values.to_values(),
             vec![n(3.0), n(3.0), n(6.0)]
         );
     }
@@ -336,7 +336,7 @@ fn contiguous_ward_leaves_out_communes_under_secrecy_and_says_why() {
         .unwrap()
         .values
         .iter()
-        .map(Value::as_f64)
+        .map(ValueRef::as_f64)
         .collect();
     let method = Method::WardContiguous {
         adjacency: shared_vertices(&communes.geometries),
@@ -350,7 +350,7 @@ fn contiguous_ward_leaves_out_communes_under_secrecy_and_says_why() {
     let excluded = class
         .values
         .iter()
-        .filter(|v| **v == Value::Missing(Missing::Incomplete))
+        .filter(|v| *v == Value::Missing(Missing::Incomplete))
         .count();
     assert_eq!(excluded, communes.len() - codes.len());
     let first = class
@@ -359,7 +359,7 @@ fn contiguous_ward_leaves_out_communes_under_secrecy_and_says_why() {
         .position(|v| v.missing().is_some())
         .unwrap();
     assert_eq!(
-        reason.values[first],
+        reason.values.get(first).unwrap(),
         Value::Text("TP60 : secret statistique".into())
     );
 }
@@ -405,7 +405,10 @@ fn cli_typology_writes_the_library_classes_per_commune() {
     let codes = communes.attributes.field("INSEE_COM").unwrap();
     let mut expected: HashMap<String, String> = HashMap::new();
     for (zone, label) in t.indicators.zones.iter().zip(&t.labels) {
-        expected.insert(codes.values[*zone].to_string(), (label + 1).to_string());
+        expected.insert(
+            codes.values.get(*zone).unwrap().to_string(),
+            (label + 1).to_string(),
+        );
     }
 
     let text = std::fs::read_to_string(&out).unwrap();

@@ -4,23 +4,23 @@
 //! squares, against an independent
 //! computation (pyproj + shapely + numpy, `tests/data/grid/make_grid_reference.py`).
 
+use cartosol::Table;
 use cartosol::analysis::grid_demand::{GridDemandOptions, grid_demand};
 use cartosol::grid::{load_grid, parse_cell_id};
 use cartosol::points::{PointOptions, load_points};
 use cartosol::zones::{ZoneOptions, load_zones};
-use cartosol::{Table, Value};
 use std::path::Path;
 
 const GRID: &str = "sample_data/carreaux_200m_essonne_FICTIF.csv";
 
-fn column<'a>(table: &'a Table, name: &str) -> &'a [Value] {
+fn column<'a>(table: &'a Table, name: &str) -> &'a cartosol::model::Column {
     &table
         .field(name)
         .unwrap_or_else(|| panic!("colonne {name} absente"))
         .values
 }
 
-fn number(v: &Value) -> Option<f64> {
+fn number(v: cartosol::value::ValueRef<'_>) -> Option<f64> {
     v.as_f64()
 }
 
@@ -106,7 +106,12 @@ fn sums_and_distance_shares_match_an_independent_computation() {
             .position(|c| c.to_string() == cells[0])
             .unwrap_or_else(|| panic!("commune {} absente", cells[0]));
         let expect = |i: usize| cells[i].parse::<f64>().ok();
-        assert_eq!(number(&squares[row]), expect(1), "carreaux de {}", cells[0]);
+        assert_eq!(
+            number(squares.get(row).unwrap()),
+            expect(1),
+            "carreaux de {}",
+            cells[0]
+        );
         let close = |got: Option<f64>, want: Option<f64>, what: &str| match (got, want) {
             (Some(g), Some(w)) => {
                 assert!((g - w).abs() < 1e-6, "{what} de {} : {g} ≠ {w}", cells[0])
@@ -114,10 +119,18 @@ fn sums_and_distance_shares_match_an_independent_computation() {
             (None, None) => {}
             other => panic!("{what} de {} : {other:?}", cells[0]),
         };
-        close(number(&poor[row]), expect(2), "Men_pauv");
-        close(number(&beyond[row]), expect(3), "Men_pauv au-delà");
-        close(number(&share[row]), expect(4), "part au-delà");
-        close(number(&access[row]), expect(5), "accessibilité 2SFCA");
+        close(number(poor.get(row).unwrap()), expect(2), "Men_pauv");
+        close(
+            number(beyond.get(row).unwrap()),
+            expect(3),
+            "Men_pauv au-delà",
+        );
+        close(number(share.get(row).unwrap()), expect(4), "part au-delà");
+        close(
+            number(access.get(row).unwrap()),
+            expect(5),
+            "accessibilité 2SFCA",
+        );
         ref_total += expect(2).unwrap_or(0.0);
         ref_beyond += expect(3).unwrap_or(0.0);
         checked += 1;
@@ -242,7 +255,7 @@ fn siting_on_the_squares_picks_what_a_brute_force_picks() {
         })
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .unwrap();
-    let best_name = names.values[best.0].to_string();
+    let best_name = names.values.get(best.0).unwrap().to_string();
     assert!(
         stdout.contains(&format!("  1. {best_name} (")),
         "brute force: {best_name} (+{}) ; {stdout}",

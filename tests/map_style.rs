@@ -119,7 +119,7 @@ fn a_diverging_palette_paints_the_highest_values_in_its_warm_hue() {
         .unwrap()
         .values
         .iter()
-        .map(Value::as_f64)
+        .map(cartosol::value::ValueRef::as_f64)
         .collect();
     let (top, _) = tp60
         .iter()
@@ -196,7 +196,7 @@ fn visible_zone_layers_are_outlined_over_the_choropleth() {
 fn the_under_served_overlay_and_the_bivariate_fills_reach_the_export() {
     let project = sample(hidden_others());
     let epci = &project.zones[0].1;
-    let need: Vec<Value> = epci.attributes.field("TP60").unwrap().values.clone();
+    let need: Vec<Value> = epci.attributes.field("TP60").unwrap().values.to_values();
     // An offer made up for the check: one zone in three has none.
     let offer: Vec<Value> = (0..epci.len())
         .map(|i| Value::Number(if i % 3 == 0 { 0.0 } else { 1.0 + i as f64 }))

@@ -27,7 +27,7 @@ fn france_shapefile_loads_34738_communes_in_wgs84() {
     assert!((bbox.max().y - 51.09).abs() < 0.01, "{:?}", bbox);
     // Codes stay text with their leading zero; Corsica keeps 2A/2B.
     let codes = layer.attributes.field("INSEE_COM").unwrap();
-    assert_eq!(codes.values[0].as_text(), Some("01001"));
+    assert_eq!(codes.values.get(0).unwrap().as_text(), Some("01001"));
     assert!(codes.values.iter().any(|v| v.as_text() == Some("2A004")));
     // Multi-polygons survive: more polygons than communes.
     let parts: usize = layer.geometries.iter().map(|g| g.0.len()).sum();
@@ -122,7 +122,7 @@ fn france_communes_aggregate_to_epci_with_multi_valued_codes() {
     let sirens = attrs.field("SIREN_EPCI").unwrap();
     let pops = attrs.field("POPULATION").unwrap();
     let without: Vec<usize> = (0..attrs.len())
-        .filter(|&i| sirens.values[i].as_text().is_none())
+        .filter(|&i| sirens.values.get(i).unwrap().as_text().is_none())
         .collect();
     assert_eq!(agg.ungrouped.len(), without.len());
     let codes = agg.table.field("CODE").unwrap();
@@ -131,13 +131,20 @@ fn france_communes_aggregate_to_epci_with_multi_valued_codes() {
         let code = code.as_text().unwrap();
         let expected: f64 = (0..attrs.len())
             .filter(|&i| {
-                sirens.values[i]
+                sirens
+                    .values
+                    .get(i)
+                    .unwrap()
                     .as_text()
                     .is_some_and(|s| s.split('/').any(|c| c == code))
             })
-            .map(|i| pops.values[i].as_f64().unwrap())
+            .map(|i| pops.values.get(i).unwrap().as_f64().unwrap())
             .sum();
-        assert_eq!(totals.values[row].as_f64(), Some(expected), "EPCI {code}");
+        assert_eq!(
+            totals.values.get(row).unwrap().as_f64(),
+            Some(expected),
+            "EPCI {code}"
+        );
     }
     assert!(
         agg.methods

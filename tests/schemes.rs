@@ -94,14 +94,20 @@ fn poorly_covered_rows_come_first_and_the_xlsx_round_trip_keeps_every_cell() {
     let computed = compute(&project, &spec).unwrap();
     let table = schemes_table(&spec, &computed);
     let verdicts = table.field("couverture").unwrap();
-    let first = verdicts.values[0].to_string();
+    let first = verdicts.values.get(0).unwrap().to_string();
     assert_eq!(first, "peu couvert");
     assert_eq!(
-        table.field("dispositif").unwrap().values[0].to_string(),
+        table
+            .field("dispositif")
+            .unwrap()
+            .values
+            .get(0)
+            .unwrap()
+            .to_string(),
         "SLIME (précarité énergétique)"
     );
     // A row without theme is « non calculé », last.
-    assert_eq!(verdicts.values[7].to_string(), "non calculé");
+    assert_eq!(verdicts.values.get(7).unwrap().to_string(), "non calculé");
 
     // Export to XLSX through the writers, edit a typed cell, read back.
     let dir = std::env::temp_dir().join(format!("cartosol-schemes-{}", std::process::id()));

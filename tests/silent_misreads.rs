@@ -188,7 +188,7 @@ fn insee_notes_under_the_data_of_a_workbook_are_not_data_rows() {
         .unwrap()
         .values
         .iter()
-        .map(ToString::to_string)
+        .map(|v| v.to_string())
         .collect();
     assert_eq!(codes, ["91001", "91027"]);
     assert_eq!(
@@ -248,7 +248,14 @@ fn a_latin1_geojson_is_reported_as_such() {
         Some("Windows-1252 (CP1252)")
     );
     assert_eq!(
-        layer.attributes.field("NOM").unwrap().values[0].to_string(),
+        layer
+            .attributes
+            .field("NOM")
+            .unwrap()
+            .values
+            .get(0)
+            .unwrap()
+            .to_string(),
         "Évry"
     );
     assert_eq!(

@@ -10,7 +10,7 @@
 use crate::analysis::population::PopulationBase;
 use crate::codes::{CodeKind, normalise};
 use crate::points::split_list;
-use crate::value::Value;
+use crate::value::ValueRef;
 
 /// The name of the data·inclusion eligibility field.
 pub const ELIGIBILITY_FIELD: &str = "zone_eligibilite";
@@ -19,8 +19,8 @@ pub const MODES_FIELD: &str = "modes_accueil";
 
 /// Whether a `modes_accueil` value means remote only: `a-distance` listed and `en-presentiel`
 /// absent. A missing value is *not* remote-only (the service is taken as in person).
-pub fn is_remote_only(modes: &Value) -> bool {
-    let Value::Text(t) = modes else {
+pub fn is_remote_only<'a>(modes: impl Into<ValueRef<'a>>) -> bool {
+    let ValueRef::Text(t) = modes.into() else {
         return false;
     };
     let items: Vec<String> = split_list(t).iter().map(|s| s.to_lowercase()).collect();
@@ -38,8 +38,11 @@ pub struct EligibilityArea {
 
 /// Reads one `zone_eligibilite` value (`91021, 200056232`, `["91"]`…) against the communes of
 /// `base`. A missing value gives an empty area.
-pub fn eligibility_area(value: &Value, base: &PopulationBase) -> EligibilityArea {
-    let Value::Text(t) = value else {
+pub fn eligibility_area<'a>(
+    value: impl Into<ValueRef<'a>>,
+    base: &PopulationBase,
+) -> EligibilityArea {
+    let ValueRef::Text(t) = value.into() else {
         return EligibilityArea::default();
     };
     let mut area = EligibilityArea::default();
@@ -90,6 +93,7 @@ pub fn eligibility_area(value: &Value, base: &PopulationBase) -> EligibilityArea
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Value;
 
     fn base() -> PopulationBase {
         PopulationBase {

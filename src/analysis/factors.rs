@@ -14,7 +14,7 @@ use crate::aggregate::{RatioRule, territory_figures};
 use crate::dictionary::{Direction, IndicatorDef, def_of};
 use crate::model::Table;
 use crate::style::classify::percentile;
-use crate::value::{Missing, Value};
+use crate::value::{Missing, Value, ValueRef};
 
 /// The MAD scale that makes it estimate the standard deviation of a normal distribution.
 pub const MAD_SCALE: f64 = 1.4826;
@@ -135,8 +135,8 @@ pub fn factors(
         let q1 = percentile(&sorted, 25.0).unwrap_or(f64::NAN);
         let q3 = percentile(&sorted, 75.0).unwrap_or(f64::NAN);
         let reference = match territory.table.field(field).and_then(|f| f.values.first()) {
-            Some(Value::Number(x)) => Ok(*x),
-            Some(Value::Missing(m)) => Err(*m),
+            Some(ValueRef::Number(x)) => Ok(x),
+            Some(ValueRef::Missing(m)) => Err(m),
             _ => Err(Missing::NotAvailable),
         };
         let method = territory

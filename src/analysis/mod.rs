@@ -54,7 +54,7 @@ pub use population::PopulationBase;
 pub use quality::{QualityReport, quality_report};
 
 use crate::model::Table;
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
 
 /// Why an analysis could not be run. Each variant names the field, layer or file at fault.
 #[derive(Debug, thiserror::Error)]
@@ -148,28 +148,28 @@ pub(crate) fn numeric_values(
         .values
         .iter()
         .map(|v| match v {
-            Value::Text(t) => match crate::value::parse_number(t) {
+            ValueRef::Text(t) => match crate::value::parse_number(t) {
                 Some(x) => Ok(Value::Number(x)),
                 None => match crate::value::Missing::from_marker(t) {
                     Some(m) => Ok(Value::Missing(m)),
                     None => Err(AnalysisError::NotNumeric {
                         field: field.name.clone(),
                         layer: layer.to_owned(),
-                        example: t.clone(),
+                        example: t.to_owned(),
                     }),
                 },
             },
-            other => Ok(other.clone()),
+            other => Ok(other.to_value()),
         })
         .collect()
 }
 
 /// The text of a code cell (numbers written without decimals), `None` when missing.
-pub(crate) fn code_text(v: &Value) -> Option<String> {
-    match v {
-        Value::Text(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-        Value::Number(x) if x.fract() == 0.0 => Some(format!("{x:.0}")),
-        Value::Number(x) => Some(x.to_string()),
+pub(crate) fn code_text<'a>(v: impl Into<ValueRef<'a>>) -> Option<String> {
+    match v.into() {
+        ValueRef::Text(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        ValueRef::Number(x) if x.fract() == 0.0 => Some(format!("{x:.0}")),
+        ValueRef::Number(x) => Some(x.to_string()),
         _ => None,
     }
 }
@@ -221,7 +221,7 @@ pub(crate) fn result_field(name: impl Into<String>, values: Vec<Value>) -> crate
     crate::model::Field {
         name: name.into(),
         kind,
-        values,
+        values: values.into(),
     }
 }
 

@@ -149,12 +149,12 @@ mod tests {
                     Field {
                         name: "INSEE_COM".into(),
                         kind: FieldKind::Text,
-                        values: vec![Value::Text("1001".into())],
+                        values: vec![Value::Text("1001".into())].into(),
                     },
                     Field {
                         name: "POPULATION".into(),
                         kind: FieldKind::Number,
-                        values: vec![Value::Missing(Missing::Secret)],
+                        values: vec![Value::Missing(Missing::Secret)].into(),
                     },
                 ],
                 row_origin: vec![1],

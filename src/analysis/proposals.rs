@@ -28,7 +28,7 @@ use crate::baseline::spec::{Baseline, IndicatorValues, LayerValues, StoredValue}
 use crate::dictionary::{IndicatorKind, label_of};
 use crate::project::Project;
 use crate::style::classify::format_fr;
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
 
 /// The four axes of the pact, as the pact names them (axis `n` is `AXES[n - 1]`).
 pub const AXES: [&str; 4] = [
@@ -469,7 +469,7 @@ fn territory_value(project: &Project, layer_id: &str, field: &str) -> Option<(f6
                 t.table
                     .field(field)
                     .and_then(|f| f.values.first())
-                    .and_then(Value::as_f64)
+                    .and_then(ValueRef::as_f64)
             });
         if let Some(v) = value {
             return Some((v, spec.name.clone()));
@@ -531,7 +531,7 @@ pub fn need_criterion_text(
                     let v = field
                         .values
                         .get(*r)
-                        .cloned()
+                        .map(ValueRef::to_value)
                         .unwrap_or(Value::Missing(crate::value::Missing::NotAvailable));
                     let shown = match v {
                         Value::Number(x) => format_value(x),

@@ -9,7 +9,7 @@ use crate::analysis::{
 use crate::codes::{CodeKind, normalise};
 use crate::error::{Place, Problem};
 use crate::model::{PointLayer, Table, ZoneLayer};
-use crate::value::{Missing, Value};
+use crate::value::{Missing, Value, ValueRef};
 use geo::{Coord, MultiPolygon, Point};
 use std::fmt;
 
@@ -72,8 +72,9 @@ pub fn quality_report(
         Some(f) => Some(require_field(pt, f, "la couche de points")?),
         None => find_name(pt, COMMUNE_CODE_NAMES),
     };
-    let norm =
-        |v: &Value| code_text(v).map(|t| normalise(&t, CodeKind::Commune).map_or(t, |n| n.code));
+    let norm = |v: ValueRef<'_>| {
+        code_text(v).map(|t| normalise(&t, CodeKind::Commune).map_or(t, |n| n.code))
+    };
     let zone_codes: Vec<Option<String>> = zt
         .fields
         .get(zone_code_i)
@@ -106,7 +107,7 @@ pub fn quality_report(
             origin,
             label: labels
                 .and_then(|f| f.values.get(row))
-                .map(ToString::to_string)
+                .map(|v| v.to_string())
                 .unwrap_or_default(),
             declared: declared.clone(),
             found: found.clone(),

@@ -26,7 +26,7 @@ use super::AnalysisError;
 use super::coverage::{CoverageOptions, coverage};
 use crate::model::Table;
 use crate::project::Project;
-use crate::value::{Value, format_number};
+use crate::value::{Value, ValueRef, format_number};
 
 /// How well a scheme covers the need, by the table's rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -344,8 +344,8 @@ pub fn rows_from_table(table: &Table, file: &str) -> Result<Vec<SchemeRow>, Anal
             .and_then(|f| table.fields.get(f))
             .and_then(|f| f.values.get(r))
         {
-            None | Some(Value::Missing(crate::value::Missing::Empty)) => String::new(),
-            Some(Value::Missing(m)) => m.label().to_owned(),
+            None | Some(ValueRef::Missing(crate::value::Missing::Empty)) => String::new(),
+            Some(ValueRef::Missing(m)) => m.label().to_owned(),
             Some(v) => v.to_string(),
         }
     };
@@ -407,7 +407,7 @@ mod tests {
                 Field {
                     name: "dispositif".into(),
                     kind: FieldKind::Text,
-                    values: text(&["PMI", "SLIME"]),
+                    values: text(&["PMI", "SLIME"]).into(),
                 },
                 Field {
                     name: "pistes_de_developpement".into(),
@@ -415,7 +415,8 @@ mod tests {
                     values: vec![
                         Value::Missing(Missing::Empty),
                         Value::Text("Couplage".into()),
-                    ],
+                    ]
+                    .into(),
                 },
                 Field {
                     name: "financement".into(),
@@ -423,7 +424,8 @@ mod tests {
                     values: vec![
                         Value::Text("Département".into()),
                         Value::Missing(Missing::Secret),
-                    ],
+                    ]
+                    .into(),
                 },
             ],
             row_origin: vec![2, 3],

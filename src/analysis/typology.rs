@@ -28,7 +28,7 @@
 //! two partitions compare label by label.
 
 use super::{AnalysisError, code_text, find_name, numeric_values, result_table};
-use crate::model::{Field, FieldKind, Table};
+use crate::model::{Column, Field, FieldKind, Table};
 use crate::value::{Missing, Value};
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
@@ -1219,12 +1219,12 @@ impl Typology {
             Field {
                 name: "classe".to_owned(),
                 kind: FieldKind::Number,
-                values: class,
+                values: Column::from(class),
             },
             Field {
                 name: "motif_exclusion".to_owned(),
                 kind: FieldKind::Text,
-                values: reason,
+                values: Column::from(reason),
             },
         ];
         result_table(n, fields)
@@ -1272,17 +1272,17 @@ impl Typology {
             fields.push(Field {
                 name: format!("{name} moyenne"),
                 kind: FieldKind::Number,
-                values: num(&|r| r.2.get(j).copied().unwrap_or(f64::NAN)),
+                values: Column::from(num(&|r| r.2.get(j).copied().unwrap_or(f64::NAN))),
             });
             fields.push(Field {
                 name: format!("{name} écart à l'ensemble"),
                 kind: FieldKind::Number,
-                values: num(&|r| r.2.get(j).copied().unwrap_or(f64::NAN) - overall),
+                values: Column::from(num(&|r| r.2.get(j).copied().unwrap_or(f64::NAN) - overall)),
             });
             fields.push(Field {
                 name: format!("{name} score z moyen"),
                 kind: FieldKind::Number,
-                values: num(&|r| r.3.get(j).copied().unwrap_or(f64::NAN)),
+                values: Column::from(num(&|r| r.3.get(j).copied().unwrap_or(f64::NAN))),
             });
         }
         result_table(rows.len(), fields)

@@ -591,7 +591,7 @@ fn coverage_inputs(
         communes: communes.layer.clone(),
         services: services.layer.clone(),
         options,
-        need,
+        need: need.to_values(),
     })
 }
 

@@ -60,7 +60,7 @@ fn random_points(bbox: [f64; 4], ws: &Workspace) -> super::state::PointLayerView
             fields: vec![crate::model::Field {
                 name: "dispositif".to_owned(),
                 kind: crate::model::FieldKind::Text,
-                values: themes,
+                values: crate::model::Column::from(themes),
             }],
             row_origin: (1..=10_000).collect(),
         },

@@ -17,7 +17,7 @@ use crate::export::map::{Preset, render_svg};
 use crate::export::secrecy::{SecrecyGuard, zone_level};
 use crate::model::{Field, FieldKind, Table};
 use crate::project::{Project, ViewSpec};
-use crate::value::{Missing, Value};
+use crate::value::{Missing, Value, ValueRef};
 use std::path::{Path, PathBuf};
 
 /// Seconds between two autosaves.
@@ -250,7 +250,7 @@ fn column(name: &str, kind: FieldKind, values: Vec<Value>) -> Field {
     Field {
         name: name.to_owned(),
         kind,
-        values,
+        values: values.into(),
     }
 }
 
@@ -451,7 +451,7 @@ pub fn underserved_table(
     let cell = |field: &str, i: usize| {
         attr.field(field)
             .and_then(|f| f.values.get(i))
-            .cloned()
+            .map(ValueRef::to_value)
             .unwrap_or(Value::Missing(Missing::Empty))
     };
     let zones: Vec<usize> = g.result.flagged.iter().map(|f| f.zone).collect();

@@ -8,7 +8,7 @@ use crate::join::JoinReport;
 use crate::model::{PointLayer, ZoneLayer};
 use crate::project::{LayerStyle, PointSpec, ProjectFile, TableSpec, ZoneSpec, open_project};
 use crate::style::map_style::{PointLayerInput, resolve_point_layers};
-use crate::value::{Missing, Value};
+use crate::value::{Missing, Value, ValueRef};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -37,7 +37,7 @@ impl ZoneLayerView {
             .attributes
             .field(&self.spec.name_field)
             .and_then(|f| f.values.get(i))
-            .map(ToString::to_string)
+            .map(|v| v.to_string())
             .unwrap_or_default()
     }
 
@@ -47,7 +47,7 @@ impl ZoneLayerView {
             .attributes
             .field(&self.spec.code_field)
             .and_then(|f| f.values.get(i))
-            .map(ToString::to_string)
+            .map(|v| v.to_string())
             .unwrap_or_default()
     }
 }
@@ -77,7 +77,7 @@ impl PointLayerView {
             .attributes
             .find_field(&["nom", "NOM", "name", "libelle"])
             .and_then(|f| f.values.get(i))
-            .map(ToString::to_string)
+            .map(|v| v.to_string())
             .unwrap_or_else(|| format!("point {}", i + 1))
     }
 }
@@ -269,8 +269,7 @@ fn point_sanity_problems(layer: &mut PointLayer, zones: &[ZoneLayerView]) {
             .attributes
             .field(&z.spec.code_field)
             .is_some_and(|f| {
-                let texts: Vec<String> =
-                    f.values.iter().take(200).map(ToString::to_string).collect();
+                let texts: Vec<String> = f.values.iter().take(200).map(|v| v.to_string()).collect();
                 crate::codes::kind_from_values(texts.iter().map(String::as_str))
                     == crate::codes::CodeKind::Commune
             })
@@ -312,7 +311,7 @@ pub fn reference_values(view: &ZoneLayerView, file: &ProjectFile) -> Reference {
                         f.name.clone(),
                         f.values
                             .first()
-                            .cloned()
+                            .map(ValueRef::to_value)
                             .unwrap_or(Value::Missing(Missing::Empty)),
                     )
                 })

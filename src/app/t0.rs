@@ -19,7 +19,6 @@ use crate::export::compose::RenderOptions;
 use crate::export::map::Preset;
 use crate::export::secrecy::{SecrecyGuard, zone_level};
 use crate::project::Project;
-use crate::value::Value;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, TryRecvError};
 
@@ -709,12 +708,14 @@ fn maps_section(
 }
 
 /// Formats a figure for the table: French decimals, `—` or the missing value's reason.
-fn cell_text(v: &Value) -> String {
+fn cell_text(v: crate::value::ValueRef<'_>) -> String {
     match v {
-        Value::Number(x) => crate::style::classify::format_fr((x * 100.0).round() / 100.0, 2)
-            .trim_end_matches('0')
-            .trim_end_matches(',')
-            .to_owned(),
+        crate::value::ValueRef::Number(x) => {
+            crate::style::classify::format_fr((x * 100.0).round() / 100.0, 2)
+                .trim_end_matches('0')
+                .trim_end_matches(',')
+                .to_owned()
+        }
         other => other.to_string(),
     }
 }
@@ -775,7 +776,7 @@ fn table_section(
         .unwrap_or(crate::export::secrecy::ZoneLevel::Fine);
     let guard = SecrecyGuard::default().with_privacy(&app.ws.file.map.privacy);
     let table = layer.table(&guard, level);
-    let column = |name: &str| table.field(name).map(|f| f.values.as_slice());
+    let column = |name: &str| table.field(name).map(|f| &f.values);
     let field = &s.field;
     let percent =
         crate::dictionary::def_of(dict, field).kind == crate::dictionary::IndicatorKind::Percent;
@@ -816,7 +817,8 @@ fn table_section(
                     }
                     ui.end_row();
                     for r in 0..table.len() {
-                        let text = |c: &[Value]| c.get(r).map(cell_text).unwrap_or_default();
+                        let text =
+                            |c: &crate::model::Column| c.get(r).map(cell_text).unwrap_or_default();
                         ui.label(text(codes));
                         ui.label(text(names));
                         ui.label(text(t0));
@@ -824,7 +826,7 @@ fn table_section(
                         ui.label(text(diff));
                         ui.label(text(pct));
                         ui.label(match notes.get(r) {
-                            Some(Value::Text(t)) => t.clone(),
+                            Some(crate::value::ValueRef::Text(t)) => t.to_owned(),
                             _ => String::new(),
                         });
                         ui.end_row();

@@ -82,7 +82,7 @@ fn values_by_row(
     level: crate::export::secrecy::ZoneLevel,
 ) -> Vec<(Value, Value, Value)> {
     let table = layer.table(guard, level);
-    let column = |name: &str| table.field(name).map(|f| f.values.clone());
+    let column = |name: &str| table.field(name).map(|f| f.values.to_values());
     let (Some(t0), Some(later), Some(change)) = (
         column(&header_t0(field)),
         column(&header_later(field)),

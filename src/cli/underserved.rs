@@ -5,13 +5,13 @@
 
 use super::coverage::{Options, Run, compute};
 use anyhow::{Context, Result, bail};
-use cartosol::Value;
 use cartosol::analysis::coverage::Gaps;
 use cartosol::export::compose::analysis_overlay;
 use cartosol::export::{
     Preset, RenderOptions, compose_project, render_png, render_svg, write_atomic,
 };
 use cartosol::style::map_style::theme_field;
+use cartosol::value::ValueRef;
 use std::path::{Path, PathBuf};
 
 /// Flagged zones listed on stdout (highest need first); all are in the output file.
@@ -122,7 +122,7 @@ fn write_map(
                 continue;
             };
             for v in &field.values {
-                if let Value::Text(t) = v
+                if let ValueRef::Text(t) = v
                     && t.trim() != theme.trim()
                     && !hidden.iter().any(|h| h == t.trim())
                 {

@@ -16,7 +16,7 @@ use crate::analysis::ZoneIndex;
 use crate::model::{Field, FieldKind, Table, ZoneLayer};
 use crate::project::{Project, ratio_rules};
 use crate::style::classify::format_fr;
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
 use geo::{BoundingRect, Intersects};
 use std::path::{Path, PathBuf};
 
@@ -57,7 +57,7 @@ pub fn compose_atlas_page(
             .attributes
             .field(field)
             .and_then(|f| f.values.get(index))
-            .map(ToString::to_string)
+            .map(|v| v.to_string())
             .unwrap_or_default()
     };
     let (code, name) = (text(&spec.code_field), text(&spec.name_field));
@@ -159,7 +159,7 @@ fn territory_reference(
                 .fields
                 .iter()
                 .skip(2)
-                .map(|f| (f.name.clone(), f.values.first().and_then(Value::as_f64)))
+                .map(|f| (f.name.clone(), f.values.first().and_then(ValueRef::as_f64)))
                 .collect()
         })
         .unwrap_or_default()
@@ -197,7 +197,7 @@ fn figures_table(
         .map(|f| {
             [
                 f.name.clone(),
-                figure(f.values.get(index).and_then(Value::as_f64)),
+                figure(f.values.get(index).and_then(ValueRef::as_f64)),
                 figure(reference_of(&f.name)),
             ]
         })
@@ -206,9 +206,9 @@ fn figures_table(
         .population_field
         .as_deref()
         .and_then(|p| table.field(p));
-    let zone_pop = population.and_then(|p| p.values.get(index).and_then(Value::as_f64));
+    let zone_pop = population.and_then(|p| p.values.get(index).and_then(ValueRef::as_f64));
     let all_pop: f64 = population
-        .map(|p| p.values.iter().filter_map(Value::as_f64).sum())
+        .map(|p| p.values.iter().filter_map(ValueRef::as_f64).sum())
         .unwrap_or(0.0);
     let per = |n: usize, p: f64| (p > 0.0).then(|| n as f64 * 10_000.0 / p);
     for (layer_name, inside, all) in per_layer {
@@ -281,7 +281,7 @@ pub fn write_atlas(
                 .attributes
                 .field(field)
                 .and_then(|f| f.values.get(index))
-                .map(ToString::to_string)
+                .map(|v| v.to_string())
                 .unwrap_or_default()
         };
         let (code, name) = (text(&spec.code_field), text(&spec.name_field));

@@ -21,7 +21,7 @@ use crate::crs::{Crs, FromWgs84};
 use crate::dictionary::{IndicatorDef, dictionary_table, find, merge};
 use crate::model::{Field, FieldKind, PointLayer, Table, ZoneLayer};
 use crate::project::{Project, ZoneSpec, ratio_rules};
-use crate::value::{Missing, Value};
+use crate::value::{Missing, Value, ValueRef};
 use geo::orient::{Direction, Orient};
 use geo::{BoundingRect, MultiPolygon, Point};
 use std::collections::HashMap;
@@ -92,7 +92,7 @@ fn text_copy(f: &Field) -> Field {
             .values
             .iter()
             .map(|v| match v {
-                Value::Missing(m) => Value::Missing(*m),
+                ValueRef::Missing(m) => Value::Missing(m),
                 other => Value::Text(other.to_string()),
             })
             .collect(),
@@ -293,18 +293,18 @@ fn code_kind(table: &Table, code_field: &str) -> CodeKind {
     kind_from_field_name(code_field).unwrap_or_else(|| {
         let texts: Vec<String> = table
             .field(code_field)
-            .map(|f| f.values.iter().take(500).map(ToString::to_string).collect())
+            .map(|f| f.values.iter().take(500).map(|v| v.to_string()).collect())
             .unwrap_or_default();
         kind_from_values(texts.iter().map(String::as_str))
     })
 }
 
 /// The codes of a cell, normalised to `kind` (several for `/`-separated cells).
-fn cell_codes(value: &Value, kind: CodeKind) -> Vec<String> {
-    let text = match value {
-        Value::Text(s) => s.clone(),
-        Value::Number(x) => format!("{x:.0}"),
-        Value::Missing(_) => return Vec::new(),
+fn cell_codes<'a>(value: impl Into<ValueRef<'a>>, kind: CodeKind) -> Vec<String> {
+    let text = match value.into() {
+        ValueRef::Text(s) => s.to_owned(),
+        ValueRef::Number(x) => format!("{x:.0}"),
+        ValueRef::Missing(_) => return Vec::new(),
     };
     split_multi(&text)
         .into_iter()
@@ -345,7 +345,7 @@ fn aggregate_zones(
                 .values
                 .iter()
                 .filter(|v| {
-                    cell_codes(v, kind)
+                    cell_codes(*v, kind)
                         .iter()
                         .any(|c| known.contains(c.as_str()))
                 })
@@ -391,9 +391,9 @@ fn aggregate_zones(
         let values = rows
             .iter()
             .map(|r| match r.and_then(|r| f.values.get(r)) {
-                Some(v) => v.clone(),
-                None if f.name == "NB_MEMBRES" => Value::Number(0.0),
-                None => Value::Missing(Missing::NotAvailable),
+                Some(v) => v,
+                None if f.name == "NB_MEMBRES" => ValueRef::Number(0.0),
+                None => ValueRef::Missing(Missing::NotAvailable),
             })
             .collect();
         fields.push(Field {
@@ -496,10 +496,10 @@ struct Column<'a> {
 impl Column<'_> {
     fn value(&self, row: usize) -> Cell<'_> {
         match self.field.values.get(row) {
-            Some(Value::Missing(m)) if self.reasons => Cell::Text(m.label()),
+            Some(ValueRef::Missing(m)) if self.reasons => Cell::Text(m.label()),
             Some(_) if self.reasons => Cell::Empty,
-            Some(Value::Number(x)) if x.is_finite() => Cell::Number(*x),
-            Some(Value::Text(t)) => Cell::Text(t),
+            Some(ValueRef::Number(x)) if x.is_finite() => Cell::Number(x),
+            Some(ValueRef::Text(t)) => Cell::Text(t),
             _ => Cell::Empty,
         }
     }
@@ -527,7 +527,7 @@ fn output_columns(table: &Table, reasons: bool) -> Vec<Column<'_>> {
             && field
                 .values
                 .iter()
-                .any(|v| matches!(v, Value::Missing(m) if *m != Missing::Empty))
+                .any(|v| matches!(v, ValueRef::Missing(m) if m != Missing::Empty))
         {
             columns.push(Column {
                 name: format!("{}_motif", field.name),
@@ -1237,11 +1237,11 @@ pub fn count_points_by_zone(
             continue;
         };
         *cell += 1.0;
-        if let Some(Value::Text(theme)) = themes_field.and_then(|f| f.values.get(i)) {
+        if let Some(ValueRef::Text(theme)) = themes_field.and_then(|f| f.values.get(i)) {
             let t = match themes.iter().position(|t| t == theme) {
                 Some(t) => t,
                 None => {
-                    themes.push(theme.clone());
+                    themes.push(theme.to_owned());
                     by_theme.push(vec![0.0; zones.len()]);
                     themes.len() - 1
                 }
@@ -1305,7 +1305,7 @@ mod tests {
                 fields: vec![Field {
                     name: "CODE".into(),
                     kind: FieldKind::Text,
-                    values: vec![code_a, code_b],
+                    values: vec![code_a, code_b].into(),
                 }],
                 row_origin: vec![1, 2],
             },
@@ -1333,7 +1333,7 @@ mod tests {
         let counts = count_points_by_zone(&points, &zones, "CODE", "CODE", None);
         let n: Vec<f64> = counts
             .field("NB_POINTS")
-            .map(|f| f.values.iter().filter_map(Value::as_f64).collect())
+            .map(|f| f.values.iter().filter_map(ValueRef::as_f64).collect())
             .unwrap_or_default();
         let index = ZoneIndex::new(&zones);
         let mut expected = vec![1.0, 0.0]; // the inside point
@@ -1358,12 +1358,12 @@ mod tests {
                 Field {
                     name: "code".into(),
                     kind: FieldKind::Text,
-                    values: vec![Value::Text("91001".into())],
+                    values: vec![Value::Text("91001".into())].into(),
                 },
                 Field {
                     name: "taux".into(),
                     kind: FieldKind::Number,
-                    values: vec![Value::Number(12.5)],
+                    values: vec![Value::Number(12.5)].into(),
                 },
             ],
             row_origin: vec![1],

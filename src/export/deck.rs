@@ -17,7 +17,7 @@ use crate::model::{Table, ZoneLayer};
 use crate::project::{Project, ProjectFile, ViewSpec, ZoneSpec};
 use crate::style::classify::format_fr;
 use crate::style::map_style::MapOverlay;
-use crate::value::Value;
+use crate::value::ValueRef;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -124,8 +124,8 @@ pub fn key_figures(
         .and_then(|f| table.text(f, row))
         .unwrap_or_else(|| format!("zone {}", row + 1));
     let field = table.field(indicator)?;
-    let value = field.values.get(row).and_then(Value::as_f64);
-    let mut all: Vec<f64> = field.values.iter().filter_map(Value::as_f64).collect();
+    let value = field.values.get(row).and_then(ValueRef::as_f64);
+    let mut all: Vec<f64> = field.values.iter().filter_map(ValueRef::as_f64).collect();
     all.sort_by(f64::total_cmp);
     let median = match all.len() {
         0 => None,
@@ -147,8 +147,8 @@ pub fn key_figures(
         .as_deref()
         .and_then(|p| table.field(p))
     {
-        let zone = pop.values.get(row).and_then(Value::as_f64);
-        let total: f64 = pop.values.iter().filter_map(Value::as_f64).sum();
+        let zone = pop.values.get(row).and_then(ValueRef::as_f64);
+        let total: f64 = pop.values.iter().filter_map(ValueRef::as_f64).sum();
         rows.push([
             "Population".to_owned(),
             zone.map_or_else(|| "—".to_owned(), |x| format_fr(x, 0)),

@@ -103,7 +103,7 @@ pub fn completeness_table(proposals: &[Proposal], gaps: &[Gap]) -> Table {
             .map(|(n, values)| crate::model::Field {
                 name: (*n).to_owned(),
                 kind: crate::model::FieldKind::Text,
-                values,
+                values: values.into(),
             })
             .collect(),
         row_origin: (1..=rows as u64).collect(),
@@ -143,15 +143,12 @@ fn mask_secret_t0(
         if !secret {
             continue;
         }
-        if let Some(v) = table.fields.get_mut(t0).and_then(|f| f.values.get_mut(r)) {
-            *v = Value::Missing(crate::value::Missing::Secret);
+        if let Some(f) = table.fields.get_mut(t0) {
+            f.values
+                .set(r, Value::Missing(crate::value::Missing::Secret));
         }
-        if let Some(v) = table
-            .fields
-            .get_mut(origin)
-            .and_then(|f| f.values.get_mut(r))
-        {
-            *v = Value::Text(SECRET_T0.to_owned());
+        if let Some(f) = table.fields.get_mut(origin) {
+            f.values.set(r, Value::Text(SECRET_T0.to_owned()));
         }
     }
 }

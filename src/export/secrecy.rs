@@ -17,7 +17,7 @@
 use crate::codes::{CodeKind, kind_from_field_name, kind_from_values};
 use crate::model::Table;
 use crate::project::PrivacySpec;
-use crate::value::{Missing, Value};
+use crate::value::{Missing, Value, ValueRef};
 
 /// Counts strictly below this value are masked.
 pub const SECRECY_THRESHOLD: f64 = 11.0;
@@ -36,7 +36,7 @@ pub fn zone_level(table: &Table, code_field: &str) -> ZoneLevel {
     let kind = kind_from_field_name(code_field).unwrap_or_else(|| {
         let texts: Vec<String> = table
             .field(code_field)
-            .map(|f| f.values.iter().take(500).map(ToString::to_string).collect())
+            .map(|f| f.values.iter().take(500).map(|v| v.to_string()).collect())
             .unwrap_or_default();
         kind_from_values(texts.iter().map(String::as_str))
     });
@@ -238,13 +238,13 @@ pub fn mask_small_counts(
             continue;
         };
         let mut n = 0;
-        for v in &mut field.values {
-            if let Value::Number(x) = v
-                && *x < SECRECY_THRESHOLD
+        for row in 0..field.values.len() {
+            if let Some(ValueRef::Number(x)) = field.values.get(row)
+                && x < SECRECY_THRESHOLD
             {
                 n += 1;
                 if !guard.lifted {
-                    *v = Value::Missing(Missing::Secret);
+                    field.values.set(row, Value::Missing(Missing::Secret));
                 }
             }
         }
@@ -272,17 +272,17 @@ mod tests {
                 Field {
                     name: "INSEE_COM".into(),
                     kind: FieldKind::Text,
-                    values: vec![Value::Text("91001".into()), Value::Text("91002".into())],
+                    values: vec![Value::Text("91001".into()), Value::Text("91002".into())].into(),
                 },
                 Field {
                     name: "NB_MEN_PAUV".into(),
                     kind: FieldKind::Number,
-                    values: vec![Value::Number(7.0), Value::Number(120.0)],
+                    values: vec![Value::Number(7.0), Value::Number(120.0)].into(),
                 },
                 Field {
                     name: "TP60".into(),
                     kind: FieldKind::Number,
-                    values: vec![Value::Number(3.0), Value::Number(12.0)],
+                    values: vec![Value::Number(3.0), Value::Number(12.0)].into(),
                 },
             ],
             row_origin: vec![1, 2],
@@ -296,9 +296,15 @@ mod tests {
         assert_eq!(level, ZoneLevel::Fine);
         let report = mask_small_counts(&mut t, level, &SecrecyGuard::default());
         assert_eq!(report.masked, vec![("NB_MEN_PAUV".to_owned(), 1)]);
-        assert_eq!(t.fields[1].values[0], Value::Missing(Missing::Secret));
+        assert_eq!(
+            t.fields.get(1).unwrap().values.get(0).unwrap(),
+            Value::Missing(Missing::Secret)
+        );
         // A rate is not a count.
-        assert_eq!(t.fields[2].values[0], Value::Number(3.0));
+        assert_eq!(
+            t.fields.get(2).unwrap().values.get(0).unwrap(),
+            Value::Number(3.0)
+        );
         assert!(
             report
                 .note()
@@ -314,7 +320,10 @@ mod tests {
             ..SecrecyGuard::default()
         };
         let report = mask_small_counts(&mut t, ZoneLevel::Fine, &guard);
-        assert_eq!(t.fields[1].values[0], Value::Number(7.0));
+        assert_eq!(
+            t.fields.get(1).unwrap().values.get(0).unwrap(),
+            Value::Number(7.0)
+        );
         assert!(report.note().is_some_and(|n| n.contains("levé")));
     }
 
@@ -339,7 +348,7 @@ mod tests {
         Field {
             name: name.into(),
             kind: FieldKind::Number,
-            values: vec![Value::Number(x)],
+            values: vec![Value::Number(x)].into(),
         }
     }
 
@@ -375,12 +384,18 @@ mod tests {
             vec!["NBMENFISC21".to_owned(), "NB_MEN_PAUV".to_owned()]
         );
         assert_eq!(
-            t.fields[0].values[0],
+            t.fields[0].values.get(0).unwrap(),
             Value::Number(7.0),
             "POPULATION shown"
         );
-        assert_eq!(t.fields[3].values[0], Value::Missing(Missing::Secret));
-        assert_eq!(t.fields[4].values[0], Value::Missing(Missing::Secret));
+        assert_eq!(
+            t.fields.get(3).unwrap().values.get(0).unwrap(),
+            Value::Missing(Missing::Secret)
+        );
+        assert_eq!(
+            t.fields.get(4).unwrap().values.get(0).unwrap(),
+            Value::Missing(Missing::Secret)
+        );
         // The report says why each field was masked.
         let report = mask_small_counts(
             &mut tiny_commune(),
@@ -422,7 +437,11 @@ mod tests {
             masked_names(&mut t, &privacy),
             vec!["POPULATION".to_owned(), "NBMENFISC21".to_owned()]
         );
-        assert_eq!(t.fields[4].values[0], Value::Number(2.0), "unmarked: shown");
+        assert_eq!(
+            t.fields.get(4).unwrap().values.get(0).unwrap(),
+            Value::Number(2.0),
+            "unmarked: shown"
+        );
         // Marking again moves the field back, and the two lists never share a field.
         privacy.set_sensitive("NB_MEN_PAUV", true);
         assert!(privacy.public_fields.is_empty());

@@ -22,7 +22,7 @@ use super::palette::{Palette, PaletteKind, palette, palettes};
 use super::spec::ClassificationSpec;
 use super::{ClassMethod, StyleError};
 use crate::model::{Field, Table};
-use crate::value::{Missing, Value, format_number};
+use crate::value::{Missing, ValueRef, format_number};
 
 /// How a zone is painted.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -127,12 +127,12 @@ impl ChoroplethStyle {
 /// `classification`.
 pub fn resolve_choropleth(
     indicator: &str,
-    values: &[Value],
+    values: &crate::model::Column,
     numeric: bool,
     spec: &ClassificationSpec,
     title: &str,
 ) -> ChoroplethStyle {
-    let present: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
+    let present: Vec<f64> = values.iter().filter_map(ValueRef::as_f64).collect();
     let classified = if !numeric {
         Err(StyleError::NotNumeric {
             field: indicator.to_owned(),
@@ -166,7 +166,7 @@ pub fn resolve_choropleth(
                 .map_or(ZonePaint::Missing(Missing::NotAvailable), |c| {
                     ZonePaint::Color(*c)
                 }),
-            (Value::Missing(m), None) => ZonePaint::Missing(*m),
+            (ValueRef::Missing(m), None) => ZonePaint::Missing(m),
             (_, None) => ZonePaint::Missing(Missing::NotAvailable),
         })
         .collect();
@@ -451,10 +451,10 @@ fn theme_names(layer: &PointLayerInput<'_>) -> Vec<String> {
             .values
             .iter()
             .map(|v| match v {
-                Value::Missing(_) => NO_THEME.to_owned(),
-                Value::Number(n) => format_number(*n),
-                Value::Text(t) if t.trim().is_empty() => NO_THEME.to_owned(),
-                Value::Text(t) => t.trim().to_owned(),
+                ValueRef::Missing(_) => NO_THEME.to_owned(),
+                ValueRef::Number(n) => format_number(n),
+                ValueRef::Text(t) if t.trim().is_empty() => NO_THEME.to_owned(),
+                ValueRef::Text(t) => t.trim().to_owned(),
             })
             .collect(),
         None => vec![layer.name.to_owned(); layer.positioned.len()],
@@ -645,6 +645,7 @@ pub fn zone_outline_color(choropleth: bool) -> [u8; 3] {
 mod tests {
     use super::*;
     use crate::model::FieldKind;
+    use crate::value::Value;
 
     fn spec(method: ClassMethod, classes: usize, palette: &str) -> ClassificationSpec {
         ClassificationSpec {
@@ -714,7 +715,7 @@ mod tests {
         ];
         let s = resolve_choropleth(
             "TP60",
-            &values,
+            &values.clone().into(),
             true,
             &spec(ClassMethod::EqualInterval, 4, "Oranges"),
             "Taux",
@@ -748,7 +749,7 @@ mod tests {
         let values = vec![Value::Number(1.0), Value::Number(2.0), Value::Number(3.0)];
         let s = resolve_choropleth(
             "TP60",
-            &values,
+            &values.clone().into(),
             true,
             &spec(ClassMethod::Quantiles, 3, "Arc-en-ciel"),
             "TP60",
@@ -758,7 +759,7 @@ mod tests {
         assert!(s.paint.iter().all(|p| matches!(p, ZonePaint::Missing(_))));
         let s = resolve_choropleth(
             "NOM",
-            &values,
+            &values.clone().into(),
             false,
             &spec(ClassMethod::Quantiles, 3, "Oranges"),
             "NOM",

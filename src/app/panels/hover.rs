@@ -4,7 +4,7 @@ use crate::app::CartoSolApp;
 use crate::app::display::display_value;
 use crate::app::map_view::Hit;
 use crate::dictionary::def_of;
-use crate::value::Value;
+use crate::value::ValueRef;
 
 /// The tooltip text of what the pointer is over.
 pub fn hover_text(app: &CartoSolApp, hit: &Hit) -> String {
@@ -23,7 +23,7 @@ pub fn hover_text(app: &CartoSolApp, hit: &Hit) -> String {
                 let def = def_of(&app.ws.file.dictionary, &ch.indicator);
                 // The unit after a number (« 14,2 % »), not after a missing value.
                 let unit = match value {
-                    Some(Value::Number(_)) if !def.unit.is_empty() && def.unit != "nombre" => {
+                    Some(ValueRef::Number(_)) if !def.unit.is_empty() && def.unit != "nombre" => {
                         format!(" {}", def.unit)
                     }
                     _ => String::new(),

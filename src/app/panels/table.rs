@@ -4,7 +4,7 @@
 use crate::app::display::display_value;
 use crate::app::{CartoSolApp, Command, UiState};
 use crate::dictionary::label_of;
-use crate::value::Value;
+use crate::value::ValueRef;
 use egui::{RichText, Ui};
 
 /// What the table's row order depends on: layer, rows, sort, filter, columns.
@@ -74,14 +74,15 @@ pub fn table_panel(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command
                 {
                     rows.sort_by(|&a, &b| {
                         let (va, vb) = (f.values.get(a), f.values.get(b));
-                        let ord = match (va.and_then(Value::as_f64), vb.and_then(Value::as_f64)) {
-                            (Some(x), Some(y)) => x.total_cmp(&y),
-                            (Some(_), None) => std::cmp::Ordering::Less,
-                            (None, Some(_)) => std::cmp::Ordering::Greater,
-                            (None, None) => va
-                                .map(ToString::to_string)
-                                .cmp(&vb.map(ToString::to_string)),
-                        };
+                        let ord =
+                            match (va.and_then(ValueRef::as_f64), vb.and_then(ValueRef::as_f64)) {
+                                (Some(x), Some(y)) => x.total_cmp(&y),
+                                (Some(_), None) => std::cmp::Ordering::Less,
+                                (None, Some(_)) => std::cmp::Ordering::Greater,
+                                (None, None) => {
+                                    va.map(|v| v.to_string()).cmp(&vb.map(|v| v.to_string()))
+                                }
+                            };
                         if *ascending { ord } else { ord.reverse() }
                     });
                 }
