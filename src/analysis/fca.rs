@@ -14,9 +14,12 @@
 //! values are never taken as zero.
 
 use crate::analysis::AnalysisError;
+use crate::analysis::distance::{chord2_from_metres, distance_m, unit_vector};
 use crate::analysis::index::ServiceIndex;
 use crate::value::{Missing, Value};
 use geo::Point;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// Distance decay inside the catchment radius `d0`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,18 +66,13 @@ pub struct Fca {
     pub accessibility: Vec<Value>,
 }
 
-/// Computes the 2SFCA index. `demand_points`/`demand` are the demand locations and amounts
-/// (e.g. communes' population points and poor households); `supply_points`/`supply` the
-/// services and their capacity (1 per service when no capacity field). `radius_m` is the
-/// catchment radius `d0` in metres.
-pub fn two_step_fca(
+fn check_inputs(
     demand_points: &[Option<Point<f64>>],
     demand: &[Value],
     supply_points: &[Point<f64>],
     supply: &[Value],
     radius_m: f64,
-    decay: Decay,
-) -> Result<Fca, AnalysisError> {
+) -> Result<(), AnalysisError> {
     if !(radius_m.is_finite() && radius_m > 0.0) {
         return Err(AnalysisError::InvalidParameter {
             name: "rayon".to_owned(),
@@ -87,6 +85,452 @@ pub fn two_step_fca(
             message: "autant de valeurs que de points sont attendues".to_owned(),
         });
     }
+    Ok(())
+}
+
+/// Computes the 2SFCA index. `demand_points`/`demand` are the demand locations and amounts
+/// (e.g. communes' population points and poor households); `supply_points`/`supply` the
+/// services and their capacity (1 per service when no capacity field). `radius_m` is the
+/// catchment radius `d0` in metres.
+///
+/// Both sets of points are bucketed in a grid of cubes on the unit sphere whose side is the
+/// chord of the radius, so a catchment is looked for in the 27 cubes around its centre; both
+/// steps run in parallel. The result is bit for bit that of the first implementation
+/// ([`two_step_fca_reference`]): a pair is in a catchment when its haversine distance is at
+/// most the radius (the chord, which orders distances the same way, decides alone when it is
+/// clearly inside or outside, the haversine distance otherwise), step 1 adds the demands of a
+/// catchment nearest first (ties by demand row) and step 2 adds the ratios in service order.
+pub fn two_step_fca(
+    demand_points: &[Option<Point<f64>>],
+    demand: &[Value],
+    supply_points: &[Point<f64>],
+    supply: &[Value],
+    radius_m: f64,
+    decay: Decay,
+) -> Result<Fca, AnalysisError> {
+    check_inputs(demand_points, demand, supply_points, supply, radius_m)?;
+    let catchment = Catchment::new(radius_m, decay);
+    let demand_grid = SphereGrid::new(
+        demand_points
+            .iter()
+            .enumerate()
+            .filter_map(|(k, p)| p.map(|p| (k, p))),
+        catchment.side,
+    );
+    let supply_grid = SphereGrid::new(supply_points.iter().copied().enumerate(), catchment.side);
+    let amounts: Vec<Amount> = demand.iter().map(Amount::of).collect();
+
+    // Step 1, by cell of services: the demand cells around a cell are looked up once.
+    let per_cell = crate::parallel::map_indexed_balanced(&supply_grid.cells, 16, |_, cell| {
+        let around = demand_grid.around(cell.key);
+        let mut found: Vec<Found> = Vec::new();
+        let mut out = Vec::with_capacity(cell.len());
+        for s in cell.range() {
+            let (Some(&j), Some(&sp), Some(&sv)) = (
+                supply_grid.ids.get(s),
+                supply_grid.points.get(s),
+                supply_grid.xyz.get(s),
+            ) else {
+                continue;
+            };
+            found.clear();
+            for range in &around {
+                for d in range.clone() {
+                    let (Some(&k), Some(&dp), Some(&dv)) = (
+                        demand_grid.ids.get(d),
+                        demand_grid.points.get(d),
+                        demand_grid.xyz.get(d),
+                    ) else {
+                        continue;
+                    };
+                    let chord2 = chord2(sv, dv);
+                    if let Some((weight, distance_m)) = catchment.pair(chord2, sp, dp) {
+                        found.push(Found {
+                            chord2,
+                            distance_m,
+                            weight,
+                            row: k,
+                            position: dp,
+                        });
+                    }
+                }
+            }
+            catchment.sort_nearest_first(&mut found, sp);
+            let mut total = 0.0;
+            let mut missing = None;
+            for f in &found {
+                match amounts.get(f.row) {
+                    Some(Amount::Number(d)) => total += f.weight * d,
+                    Some(Amount::Missing(m)) => missing = missing.or(Some(*m)),
+                    None => missing = missing.or(Some(Missing::NotAvailable)),
+                }
+            }
+            let ratio = match (supply.get(j), missing) {
+                (Some(Value::Missing(m)), _) => Value::Missing(*m),
+                (_, Some(_)) => Value::Missing(Missing::Incomplete),
+                (Some(Value::Number(s)), None) if total > 0.0 => Value::Number(s / total),
+                (Some(Value::Number(_)), None) => Value::Missing(Missing::NotApplicable),
+                (Some(Value::Text(_)) | None, None) => Value::Missing(Missing::NotAvailable),
+            };
+            out.push((j, ratio));
+        }
+        out
+    });
+    let mut ratios = vec![Value::Missing(Missing::NotApplicable); supply_points.len()];
+    for (j, ratio) in per_cell.into_iter().flatten() {
+        if let Some(slot) = ratios.get_mut(j) {
+            *slot = ratio;
+        }
+    }
+    let ratio_amounts: Vec<Ratio> = ratios.iter().map(Ratio::of).collect();
+
+    // Step 2, by cell of demand points: the ratios reached, added in service order.
+    let per_cell = crate::parallel::map_indexed_balanced(&demand_grid.cells, 16, |_, cell| {
+        let around = supply_grid.around(cell.key);
+        let mut reached: Vec<(usize, f64)> = Vec::new();
+        let mut out = Vec::with_capacity(cell.len());
+        for d in cell.range() {
+            let (Some(&k), Some(&dp), Some(&dv)) = (
+                demand_grid.ids.get(d),
+                demand_grid.points.get(d),
+                demand_grid.xyz.get(d),
+            ) else {
+                continue;
+            };
+            reached.clear();
+            for range in &around {
+                for s in range.clone() {
+                    let (Some(&j), Some(&sp), Some(&sv)) = (
+                        supply_grid.ids.get(s),
+                        supply_grid.points.get(s),
+                        supply_grid.xyz.get(s),
+                    ) else {
+                        continue;
+                    };
+                    if let Some((weight, _)) = catchment.pair(chord2(sv, dv), sp, dp) {
+                        reached.push((j, weight));
+                    }
+                }
+            }
+            reached.sort_unstable_by_key(|&(j, _)| j);
+            let mut a = 0.0;
+            let mut complete = true;
+            for &(j, w) in &reached {
+                match ratio_amounts.get(j) {
+                    Some(Ratio::Number(r)) => a += w * r,
+                    Some(Ratio::Skipped) => {}
+                    _ => {
+                        complete = false;
+                        break;
+                    }
+                }
+            }
+            let value = if complete {
+                Value::Number(a)
+            } else {
+                Value::Missing(Missing::Incomplete)
+            };
+            out.push((k, value));
+        }
+        out
+    });
+    let mut accessibility = vec![Value::Missing(Missing::NotApplicable); demand_points.len()];
+    for (k, value) in per_cell.into_iter().flatten() {
+        if let Some(slot) = accessibility.get_mut(k) {
+            *slot = value;
+        }
+    }
+    Ok(Fca {
+        ratios,
+        accessibility,
+    })
+}
+
+/// A demand amount as step 1 reads it (the one place where it reads the demand values).
+#[derive(Clone, Copy)]
+enum Amount {
+    Number(f64),
+    Missing(Missing),
+}
+
+impl Amount {
+    fn of(v: &Value) -> Amount {
+        match v {
+            Value::Number(d) => Amount::Number(*d),
+            Value::Missing(m) => Amount::Missing(*m),
+            Value::Text(_) => Amount::Missing(Missing::NotAvailable),
+        }
+    }
+}
+
+/// A service ratio as step 2 reads it: added, skipped (no demand in its catchment) or making
+/// the accessibility incomplete.
+#[derive(Clone, Copy)]
+enum Ratio {
+    Number(f64),
+    Skipped,
+    Incomplete,
+}
+
+impl Ratio {
+    fn of(v: &Value) -> Ratio {
+        match v {
+            Value::Number(r) => Ratio::Number(*r),
+            Value::Missing(Missing::NotApplicable) => Ratio::Skipped,
+            _ => Ratio::Incomplete,
+        }
+    }
+}
+
+/// A demand point found in a service's catchment.
+struct Found {
+    chord2: f64,
+    /// The haversine distance, when it was needed.
+    distance_m: Option<f64>,
+    weight: f64,
+    row: usize,
+    position: Point<f64>,
+}
+
+/// Squared chord between two unit vectors.
+#[inline]
+fn chord2(a: [f64; 3], b: [f64; 3]) -> f64 {
+    let (dx, dy, dz) = (a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+    dx * dx + dy * dy + dz * dz
+}
+
+/// Above the rounding errors of a squared chord `chord2` (relative and absolute, with a
+/// large margin): two chords closer than this may order their haversine distances either way.
+#[inline]
+fn chord2_slack(chord2: f64) -> f64 {
+    1e-9 * chord2 + 1e-13 * chord2.max(0.0).sqrt() + 1e-30
+}
+
+/// The catchment test of a (service, demand point) pair.
+struct Catchment {
+    radius_m: f64,
+    decay: Decay,
+    /// Below this squared chord the pair is inside without doubt.
+    inside2: f64,
+    /// Above this squared chord the pair is outside without doubt.
+    outside2: f64,
+    /// The side of the grid's cubes (at least the chord of the radius).
+    side: f64,
+}
+
+impl Catchment {
+    fn new(radius_m: f64, decay: Decay) -> Catchment {
+        let c2 = chord2_from_metres(radius_m);
+        let slack = chord2_slack(c2);
+        let outside2 = c2 + slack;
+        Catchment {
+            radius_m,
+            decay,
+            inside2: c2 - slack,
+            outside2,
+            side: outside2.sqrt().max(1e-9),
+        }
+    }
+
+    /// The weight of a pair in the catchment and its haversine distance when computed (service
+    /// position first, as the reference); `None` outside the catchment or for a zero weight.
+    #[inline]
+    fn pair(
+        &self,
+        chord2: f64,
+        service: Point<f64>,
+        demand: Point<f64>,
+    ) -> Option<(f64, Option<f64>)> {
+        if chord2 > self.outside2 {
+            return None;
+        }
+        if self.decay == Decay::Step && chord2 < self.inside2 {
+            return Some((1.0, None));
+        }
+        let d = distance_m(service, demand);
+        if d > self.radius_m {
+            return None;
+        }
+        let w = self.decay.weight(d, self.radius_m);
+        (w > 0.0).then_some((w, Some(d)))
+    }
+
+    /// Sorts the demand points of a catchment by haversine distance from `service`, ties by
+    /// row, as the reference does: by chord first, then, inside runs of chords too close to
+    /// be told apart, by the haversine distance itself.
+    fn sort_nearest_first(&self, found: &mut [Found], service: Point<f64>) {
+        let by_distance = |a: &Found, b: &Found| {
+            let da = a.distance_m.unwrap_or(f64::NAN);
+            let db = b.distance_m.unwrap_or(f64::NAN);
+            da.total_cmp(&db).then(a.row.cmp(&b.row))
+        };
+        if self.decay != Decay::Step {
+            found.sort_unstable_by(by_distance);
+            return;
+        }
+        found.sort_unstable_by(|a, b| a.chord2.total_cmp(&b.chord2).then(a.row.cmp(&b.row)));
+        let mut start = 0;
+        while start < found.len() {
+            let mut end = start + 1;
+            while let (Some(prev), Some(next)) = (found.get(end - 1), found.get(end)) {
+                if next.chord2 - prev.chord2 > chord2_slack(next.chord2) {
+                    break;
+                }
+                end += 1;
+            }
+            if end - start > 1
+                && let Some(run) = found.get_mut(start..end)
+            {
+                for f in run.iter_mut() {
+                    if f.distance_m.is_none() {
+                        f.distance_m = Some(distance_m(service, f.position));
+                    }
+                }
+                run.sort_unstable_by(by_distance);
+            }
+            start = end;
+        }
+    }
+}
+
+/// A cube of the grid: its key and the range of its points in the grid's arrays.
+struct Cell {
+    key: [i64; 3],
+    start: usize,
+    end: usize,
+}
+
+impl Cell {
+    fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.end
+    }
+
+    fn len(&self) -> usize {
+        self.end - self.start
+    }
+}
+
+/// Points bucketed in cubes of side `side` on the unit sphere, stored cube by cube (rows
+/// ascending inside a cube).
+struct SphereGrid {
+    cells: Vec<Cell>,
+    lookup: HashMap<CellKey, usize, BuildHasherDefault<KeyHasher>>,
+    ids: Vec<usize>,
+    points: Vec<Point<f64>>,
+    xyz: Vec<[f64; 3]>,
+}
+
+impl SphereGrid {
+    fn new(points: impl Iterator<Item = (usize, Point<f64>)>, side: f64) -> SphereGrid {
+        let key = |v: [f64; 3]| v.map(|c| (c / side).floor() as i64);
+        let mut all: Vec<([i64; 3], usize, Point<f64>, [f64; 3])> = points
+            .map(|(i, p)| {
+                let v = unit_vector(p);
+                (key(v), i, p, v)
+            })
+            .collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut cells: Vec<Cell> = Vec::new();
+        for (n, (k, ..)) in all.iter().enumerate() {
+            match cells.last_mut() {
+                Some(c) if c.key == *k => c.end = n + 1,
+                _ => cells.push(Cell {
+                    key: *k,
+                    start: n,
+                    end: n + 1,
+                }),
+            }
+        }
+        let lookup = cells
+            .iter()
+            .enumerate()
+            .map(|(n, c)| (CellKey(c.key), n))
+            .collect();
+        SphereGrid {
+            cells,
+            lookup,
+            ids: all.iter().map(|a| a.1).collect(),
+            points: all.iter().map(|a| a.2).collect(),
+            xyz: all.iter().map(|a| a.3).collect(),
+        }
+    }
+
+    /// The point ranges of the (at most 27) non-empty cubes around cube `key`.
+    fn around(&self, key: [i64; 3]) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::with_capacity(27);
+        for dx in -1..=1 {
+            for dy in -1..=1 {
+                for dz in -1..=1 {
+                    let k = [key[0] + dx, key[1] + dy, key[2] + dz];
+                    if let Some(c) = self
+                        .lookup
+                        .get(&CellKey(k))
+                        .and_then(|&n| self.cells.get(n))
+                    {
+                        out.push(c.range());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A cube's key, hashed as three integers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct CellKey([i64; 3]);
+
+impl Hash for CellKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for c in self.0 {
+            state.write_i64(c);
+        }
+    }
+}
+
+/// A small multiplicative hasher for the grid keys (the standard SipHash is several times
+/// slower and these keys come from the data's own coordinates, not from an adversary that could
+/// only slow the analysis down).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// The first implementation of [`two_step_fca`] (one R-tree query per service, the catchments
+/// kept in memory, both steps on one thread), kept as the reference that the fast one must
+/// equal exactly: used by `tests/fca_speed_equivalence.rs` and `cartosol bench fca`.
+#[doc(hidden)]
+pub fn two_step_fca_reference(
+    demand_points: &[Option<Point<f64>>],
+    demand: &[Value],
+    supply_points: &[Point<f64>],
+    supply: &[Value],
+    radius_m: f64,
+    decay: Decay,
+) -> Result<Fca, AnalysisError> {
+    check_inputs(demand_points, demand, supply_points, supply, radius_m)?;
     // Demand points indexed once; each service looks up the demand in its catchment.
     let index = ServiceIndex::from_positions(
         demand_points
@@ -152,7 +596,6 @@ pub fn two_step_fca(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::distance::distance_m;
     use approx::assert_relative_eq;
 
     #[test]
