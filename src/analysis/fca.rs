@@ -109,114 +109,122 @@ pub fn two_step_fca(
     decay: Decay,
 ) -> Result<Fca, AnalysisError> {
     check_inputs(demand_points, demand, supply_points, supply, radius_m)?;
+    if u32::try_from(demand_points.len().max(supply_points.len())).is_err() {
+        return two_step_fca_reference(
+            demand_points,
+            demand,
+            supply_points,
+            supply,
+            radius_m,
+            decay,
+        );
+    }
     let catchment = Catchment::new(radius_m, decay);
     let demand_grid = SphereGrid::new(
-        demand_points
+        &demand_points
             .iter()
             .enumerate()
-            .filter_map(|(k, p)| p.map(|p| (k, p))),
+            .filter_map(|(k, p)| Some((u32::try_from(k).ok()?, (*p)?)))
+            .collect::<Vec<_>>(),
         catchment.side,
     );
-    let supply_grid = SphereGrid::new(supply_points.iter().copied().enumerate(), catchment.side);
+    let supply_grid = SphereGrid::new(
+        &supply_points
+            .iter()
+            .enumerate()
+            .filter_map(|(j, p)| Some((u32::try_from(j).ok()?, *p)))
+            .collect::<Vec<_>>(),
+        catchment.side,
+    );
     let amounts: Vec<Amount> = demand.iter().map(Amount::of).collect();
 
     // Step 1, by cell of services: the demand cells around a cell are looked up once.
-    let per_cell = crate::parallel::map_indexed_balanced(&supply_grid.cells, 16, |_, cell| {
+    let per_cell = crate::parallel::map_indexed_balanced(&supply_grid.cells, 8, |_, cell| {
         let around = demand_grid.around(cell.key);
         let mut found: Vec<Found> = Vec::new();
         let mut out = Vec::with_capacity(cell.len());
-        for s in cell.range() {
-            let (Some(&j), Some(&sp), Some(&sv)) = (
-                supply_grid.ids.get(s),
-                supply_grid.points.get(s),
-                supply_grid.xyz.get(s),
-            ) else {
-                continue;
-            };
+        for (s, sp) in supply_grid.members(cell) {
             found.clear();
-            for range in &around {
-                for d in range.clone() {
-                    let (Some(&k), Some(&dp), Some(&dv)) = (
-                        demand_grid.ids.get(d),
-                        demand_grid.points.get(d),
-                        demand_grid.xyz.get(d),
-                    ) else {
+            for (entries, positions) in &around {
+                for (e, dp) in entries.iter().zip(positions.iter()) {
+                    let chord2 = chord2(s.xyz, e.xyz);
+                    if chord2 > catchment.outside2 {
                         continue;
-                    };
-                    let chord2 = chord2(sv, dv);
-                    if let Some((weight, distance_m)) = catchment.pair(chord2, sp, dp) {
+                    }
+                    if let Some((weight, distance_m)) = catchment.pair(chord2, *sp, *dp) {
                         found.push(Found {
                             chord2,
                             distance_m,
                             weight,
-                            row: k,
-                            position: dp,
+                            row: e.row,
+                            position: *dp,
                         });
                     }
                 }
             }
-            catchment.sort_nearest_first(&mut found, sp);
+            catchment.sort_nearest_first(&mut found, *sp);
             let mut total = 0.0;
             let mut missing = None;
             for f in &found {
-                match amounts.get(f.row) {
+                match amounts.get(f.row as usize) {
                     Some(Amount::Number(d)) => total += f.weight * d,
                     Some(Amount::Missing(m)) => missing = missing.or(Some(*m)),
                     None => missing = missing.or(Some(Missing::NotAvailable)),
                 }
             }
-            let ratio = match (supply.get(j), missing) {
+            let ratio = match (supply.get(s.row as usize), missing) {
                 (Some(Value::Missing(m)), _) => Value::Missing(*m),
                 (_, Some(_)) => Value::Missing(Missing::Incomplete),
                 (Some(Value::Number(s)), None) if total > 0.0 => Value::Number(s / total),
                 (Some(Value::Number(_)), None) => Value::Missing(Missing::NotApplicable),
                 (Some(Value::Text(_)) | None, None) => Value::Missing(Missing::NotAvailable),
             };
-            out.push((j, ratio));
+            out.push((s.row, ratio));
         }
         out
     });
     let mut ratios = vec![Value::Missing(Missing::NotApplicable); supply_points.len()];
     for (j, ratio) in per_cell.into_iter().flatten() {
-        if let Some(slot) = ratios.get_mut(j) {
+        if let Some(slot) = ratios.get_mut(j as usize) {
             *slot = ratio;
         }
     }
     let ratio_amounts: Vec<Ratio> = ratios.iter().map(Ratio::of).collect();
 
     // Step 2, by cell of demand points: the ratios reached, added in service order.
-    let per_cell = crate::parallel::map_indexed_balanced(&demand_grid.cells, 16, |_, cell| {
+    let per_cell = crate::parallel::map_indexed_balanced(&demand_grid.cells, 8, |_, cell| {
         let around = supply_grid.around(cell.key);
-        let mut reached: Vec<(usize, f64)> = Vec::new();
+        let mut rows: Vec<u32> = Vec::new();
+        let mut weighted: Vec<(u32, f64)> = Vec::new();
         let mut out = Vec::with_capacity(cell.len());
-        for d in cell.range() {
-            let (Some(&k), Some(&dp), Some(&dv)) = (
-                demand_grid.ids.get(d),
-                demand_grid.points.get(d),
-                demand_grid.xyz.get(d),
-            ) else {
-                continue;
-            };
-            reached.clear();
-            for range in &around {
-                for s in range.clone() {
-                    let (Some(&j), Some(&sp), Some(&sv)) = (
-                        supply_grid.ids.get(s),
-                        supply_grid.points.get(s),
-                        supply_grid.xyz.get(s),
-                    ) else {
+        for (d, dp) in demand_grid.members(cell) {
+            rows.clear();
+            weighted.clear();
+            for (entries, positions) in &around {
+                for (e, sp) in entries.iter().zip(positions.iter()) {
+                    let chord2 = chord2(e.xyz, d.xyz);
+                    if chord2 > catchment.outside2 {
                         continue;
-                    };
-                    if let Some((weight, _)) = catchment.pair(chord2(sv, dv), sp, dp) {
-                        reached.push((j, weight));
+                    }
+                    if catchment.decay == Decay::Step && chord2 < catchment.inside2 {
+                        rows.push(e.row);
+                    } else if let Some((weight, _)) = catchment.pair(chord2, *sp, *dp) {
+                        weighted.push((e.row, weight));
                     }
                 }
             }
-            reached.sort_unstable_by_key(|&(j, _)| j);
+            // With the step decay every weight is 1 (the rows reached on the edge join them).
+            if catchment.decay == Decay::Step {
+                rows.extend(weighted.drain(..).map(|(j, _)| j));
+                rows.sort_unstable();
+                weighted.extend(rows.iter().map(|&j| (j, 1.0)));
+            } else {
+                weighted.sort_unstable_by_key(|&(j, _)| j);
+            }
             let mut a = 0.0;
             let mut complete = true;
-            for &(j, w) in &reached {
-                match ratio_amounts.get(j) {
+            for &(j, w) in &weighted {
+                match ratio_amounts.get(j as usize) {
                     Some(Ratio::Number(r)) => a += w * r,
                     Some(Ratio::Skipped) => {}
                     _ => {
@@ -230,13 +238,13 @@ pub fn two_step_fca(
             } else {
                 Value::Missing(Missing::Incomplete)
             };
-            out.push((k, value));
+            out.push((d.row, value));
         }
         out
     });
     let mut accessibility = vec![Value::Missing(Missing::NotApplicable); demand_points.len()];
     for (k, value) in per_cell.into_iter().flatten() {
-        if let Some(slot) = accessibility.get_mut(k) {
+        if let Some(slot) = accessibility.get_mut(k as usize) {
             *slot = value;
         }
     }
@@ -288,7 +296,7 @@ struct Found {
     /// The haversine distance, when it was needed.
     distance_m: Option<f64>,
     weight: f64,
-    row: usize,
+    row: u32,
     position: Point<f64>,
 }
 
@@ -410,53 +418,89 @@ impl Cell {
     }
 }
 
+/// A point of the grid: its unit vector and its row.
+#[derive(Clone, Copy)]
+struct GridPoint {
+    xyz: [f64; 3],
+    row: u32,
+}
+
 /// Points bucketed in cubes of side `side` on the unit sphere, stored cube by cube (rows
-/// ascending inside a cube).
+/// ascending inside a cube), with their WGS84 positions in the same order.
 struct SphereGrid {
     cells: Vec<Cell>,
     lookup: HashMap<CellKey, usize, BuildHasherDefault<KeyHasher>>,
-    ids: Vec<usize>,
-    points: Vec<Point<f64>>,
-    xyz: Vec<[f64; 3]>,
+    entries: Vec<GridPoint>,
+    positions: Vec<Point<f64>>,
 }
 
 impl SphereGrid {
-    fn new(points: impl Iterator<Item = (usize, Point<f64>)>, side: f64) -> SphereGrid {
-        let key = |v: [f64; 3]| v.map(|c| (c / side).floor() as i64);
-        let mut all: Vec<([i64; 3], usize, Point<f64>, [f64; 3])> = points
-            .map(|(i, p)| {
-                let v = unit_vector(p);
-                (key(v), i, p, v)
+    /// Buckets `points` (`(row, position)`, rows ascending) by a counting sort on their cube.
+    fn new(points: &[(u32, Point<f64>)], side: f64) -> SphereGrid {
+        let keyed: Vec<([i64; 3], [f64; 3])> = crate::parallel::map_indexed(points, |_, (_, p)| {
+            let v = unit_vector(*p);
+            (v.map(|c| (c / side).floor() as i64), v)
+        });
+        let mut lookup: HashMap<CellKey, usize, BuildHasherDefault<KeyHasher>> = HashMap::default();
+        let mut cells: Vec<Cell> = Vec::new();
+        let cell_of: Vec<usize> = keyed
+            .iter()
+            .map(|(k, _)| {
+                let n = *lookup.entry(CellKey(*k)).or_insert(cells.len());
+                if n == cells.len() {
+                    cells.push(Cell {
+                        key: *k,
+                        start: 0,
+                        end: 0,
+                    });
+                }
+                if let Some(c) = cells.get_mut(n) {
+                    c.end += 1;
+                }
+                n
             })
             .collect();
-        all.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-        let mut cells: Vec<Cell> = Vec::new();
-        for (n, (k, ..)) in all.iter().enumerate() {
-            match cells.last_mut() {
-                Some(c) if c.key == *k => c.end = n + 1,
-                _ => cells.push(Cell {
-                    key: *k,
-                    start: n,
-                    end: n + 1,
-                }),
+        let mut start = 0;
+        for c in &mut cells {
+            let len = c.end;
+            c.start = start;
+            c.end = start;
+            start += len;
+        }
+        let empty = GridPoint {
+            xyz: [0.0; 3],
+            row: 0,
+        };
+        let mut entries = vec![empty; points.len()];
+        let mut positions = vec![Point::new(0.0, 0.0); points.len()];
+        for ((&(row, p), (_, v)), n) in points.iter().zip(&keyed).zip(cell_of) {
+            if let Some(c) = cells.get_mut(n) {
+                if let Some(e) = entries.get_mut(c.end) {
+                    *e = GridPoint { xyz: *v, row };
+                }
+                if let Some(slot) = positions.get_mut(c.end) {
+                    *slot = p;
+                }
+                c.end += 1;
             }
         }
-        let lookup = cells
-            .iter()
-            .enumerate()
-            .map(|(n, c)| (CellKey(c.key), n))
-            .collect();
         SphereGrid {
             cells,
             lookup,
-            ids: all.iter().map(|a| a.1).collect(),
-            points: all.iter().map(|a| a.2).collect(),
-            xyz: all.iter().map(|a| a.3).collect(),
+            entries,
+            positions,
         }
     }
 
-    /// The point ranges of the (at most 27) non-empty cubes around cube `key`.
-    fn around(&self, key: [i64; 3]) -> Vec<std::ops::Range<usize>> {
+    /// The points of `cell` with their positions.
+    fn members(&self, cell: &Cell) -> impl Iterator<Item = (&GridPoint, &Point<f64>)> {
+        let entries = self.entries.get(cell.range()).unwrap_or_default();
+        let positions = self.positions.get(cell.range()).unwrap_or_default();
+        entries.iter().zip(positions)
+    }
+
+    /// The points (and positions) of the (at most 27) non-empty cubes around cube `key`.
+    fn around(&self, key: [i64; 3]) -> Vec<(&[GridPoint], &[Point<f64>])> {
         let mut out = Vec::with_capacity(27);
         for dx in -1..=1 {
             for dy in -1..=1 {
@@ -466,8 +510,10 @@ impl SphereGrid {
                         .lookup
                         .get(&CellKey(k))
                         .and_then(|&n| self.cells.get(n))
+                        && let (Some(e), Some(p)) =
+                            (self.entries.get(c.range()), self.positions.get(c.range()))
                     {
-                        out.push(c.range());
+                        out.push((e, p));
                     }
                 }
             }

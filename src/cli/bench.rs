@@ -200,7 +200,14 @@ fn write_service_points(path: &Path, points: &[Point<f64>]) -> Result<()> {
     writeln!(w, "id,nom,dispositif,lon,lat")?;
     for (i, p) in points.iter().enumerate() {
         let theme = BENCH_THEMES.get(i % BENCH_THEMES.len()).unwrap_or(&"");
-        writeln!(w, "{},Service {},{theme},{:.6},{:.6}", i + 1, i + 1, p.x(), p.y())?;
+        writeln!(
+            w,
+            "{},Service {},{theme},{:.6},{:.6}",
+            i + 1,
+            i + 1,
+            p.x(),
+            p.y()
+        )?;
     }
     w.flush()?;
     Ok(())
@@ -256,7 +263,10 @@ fn fca_bench(
         .filter(|v| matches!(v, Value::Number(_)))
         .count();
     println!(
-        "{} : 2SFCA de {} communes et {} services (graine {seed}), rayon {radius_km} km,          décroissance {} ; implémentation d'origine {reference_s:.3} s, rapide : meilleur          {best:.3} s, médiane {median:.3} s sur {} mesures ; {numbers} accessibilités          chiffrées ; écarts avec l'origine : {ratio_diffs} ratios, {access_diffs} accessibilités",
+        "{} : 2SFCA de {} communes et {} services (graine {seed}), rayon {radius_km} km, \
+         décroissance {} ; implémentation d'origine {reference_s:.3} s, rapide : meilleur \
+         {best:.3} s, médiane {median:.3} s sur {} mesures ; {numbers} accessibilités \
+         chiffrées ; écarts avec l'origine : {ratio_diffs} ratios, {access_diffs} accessibilités",
         file.display(),
         base.len(),
         svc.len(),
