@@ -24,7 +24,7 @@ use crate::analysis::eligibility::{
     ELIGIBILITY_FIELD, MODES_FIELD, eligibility_area, is_remote_only,
 };
 use crate::analysis::fca::{Decay, two_step_fca};
-use crate::analysis::index::{Neighbour, ServiceIndex, theme_rows};
+use crate::analysis::index::{Neighbour, theme_rows};
 use crate::analysis::population::PopulationBase;
 use crate::analysis::underserved::{Underserved, UnderservedRule, underserved};
 use crate::analysis::{
@@ -341,9 +341,8 @@ pub fn coverage(
     }
 
     // Distances from every commune's population point.
-    let index = ServiceIndex::from_positions(nearest_positions);
     let commune_nearest: Vec<Option<Neighbour>> =
-        crate::parallel::map_indexed(&base.points, |_, p| p.and_then(|p| index.nearest(p)));
+        crate::analysis::fca::nearest_services(&base.points, &nearest_positions);
     let fca = two_step_fca(
         &base.points,
         &demand,
