@@ -145,7 +145,7 @@ pub fn two_step_fca(
         let mut out = Vec::with_capacity(cell.len());
         for (s, sp) in supply_grid.members(cell) {
             found.clear();
-            for (entries, positions) in &around {
+            for (entries, positions, _) in &around {
                 for (e, dp) in entries.iter().zip(positions.iter()) {
                     let chord2 = chord2(s.xyz, e.xyz);
                     if chord2 > catchment.outside2 {
@@ -200,7 +200,11 @@ pub fn two_step_fca(
         for (d, dp) in demand_grid.members(cell) {
             rows.clear();
             weighted.clear();
-            for (entries, positions) in &around {
+            for (entries, positions, key) in &around {
+                // A cube of services wholly beyond the radius is skipped.
+                if box_chord2(d.xyz, *key, catchment.side) > catchment.outside2 {
+                    continue;
+                }
                 for (e, sp) in entries.iter().zip(positions.iter()) {
                     let chord2 = chord2(e.xyz, d.xyz);
                     if chord2 > catchment.outside2 {
@@ -216,10 +220,11 @@ pub fn two_step_fca(
             // With the step decay every weight is 1 (the rows reached on the edge join them).
             if catchment.decay == Decay::Step {
                 rows.extend(weighted.drain(..).map(|(j, _)| j));
-                rows.sort_unstable();
+                // Runs of ascending rows (one per cube): the stable sort merges them.
+                rows.sort();
                 weighted.extend(rows.iter().map(|&j| (j, 1.0)));
             } else {
-                weighted.sort_unstable_by_key(|&(j, _)| j);
+                weighted.sort_by_key(|&(j, _)| j);
             }
             let mut a = 0.0;
             let mut complete = true;
@@ -287,7 +292,7 @@ pub(crate) fn nearest_services(
         let v = unit_vector(p);
         let key = v.map(|c| (c / side).floor() as i64);
         let mut best: Option<(f64, u32)> = None;
-        for (entries, _) in grid.around(key) {
+        for (entries, ..) in grid.around(key) {
             for e in entries {
                 let c2 = chord2(v, e.xyz);
                 if best.is_none_or(|(b, r)| c2 < b || (c2 == b && e.row < r)) {
@@ -360,6 +365,20 @@ struct Found {
 fn chord2(a: [f64; 3], b: [f64; 3]) -> f64 {
     let (dx, dy, dz) = (a[0] - b[0], a[1] - b[1], a[2] - b[2]);
     dx * dx + dy * dy + dz * dz
+}
+
+/// The squared distance from unit vector `v` to cube `key` of side `side` (widened by far
+/// more than the rounding of the cube assignment).
+#[inline]
+fn box_chord2(v: [f64; 3], key: [i64; 3], side: f64) -> f64 {
+    let mut total = 0.0;
+    for (c, k) in v.iter().zip(key) {
+        let lo = k as f64 * side - 1e-12;
+        let hi = (k + 1) as f64 * side + 1e-12;
+        let gap = (lo - c).max(c - hi).max(0.0);
+        total += gap * gap;
+    }
+    total
 }
 
 /// Above the rounding errors of a squared chord `chord2` (relative and absolute, with a
@@ -555,7 +574,7 @@ impl SphereGrid {
     }
 
     /// The points (and positions) of the (at most 27) non-empty cubes around cube `key`.
-    fn around(&self, key: [i64; 3]) -> Vec<(&[GridPoint], &[Point<f64>])> {
+    fn around(&self, key: [i64; 3]) -> Vec<(&[GridPoint], &[Point<f64>], [i64; 3])> {
         let mut out = Vec::with_capacity(27);
         for dx in -1..=1 {
             for dy in -1..=1 {
@@ -568,7 +587,7 @@ impl SphereGrid {
                         && let (Some(e), Some(p)) =
                             (self.entries.get(c.range()), self.positions.get(c.range()))
                     {
-                        out.push((e, p));
+                        out.push((e, p, k));
                     }
                 }
             }
