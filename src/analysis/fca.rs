@@ -499,6 +499,9 @@ struct GridPoint {
     row: u32,
 }
 
+/// The points, positions and key of one cube around a position.
+type Neighbourhood<'a> = (&'a [GridPoint], &'a [Point<f64>], [i64; 3]);
+
 /// Points bucketed in cubes of side `side` on the unit sphere, stored cube by cube (rows
 /// ascending inside a cube), with their WGS84 positions in the same order.
 struct SphereGrid {
@@ -574,7 +577,7 @@ impl SphereGrid {
     }
 
     /// The points (and positions) of the (at most 27) non-empty cubes around cube `key`.
-    fn around(&self, key: [i64; 3]) -> Vec<(&[GridPoint], &[Point<f64>], [i64; 3])> {
+    fn around(&self, key: [i64; 3]) -> Vec<Neighbourhood<'_>> {
         let mut out = Vec::with_capacity(27);
         for dx in -1..=1 {
             for dy in -1..=1 {
