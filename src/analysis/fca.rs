@@ -142,34 +142,72 @@ pub fn two_step_fca(
     let per_cell = crate::parallel::map_indexed_balanced(&supply_grid.cells, 8, |_, cell| {
         let around = demand_grid.around(cell.key);
         let mut found: Vec<Found> = Vec::new();
+        let mut keys: Vec<(u64, u32)> = Vec::new();
         let mut out = Vec::with_capacity(cell.len());
         for (s, sp) in supply_grid.members(cell) {
-            found.clear();
-            for (entries, positions, _) in &around {
-                for (e, dp) in entries.iter().zip(positions.iter()) {
-                    let chord2 = chord2(s.xyz, e.xyz);
-                    if chord2 > catchment.outside2 {
-                        continue;
+            let mut total = 0.0;
+            let mut missing = None;
+            let mut add = |row: u32, weight: f64| match amounts.get(row as usize) {
+                Some(Amount::Number(d)) => total += weight * d,
+                Some(Amount::Missing(m)) => missing = missing.or(Some(*m)),
+                None => missing = missing.or(Some(Missing::NotAvailable)),
+            };
+            // The usual case under the step decay: every pair clearly inside or outside and no
+            // two chords too close to be ordered, so the chord alone orders the catchment (a
+            // non-negative f64 orders as its bits). Otherwise, the general path below.
+            let mut plain = catchment.decay == Decay::Step;
+            if plain {
+                keys.clear();
+                for (entries, ..) in &around {
+                    for e in entries.iter() {
+                        let chord2 = chord2(s.xyz, e.xyz);
+                        if chord2 > catchment.outside2 {
+                            continue;
+                        }
+                        if chord2 < catchment.inside2 {
+                            keys.push((chord2.to_bits(), e.row));
+                        } else {
+                            plain = false;
+                        }
                     }
-                    if let Some((weight, distance_m)) = catchment.pair(chord2, *sp, *dp) {
-                        found.push(Found {
-                            chord2,
-                            distance_m,
-                            weight,
-                            row: e.row,
-                            position: *dp,
-                        });
+                }
+                keys.sort_unstable();
+                plain = plain
+                    && keys.windows(2).all(|w| match w {
+                        [a, b] => {
+                            let (a, b) = (f64::from_bits(a.0), f64::from_bits(b.0));
+                            b - a > chord2_slack(b)
+                        }
+                        _ => true,
+                    });
+                if plain {
+                    for &(_, row) in &keys {
+                        add(row, 1.0);
                     }
                 }
             }
-            catchment.sort_nearest_first(&mut found, *sp);
-            let mut total = 0.0;
-            let mut missing = None;
-            for f in &found {
-                match amounts.get(f.row as usize) {
-                    Some(Amount::Number(d)) => total += f.weight * d,
-                    Some(Amount::Missing(m)) => missing = missing.or(Some(*m)),
-                    None => missing = missing.or(Some(Missing::NotAvailable)),
+            if !plain {
+                found.clear();
+                for (entries, positions, _) in &around {
+                    for (e, dp) in entries.iter().zip(positions.iter()) {
+                        let chord2 = chord2(s.xyz, e.xyz);
+                        if chord2 > catchment.outside2 {
+                            continue;
+                        }
+                        if let Some((weight, distance_m)) = catchment.pair(chord2, *sp, *dp) {
+                            found.push(Found {
+                                chord2,
+                                distance_m,
+                                weight,
+                                row: e.row,
+                                position: *dp,
+                            });
+                        }
+                    }
+                }
+                catchment.sort_nearest_first(&mut found, *sp);
+                for f in &found {
+                    add(f.row, f.weight);
                 }
             }
             let ratio = match (supply.get(s.row as usize), missing) {
