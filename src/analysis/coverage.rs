@@ -24,7 +24,7 @@ use crate::analysis::eligibility::{
     ELIGIBILITY_FIELD, MODES_FIELD, eligibility_area, is_remote_only,
 };
 use crate::analysis::fca::{Decay, two_step_fca};
-use crate::analysis::index::{Neighbour, ServiceIndex, theme_rows};
+use crate::analysis::index::{Neighbour, theme_rows};
 use crate::analysis::population::PopulationBase;
 use crate::analysis::underserved::{Underserved, UnderservedRule, underserved};
 use crate::analysis::{
@@ -255,15 +255,21 @@ pub fn coverage(
     let mut supply = Vec::new();
     let mut nearest_positions = Vec::new();
     let eligibility = st.field(ELIGIBILITY_FIELD);
-    for (&r, &is_remote) in rows.iter().zip(&remote) {
-        let position = services.positions.get(r).copied().flatten();
+    // Point in polygon for every positioned service at once (in parallel, in Morton order).
+    let row_positions: Vec<Option<geo::Point<f64>>> = rows
+        .iter()
+        .map(|&r| services.positions.get(r).copied().flatten())
+        .collect();
+    let row_zones = zone_index.assign(&row_positions);
+    for (((&r, &is_remote), &position), &row_zone) in
+        rows.iter().zip(&remote).zip(&row_positions).zip(&row_zones)
+    {
         let zone = match position {
-            Some(p) => {
-                let z = zone_index.zone_of(p);
-                if z.is_none() {
+            Some(_) => {
+                if row_zone.is_none() {
                     outside += 1;
                 }
-                z
+                row_zone
             }
             None => {
                 let commune = svc_code_i
@@ -335,9 +341,8 @@ pub fn coverage(
     }
 
     // Distances from every commune's population point.
-    let index = ServiceIndex::from_positions(nearest_positions);
     let commune_nearest: Vec<Option<Neighbour>> =
-        crate::parallel::map_indexed(&base.points, |_, p| p.and_then(|p| index.nearest(p)));
+        crate::analysis::fca::nearest_services(&base.points, &nearest_positions);
     let fca = two_step_fca(
         &base.points,
         &demand,

@@ -71,6 +71,40 @@ enum What {
         #[arg(long, hide = true)]
         dump: Option<PathBuf>,
     },
+    /// Écrit le fichier de points de `bench/geopandas_coverage.py` et de `cartosol coverage` :
+    /// des points tirés dans les communes (mêmes points que `bench assign`, même graine),
+    /// CSV `id,nom,dispositif,lon,lat` en WGS 84.
+    Points {
+        /// Couche des communes.
+        file: PathBuf,
+        #[arg(long, default_value_t = 1_000_000)]
+        points: usize,
+        #[arg(long, default_value_t = 91)]
+        seed: u64,
+        /// Fichier CSV écrit.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// 2SFCA des communes (demande : POPULATION au point intérieur) et de points de service
+    /// tirés dans les communes (offre 1 chacun) : l'implémentation d'origine et la rapide,
+    /// chronométrées, et leurs résultats comparés valeur par valeur.
+    Fca {
+        /// Couche des communes.
+        file: PathBuf,
+        #[arg(long, default_value_t = 1_000_000)]
+        services: usize,
+        #[arg(long, default_value_t = 91)]
+        seed: u64,
+        /// Rayon de la zone de chalandise, en km.
+        #[arg(long, default_value_t = 10.0)]
+        radius_km: f64,
+        /// Décroissance gaussienne (palier sinon).
+        #[arg(long)]
+        gauss: bool,
+        /// Nombre de mesures de l'implémentation rapide (l'ancienne est mesurée une fois).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Contiguïté reine et LISA (999 permutations) sur des valeurs aléatoires (SplitMix64,
     /// une par commune dans l'ordre du fichier, comme bench/pysal_lisa.py).
     Lisa {
@@ -148,6 +182,100 @@ fn dump_points(path: &Path, points: &[Point<f64>]) -> Result<()> {
         writeln!(w, "{},{}", p.x(), p.y())?;
     }
     w.flush()?;
+    Ok(())
+}
+
+/// The themes given in turn to the points of `bench points`.
+const BENCH_THEMES: [&str; 4] = [
+    "France Services",
+    "CCAS",
+    "Mission locale",
+    "Épicerie solidaire",
+];
+
+/// Writes `points` as a 5-column service CSV (`id,nom,dispositif,lon,lat`).
+fn write_service_points(path: &Path, points: &[Point<f64>]) -> Result<()> {
+    let file = std::fs::File::create(path).with_context(|| format!("{}", path.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    writeln!(w, "id,nom,dispositif,lon,lat")?;
+    for (i, p) in points.iter().enumerate() {
+        let theme = BENCH_THEMES.get(i % BENCH_THEMES.len()).unwrap_or(&"");
+        writeln!(
+            w,
+            "{},Service {},{theme},{:.6},{:.6}",
+            i + 1,
+            i + 1,
+            p.x(),
+            p.y()
+        )?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `bench fca`: the reference and the fast 2SFCA on the communes' population points and
+/// random services, timed, and compared value by value.
+fn fca_bench(
+    file: &Path,
+    services: usize,
+    seed: u64,
+    radius_km: f64,
+    gauss: bool,
+    runs: usize,
+) -> Result<()> {
+    use cartosol::analysis::PopulationBase;
+    use cartosol::analysis::fca::{Decay, two_step_fca, two_step_fca_reference};
+    use cartosol::value::Value;
+    let layer = load_zones(file, &ZoneOptions::default())?;
+    let bbox = layer.bbox().context("couche vide")?;
+    let zone_index = ZoneIndex::new(&layer);
+    let svc = random_points_inside(bbox, &zone_index, services, seed);
+    let base = PopulationBase::from_communes(&layer, None, "POPULATION")?;
+    let supply = vec![Value::Number(1.0); svc.len()];
+    let decay = if gauss { Decay::Gaussian } else { Decay::Step };
+    let radius_m = radius_km * 1000.0;
+    let start = std::time::Instant::now();
+    let reference = two_step_fca_reference(
+        &base.points,
+        &base.population,
+        &svc,
+        &supply,
+        radius_m,
+        decay,
+    )?;
+    let reference_s = start.elapsed().as_secs_f64();
+    let (fast, best, median) = time_runs(runs, || {
+        Ok(two_step_fca(
+            &base.points,
+            &base.population,
+            &svc,
+            &supply,
+            radius_m,
+            decay,
+        )?)
+    })?;
+    let differ = |a: &[Value], b: &[Value]| a.iter().zip(b).filter(|(x, y)| x != y).count();
+    let ratio_diffs = differ(&reference.ratios, &fast.ratios);
+    let access_diffs = differ(&reference.accessibility, &fast.accessibility);
+    let numbers = fast
+        .accessibility
+        .iter()
+        .filter(|v| matches!(v, Value::Number(_)))
+        .count();
+    println!(
+        "{} : 2SFCA de {} communes et {} services (graine {seed}), rayon {radius_km} km, \
+         décroissance {} ; implémentation d'origine {reference_s:.3} s, rapide : meilleur \
+         {best:.3} s, médiane {median:.3} s sur {} mesures ; {numbers} accessibilités \
+         chiffrées ; écarts avec l'origine : {ratio_diffs} ratios, {access_diffs} accessibilités",
+        file.display(),
+        base.len(),
+        svc.len(),
+        decay.label(),
+        runs.max(1)
+    );
+    if ratio_diffs + access_diffs > 0 || reference.ratios.len() != fast.ratios.len() {
+        anyhow::bail!("le 2SFCA rapide diffère de l'implémentation d'origine");
+    }
     Ok(())
 }
 
@@ -296,6 +424,32 @@ pub fn run(args: Args) -> Result<()> {
                 runs.max(1)
             );
         }
+        What::Points {
+            file,
+            points,
+            seed,
+            out,
+        } => {
+            let layer = load_zones(&file, &ZoneOptions::default())?;
+            let bbox = layer.bbox().context("couche vide")?;
+            let index = ZoneIndex::new(&layer);
+            let pts = random_points_inside(bbox, &index, points, seed);
+            write_service_points(&out, &pts)?;
+            println!(
+                "{} points (graine {seed}) tirés dans les {} communes écrits dans {}",
+                pts.len(),
+                layer.len(),
+                out.display()
+            );
+        }
+        What::Fca {
+            file,
+            services,
+            seed,
+            radius_km,
+            gauss,
+            runs,
+        } => fca_bench(&file, services, seed, radius_km, gauss, runs)?,
         What::Lisa {
             file,
             permutations,

@@ -148,6 +148,17 @@ pub(crate) struct Options {
     /// Fichier de sortie : .csv, .geojson, .xlsx ou .gpkg.
     #[arg(long)]
     pub(crate) out: PathBuf,
+    /// Affiche la durée de chaque étape (mesures de performance).
+    #[arg(long, hide = true)]
+    pub(crate) temps: bool,
+}
+
+/// Prints the time spent since `start` on a step when `--temps` is given, and restarts it.
+pub(crate) fn step_time(args: &Options, label: &str, start: &mut std::time::Instant) {
+    if args.temps {
+        eprintln!("temps : {label} {:.3} s", start.elapsed().as_secs_f64());
+    }
+    *start = std::time::Instant::now();
 }
 
 /// The layers read for a coverage run.
@@ -205,7 +216,9 @@ fn from_files(args: &Options) -> Result<Inputs> {
     let (Some(zones_path), Some(points_path)) = (&args.zones, &args.points) else {
         bail!("indiquez --project, ou bien --zones et --points");
     };
+    let mut clock = std::time::Instant::now();
     let mut zones = load_zones(zones_path, &ZoneOptions::default())?;
+    step_time(args, "lecture des zones", &mut clock);
     if let Some(table_path) = &args.table {
         let loaded = load_table(
             table_path,
@@ -234,6 +247,7 @@ fn from_files(args: &Options) -> Result<Inputs> {
         None => None,
     };
     let points = load_points(points_path, &PointOptions::default())?;
+    step_time(args, "lecture des points", &mut clock);
     Ok(Inputs {
         project: None,
         zones_id: None,
@@ -281,6 +295,7 @@ pub(crate) fn compute(args: &Options) -> Result<Run> {
         None => from_files(args)?,
     };
     cartosol::fsutil::refuse_overwrite(&args.out, &input_files(args, &inputs))?;
+    let mut clock = std::time::Instant::now();
     let threshold_km = args.threshold_km.unwrap_or(args.radius_km);
     let options = CoverageOptions {
         theme_field: args
@@ -310,11 +325,17 @@ pub(crate) fn compute(args: &Options) -> Result<Run> {
     };
     let communes = inputs.communes.as_ref().unwrap_or(&inputs.zones);
     let result = coverage(&inputs.zones, communes, &inputs.points, &options)?;
+    step_time(
+        args,
+        "couverture (affectation, plus proche, 2SFCA)",
+        &mut clock,
+    );
     // The point sanity checks of inspect and of the app, rows listed: a point outside the
     // territory or far from its declared commune is not only a count « hors des zones ».
     if let Ok(report) = cartosol::analysis::quality_report(&inputs.points, communes, None, None) {
         super::print_point_problems(&report.problems("la couche des communes"));
     }
+    step_time(args, "contrôle des points", &mut clock);
     if result.services_total == 0 {
         eprintln!(
             "attention : aucun service « {} » dans le champ « {} »",
@@ -437,8 +458,10 @@ pub fn run(args: Args) -> Result<()> {
     let run = compute(&args)?;
     let gaps = run.gaps(&args)?;
     let result = &run.result;
+    let mut clock = std::time::Instant::now();
     let table = result.coverage_table(gaps.as_ref());
     let report = run.write_zones(&table, "couverture", &args.out)?;
+    step_time(&args, "écriture", &mut clock);
     println!(
         "Couverture « {} » : {} zones, {} services dont {} à distance uniquement (comptés à part), \
          {} sans coordonnées comptés par code commune, {} hors des zones, {} non localisés",
