@@ -248,7 +248,8 @@ fn push_outlines(shapes: &mut Vec<Shape>, level: &Level, base: Pos2, k: f32, str
 }
 
 /// Outlines of some zones of a layer (the flagged ones of a tool), at the view's level of
-/// detail, only those in view and at least half a pixel wide.
+/// detail, only those in view and at least half a pixel wide; a zone narrower than the stroke
+/// is covered by a box of its colour.
 pub fn zone_outlines(
     view: &View,
     zl: &ZoneLayerView,
@@ -267,6 +268,22 @@ pub fn zone_outlines(
             || (shape.bbox[2] - shape.bbox[0] < min_extent
                 && shape.bbox[3] - shape.bbox[1] < min_extent)
         {
+            continue;
+        }
+        // A zone narrower than the stroke would be covered by its own outline: a box of the
+        // stroke's colour over it looks the same and costs 4 vertices, not a stroked ring
+        // (thousands of communes flagged at national scale).
+        let (w, h) = (
+            (shape.bbox[2] - shape.bbox[0]) * view.scale,
+            (shape.bbox[3] - shape.bbox[1]) * view.scale,
+        );
+        if w < stroke.width as f64 && h < stroke.width as f64 {
+            let rect = Rect::from_two_pos(
+                view.to_screen([shape.bbox[0], shape.bbox[1]]),
+                view.to_screen([shape.bbox[2], shape.bbox[3]]),
+            )
+            .expand(stroke.width / 2.0);
+            shapes.push(Shape::rect_filled(rect, 0.0, stroke.color));
             continue;
         }
         if let Some(level) = shape.levels.get(level_index) {
