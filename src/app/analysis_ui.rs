@@ -8,10 +8,11 @@
 //! re-applies the need/offer rule to the cached figures ([`AnalysisState::apply_rule`]). The
 //! panels of the tools are in `panels::tools`.
 
+pub use super::coverage_cache::{CoverageFigures, CoverageKey, service_layer};
+use super::coverage_cache::{CoverageJob, coverage_inputs};
 use super::map_view::{TextItem, View};
 use super::state::Workspace;
 use crate::analysis::bivariate::{self, Bivariate};
-use crate::analysis::coverage::{CoverageOptions, ZoneCoverage, coverage};
 use crate::analysis::distance::distance_m;
 use crate::analysis::index::ServiceIndex;
 use crate::analysis::underserved::{
@@ -22,7 +23,7 @@ use egui::{Color32, FontId, Shape, Stroke};
 use geo::Point;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::atomic::AtomicBool;
 
 /// What a click on the map does.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -71,49 +72,6 @@ pub struct Gaps {
     pub coverage: Arc<CoverageFigures>,
 }
 
-/// What coverage figures depend on: the zone layer (by id), the need indicator and the theme of
-/// services counted as offer.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct CoverageKey {
-    /// Id of the zone layer.
-    pub layer_id: String,
-    /// The need indicator (a column of the zone layer).
-    pub indicator: String,
-    /// The theme of services counted as offer.
-    pub theme: String,
-}
-
-/// Coverage of one [`CoverageKey`], computed in the background, before any threshold.
-#[derive(Clone, Debug)]
-pub struct CoverageFigures {
-    /// What the figures were computed for.
-    pub key: CoverageKey,
-    /// Index of the zone layer in the workspace when computed.
-    pub layer: usize,
-    /// Per zone, in the layer's row order: services, services per 10,000 inhabitants…
-    pub zones: Vec<ZoneCoverage>,
-    /// The need indicator per zone.
-    pub need: Vec<Value>,
-    /// Services of the theme per 10,000 inhabitants, per zone.
-    pub offer: Vec<Value>,
-    /// Need tercile × offer tercile (does not depend on the thresholds).
-    pub bivariate: Bivariate,
-    /// Smallest and largest need, for the need slider.
-    pub need_range: (f64, f64),
-    /// Smallest and largest offer, for the offer slider.
-    pub offer_range: (f64, f64),
-    /// Medians of the need and offer, the thresholds proposed at first.
-    pub need_median: f64,
-    /// See `need_median`.
-    pub offer_median: f64,
-}
-
-/// A coverage computation running in the background.
-struct CoverageJob {
-    key: CoverageKey,
-    result: Receiver<Result<CoverageFigures, String>>,
-}
-
 /// State of the analysis tools.
 pub struct AnalysisState {
     /// What a click on the map does.
@@ -146,8 +104,14 @@ pub struct AnalysisState {
     /// How many coverage computations were started (they are expensive: a slider must not
     /// start one).
     pub coverage_runs: usize,
+    /// Test hook: while set, a coverage computation started waits before computing (so that
+    /// a test sees the map while it runs).
+    pub hold_jobs: Arc<AtomicBool>,
     job: Option<CoverageJob>,
     indexes: Vec<ServiceIndex>,
+    /// One index per theme of the service layer, for the nearest of each theme (built with
+    /// `indexes`: rebuilding them at each click took half a second with 1,000,000 points).
+    theme_indexes: Vec<ServiceIndex>,
 }
 
 impl Default for AnalysisState {
@@ -166,18 +130,12 @@ impl Default for AnalysisState {
             cache: HashMap::new(),
             coverage_error: None,
             coverage_runs: 0,
+            hold_jobs: Arc::new(AtomicBool::new(false)),
             job: None,
             indexes: Vec::new(),
+            theme_indexes: Vec::new(),
         }
     }
-}
-
-/// The point layer holding services (the first with themes), if any.
-pub fn service_layer(ws: &Workspace) -> Option<usize> {
-    ws.points
-        .iter()
-        .position(|p| p.themes.len() > 1)
-        .or(if ws.points.is_empty() { None } else { Some(0) })
 }
 
 impl AnalysisState {
@@ -186,6 +144,7 @@ impl AnalysisState {
         self.probe = None;
         self.measure.clear();
         self.indexes.clear();
+        self.theme_indexes.clear();
         self.forget_coverage();
     }
 
@@ -204,12 +163,19 @@ impl AnalysisState {
 
     /// Services within the radius of `at`, and the nearest of each visible theme.
     pub fn probe_at(&mut self, ws: &Workspace, at: (f64, f64)) {
-        if self.indexes.len() != ws.points.len() {
+        let themes = service_layer(ws)
+            .and_then(|li| ws.points.get(li))
+            .map_or(0, |l| l.themes.len());
+        if self.indexes.len() != ws.points.len() || self.theme_indexes.len() != themes {
             self.indexes = ws
                 .points
                 .iter()
                 .map(|p| ServiceIndex::new(&p.layer))
                 .collect();
+            self.theme_indexes = service_layer(ws)
+                .and_then(|li| ws.points.get(li))
+                .map(theme_indexes)
+                .unwrap_or_default();
         }
         let from = Point::new(at.0, at.1);
         let mut within = Vec::new();
@@ -237,15 +203,7 @@ impl AnalysisState {
                 if !theme.visible {
                     continue;
                 }
-                let rows: Vec<(usize, Point<f64>)> = layer
-                    .layer
-                    .positions
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| layer.theme_of.get(*i) == Some(&ti))
-                    .filter_map(|(i, p)| p.map(|p| (i, p)))
-                    .collect();
-                if let Some(n) = ServiceIndex::from_positions(rows).nearest(from) {
+                if let Some(n) = self.theme_indexes.get(ti).and_then(|i| i.nearest(from)) {
                     nearest.push((ti, n.row, n.distance_m));
                 }
             }
@@ -279,25 +237,16 @@ impl AnalysisState {
     /// when it is neither cached, running nor failed, and keeps the under-served zones in step
     /// with the settings. `repaint` is called by the background thread when it is done.
     pub fn sync(&mut self, ws: &Workspace, repaint: impl Fn() + Send + 'static) {
-        if let Some(job) = &self.job {
-            match job.result.try_recv() {
-                Ok(Ok(figures)) => {
+        if let Some(job) = &self.job
+            && let Some(done) = job.finished()
+        {
+            match done {
+                Ok(figures) => {
                     self.cache.insert(figures.key.clone(), Arc::new(figures));
-                    self.job = None;
                 }
-                Ok(Err(e)) => {
-                    self.coverage_error = Some((job.key.clone(), e));
-                    self.job = None;
-                }
-                Err(TryRecvError::Empty) => {}
-                Err(TryRecvError::Disconnected) => {
-                    self.coverage_error = Some((
-                        job.key.clone(),
-                        "le calcul de la couverture s'est interrompu".to_owned(),
-                    ));
-                    self.job = None;
-                }
+                Err(e) => self.coverage_error = Some((job.key.clone(), e)),
             }
+            self.job = None;
         }
         let Some((layer, key)) = self.wanted(ws) else {
             return;
@@ -327,17 +276,14 @@ impl AnalysisState {
         }
         match coverage_inputs(ws, layer, &key) {
             Ok(inputs) => {
-                let (tx, rx) = std::sync::mpsc::channel();
                 self.coverage_runs += 1;
-                self.job = Some(CoverageJob {
-                    key: key.clone(),
-                    result: rx,
-                });
-                std::thread::spawn(move || {
-                    // Fails only when the app forgot this job (layers changed): nobody waits.
-                    let _ = tx.send(inputs.compute(layer, key));
-                    repaint();
-                });
+                self.job = Some(CoverageJob::spawn(
+                    inputs,
+                    layer,
+                    key,
+                    self.hold_jobs.clone(),
+                    repaint,
+                ));
             }
             Err(e) => self.coverage_error = Some((key, e)),
         }
@@ -420,30 +366,14 @@ impl AnalysisState {
             && let Some(g) = &self.gaps
             && let Some(zl) = ws.zones.get(g.layer)
         {
-            for f in &g.result.flagged {
-                if let Some(shape) = zl.geometry.shapes.get(f.zone)
-                    && let Some(level) = shape.levels.last()
-                {
-                    let base = view.to_screen(shape.origin);
-                    let k = (view.scale / super::geometry::LOCAL_SCALE) as f32;
-                    for &(start, end) in &level.rings {
-                        let pts: Vec<egui::Pos2> = level
-                            .ring_vertices
-                            .get(start as usize..end as usize)
-                            .unwrap_or_default()
-                            .iter()
-                            .map(|v| egui::pos2(base.x + v[0] * k, base.y + v[1] * k))
-                            .collect();
-                        shapes.push(Shape::line(
-                            pts,
-                            Stroke::new(3.5, {
-                                let [r, g, b] = crate::style::map_style::UNDERSERVED_COLOR;
-                                Color32::from_rgb(r, g, b)
-                            }),
-                        ));
-                    }
-                }
-            }
+            let [r, g_, b] = crate::style::map_style::UNDERSERVED_COLOR;
+            super::map_view::zone_outlines(
+                view,
+                zl,
+                g.result.flagged.iter().map(|f| f.zone),
+                Stroke::new(3.5, Color32::from_rgb(r, g_, b)),
+                shapes,
+            );
         }
         if let Some(p) = &self.probe {
             let centre = view.to_screen(mercator_unit(p.at.0, p.at.1));
@@ -530,105 +460,17 @@ impl AnalysisState {
     }
 }
 
-/// What the background coverage computation needs, cloned from the workspace.
-struct CoverageInputs {
-    zones: crate::model::ZoneLayer,
-    communes: crate::model::ZoneLayer,
-    services: crate::model::PointLayer,
-    options: CoverageOptions,
-    need: Vec<Value>,
-}
-
-/// The layers and options of the coverage of `key` on zone layer `layer`.
-fn coverage_inputs(
-    ws: &Workspace,
-    layer: usize,
-    key: &CoverageKey,
-) -> Result<CoverageInputs, String> {
-    let zones = ws.zones.get(layer).ok_or("aucune couche de zones")?;
-    // The commune base: the layer named "communes", else the layer with the most zones.
-    let communes_index = ws
-        .zones
-        .iter()
-        .position(|z| z.spec.id == "communes")
-        .or_else(|| {
-            (0..ws.zones.len()).max_by_key(|i| ws.zones.get(*i).map_or(0, |z| z.layer.len()))
-        })
-        .ok_or("aucune couche de communes")?;
-    let communes = ws
-        .zones
-        .get(communes_index)
-        .ok_or("aucune couche de communes")?;
-    let services_index = service_layer(ws).ok_or("aucune couche de points de service")?;
-    let services = ws
-        .points
-        .get(services_index)
-        .ok_or("aucune couche de points de service")?;
-    let options = CoverageOptions {
-        theme_field: services
-            .spec
-            .theme_field
-            .clone()
-            .unwrap_or_else(|| "dispositif".to_owned()),
-        theme: Some(key.theme.clone()),
-        zone_code_field: Some(zones.spec.code_field.clone()),
-        commune_code_field: Some(communes.spec.code_field.clone()),
-        population_field: communes
-            .spec
-            .population_field
-            .clone()
-            .unwrap_or_else(|| "POPULATION".to_owned()),
-        ..CoverageOptions::default()
-    };
-    let need = zones
-        .layer
-        .attributes
-        .field(&key.indicator)
-        .map(|f| f.values.clone())
-        .ok_or_else(|| format!("l'indicateur « {} » est absent de la couche", key.indicator))?;
-    Ok(CoverageInputs {
-        zones: zones.layer.clone(),
-        communes: communes.layer.clone(),
-        services: services.layer.clone(),
-        options,
-        need: need.to_values(),
-    })
-}
-
-impl CoverageInputs {
-    /// The coverage figures (runs in the background thread).
-    fn compute(self, layer: usize, key: CoverageKey) -> Result<CoverageFigures, String> {
-        let result = coverage(&self.zones, &self.communes, &self.services, &self.options)
-            .map_err(|e| format!("calcul de la couverture impossible : {e}"))?;
-        let offer: Vec<Value> = result.zones.iter().map(|z| z.per_10000.clone()).collect();
-        let range = |v: &[Value]| {
-            let xs: Vec<f64> = v.iter().filter_map(Value::as_f64).collect();
-            let min = xs.iter().copied().fold(f64::INFINITY, f64::min);
-            let max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            if min.is_finite() {
-                (min, max)
-            } else {
-                (0.0, 1.0)
-            }
-        };
-        let median = |v: &[Value]| {
-            let mut xs: Vec<f64> = v.iter().filter_map(Value::as_f64).collect();
-            xs.sort_by(f64::total_cmp);
-            xs.get(xs.len() / 2).copied().unwrap_or_default()
-        };
-        Ok(CoverageFigures {
-            layer,
-            bivariate: bivariate::classify(&self.need, &offer),
-            need_range: range(&self.need),
-            offer_range: range(&offer),
-            need_median: median(&self.need),
-            offer_median: median(&offer),
-            zones: result.zones,
-            need: self.need,
-            offer,
-            key,
-        })
+/// One index of the positioned points per theme of `layer` (rows of the layer).
+fn theme_indexes(layer: &super::state::PointLayerView) -> Vec<ServiceIndex> {
+    let mut rows: Vec<Vec<(usize, Point<f64>)>> = vec![Vec::new(); layer.themes.len()];
+    for (i, p) in layer.layer.positions.iter().enumerate() {
+        if let (Some(p), Some(t)) = (p, layer.theme_of.get(i))
+            && let Some(r) = rows.get_mut(*t)
+        {
+            r.push((i, *p));
+        }
     }
+    rows.into_iter().map(ServiceIndex::from_positions).collect()
 }
 
 /// The 3×3 key of the bivariate map: need upward, offer rightward.

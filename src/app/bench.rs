@@ -24,6 +24,8 @@ pub struct FrameMeasure {
     pub tessellate_ms: f64,
     /// Median milliseconds of a full rebuild: `build_ms` + `tessellate_ms`.
     pub total_ms: f64,
+    /// Fastest full rebuild, milliseconds (the least disturbed by other processes).
+    pub best_total_ms: f64,
     /// Median milliseconds to build and tessellate 10,000 service points (clustered or not).
     pub points_ms: f64,
     /// Discs or symbols drawn for those points.
@@ -32,39 +34,73 @@ pub struct FrameMeasure {
     pub pan_ms: f64,
 }
 
-/// 10,000 pseudo-random service points (9 themes) inside `bbox` (Mercator), seeded.
-fn random_points(bbox: [f64; 4], ws: &Workspace) -> super::state::PointLayerView {
-    let mut state: u64 = 91;
-    let mut next = || {
+/// SplitMix64 uniform numbers in [0, 1), seeded.
+fn uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
         state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         (z ^ (z >> 31)) as f64 / u64::MAX as f64
-    };
-    let mut positions = Vec::new();
-    let mut themes = Vec::new();
-    for i in 0..10_000 {
+    }
+}
+
+/// A point layer of `n` pseudo-random services (9 themes, « France Services » the first, in
+/// the `dispositif` field) inside `bbox` (Mercator), seeded; with `inside` set, only positions
+/// it accepts are kept (drawn again otherwise).
+fn random_services(
+    bbox: [f64; 4],
+    n: usize,
+    seed: u64,
+    inside: Option<&dyn Fn(f64, f64) -> bool>,
+) -> crate::model::PointLayer {
+    let mut next = uniform(seed);
+    let mut positions = Vec::with_capacity(n);
+    let mut themes = Vec::with_capacity(n);
+    let mut tries = 0usize;
+    while positions.len() < n && tries < n * 50 {
+        tries += 1;
         let m = [
             bbox[0] + next() * (bbox[2] - bbox[0]),
             bbox[1] + next() * (bbox[3] - bbox[1]),
         ];
         let (lon, lat) = super::geometry::lon_lat_of(m);
+        if inside.is_some_and(|f| !f(lon, lat)) {
+            continue;
+        }
+        let i = positions.len();
         positions.push(Some(geo::Point::new(lon, lat)));
-        themes.push(crate::value::Value::Text(format!("thème {}", i % 9)));
+        themes.push(if i % 9 == 0 {
+            "France Services".to_owned()
+        } else {
+            format!("thème {}", i % 9)
+        });
     }
-    let layer = crate::model::PointLayer {
+    crate::model::PointLayer {
         source: Default::default(),
         positions,
-        attributes: crate::model::Table {
-            fields: vec![crate::model::Field {
-                name: "dispositif".to_owned(),
-                kind: crate::model::FieldKind::Text,
-                values: crate::model::Column::from(themes),
-            }],
-            row_origin: (1..=10_000).collect(),
-        },
-    };
+        attributes: theme_table(themes),
+    }
+}
+
+/// The attribute table of the random services: one text column `dispositif` (the only place
+/// the bench builds attribute values).
+fn theme_table(themes: Vec<String>) -> crate::model::Table {
+    let n = themes.len() as u64;
+    crate::model::Table {
+        fields: vec![crate::model::Field {
+            name: "dispositif".to_owned(),
+            kind: crate::model::FieldKind::Text,
+            values: themes.into_iter().map(crate::value::Value::Text).collect(),
+        }],
+        row_origin: (1..=n).collect(),
+    }
+}
+
+/// 10,000 pseudo-random service points (9 themes) inside `bbox` (Mercator), seeded.
+fn random_points(bbox: [f64; 4], ws: &Workspace) -> super::state::PointLayerView {
+    let layer = random_services(bbox, 10_000, 91, None);
     let spec = crate::project::PointSpec {
         id: "bench".to_owned(),
         name: "bench".to_owned(),
@@ -127,6 +163,7 @@ pub fn frame_bench(
     ] {
         let mut build = Vec::new();
         let mut tess = Vec::new();
+        let mut totals = Vec::new();
         let mut pan = Vec::new();
         let mut vertices = 0;
         let mut drawn = 0;
@@ -168,6 +205,7 @@ pub fn frame_bench(
             if rebuild {
                 build.push((t1 - t0).as_secs_f64() * 1000.0);
                 tess.push((t2 - t1).as_secs_f64() * 1000.0);
+                totals.push((t2 - t0).as_secs_f64() * 1000.0);
             } else {
                 pan.push((t2 - t0).as_secs_f64() * 1000.0);
             }
@@ -206,10 +244,243 @@ pub fn frame_bench(
             build_ms: b,
             tessellate_ms: t,
             total_ms: b + t,
+            best_total_ms: totals.iter().copied().fold(f64::INFINITY, f64::min),
             points_ms,
             point_marks,
             pan_ms,
         });
     }
     Ok(out)
+}
+
+/// What the under-served sliders, the bivariate map and the proximity tool cost at national
+/// scale (see [`slider_bench`]).
+pub struct SliderMeasure {
+    /// Zones of the layer.
+    pub zones: usize,
+    /// Random services drawn (9 themes, one in nine « France Services »).
+    pub services: usize,
+    /// Seconds to load the zones and place the services in them (workspace preparation).
+    pub load_s: f64,
+    /// Seconds of the coverage computation (background thread), done once.
+    pub coverage_s: f64,
+    /// Milliseconds the UI thread spends starting that computation (its frame is late by that).
+    pub start_ms: f64,
+    /// Coverage computations started while the sliders moved (0 when the cache works).
+    pub recomputations: usize,
+    /// Median milliseconds to apply the rule of new thresholds to the cached coverage.
+    pub apply_ms: f64,
+    /// Zones flagged at the median thresholds.
+    pub flagged: usize,
+    /// Per view (label, median and fastest ms of a slider frame: rule applied, shapes built,
+    /// tessellated).
+    pub slider_frames: Vec<(String, f64, f64)>,
+    /// Per view, median and fastest ms of a frame of the bivariate map while a slider moves.
+    pub bivariate_frames: Vec<(String, f64, f64)>,
+    /// Median milliseconds of a proximity query (click) with the services within the radius
+    /// and the nearest of each theme.
+    pub probe_ms: f64,
+    /// Services within the radius of that query.
+    pub probe_within: usize,
+}
+
+/// Tessellates `shapes` in `clip` on `ctx` (the GPU-side cost of a frame on the CPU).
+fn tessellate(ctx: &egui::Context, shapes: Vec<egui::Shape>, clip: egui::Rect) {
+    let clipped: Vec<egui::epaint::ClippedShape> = shapes
+        .into_iter()
+        .map(|shape| egui::epaint::ClippedShape {
+            clip_rect: clip,
+            shape,
+            transform_after_tessellation: Default::default(),
+        })
+        .collect();
+    std::hint::black_box(ctx.tessellate(clipped, 1.0));
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+/// Loads `path` (communes), adds `services` random services inside its zones (seeded), maps
+/// `indicator` and turns the under-served tool on; measures the background coverage once, then
+/// `frames` slider moves (need threshold swept over its range): applying the rule to the
+/// cached coverage, and a whole frame after it (fills, outlines of flagged zones, labels,
+/// tessellation) at the whole layer and at region zoom (Île-de-France); then the same with the
+/// bivariate map, and a proximity query at Paris.
+pub fn slider_bench(
+    path: &Path,
+    indicator: &str,
+    services: usize,
+    frames: usize,
+    seed: u64,
+) -> Result<SliderMeasure, String> {
+    use super::analysis_ui::AnalysisState;
+    let t_load = Instant::now();
+    let mut ws = Workspace::empty();
+    ws.add_file(path, &Progress::default())?;
+    let layer = 0;
+    let zl = ws.zones.first().ok_or("aucune zone")?;
+    let all = zl
+        .geometry
+        .bbox_of(0..zl.geometry.len())
+        .ok_or("emprise vide")?;
+    let geometry = zl.geometry.clone();
+    let inside = move |lon: f64, lat: f64| geometry.zone_at(lon, lat).is_some();
+    let points = random_services(all, services, seed, Some(&inside));
+    let spec = crate::project::PointSpec {
+        id: "services".to_owned(),
+        name: "services".to_owned(),
+        source: Default::default(),
+        theme_field: Some("dispositif".to_owned()),
+        crs: None,
+        options: Default::default(),
+    };
+    ws.file.points.push(spec.clone());
+    let view = super::state::point_view(spec, points, &ws.file, &ws.zones);
+    ws.points.push(view);
+    ws.file.map.indicator = indicator.to_owned();
+    ws.finish();
+    let load_s = t_load.elapsed().as_secs_f64();
+    let ch = Choropleth::compute(&ws, layer, indicator, &ClassificationSpec::default());
+    if let Err(e) = &ch.classification {
+        return Err(e.clone());
+    }
+    let mut analysis = AnalysisState::default();
+    analysis.gaps_on = true;
+    analysis.theme = "France Services".to_owned();
+    let t_cov = Instant::now();
+    analysis.sync(&ws, || {});
+    let start_ms = t_cov.elapsed().as_secs_f64() * 1000.0;
+    while analysis.gaps.is_none() {
+        if let Some((_, e)) = &analysis.coverage_error {
+            return Err(e.clone());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        analysis.sync(&ws, || {});
+    }
+    let coverage_s = t_cov.elapsed().as_secs_f64();
+    let runs = analysis.coverage_runs;
+    let (mut needs, offer_t) = match &analysis.gaps {
+        Some(g) => (
+            g.coverage
+                .need
+                .iter()
+                .filter_map(crate::value::Value::as_f64)
+                .collect::<Vec<f64>>(),
+            analysis.offer_threshold.unwrap_or_default(),
+        ),
+        None => return Err("pas de couverture".to_owned()),
+    };
+    needs.sort_by(f64::total_cmp);
+    // A sweep of the need slider over the middle of the distribution (30 % to 70 % of the
+    // zones above the threshold), where a move changes thousands of flagged zones.
+    let need_at = |f: usize| {
+        let q = 0.3 + 0.4 * ((f % 20) as f64) / 19.0;
+        let i = ((needs.len() as f64 - 1.0) * q) as usize;
+        needs.get(i).copied().unwrap_or_default()
+    };
+    let mut apply = Vec::new();
+    for f in 0..frames.max(1) {
+        let t = Instant::now();
+        analysis.set_thresholds(need_at(f), offer_t);
+        apply.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let flagged = {
+        let median_need = analysis
+            .gaps
+            .as_ref()
+            .map_or(0.0, |g| g.coverage.need_median);
+        analysis.set_thresholds(median_need, offer_t);
+        analysis.gaps.as_ref().map_or(0, |g| g.result.flagged.len())
+    };
+    let clip = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 1000.0));
+    let views = [
+        ("ensemble de la couche".to_owned(), View::fit(all, clip)),
+        ("région (zoom 8)".to_owned(), {
+            let zoom = 8.0;
+            View {
+                center: super::geometry::mercator_unit(2.35, 48.7),
+                scale: 256.0 * 2f64.powf(zoom),
+                clip,
+                zoom,
+            }
+        }),
+    ];
+    let ctx = egui::Context::default();
+    let hatch = ctx
+        .load_texture(
+            "h",
+            egui::ColorImage::new([8, 8], vec![egui::Color32::GRAY; 64]),
+            Default::default(),
+        )
+        .id();
+    let mut first = ctx.run_ui(Default::default(), |_| {});
+    first.textures_delta.clear();
+    let zl = ws.zones.first().ok_or("aucune zone")?;
+    let frame = |analysis: &mut AnalysisState, view: &View, f: usize| {
+        let t = Instant::now();
+        analysis.set_thresholds(need_at(f), offer_t);
+        let fill = analysis.fill_override();
+        let generation = super::choropleth::fill_generation(Some(&ch), fill.as_deref());
+        let mut shapes = Vec::new();
+        let mut texts = Vec::new();
+        zone_layer_shapes(
+            view,
+            zl,
+            super::map_view::Paint {
+                choropleth: Some(&ch),
+                fill_override: fill.as_deref(),
+                hatch,
+                labels: true,
+                generation,
+            },
+            &mut shapes,
+            &mut texts,
+        );
+        analysis.overlay(&ws, view, &mut shapes, &mut texts);
+        tessellate(&ctx, shapes, clip);
+        t.elapsed().as_secs_f64() * 1000.0
+    };
+    let mut slider_frames = Vec::new();
+    let mut bivariate_frames = Vec::new();
+    for bivariate in [false, true] {
+        analysis.bivariate_on = bivariate;
+        for (label, view) in &views {
+            // The first frame builds the meshes of the view (zoom or fills changed).
+            frame(&mut analysis, view, 0);
+            let mut times: Vec<f64> = (1..=frames.max(1))
+                .map(|f| frame(&mut analysis, view, f))
+                .collect();
+            let out = if bivariate {
+                &mut bivariate_frames
+            } else {
+                &mut slider_frames
+            };
+            let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+            out.push((label.clone(), median(&mut times), best));
+        }
+    }
+    let recomputations = analysis.coverage_runs - runs;
+    let mut probes = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        analysis.probe_at(&ws, (2.35, 48.85));
+        probes.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let probe_within = analysis.probe.as_ref().map_or(0, |p| p.within.len());
+    Ok(SliderMeasure {
+        zones: zl.geometry.len(),
+        services: ws.points.first().map_or(0, |p| p.layer.positions.len()),
+        load_s,
+        coverage_s,
+        start_ms,
+        recomputations,
+        apply_ms: median(&mut apply),
+        flagged,
+        slider_frames,
+        bivariate_frames,
+        probe_ms: median(&mut probes),
+        probe_within,
+    })
 }

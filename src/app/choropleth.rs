@@ -114,3 +114,30 @@ impl Choropleth {
         }
     }
 }
+
+/// A hash of the fill colours of the mapped layer: the choropleth's classes and colours, or the
+/// colours replacing them (`fill_override`, the bivariate map). The map rebuilds its cached
+/// meshes only when it changes, so that a frame whose fills did not change (a slider of the
+/// under-served rule moved, which only moves outlines) translates the cached meshes.
+pub fn fill_generation(
+    choropleth: Option<&Choropleth>,
+    fill_override: Option<&[Option<[u8; 3]>]>,
+) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    if let Some(c) = choropleth {
+        (
+            c.layer,
+            &c.indicator,
+            c.spec.method,
+            c.spec.classes,
+            &c.spec.palette,
+            &c.colors,
+            &c.class_of,
+        )
+            .hash(&mut h);
+        c.spec.breaks.iter().for_each(|b| b.to_bits().hash(&mut h));
+    }
+    fill_override.hash(&mut h);
+    h.finish()
+}

@@ -205,17 +205,24 @@ fn rgba([r, g, b]: [u8; 3], opacity: f32) -> Color32 {
     Color32::from_rgba_unmultiplied(r, g, b, (opacity.clamp(0.0, 1.0) * 255.0) as u8)
 }
 
-/// Appends a zone level's triangles to `mesh`, transformed to the screen.
-fn push_triangles(mesh: &mut Mesh, level: &Level, base: Pos2, k: f32, color: Color32, hatch: bool) {
+/// Appends a zone level's triangles to `mesh`, transformed to the screen; a hatched mesh's
+/// texture coordinates count from `hatch` (one repetition of the pattern every 8 points).
+fn push_triangles(
+    mesh: &mut Mesh,
+    level: &Level,
+    base: Pos2,
+    k: f32,
+    color: Color32,
+    hatch: Option<Pos2>,
+) {
     let offset = mesh.vertices.len() as u32;
     mesh.vertices.extend(level.vertices.iter().map(|v| {
         let pos = pos2(base.x + v[0] * k, base.y + v[1] * k);
         Vertex {
             pos,
-            uv: if hatch {
-                pos2(pos.x / 8.0, pos.y / 8.0)
-            } else {
-                WHITE_UV
+            uv: match hatch {
+                Some(o) => pos2((pos.x - o.x) / 8.0, (pos.y - o.y) / 8.0),
+                None => WHITE_UV,
             },
             color,
         }
@@ -236,6 +243,52 @@ fn push_outlines(shapes: &mut Vec<Shape>, level: &Level, base: Pos2, k: f32, str
             .collect();
         if pts.len() >= 2 {
             shapes.push(Shape::line(pts, stroke));
+        }
+    }
+}
+
+/// Outlines of some zones of a layer (the flagged ones of a tool), at the view's level of
+/// detail, only those in view and at least half a pixel wide; a zone narrower than the stroke
+/// is covered by a box of its colour.
+pub fn zone_outlines(
+    view: &View,
+    zl: &ZoneLayerView,
+    zones: impl IntoIterator<Item = usize>,
+    stroke: Stroke,
+    shapes: &mut Vec<Shape>,
+) {
+    let level_index = view.level_index();
+    let view_box = view.bbox();
+    let min_extent = 0.5 / view.scale;
+    for i in zones {
+        let Some(shape) = zl.geometry.shapes.get(i) else {
+            continue;
+        };
+        if !view.visible(shape, &view_box)
+            || (shape.bbox[2] - shape.bbox[0] < min_extent
+                && shape.bbox[3] - shape.bbox[1] < min_extent)
+        {
+            continue;
+        }
+        // A zone narrower than the stroke would be covered by its own outline: a box of the
+        // stroke's colour over it looks the same and costs 4 vertices, not a stroked ring
+        // (thousands of communes flagged at national scale).
+        let (w, h) = (
+            (shape.bbox[2] - shape.bbox[0]) * view.scale,
+            (shape.bbox[3] - shape.bbox[1]) * view.scale,
+        );
+        if w < stroke.width as f64 && h < stroke.width as f64 {
+            let rect = Rect::from_two_pos(
+                view.to_screen([shape.bbox[0], shape.bbox[1]]),
+                view.to_screen([shape.bbox[2], shape.bbox[3]]),
+            )
+            .expand(stroke.width / 2.0);
+            shapes.push(Shape::rect_filled(rect, 0.0, stroke.color));
+            continue;
+        }
+        if let Some(level) = shape.levels.get(level_index) {
+            let (base, k) = view.local(shape);
+            push_outlines(shapes, level, base, k, stroke);
         }
     }
 }
@@ -289,8 +342,7 @@ pub fn zone_layer_shapes(
             && cache.region[2] >= view_box[2]
             && cache.region[3] >= view_box[3];
         if cache.key != key || !inside {
-            // Rebuild for the view and a margin of an eighth of a view on each side, in coordinates
-            // relative to the view's centre.
+            // Rebuild for the view and a margin of an eighth of a view on each side.
             let w = (view_box[2] - view_box[0]) / 8.0;
             let h = (view_box[3] - view_box[1]) / 8.0;
             let region = [
@@ -299,40 +351,73 @@ pub fn zone_layer_shapes(
                 view_box[2] + w,
                 view_box[3] + h,
             ];
+            // Built in the screen coordinates of this view: a frame that does not move the
+            // view draws the meshes as they are.
             let anchor = view.center;
-            let at_anchor = View {
-                center: anchor,
-                clip: Rect::from_center_size(Pos2::ZERO, view.clip.size()),
-                ..*view
-            };
+            // The hatching is anchored at the view's centre.
+            let uv_origin = view.to_screen(anchor);
             let min_extent = 0.5 / view.scale;
-            // Builds the meshes of the zones in `range`; two halves are built in parallel.
-            let build = |range: std::ops::Range<usize>| {
-                let mut fill = Mesh::default();
-                let mut hatched = Mesh::with_texture(hatch);
-                for i in range {
-                    let Some(shape) = geometry.shapes.get(i) else {
-                        continue;
-                    };
-                    // Zones smaller than half a pixel are not drawn (tiny communes at national
-                    // scale).
-                    if !at_anchor.visible(shape, &region)
-                        || (shape.bbox[2] - shape.bbox[0] < min_extent
-                            && shape.bbox[3] - shape.bbox[1] < min_extent)
-                    {
-                        continue;
+            let shown = |i: usize| {
+                let shape = geometry.shapes.get(i)?;
+                // Zones smaller than half a pixel are not drawn (tiny communes at national
+                // scale).
+                if !view.visible(shape, &region)
+                    || (shape.bbox[2] - shape.bbox[0] < min_extent
+                        && shape.bbox[3] - shape.bbox[1] < min_extent)
+                {
+                    return None;
+                }
+                Some((shape, shape.levels.get(level_index)?))
+            };
+            // The buffers of the previous meshes, reused when no frame holds them any more
+            // (fresh megabytes each rebuild cost page faults and copies as they grow).
+            let mut spare: Vec<Mesh> = std::mem::take(&mut cache.meshes)
+                .into_iter()
+                .filter_map(|m| std::sync::Arc::try_unwrap(m).ok())
+                .collect();
+            let mut buffer = |texture: egui::TextureId| {
+                let mut m = spare.pop().unwrap_or_default();
+                m.vertices.clear();
+                m.indices.clear();
+                m.texture_id = texture;
+                m
+            };
+            // Builds the meshes of the zones in `range` into `fill` and `hatched`; parts are
+            // built in parallel.
+            let build = |range: std::ops::Range<usize>, [mut fill, mut hatched]: [Mesh; 2]| {
+                // Sized first: one allocation at most, no copy as they grow.
+                let (mut fv, mut fi, mut hv, mut hi) = (0, 0, 0, 0);
+                for i in range.clone() {
+                    if let Some((_, level)) = shown(i) {
+                        let missing = match fill_override {
+                            Some(colors) => colors.get(i).copied().flatten().is_none(),
+                            None => ch.color_of(i).is_none(),
+                        };
+                        let (v, x) = if missing {
+                            (&mut hv, &mut hi)
+                        } else {
+                            (&mut fv, &mut fi)
+                        };
+                        *v += level.vertices.len();
+                        *x += level.indices.len();
                     }
-                    let Some(level) = shape.levels.get(level_index) else {
+                }
+                fill.vertices.reserve(fv);
+                fill.indices.reserve(fi);
+                hatched.vertices.reserve(hv);
+                hatched.indices.reserve(hi);
+                for i in range {
+                    let Some((shape, level)) = shown(i) else {
                         continue;
                     };
-                    let (base, k) = at_anchor.local(shape);
+                    let (base, k) = view.local(shape);
                     let color = match fill_override {
                         Some(colors) => colors.get(i).copied().flatten(),
                         None => ch.color_of(i),
                     };
                     match color {
                         Some(c) => {
-                            push_triangles(&mut fill, level, base, k, rgba(c, opacity), false)
+                            push_triangles(&mut fill, level, base, k, rgba(c, opacity), None)
                         }
                         // The hatching texture holds the style's colours: untinted.
                         None => push_triangles(
@@ -341,49 +426,43 @@ pub fn zone_layer_shapes(
                             base,
                             k,
                             rgba([255, 255, 255], opacity),
-                            true,
+                            Some(uv_origin),
                         ),
                     }
                 }
-                (fill, hatched)
+                [fill, hatched]
             };
             let n = geometry.shapes.len();
-            let (fill, hatched) = if n > 2000 {
+            // The parts are kept as separate meshes (appending them would copy them).
+            let meshes: Vec<Mesh> = if n > 2000 {
                 let half = n / 2;
+                let first_buffers = [buffer(egui::TextureId::default()), buffer(hatch)];
+                let second_buffers = [buffer(egui::TextureId::default()), buffer(hatch)];
                 let (a, b) = std::thread::scope(|scope| {
-                    let first = scope.spawn(|| build(0..half));
-                    let second = build(half..n);
+                    let first = scope.spawn(|| build(0..half, first_buffers));
+                    let second = build(half..n, second_buffers);
                     (first.join(), second)
                 });
                 match a {
-                    Ok((mut fill, mut hatched)) => {
-                        fill.append(b.0);
-                        hatched.append(b.1);
-                        (fill, hatched)
-                    }
+                    Ok(a) => a.into_iter().chain(b).collect(),
                     Err(panic) => std::panic::resume_unwind(panic),
                 }
             } else {
-                build(0..n)
+                build(0..n, [buffer(egui::TextureId::default()), buffer(hatch)])
+                    .into_iter()
+                    .collect()
             };
             *cache = MeshCache {
                 key,
                 anchor,
+                at: view.to_screen(anchor),
                 region,
-                fill,
-                hatched,
+                meshes: meshes.into_iter().map(std::sync::Arc::new).collect(),
             };
         }
-        let offset = view.to_screen(cache.anchor).to_vec2();
-        for mesh in [&cache.fill, &cache.hatched] {
-            if mesh.is_empty() {
-                continue;
-            }
-            let mut m = mesh.clone();
-            m.translate(offset);
-            vertices += m.vertices.len();
-            shapes.push(Shape::mesh(m));
-        }
+        let (meshes, n) = cache.shapes(view.to_screen(cache.anchor));
+        vertices += n;
+        shapes.extend(meshes);
     }
     if outlines {
         let mut lines = Vec::new();

@@ -10,6 +10,7 @@ pub mod analysis_ui;
 pub mod basemap;
 pub mod bench;
 pub mod choropleth;
+pub mod coverage_cache;
 pub mod diagnostic;
 pub mod dialogs;
 pub mod display;
@@ -1161,25 +1162,8 @@ impl CartoSolApp {
             siting.overlay(ws, view, shapes, texts);
             schemes.overlay(ws, view, shapes, texts);
         };
-        let generation = {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            if let Some(c) = &self.choropleth {
-                (
-                    c.layer,
-                    &c.indicator,
-                    c.spec.method,
-                    c.spec.classes,
-                    &c.spec.palette,
-                    &c.colors,
-                    &c.class_of,
-                )
-                    .hash(&mut h);
-                c.spec.breaks.iter().for_each(|b| b.to_bits().hash(&mut h));
-            }
-            fill_override.hash(&mut h);
-            h.finish()
-        };
+        let generation =
+            choropleth::fill_generation(self.choropleth.as_ref(), fill_override.as_deref());
         let layers = MapLayers {
             ws: &self.ws,
             generation,
@@ -1205,6 +1189,9 @@ impl CartoSolApp {
         .with_plugin(layers)
         .double_click_to_zoom(true);
         let response = ui.add(map);
+        if self.analysis.computing() {
+            coverage_cache::computing_banner(ui, response.rect);
+        }
         if let Some(attribution) = &self.basemap.attribution {
             let rect = response.rect;
             ui.painter().text(
