@@ -39,6 +39,8 @@ pub enum DataFormat {
     Xlsx,
     /// GeoPackage (`.gpkg`) in Lambert-93 (EPSG:2154).
     GeoPackage,
+    /// GeoParquet 1.1 (`.parquet`) in Lambert-93 (EPSG:2154), geometry as WKB.
+    GeoParquet,
 }
 
 impl DataFormat {
@@ -54,9 +56,10 @@ impl DataFormat {
             "csv" => Ok(DataFormat::Csv),
             "xlsx" => Ok(DataFormat::Xlsx),
             "gpkg" => Ok(DataFormat::GeoPackage),
+            "parquet" => Ok(DataFormat::GeoParquet),
             _ => Err(ExportError::UnknownFormat {
                 file: crate::error::display_name(path),
-                expected: ".geojson, .csv, .xlsx, .gpkg",
+                expected: ".geojson, .csv, .xlsx, .gpkg, .parquet",
             }),
         }
     }
@@ -68,6 +71,7 @@ impl DataFormat {
             DataFormat::Csv => "CSV",
             DataFormat::Xlsx => "XLSX",
             DataFormat::GeoPackage => "GeoPackage (Lambert-93)",
+            DataFormat::GeoParquet => "GeoParquet (Lambert-93)",
         }
     }
 }
@@ -439,7 +443,10 @@ pub fn write_layer(
     guard: &SecrecyGuard,
 ) -> Result<ExportReport, ExportError> {
     if matches!(geometries, Geometries::None)
-        && matches!(format, DataFormat::GeoJson | DataFormat::GeoPackage)
+        && matches!(
+            format,
+            DataFormat::GeoJson | DataFormat::GeoPackage | DataFormat::GeoParquet
+        )
     {
         return Err(ExportError::write(
             path,
@@ -475,6 +482,10 @@ pub fn write_layer(
             write_atomic(path, &xlsx)?;
         }
         DataFormat::GeoPackage => gpkg(path, &table, &columns, geometries, layer_name)?,
+        DataFormat::GeoParquet => {
+            let bytes = super::parquet::geoparquet(path, &table, &columns, geometries)?;
+            write_atomic(path, &bytes)?;
+        }
     }
     Ok(ExportReport {
         format,
@@ -487,14 +498,14 @@ pub fn write_layer(
 }
 
 /// An output column: a field's values, or the reasons of its missing values.
-struct Column<'a> {
-    name: String,
+pub(super) struct Column<'a> {
+    pub(super) name: String,
     field: &'a Field,
     reasons: bool,
 }
 
 impl Column<'_> {
-    fn value(&self, row: usize) -> Cell<'_> {
+    pub(super) fn value(&self, row: usize) -> Cell<'_> {
         match self.field.values.get(row) {
             Some(Value::Missing(m)) if self.reasons => Cell::Text(m.label()),
             Some(_) if self.reasons => Cell::Empty,
@@ -504,12 +515,12 @@ impl Column<'_> {
         }
     }
 
-    fn numeric(&self) -> bool {
+    pub(super) fn numeric(&self) -> bool {
         !self.reasons && self.field.kind == FieldKind::Number
     }
 }
 
-enum Cell<'a> {
+pub(super) enum Cell<'a> {
     Empty,
     Number(f64),
     Text(&'a str),
@@ -1152,10 +1163,10 @@ fn write_gpkg(
     Ok(())
 }
 
-type Projected = Option<(Vec<u8>, [f64; 4])>;
+pub(super) type Projected = Option<(Vec<u8>, [f64; 4])>;
 
 /// The WKB in Lambert-93 of row `row` and its envelope (min x, max x, min y, max y).
-fn project_geometry(
+pub(super) fn project_geometry(
     geometries: Geometries<'_>,
     row: usize,
     to_l93: &FromWgs84,
