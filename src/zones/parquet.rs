@@ -736,7 +736,12 @@ fn check_cost(
                     start.saturating_add(len)
                 )));
             }
-            let pages = scan_pages(file, start, len).map_err(&fault)?;
+            let check = PageCheck {
+                byte_array: schema_is_byte_array(metadata, w.leaf),
+                snappy: chunk.compression() == Compression::SNAPPY,
+                max_page: limits.max_bytes(),
+            };
+            let pages = scan_pages(file, start, len, check).map_err(&fault)?;
             uncompressed_total = uncompressed_total.saturating_add(pages.uncompressed);
             if pages.largest_page > limits.max_bytes() || uncompressed_total > limits.max_bytes() {
                 return Err(limits::exceeded(
@@ -766,8 +771,70 @@ struct Pages {
     values: u64,
 }
 
+/// What the page walk checks beyond the headers.
+#[derive(Clone, Copy, Debug)]
+struct PageCheck {
+    /// Binary values: the dictionary page is read and its length prefixes checked (the Parquet
+    /// library asserts on a prefix cut by the end of the page).
+    byte_array: bool,
+    /// Pages are Snappy-compressed.
+    snappy: bool,
+    /// The read limit in bytes: a larger page stops the walk (the caller refuses the file).
+    max_page: u64,
+}
+
+fn schema_is_byte_array(metadata: &ParquetMetaData, leaf: usize) -> bool {
+    metadata
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .get(leaf)
+        .is_some_and(|c| c.physical_type() == PhysicalType::BYTE_ARRAY)
+}
+
+/// Checks a dictionary page of binary values: `values` length-prefixed values, all inside the
+/// page once decompressed.
+fn check_byte_array_dictionary(
+    raw: &[u8],
+    values: u64,
+    uncompressed: u64,
+    snappy: bool,
+) -> Result<(), String> {
+    let decompressed;
+    let data = if snappy {
+        let n = snap::raw::decompress_len(raw).map_err(|e| format!("Snappy illisible ({e})"))?;
+        if n as u64 != uncompressed {
+            return Err(format!(
+                "{n} octets une fois décompressé, {uncompressed} annoncés"
+            ));
+        }
+        let mut out = vec![0u8; n];
+        snap::raw::Decoder::new()
+            .decompress(raw, &mut out)
+            .map_err(|e| format!("Snappy illisible ({e})"))?;
+        decompressed = out;
+        decompressed.as_slice()
+    } else {
+        raw
+    };
+    let mut at = 0usize;
+    for i in 0..values {
+        let prefix = data
+            .get(at..at.saturating_add(4))
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .ok_or_else(|| format!("dictionnaire coupé à sa valeur {}", i + 1))?;
+        at = at
+            .saturating_add(4)
+            .saturating_add(u32::from_le_bytes(prefix) as usize);
+        if at > data.len() {
+            return Err(format!("dictionnaire coupé à sa valeur {}", i + 1));
+        }
+    }
+    Ok(())
+}
+
 /// Walks the page headers of the chunk at `start`, `len` bytes long.
-fn scan_pages(file: &File, start: u64, len: u64) -> Result<Pages, String> {
+fn scan_pages(file: &File, start: u64, len: u64, check: PageCheck) -> Result<Pages, String> {
     let io = |e: std::io::Error| format!("lecture impossible ({e})");
     let mut handle = file.try_clone().map_err(io)?;
     handle.seek(SeekFrom::Start(start)).map_err(io)?;
@@ -811,9 +878,22 @@ fn scan_pages(file: &File, start: u64, len: u64) -> Result<Pages, String> {
         }
         pages.uncompressed = pages.uncompressed.saturating_add(uncompressed);
         pages.largest_page = pages.largest_page.max(uncompressed);
-        reader
-            .seek_relative(i64::try_from(compressed).map_err(|_| "page trop grande".to_owned())?)
-            .map_err(io)?;
+        if uncompressed > check.max_page {
+            return Ok(pages);
+        }
+        if header.kind == 2 && check.byte_array {
+            // Bounded by the chunk, itself inside the file.
+            let mut raw = vec![0u8; usize::try_from(compressed).map_err(|_| "page trop grande")?];
+            reader.read_exact(&mut raw).map_err(io)?;
+            check_byte_array_dictionary(&raw, values, uncompressed, check.snappy)
+                .map_err(|m| format!("page {index} : {m}"))?;
+        } else {
+            reader
+                .seek_relative(
+                    i64::try_from(compressed).map_err(|_| "page trop grande".to_owned())?,
+                )
+                .map_err(io)?;
+        }
         pos += compressed;
     }
     Ok(pages)
