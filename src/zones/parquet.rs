@@ -68,7 +68,8 @@ fn column_error(path: &Path, group: usize, column: &str, message: impl AsRef<str
 /// metadata at all: a table of coordinates) rather than zones.
 pub fn holds_points(path: &Path) -> Result<bool, LoadError> {
     let (_, metadata) = open(path, &limits::current())?;
-    Ok(match geo_column(path, &metadata, None)? {
+    // The CRS does not matter here (and may be given later with --crs).
+    Ok(match geo_column(path, &metadata, Some(&Crs::wgs84()))? {
         None => true,
         Some(geo) => {
             !geo.geometry_types.is_empty()
@@ -91,6 +92,7 @@ pub fn load_geoparquet_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneL
         ));
     };
     let reprojector = Reprojector::new(path, geo.crs.clone())?;
+    let rows = content.geometries.len();
     let mut problems = content.problems;
     let mut geometries = Vec::with_capacity(content.geometries.len());
     let mut empty = Vec::new();
@@ -152,7 +154,7 @@ pub fn load_geoparquet_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneL
     Ok(ZoneLayer {
         source: source(path, &geo, problems),
         geometries,
-        attributes: table(content.fields, 0),
+        attributes: table(content.fields, rows),
     })
 }
 
@@ -378,7 +380,7 @@ fn geo_column(
         .and_then(|kv| kv.iter().find(|k| k.key == "geo"))
         .and_then(|k| k.value.clone());
     let Some(text) = geo_text else {
-        return Ok(native_geometry_column(path, metadata, forced)?);
+        return native_geometry_column(path, metadata, forced);
     };
     let bad = |m: String| LoadError::format(path, format!("métadonnées « geo » : {m}"));
     let doc: Json = serde_json::from_str(&text).map_err(|e| {
@@ -1270,4 +1272,83 @@ fn timestamp_text(x: i64, unit: &TimeUnit) -> Option<String> {
         TimeUnit::NANOS => jiff::Timestamp::from_nanosecond(i128::from(x)).ok()?,
     };
     Some(ts.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crs_from_projjson_strings_and_wrappers() {
+        let l93 = serde_json::json!({"type": "ProjectedCRS", "name": "RGF93 v1 / Lambert-93",
+            "id": {"authority": "EPSG", "code": 2154}});
+        assert_eq!(crs_of(&l93).map(|c| c.epsg), Ok(Some(2154)));
+        let crs84 = serde_json::json!({"type": "GeographicCRS", "name": "WGS 84 (CRS84)",
+            "id": {"authority": "OGC", "code": "CRS84"}});
+        assert_eq!(crs_of(&crs84).map(|c| c.epsg), Ok(Some(4326)));
+        let bound = serde_json::json!({"type": "BoundCRS", "source_crs": l93});
+        assert_eq!(crs_of(&bound).map(|c| c.epsg), Ok(Some(2154)));
+        let text = serde_json::json!("EPSG:3035");
+        assert_eq!(crs_of(&text).map(|c| c.epsg), Ok(Some(3035)));
+        let custom = serde_json::json!({"type": "ProjectedCRS", "name": "unknown"});
+        assert_eq!(
+            crs_of(&custom),
+            Err(
+                "PROJJSON « unknown » sans identifiant EPSG : CartoSol ne sait pas le \
+                 reprojeter (réécrivez le fichier dans un système EPSG, par exemple EPSG:2154 \
+                 ou EPSG:4326)"
+                    .to_owned()
+            )
+        );
+        let unknown = serde_json::json!({"name": "x", "id": {"authority": "EPSG", "code": 1}});
+        assert_eq!(
+            crs_of(&unknown),
+            Err("EPSG:1 (x) inconnu de CartoSol".to_owned())
+        );
+    }
+
+    #[test]
+    fn page_headers_are_read_and_bounded() {
+        // type 0 (data page), uncompressed 100, compressed 50, data page header with
+        // num_values 7 (and an encoding field skipped), then stop.
+        let bytes = [
+            0x15, 0x00, 0x15, 0xC8, 0x01, 0x15, 0x64, 0x2C, 0x15, 0x0E, 0x15, 0x00, 0x00, 0x00,
+        ];
+        let mut reader = &bytes[..];
+        let mut p = Compact {
+            reader: &mut reader,
+            used: 0,
+            max: bytes.len() as u64,
+        };
+        let h = page_header(&mut p).expect("header");
+        assert_eq!(
+            (h.kind, h.uncompressed, h.compressed, h.values),
+            (0, 100, 50, 7)
+        );
+        assert_eq!(p.used, bytes.len() as u64);
+        // Cut anywhere: an error, never a read past the end.
+        for cut in 0..bytes.len() {
+            let mut reader = &bytes[..cut];
+            let mut p = Compact {
+                reader: &mut reader,
+                used: 0,
+                max: cut as u64,
+            };
+            assert!(page_header(&mut p).is_err(), "cut at {cut}");
+        }
+        // A list announcing 2^60 elements ends at the end of the bytes.
+        let list = [
+            0x19, 0xF5, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10,
+        ];
+        let mut reader = &list[..];
+        let mut p = Compact {
+            reader: &mut reader,
+            used: 0,
+            max: list.len() as u64,
+        };
+        assert_eq!(
+            page_header(&mut p).map(|_| ()),
+            Err("en-tête de page tronqué".to_owned())
+        );
+    }
 }
