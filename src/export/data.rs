@@ -12,6 +12,7 @@
 //! unit, kind, numerator/denominator, direction, source, vintage and pact axis; the export
 //! report names fields by their labels.
 
+use super::parquet::{AttributeColumn, ParquetCell, ProjectedGeometries};
 use super::secrecy::{SecrecyGuard, SecrecyReport, ZoneLevel, mask_small_counts, zone_level};
 use super::{ExportError, quoted_list, write_atomic};
 use crate::aggregate::{Method, aggregate};
@@ -483,7 +484,10 @@ pub fn write_layer(
         }
         DataFormat::GeoPackage => gpkg(path, &table, &columns, geometries, layer_name)?,
         DataFormat::GeoParquet => {
-            let bytes = super::parquet::geoparquet(path, &table, &columns, geometries)?;
+            let projected = parquet_geometries(path, table.len(), geometries)?;
+            let columns: Vec<&dyn AttributeColumn> =
+                columns.iter().map(|c| c as &dyn AttributeColumn).collect();
+            let bytes = super::parquet::geoparquet(path, table.len(), &columns, &projected)?;
             write_atomic(path, &bytes)?;
         }
     }
@@ -498,14 +502,14 @@ pub fn write_layer(
 }
 
 /// An output column: a field's values, or the reasons of its missing values.
-pub(super) struct Column<'a> {
-    pub(super) name: String,
+struct Column<'a> {
+    name: String,
     field: &'a Field,
     reasons: bool,
 }
 
 impl Column<'_> {
-    pub(super) fn value(&self, row: usize) -> Cell<'_> {
+    fn value(&self, row: usize) -> Cell<'_> {
         match self.field.values.get(row) {
             Some(Value::Missing(m)) if self.reasons => Cell::Text(m.label()),
             Some(_) if self.reasons => Cell::Empty,
@@ -515,15 +519,70 @@ impl Column<'_> {
         }
     }
 
-    pub(super) fn numeric(&self) -> bool {
+    fn numeric(&self) -> bool {
         !self.reasons && self.field.kind == FieldKind::Number
     }
 }
 
-pub(super) enum Cell<'a> {
+enum Cell<'a> {
     Empty,
     Number(f64),
     Text(&'a str),
+}
+
+impl AttributeColumn for Column<'_> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn numeric(&self) -> bool {
+        Column::numeric(self)
+    }
+
+    fn cell(&self, row: usize) -> ParquetCell<'_> {
+        match self.value(row) {
+            Cell::Empty => ParquetCell::Empty,
+            Cell::Number(x) => ParquetCell::Number(x),
+            Cell::Text(t) => ParquetCell::Text(t),
+        }
+    }
+}
+
+/// The geometries of a GeoParquet export: WKB in Lambert-93, as in a GeoPackage, with their
+/// bounding box.
+fn parquet_geometries(
+    path: &Path,
+    rows: usize,
+    geometries: Geometries<'_>,
+) -> Result<ProjectedGeometries, ExportError> {
+    let to_l93 = FromWgs84::new(&Crs::lambert93())
+        .map_err(|e| ExportError::write(path, format!("Lambert-93 indisponible ({e})")))?;
+    let geometry_type = match geometries {
+        Geometries::Zones(_) => "MultiPolygon",
+        Geometries::Points(_) => "Point",
+        Geometries::None => return Err(ExportError::write(path, "la table n'a pas de géométrie")),
+    };
+    let mut wkbs = Vec::with_capacity(rows);
+    let mut bbox: Option<[f64; 4]> = None;
+    for row in 0..rows {
+        let projected = project_geometry(geometries, row, &to_l93)
+            .map_err(|m| ExportError::write(path, format!("entité {} : {m}", row + 1)))?;
+        wkbs.push(projected.map(|(wkb, env)| {
+            let b = bbox.get_or_insert([env[0], env[2], env[1], env[3]]);
+            *b = [
+                b[0].min(env[0]),
+                b[1].min(env[2]),
+                b[2].max(env[1]),
+                b[3].max(env[3]),
+            ];
+            wkb
+        }));
+    }
+    Ok(ProjectedGeometries {
+        wkbs,
+        geometry_type,
+        bbox,
+    })
 }
 
 fn output_columns(table: &Table, reasons: bool) -> Vec<Column<'_>> {
@@ -1163,10 +1222,10 @@ fn write_gpkg(
     Ok(())
 }
 
-pub(super) type Projected = Option<(Vec<u8>, [f64; 4])>;
+type Projected = Option<(Vec<u8>, [f64; 4])>;
 
 /// The WKB in Lambert-93 of row `row` and its envelope (min x, max x, min y, max y).
-pub(super) fn project_geometry(
+fn project_geometry(
     geometries: Geometries<'_>,
     row: usize,
     to_l93: &FromWgs84,

@@ -8,9 +8,6 @@
 //! other numbers `DOUBLE`; missing values are nulls.
 
 use super::ExportError;
-use super::data::{Cell, Column, Geometries, project_geometry};
-use crate::crs::{Crs, FromWgs84};
-use crate::model::Table;
 use ::parquet::basic::{Compression, LogicalType, Repetition, Type as PhysicalType};
 use ::parquet::column::writer::ColumnWriter;
 use ::parquet::data_type::ByteArray;
@@ -30,6 +27,38 @@ pub const GEOPARQUET_VERSION: &str = "1.1.0";
 /// PROJJSON of EPSG:2154 (RGF93 v1 / Lambert-93), as PROJ 9.5 gives it.
 pub const LAMBERT93_PROJJSON: &str = r#"{"$schema":"https://proj.org/schemas/v0.7/projjson.schema.json","type":"ProjectedCRS","name":"RGF93 v1 / Lambert-93","base_crs":{"name":"RGF93 v1","datum":{"type":"GeodeticReferenceFrame","name":"Reseau Geodesique Francais 1993 v1","ellipsoid":{"name":"GRS 1980","semi_major_axis":6378137,"inverse_flattening":298.257222101}},"coordinate_system":{"subtype":"ellipsoidal","axis":[{"name":"Geodetic latitude","abbreviation":"Lat","direction":"north","unit":"degree"},{"name":"Geodetic longitude","abbreviation":"Lon","direction":"east","unit":"degree"}]},"id":{"authority":"EPSG","code":4171}},"conversion":{"name":"Lambert-93","method":{"name":"Lambert Conic Conformal (2SP)","id":{"authority":"EPSG","code":9802}},"parameters":[{"name":"Latitude of false origin","value":46.5,"unit":"degree","id":{"authority":"EPSG","code":8821}},{"name":"Longitude of false origin","value":3,"unit":"degree","id":{"authority":"EPSG","code":8822}},{"name":"Latitude of 1st standard parallel","value":49,"unit":"degree","id":{"authority":"EPSG","code":8823}},{"name":"Latitude of 2nd standard parallel","value":44,"unit":"degree","id":{"authority":"EPSG","code":8824}},{"name":"Easting at false origin","value":700000,"unit":"metre","id":{"authority":"EPSG","code":8826}},{"name":"Northing at false origin","value":6600000,"unit":"metre","id":{"authority":"EPSG","code":8827}}]},"coordinate_system":{"subtype":"Cartesian","axis":[{"name":"Easting","abbreviation":"X","direction":"east","unit":"metre"},{"name":"Northing","abbreviation":"Y","direction":"north","unit":"metre"}]},"scope":"Engineering survey, topographic mapping.","area":"France - onshore and offshore, mainland and Corsica (France métropolitaine including Corsica).","bbox":{"south_latitude":41.15,"west_longitude":-9.86,"north_latitude":51.56,"east_longitude":10.38},"id":{"authority":"EPSG","code":2154}}"#;
 
+/// One cell of an attribute column, as the writer sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ParquetCell<'a> {
+    /// A missing value (written as null).
+    Empty,
+    /// A number.
+    Number(f64),
+    /// Text.
+    Text(&'a str),
+}
+
+/// An attribute column to write (the layer writers' output columns implement it).
+pub trait AttributeColumn {
+    /// The column's name in the file.
+    fn name(&self) -> &str;
+    /// Whether the column holds numbers.
+    fn numeric(&self) -> bool;
+    /// The cell of row `row`.
+    fn cell(&self, row: usize) -> ParquetCell<'_>;
+}
+
+/// The geometries to write: WKB in Lambert-93, one per row (`None`: no geometry).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProjectedGeometries {
+    /// One WKB per row.
+    pub wkbs: Vec<Option<Vec<u8>>>,
+    /// The GeoParquet geometry type of all of them (`MultiPolygon`, `Point`).
+    pub geometry_type: &'static str,
+    /// Their bounding box (min x, min y, max x, max y), `None` when there is no geometry.
+    pub bbox: Option<[f64; 4]>,
+}
+
 /// The physical type of an output column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -38,13 +67,13 @@ enum Kind {
     Double,
 }
 
-fn kind_of(column: &Column<'_>, rows: usize) -> Kind {
+fn kind_of(column: &dyn AttributeColumn, rows: usize) -> Kind {
     if !column.numeric() {
         return Kind::Text;
     }
     let mut present = false;
     for row in 0..rows {
-        if let Cell::Number(x) = column.value(row) {
+        if let ParquetCell::Number(x) = column.cell(row) {
             present = true;
             if x.fract() != 0.0 || x.abs() > 9_007_199_254_740_992.0 {
                 return Kind::Double;
@@ -68,31 +97,22 @@ fn unique_name(wanted: &str, used: &mut Vec<String>) -> String {
     name
 }
 
-/// The bytes of a GeoParquet file holding `table` (its output `columns`) and `geometries`
-/// (WGS84, written in Lambert-93).
-pub(super) fn geoparquet(
+/// The bytes of a GeoParquet file holding `columns` (`rows` rows) and `geometries`.
+pub fn geoparquet(
     path: &Path,
-    table: &Table,
-    columns: &[Column<'_>],
-    geometries: Geometries<'_>,
+    rows: usize,
+    columns: &[&dyn AttributeColumn],
+    geometries: &ProjectedGeometries,
 ) -> Result<Vec<u8>, ExportError> {
     let fail = |m: String| ExportError::write(path, m);
     let pq =
         |e: ::parquet::errors::ParquetError| ExportError::write(path, format!("GeoParquet ({e})"));
-    let to_l93 = FromWgs84::new(&Crs::lambert93())
-        .map_err(|e| fail(format!("Lambert-93 indisponible ({e})")))?;
-    let geometry_type = match geometries {
-        Geometries::Zones(_) => "MultiPolygon",
-        Geometries::Points(_) => "Point",
-        Geometries::None => return Err(fail("la table n'a pas de géométrie".to_owned())),
-    };
-    let rows = table.len();
-    let kinds: Vec<Kind> = columns.iter().map(|c| kind_of(c, rows)).collect();
+    let kinds: Vec<Kind> = columns.iter().map(|c| kind_of(*c, rows)).collect();
     let mut used = Vec::new();
     let geometry_name = unique_name("geometry", &mut used);
     let names: Vec<String> = columns
         .iter()
-        .map(|c| unique_name(&c.name, &mut used))
+        .map(|c| unique_name(c.name(), &mut used))
         .collect();
     let mut fields = Vec::with_capacity(columns.len() + 1);
     for (name, kind) in names.iter().zip(&kinds) {
@@ -121,37 +141,17 @@ pub(super) fn geoparquet(
             .build()
             .map_err(pq)?,
     );
-
-    // Geometries first: their bounding box goes into the metadata written with the footer.
-    let mut wkbs: Vec<Option<Vec<u8>>> = Vec::with_capacity(rows);
-    let mut bbox = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ];
-    for row in 0..rows {
-        let projected = project_geometry(geometries, row, &to_l93)
-            .map_err(|m| fail(format!("entité {} : {m}", row + 1)))?;
-        wkbs.push(projected.map(|(wkb, env)| {
-            bbox[0] = bbox[0].min(env[0]);
-            bbox[1] = bbox[1].min(env[2]);
-            bbox[2] = bbox[2].max(env[1]);
-            bbox[3] = bbox[3].max(env[3]);
-            wkb
-        }));
-    }
-    let bbox_json = if bbox.iter().all(|b| b.is_finite()) {
-        format!(
-            ",\"bbox\":[{},{},{},{}]",
-            bbox[0], bbox[1], bbox[2], bbox[3]
-        )
-    } else {
-        String::new()
+    let wkbs = &geometries.wkbs;
+    let bbox_json = match geometries.bbox {
+        Some(b) if b.iter().all(|v| v.is_finite()) => {
+            format!(",\"bbox\":[{},{},{},{}]", b[0], b[1], b[2], b[3])
+        }
+        _ => String::new(),
     };
     let geo = format!(
         "{{\"version\":\"{GEOPARQUET_VERSION}\",\"primary_column\":{name},\"columns\":{{{name}:{{\"encoding\":\"WKB\",\"geometry_types\":[\"{geometry_type}\"],\"crs\":{LAMBERT93_PROJJSON}{bbox_json}}}}}}}",
         name = serde_json::to_string(&geometry_name).map_err(|e| fail(e.to_string()))?,
+        geometry_type = geometries.geometry_type,
     );
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
@@ -167,7 +167,7 @@ pub(super) fn geoparquet(
         let mut index = 0;
         while let Some(mut column) = group.next_column().map_err(pq)? {
             match (columns.get(index), kinds.get(index)) {
-                (Some(c), Some(kind)) => write_attribute(column.untyped(), c, *kind, start..end),
+                (Some(c), Some(kind)) => write_attribute(column.untyped(), *c, *kind, start..end),
                 _ => write_geometry(column.untyped(), wkbs.get(start..end).unwrap_or_default()),
             }
             .map_err(pq)?;
@@ -186,7 +186,7 @@ pub(super) fn geoparquet(
 /// Writes rows `range` of one attribute column (nulls for missing values).
 fn write_attribute(
     writer: &mut ColumnWriter<'_>,
-    column: &Column<'_>,
+    column: &dyn AttributeColumn,
     kind: Kind,
     range: std::ops::Range<usize>,
 ) -> ::parquet::errors::Result<()> {
@@ -195,10 +195,10 @@ fn write_attribute(
         (ColumnWriter::ByteArrayColumnWriter(w), Kind::Text) => {
             let mut values = Vec::with_capacity(range.len());
             for row in range {
-                let text = match column.value(row) {
-                    Cell::Empty => None,
-                    Cell::Text(t) => Some(ByteArray::from(t)),
-                    Cell::Number(x) => Some(ByteArray::from(x.to_string().as_str())),
+                let text = match column.cell(row) {
+                    ParquetCell::Empty => None,
+                    ParquetCell::Text(t) => Some(ByteArray::from(t)),
+                    ParquetCell::Number(x) => Some(ByteArray::from(x.to_string().as_str())),
                 };
                 levels.push(i16::from(text.is_some()));
                 values.extend(text);
@@ -208,8 +208,8 @@ fn write_attribute(
         (ColumnWriter::Int64ColumnWriter(w), Kind::Integer) => {
             let mut values = Vec::with_capacity(range.len());
             for row in range {
-                let x = match column.value(row) {
-                    Cell::Number(x) => Some(x as i64),
+                let x = match column.cell(row) {
+                    ParquetCell::Number(x) => Some(x as i64),
                     _ => None,
                 };
                 levels.push(i16::from(x.is_some()));
@@ -220,8 +220,8 @@ fn write_attribute(
         (ColumnWriter::DoubleColumnWriter(w), Kind::Double) => {
             let mut values = Vec::with_capacity(range.len());
             for row in range {
-                let x = match column.value(row) {
-                    Cell::Number(x) => Some(x),
+                let x = match column.cell(row) {
+                    ParquetCell::Number(x) => Some(x),
                     _ => None,
                 };
                 levels.push(i16::from(x.is_some()));
@@ -232,7 +232,7 @@ fn write_attribute(
         _ => {
             return Err(::parquet::errors::ParquetError::General(format!(
                 "colonne « {} » : type inattendu",
-                column.name
+                column.name()
             )));
         }
     }

@@ -158,13 +158,20 @@ pub fn load_geoparquet_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneL
     })
 }
 
-/// Reads a GeoParquet layer of points, reprojected to WGS84; a Parquet file without « geo »
-/// metadata is read as a table whose coordinate columns are found as in a CSV file.
-pub fn load_geoparquet_points(
-    path: &Path,
-    options: &crate::points::PointOptions,
-) -> Result<PointLayer, LoadError> {
-    let content = read(path, options.crs.as_ref(), &limits::current())?;
+/// Points read from a Parquet file.
+#[derive(Debug)]
+pub enum ParquetPoints {
+    /// A GeoParquet layer of points, reprojected to WGS84.
+    Layer(PointLayer),
+    /// A plain Parquet table (no « geo » metadata): its coordinate columns are to be found as
+    /// in a CSV file (`points::points_from_table`).
+    Table(Table, SourceInfo),
+}
+
+/// Reads a GeoParquet layer of points (`crs` replaces the declared CRS), or a plain Parquet
+/// table for the caller to find its coordinate columns.
+pub fn load_geoparquet_points(path: &Path, crs: Option<&Crs>) -> Result<ParquetPoints, LoadError> {
+    let content = read(path, crs, &limits::current())?;
     let rows = content.geometries.len();
     let Some(geo) = content.geo else {
         let source = SourceInfo {
@@ -175,12 +182,7 @@ pub fn load_geoparquet_points(
             crs: None,
             problems: content.problems,
         };
-        return crate::points::points_from_table(
-            path,
-            table(content.fields, rows),
-            source,
-            options,
-        );
+        return Ok(ParquetPoints::Table(table(content.fields, rows), source));
     };
     let transform = ToWgs84::new(&geo.crs).map_err(|d| LoadError::unknown_crs(path, d))?;
     let mut problems = content.problems;
@@ -237,11 +239,11 @@ pub fn load_geoparquet_points(
             "{multi} MultiPoint de plusieurs points : seul le premier point de chacun est gardé"
         )));
     }
-    Ok(PointLayer {
+    Ok(ParquetPoints::Layer(PointLayer {
         source: source(path, &geo, problems),
         positions,
         attributes: table(content.fields, rows),
-    })
+    }))
 }
 
 fn source(path: &Path, geo: &GeoColumn, problems: Vec<Problem>) -> SourceInfo {
