@@ -35,6 +35,13 @@ alternated:
 Compared: the points counted (CartoSol counts a point in exactly one commune; DuckDB's join
 counts it in every outline that contains it, so the distinct points are counted too), the
 communes whose count differs, and the communes whose distance differs by more than 1 mm.
+
+Measured on 30/11/2026 (2-core machine shared with other builds, load 4–5; release build,
+DuckDB 1.5.5): France communes × 1,000,000 points, CartoSol best 4.51 s (median 6.34 s),
+DuckDB best 5.83 s (median 9.54 s). The same 447,913 points counted inside (DuckDB's join
+gives 39 more point–commune pairs: points inside two overlapping outlines of the file, so 12
+communes differ); distances equal to 1 mm for 34,490 communes, 248 differ (up to 531 m) where
+the SQL chord (GEOS's ST_Intersection) is not the one geo's InteriorPoint takes.
 """
 import argparse
 import statistics
