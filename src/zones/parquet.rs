@@ -1310,6 +1310,35 @@ mod tests {
     }
 
     #[test]
+    fn a_page_announcing_more_than_the_limit_stops_the_walk_before_any_allocation() {
+        // A dictionary page of binary values announcing 1 GiB once decompressed, 4 bytes long.
+        let mut bytes = vec![
+            0x15, 0x04, 0x15, 0x80, 0x80, 0x80, 0x80, 0x08, 0x15, 0x08, 0x4C, 0x15, 0x02, 0x00,
+            0x00,
+        ];
+        bytes.extend([1, 0, 0, 0]);
+        let path = std::env::temp_dir().join(format!("cartosol-page-{}", std::process::id()));
+        std::fs::write(&path, &bytes).expect("write");
+        let file = File::open(&path).expect("open");
+        let check = PageCheck {
+            byte_array: true,
+            snappy: true,
+            max_page: 1 << 20,
+        };
+        let pages = scan_pages(&file, 0, bytes.len() as u64, check).expect("walk");
+        assert_eq!(pages.largest_page, 1 << 30);
+        // Under a limit that allows it, the Snappy check refuses the 4 bytes without
+        // allocating the announced size (their own length prefix says 1 byte).
+        let check = PageCheck {
+            max_page: u64::MAX,
+            ..check
+        };
+        let e = scan_pages(&file, 0, bytes.len() as u64, check).expect_err("not Snappy");
+        assert!(e.starts_with("page 1 : "), "{e}");
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
     fn page_headers_are_read_and_bounded() {
         // type 0 (data page), uncompressed 100, compressed 50, data page header with
         // num_values 7 (and an encoding field skipped), then stop.
