@@ -68,6 +68,9 @@ pub fn content_kind(path: &Path) -> Result<ContentKind, LoadError> {
                 _ => ContentKind::Zones,
             })
         }
+        Some(GeoFormat::GeoParquet) if crate::zones::parquet::holds_points(path)? => {
+            Ok(ContentKind::Points)
+        }
         Some(_) => Ok(ContentKind::Zones),
         None => match TableFormat::from_path(path) {
             Some(_) if crate::grid::is_grid_table(path) => Ok(ContentKind::Zones),

@@ -96,6 +96,14 @@ pub fn load_points(path: &Path, options: &PointOptions) -> Result<PointLayer, Lo
         .to_ascii_lowercase();
     let mut layer = match ext.as_str() {
         "geojson" => load_geojson_points(path, options)?,
+        "parquet" => {
+            match crate::zones::parquet::load_geoparquet_points(path, options.crs.as_ref())? {
+                crate::zones::parquet::ParquetPoints::Layer(layer) => layer,
+                crate::zones::parquet::ParquetPoints::Table(table, source) => {
+                    points_from_table(path, table, source, options)?
+                }
+            }
+        }
         "json" => {
             let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
             let (text, encoding) = crate::text::decode_auto(&bytes);
@@ -111,7 +119,7 @@ pub fn load_points(path: &Path, options: &PointOptions) -> Result<PointLayer, Lo
         _ => {
             return Err(LoadError::format(
                 path,
-                "extension non reconnue pour des points (attendu : .csv, .xlsx, .xls, .ods, .geojson, .json)",
+                "extension non reconnue pour des points (attendu : .csv, .xlsx, .xls, .ods, .geojson, .json, .parquet)",
             ));
         }
     };

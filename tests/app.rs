@@ -603,7 +603,7 @@ fn a_layer_is_exported_from_the_dialog_in_every_format_with_its_computed_columns
         harness.run_steps(2);
         // The file reloads with the library's loaders.
         let table = match format {
-            DataFormat::GeoJson | DataFormat::GeoPackage => {
+            DataFormat::GeoJson | DataFormat::GeoPackage | DataFormat::GeoParquet => {
                 load_zones(&path, &ZoneOptions::default())
                     .unwrap()
                     .attributes

@@ -1,7 +1,7 @@
 //! `cartosol coverage`: coverage of zones by the services of one theme (counts, densities,
 //! distances, eligibility, 2SFCA), with the bivariate class and the under-served flag when a
 //! need is given, written through the layer writers of `cartosol export` (CSV, GeoJSON, XLSX,
-//! GeoPackage; atomic write, statistical secrecy, missing values with their reason).
+//! GeoPackage, GeoParquet; atomic write, statistical secrecy, missing values with their reason).
 
 use anyhow::{Context, Result, bail};
 use cartosol::analysis::coverage::{CoverageOptions, CoverageResult, Gaps, OfferMeasure, coverage};
@@ -65,13 +65,13 @@ pub(crate) struct Options {
     /// Couche de points du projet.
     #[arg(long, default_value = "services")]
     points_layer: String,
-    /// Fichier de zones (Shapefile, GeoJSON, GeoPackage).
+    /// Fichier de zones (Shapefile, GeoJSON, GeoPackage, GeoParquet).
     #[arg(long)]
     zones: Option<PathBuf>,
     /// Fichier des communes qui portent la population (par défaut : les zones).
     #[arg(long)]
     communes: Option<PathBuf>,
-    /// Fichier des points de service (CSV, XLSX, GeoJSON, JSON data·inclusion).
+    /// Fichier des points de service (CSV, XLSX, GeoJSON, JSON data·inclusion, GeoParquet).
     #[arg(long)]
     points: Option<PathBuf>,
     /// Table à joindre aux zones par code (ex. panorama de pauvreté).
@@ -145,7 +145,7 @@ pub(crate) struct Options {
     /// Lève le secret statistique : les effectifs inférieurs à 11 ne sont plus masqués.
     #[arg(long)]
     lever_secret: bool,
-    /// Fichier de sortie : .csv, .geojson, .xlsx ou .gpkg.
+    /// Fichier de sortie : .csv, .geojson, .xlsx, .gpkg ou .parquet (GeoParquet).
     #[arg(long)]
     pub(crate) out: PathBuf,
     /// Affiche la durée de chaque étape (mesures de performance).

@@ -1,4 +1,4 @@
-//! `cartosol export PROJECT --layer ID --out file.geojson|csv|xlsx|gpkg`.
+//! `cartosol export PROJECT --layer ID --out file.geojson|csv|xlsx|gpkg|parquet`.
 
 use anyhow::Result;
 use cartosol::export::data::DecimalMark;
@@ -15,7 +15,7 @@ pub struct Args {
     #[arg(long)]
     layer: String,
     /// Fichier à écrire : .geojson (WGS84), .csv (UTF-8 avec BOM, « ; », virgule décimale),
-    /// .xlsx ou .gpkg (Lambert-93).
+    /// .xlsx, .gpkg (Lambert-93) ou .parquet (GeoParquet, Lambert-93).
     #[arg(long)]
     out: PathBuf,
     /// CSV : point décimal (14.2) au lieu de la virgule (14,2) ; le séparateur reste « ; ».

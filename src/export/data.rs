@@ -12,6 +12,7 @@
 //! unit, kind, numerator/denominator, direction, source, vintage and pact axis; the export
 //! report names fields by their labels.
 
+use super::parquet::{AttributeColumn, ParquetCell, ProjectedGeometries};
 use super::secrecy::{SecrecyGuard, SecrecyReport, ZoneLevel, mask_small_counts, zone_level};
 use super::{ExportError, quoted_list, write_atomic};
 use crate::aggregate::{Method, aggregate};
@@ -39,6 +40,8 @@ pub enum DataFormat {
     Xlsx,
     /// GeoPackage (`.gpkg`) in Lambert-93 (EPSG:2154).
     GeoPackage,
+    /// GeoParquet 1.1 (`.parquet`) in Lambert-93 (EPSG:2154), geometry as WKB.
+    GeoParquet,
 }
 
 impl DataFormat {
@@ -54,9 +57,10 @@ impl DataFormat {
             "csv" => Ok(DataFormat::Csv),
             "xlsx" => Ok(DataFormat::Xlsx),
             "gpkg" => Ok(DataFormat::GeoPackage),
+            "parquet" => Ok(DataFormat::GeoParquet),
             _ => Err(ExportError::UnknownFormat {
                 file: crate::error::display_name(path),
-                expected: ".geojson, .csv, .xlsx, .gpkg",
+                expected: ".geojson, .csv, .xlsx, .gpkg, .parquet",
             }),
         }
     }
@@ -68,6 +72,7 @@ impl DataFormat {
             DataFormat::Csv => "CSV",
             DataFormat::Xlsx => "XLSX",
             DataFormat::GeoPackage => "GeoPackage (Lambert-93)",
+            DataFormat::GeoParquet => "GeoParquet (Lambert-93)",
         }
     }
 }
@@ -439,7 +444,10 @@ pub fn write_layer(
     guard: &SecrecyGuard,
 ) -> Result<ExportReport, ExportError> {
     if matches!(geometries, Geometries::None)
-        && matches!(format, DataFormat::GeoJson | DataFormat::GeoPackage)
+        && matches!(
+            format,
+            DataFormat::GeoJson | DataFormat::GeoPackage | DataFormat::GeoParquet
+        )
     {
         return Err(ExportError::write(
             path,
@@ -475,6 +483,13 @@ pub fn write_layer(
             write_atomic(path, &xlsx)?;
         }
         DataFormat::GeoPackage => gpkg(path, &table, &columns, geometries, layer_name)?,
+        DataFormat::GeoParquet => {
+            let projected = parquet_geometries(path, table.len(), geometries)?;
+            let columns: Vec<&dyn AttributeColumn> =
+                columns.iter().map(|c| c as &dyn AttributeColumn).collect();
+            let bytes = super::parquet::geoparquet(path, table.len(), &columns, &projected)?;
+            write_atomic(path, &bytes)?;
+        }
     }
     Ok(ExportReport {
         format,
@@ -513,6 +528,61 @@ enum Cell<'a> {
     Empty,
     Number(f64),
     Text(&'a str),
+}
+
+impl AttributeColumn for Column<'_> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn numeric(&self) -> bool {
+        Column::numeric(self)
+    }
+
+    fn cell(&self, row: usize) -> ParquetCell<'_> {
+        match self.value(row) {
+            Cell::Empty => ParquetCell::Empty,
+            Cell::Number(x) => ParquetCell::Number(x),
+            Cell::Text(t) => ParquetCell::Text(t),
+        }
+    }
+}
+
+/// The geometries of a GeoParquet export: WKB in Lambert-93, as in a GeoPackage, with their
+/// bounding box.
+fn parquet_geometries(
+    path: &Path,
+    rows: usize,
+    geometries: Geometries<'_>,
+) -> Result<ProjectedGeometries, ExportError> {
+    let to_l93 = FromWgs84::new(&Crs::lambert93())
+        .map_err(|e| ExportError::write(path, format!("Lambert-93 indisponible ({e})")))?;
+    let geometry_type = match geometries {
+        Geometries::Zones(_) => "MultiPolygon",
+        Geometries::Points(_) => "Point",
+        Geometries::None => return Err(ExportError::write(path, "la table n'a pas de géométrie")),
+    };
+    let mut wkbs = Vec::with_capacity(rows);
+    let mut bbox: Option<[f64; 4]> = None;
+    for row in 0..rows {
+        let projected = project_geometry(geometries, row, &to_l93)
+            .map_err(|m| ExportError::write(path, format!("entité {} : {m}", row + 1)))?;
+        wkbs.push(projected.map(|(wkb, env)| {
+            let b = bbox.get_or_insert([env[0], env[2], env[1], env[3]]);
+            *b = [
+                b[0].min(env[0]),
+                b[1].min(env[2]),
+                b[2].max(env[1]),
+                b[3].max(env[3]),
+            ];
+            wkb
+        }));
+    }
+    Ok(ProjectedGeometries {
+        wkbs,
+        geometry_type,
+        bbox,
+    })
 }
 
 fn output_columns(table: &Table, reasons: bool) -> Vec<Column<'_>> {

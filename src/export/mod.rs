@@ -12,6 +12,7 @@ pub mod deck;
 pub mod diagnostic_maps;
 pub mod map;
 pub mod page;
+pub mod parquet;
 pub mod projection;
 pub mod proposals;
 pub mod raster;

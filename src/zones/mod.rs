@@ -1,9 +1,10 @@
-//! Zone layers (communes, EPCI…) from Shapefile (also zipped), GeoJSON and GeoPackage,
+//! Zone layers (communes, EPCI…) from Shapefile (also zipped), GeoJSON, GeoPackage and GeoParquet,
 //! reprojected to WGS84. Multi-polygons and holes survive.
 
 pub mod dbf;
 pub mod geojson;
 pub mod gpkg;
+pub mod parquet;
 pub mod shp;
 pub mod validity;
 
@@ -35,6 +36,8 @@ pub enum GeoFormat {
     GeoJson,
     /// A GeoPackage (`.gpkg`).
     GeoPackage,
+    /// GeoParquet (`.parquet`).
+    GeoParquet,
 }
 
 impl GeoFormat {
@@ -46,6 +49,7 @@ impl GeoFormat {
             "zip" => Some(GeoFormat::Zip),
             "geojson" | "json" => Some(GeoFormat::GeoJson),
             "gpkg" => Some(GeoFormat::GeoPackage),
+            "parquet" => Some(GeoFormat::GeoParquet),
             _ => None,
         }
     }
@@ -57,7 +61,7 @@ pub fn load_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, LoadE
     let format = GeoFormat::from_path(path).ok_or_else(|| {
         LoadError::format(
             path,
-            "extension non reconnue pour des zones (attendu : .shp, .zip, .geojson, .json, .gpkg)",
+            "extension non reconnue pour des zones (attendu : .shp, .zip, .geojson, .json, .gpkg, .parquet)",
         )
     })?;
     let layer = match format {
@@ -65,6 +69,7 @@ pub fn load_zones(path: &Path, options: &ZoneOptions) -> Result<ZoneLayer, LoadE
         GeoFormat::Zip => shp::load_zipped_shapefile(path, options),
         GeoFormat::GeoJson => geojson::load_geojson_zones(path, options),
         GeoFormat::GeoPackage => gpkg::load_gpkg_zones(path, options),
+        GeoFormat::GeoParquet => parquet::load_geoparquet_zones(path, options),
     }?;
     let mut layer = layer;
     check_extent(path, &layer)?;

@@ -87,7 +87,8 @@ pub fn show(
 
 fn list_dir(dir: &Path) -> Vec<(PathBuf, bool)> {
     let known = [
-        "json", "geojson", "shp", "zip", "gpkg", "csv", "xlsx", "xls", "ods", "pmtiles", "txt",
+        "json", "geojson", "shp", "zip", "gpkg", "parquet", "csv", "xlsx", "xls", "ods", "pmtiles",
+        "txt",
     ];
     let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)
         .map(|rd| {

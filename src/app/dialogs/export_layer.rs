@@ -26,6 +26,7 @@ pub fn extension(format: DataFormat) -> &'static str {
         DataFormat::Csv => "csv",
         DataFormat::Xlsx => "xlsx",
         DataFormat::GeoPackage => "gpkg",
+        DataFormat::GeoParquet => "parquet",
     }
 }
 

@@ -104,8 +104,8 @@ impl Dialog {
                 .add_filter(
                     "Données et projets",
                     &[
-                        "json", "geojson", "shp", "zip", "gpkg", "csv", "xlsx", "xls", "ods",
-                        "pmtiles",
+                        "json", "geojson", "shp", "zip", "gpkg", "parquet", "csv", "xlsx", "xls",
+                        "ods", "pmtiles",
                     ],
                 )
                 .pick_file();
