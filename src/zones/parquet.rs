@@ -1253,7 +1253,7 @@ impl Decoded {
         Field {
             name: name.to_owned(),
             kind: self.kind.unwrap_or(FieldKind::Text),
-            values: self.values,
+            values: self.values.into(),
         }
     }
 }
