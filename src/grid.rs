@@ -131,6 +131,12 @@ impl GridLayer {
 /// The id column of the grid, among INSEE's names of the vintages.
 const ID_NAMES: &[&str] = &["idcar_200m", "idcar_200", "idinspire", "id_carr200"];
 
+/// Whether a column name is one of INSEE's names of the square id column (`Idcar_200m`…),
+/// compared case-insensitively.
+pub fn is_cell_id_name(name: &str) -> bool {
+    ID_NAMES.contains(&name.trim().to_ascii_lowercase().as_str())
+}
+
 /// Columns that are text, never counts.
 const TEXT_NAMES: &[&str] = &[
     "idcar_200m",
@@ -147,20 +153,31 @@ const TEXT_NAMES: &[&str] = &[
 
 /// Reads a 200 m grid: INSEE's CSV (`carreaux_200m_met.csv`) or GeoPackage
 /// (`carreaux_200m_met.gpkg`), or any table with a square id column.
+///
+/// A CSV is read by a streamed typed reader of its own (the national grid, 2.3 million rows,
+/// in well under 3 s): decoded as the table importer decodes (BOM, strict UTF-8, else
+/// Windows-1252), delimiter sniffed the same way, markers (`s`, `nd`, blank…) read as missing,
+/// French decimal commas understood, codes (`lcog_geo`) kept as text, lines numbered as an
+/// editor shows them, parsed in parallel. A CSV whose quoted values span lines is read by the
+/// table importer instead.
 pub fn load_grid(path: &Path) -> Result<GridLayer, LoadError> {
     let is_gpkg = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"));
-    let (names, columns, origins, source) = if is_gpkg {
-        read_gpkg_columns(path)?
-    } else {
-        let loaded = load_table(path, &TableOptions::default())?;
-        let names: Vec<String> = loaded.table.fields.iter().map(|f| f.name.clone()).collect();
-        let columns: Vec<Vec<Value>> = loaded.table.fields.into_iter().map(|f| f.values).collect();
-        (names, columns, loaded.table.row_origin, loaded.source)
-    };
-    build_grid(path, names, columns, origins, source)
+    if is_gpkg {
+        let (names, columns, origins, source) = read_gpkg_columns(path)?;
+        let parsed = parsed_from_values(path, &names, columns, origins)?;
+        return build_grid(path, parsed, source);
+    }
+    if let Some((parsed, source)) = read_grid_csv(path)? {
+        return build_grid(path, parsed, source);
+    }
+    let loaded = load_table(path, &TableOptions::default())?;
+    let names: Vec<String> = loaded.table.fields.iter().map(|f| f.name.clone()).collect();
+    let columns: Vec<Vec<Value>> = loaded.table.fields.into_iter().map(|f| f.values).collect();
+    let parsed = parsed_from_values(path, &names, columns, loaded.table.row_origin)?;
+    build_grid(path, parsed, loaded.source)
 }
 
 /// The attribute columns of the first layer of a GeoPackage whose columns include a square id
@@ -225,39 +242,428 @@ fn read_gpkg_columns(path: &Path) -> Result<GridColumns, LoadError> {
 
 type GridColumns = (Vec<String>, Vec<Vec<Value>>, Vec<u64>, SourceInfo);
 
-fn build_grid(
-    path: &Path,
-    names: Vec<String>,
-    columns: Vec<Vec<Value>>,
+/// What a grid file holds once read, before the unreadable squares are set aside: one entry
+/// per data row.
+#[derive(Default)]
+struct Parsed {
+    /// The square of each row (`None`: unreadable id).
+    cells: Vec<Option<CellId>>,
+    /// Line (CSV) or feature (GeoPackage) of each row.
     origins: Vec<u64>,
-    mut source: SourceInfo,
-) -> Result<GridLayer, LoadError> {
-    let find = |wanted: &[&str]| {
-        names
-            .iter()
-            .position(|n| wanted.contains(&n.to_ascii_lowercase().as_str()))
+    /// `I_est_200` = 1.
+    imputed: Vec<bool>,
+    /// `lcog_geo` split into 5-character codes.
+    communes: Vec<Vec<String>>,
+    /// The numeric columns (every value a number or a missing-value marker).
+    fields: Vec<GridField>,
+}
+
+/// What a column of the grid is read as.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Role {
+    /// The square id.
+    Id,
+    /// The imputation flag.
+    Imputed,
+    /// The communes touched (`lcog_geo`).
+    Communes,
+    /// A count or sum: the k-th numeric column.
+    Number(usize),
+    /// Another text column (`Idcar_1km`, `Groupe`…), not kept.
+    Skip,
+}
+
+/// The role of each column, from the header's names; `None` without a square id column.
+fn roles_of(names: &[String]) -> Option<(Vec<Role>, Vec<String>)> {
+    let lower: Vec<String> = names
+        .iter()
+        .map(|n| n.trim().to_ascii_lowercase())
+        .collect();
+    let id = lower.iter().position(|n| ID_NAMES.contains(&n.as_str()))?;
+    let est = lower
+        .iter()
+        .position(|n| n == "i_est_200")
+        .or_else(|| lower.iter().position(|n| n == "i_est_cr"));
+    let cog = lower.iter().position(|n| n == "lcog_geo");
+    let mut numeric = Vec::new();
+    let roles = lower
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            if i == id {
+                Role::Id
+            } else if Some(i) == est {
+                Role::Imputed
+            } else if Some(i) == cog {
+                Role::Communes
+            } else if TEXT_NAMES.contains(&n.as_str()) || n.starts_with("i_est") {
+                Role::Skip
+            } else {
+                numeric.push(
+                    names
+                        .get(i)
+                        .map(|s| s.trim().to_owned())
+                        .unwrap_or_default(),
+                );
+                Role::Number(numeric.len() - 1)
+            }
+        })
+        .collect();
+    Some((roles, numeric))
+}
+
+/// `lcog_geo` (`9106991122`) as its 5-character commune codes.
+fn split_communes(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.trim().chars().collect();
+    chars
+        .chunks(5)
+        .filter(|c| c.len() == 5)
+        .map(|c| c.iter().collect())
+        .collect()
+}
+
+/// Whether an imputation flag says « imputed ».
+fn is_imputed(text: &str) -> bool {
+    let t = text.trim();
+    t == "1" || crate::value::parse_number(t) == Some(1.0)
+}
+
+/// A numeric cell: its number, NaN for a missing-value marker (blank, `s`, `nd`…), `None` for
+/// text that is neither (the column is then not a numeric one). Plain integers and decimals
+/// are read directly; anything else goes through the table importer's cell rules.
+fn grid_number(raw: &str) -> Option<f64> {
+    let b = raw.as_bytes();
+    if !b.is_empty() && b.len() <= 15 && b.iter().all(u8::is_ascii_digit) {
+        let n = b.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
+        return Some(n as f64);
+    }
+    if !b.is_empty()
+        && b.iter()
+            .all(|c| c.is_ascii_digit() || *c == b'.' || *c == b'-')
+        && let Ok(x) = raw.parse::<f64>()
+        && x.is_finite()
+    {
+        return Some(x);
+    }
+    match crate::value::classify_cell(raw) {
+        crate::value::CellClass::Missing(_) => Some(f64::NAN),
+        crate::value::CellClass::Number(x) => Some(x),
+        crate::value::CellClass::Other => None,
+    }
+}
+
+/// The fields of one CSV line, quotes understood (`"a;b"`, `""` inside quotes). `None` when a
+/// quote stays open at the end of the line (a value spanning lines).
+fn split_quoted(line: &str, delim: char) -> Option<Vec<std::borrow::Cow<'_, str>>> {
+    use std::borrow::Cow;
+    if !line.contains('"') {
+        return Some(line.split(delim).map(Cow::Borrowed).collect());
+    }
+    let mut out = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    field.push('"');
+                    chars.next();
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field.push(c);
+            }
+        } else if c == '"' {
+            quoted = true;
+        } else if c == delim {
+            out.push(Cow::Owned(std::mem::take(&mut field)));
+        } else {
+            field.push(c);
+        }
+    }
+    if quoted {
+        return None;
+    }
+    out.push(Cow::Owned(field));
+    Some(out)
+}
+
+/// One chunk of data lines, parsed.
+#[derive(Default)]
+struct Chunk {
+    cells: Vec<Option<CellId>>,
+    /// Line of each row, counted from the chunk's first line (0-based).
+    lines: Vec<u64>,
+    imputed: Vec<bool>,
+    communes: Vec<Vec<String>>,
+    numbers: Vec<Vec<f64>>,
+    /// Whether each numeric column met text that is not a number.
+    text_seen: Vec<bool>,
+    /// Whether a quote was left open at the end of a line.
+    open_quote: bool,
+}
+
+/// Parses the data lines of `text` (a whole number of lines).
+fn parse_chunk(text: &str, roles: &[Role], numeric: usize, delim: char) -> Chunk {
+    let mut chunk = Chunk {
+        numbers: vec![Vec::new(); numeric],
+        text_seen: vec![false; numeric],
+        ..Chunk::default()
     };
-    let id_col = find(ID_NAMES).ok_or_else(|| {
-        LoadError::format(
+    for (n, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some(fields) = split_quoted(line, delim) else {
+            chunk.open_quote = true;
+            return chunk;
+        };
+        chunk.lines.push(n as u64);
+        for column in &mut chunk.numbers {
+            column.push(f64::NAN);
+        }
+        let mut cell = None;
+        let mut imputed = false;
+        let mut communes = Vec::new();
+        for (field, role) in fields.iter().zip(roles) {
+            match role {
+                Role::Id => cell = parse_cell_id(field),
+                Role::Imputed => imputed = is_imputed(field),
+                Role::Communes => communes = split_communes(field),
+                Role::Number(k) => match grid_number(field.trim()) {
+                    Some(x) => {
+                        if let Some(last) = chunk.numbers.get_mut(*k).and_then(|c| c.last_mut()) {
+                            *last = x;
+                        }
+                    }
+                    None => {
+                        if let Some(seen) = chunk.text_seen.get_mut(*k) {
+                            *seen = true;
+                        }
+                    }
+                },
+                Role::Skip => {}
+            }
+        }
+        chunk.cells.push(cell);
+        chunk.imputed.push(imputed);
+        chunk.communes.push(communes);
+    }
+    chunk
+}
+
+/// Reads an INSEE grid CSV with the grid's own reader; `None` when the file needs the table
+/// importer (a quoted value spanning lines).
+fn read_grid_csv(path: &Path) -> Result<Option<(Parsed, SourceInfo)>, LoadError> {
+    let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
+    let (text, encoding) = crate::text::decode_auto(&bytes);
+    if text.trim().is_empty() {
+        return Err(LoadError::Empty {
+            file: crate::error::display_name(path),
+        });
+    }
+    if text.contains('\0') {
+        return Err(LoadError::format(
+            path,
+            "le fichier contient des octets nuls : ce n'est pas un fichier texte (CSV)",
+        ));
+    }
+    let delim = crate::table::sniff_delimiter(&text);
+    // The header: the first of the first lines naming a square id column (title lines above
+    // it are skipped, as the table importer does).
+    let mut offset = 0usize;
+    let mut header: Option<(u64, Vec<Role>, Vec<String>)> = None;
+    for (n, line) in text.split_inclusive('\n').enumerate().take(50) {
+        offset += line.len();
+        let content = line.trim_end_matches(['\n', '\r']);
+        let Some(names) = split_quoted(content, delim) else {
+            return Ok(None);
+        };
+        let names: Vec<String> = names.iter().map(|s| s.trim().to_owned()).collect();
+        if let Some((roles, numeric)) = roles_of(&names) {
+            header = Some((n as u64 + 1, roles, numeric));
+            break;
+        }
+    }
+    let Some((header_line, roles, numeric_names)) = header else {
+        return Err(LoadError::format(
             path,
             "colonne d'identifiant de carreau absente (attendu : Idcar_200m, au format \
              CRS3035RES200mN…E…)",
-        )
-    })?;
-    let ids = columns.get(id_col).map(Vec::as_slice).unwrap_or_default();
-    let mut cells = Vec::with_capacity(ids.len());
-    let mut keep_rows = Vec::with_capacity(ids.len());
-    let mut unreadable: Vec<u64> = Vec::new();
-    for (row, id) in ids.iter().enumerate() {
-        match parse_cell_id(&id.to_string()) {
-            Some(cell) => {
-                cells.push(cell);
-                keep_rows.push(row);
+        ));
+    };
+    let body = text.get(offset..).unwrap_or_default();
+    // Chunks of whole lines, parsed in parallel.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pieces = if body.len() < 1 << 20 { 1 } else { threads * 4 };
+    let mut bounds = vec![0usize];
+    for k in 1..pieces {
+        let target = body.len() * k / pieces;
+        let from = (*bounds.last().unwrap_or(&0)).max(target);
+        let end = body
+            .as_bytes()
+            .get(from..)
+            .and_then(|b| b.iter().position(|c| *c == b'\n'))
+            .map_or(body.len(), |p| from + p + 1);
+        bounds.push(end);
+    }
+    bounds.push(body.len());
+    bounds.dedup();
+    let slices: Vec<&str> = bounds
+        .windows(2)
+        .filter_map(|w| body.get(*w.first()?..*w.get(1)?))
+        .collect();
+    let numeric = numeric_names.len();
+    let chunks: Vec<Chunk> =
+        crate::parallel::map_indexed(&slices, |_, s| parse_chunk(s, &roles, numeric, delim));
+    if chunks.iter().any(|c| c.open_quote) {
+        return Ok(None);
+    }
+    let rows: usize = chunks.iter().map(|c| c.cells.len()).sum();
+    let mut parsed = Parsed {
+        cells: Vec::with_capacity(rows),
+        origins: Vec::with_capacity(rows),
+        imputed: Vec::with_capacity(rows),
+        communes: Vec::with_capacity(rows),
+        fields: Vec::new(),
+    };
+    let mut columns: Vec<Vec<f64>> = (0..numeric).map(|_| Vec::with_capacity(rows)).collect();
+    let mut text_seen = vec![false; numeric];
+    let mut first_line = header_line + 1;
+    for (chunk, slice) in chunks.into_iter().zip(&slices) {
+        parsed.cells.extend(chunk.cells);
+        parsed
+            .origins
+            .extend(chunk.lines.iter().map(|l| first_line + l));
+        parsed.imputed.extend(chunk.imputed);
+        parsed.communes.extend(chunk.communes);
+        for (all, part) in columns.iter_mut().zip(chunk.numbers) {
+            all.extend(part);
+        }
+        for (all, part) in text_seen.iter_mut().zip(chunk.text_seen) {
+            *all |= part;
+        }
+        first_line += slice.bytes().filter(|c| *c == b'\n').count() as u64;
+    }
+    parsed.fields = numeric_names
+        .into_iter()
+        .zip(columns)
+        .zip(text_seen)
+        .filter(|((_, values), text)| !*text && values.iter().any(|v| !v.is_nan()))
+        .map(|((name, values), _)| GridField { name, values })
+        .collect();
+    let source = SourceInfo {
+        path: path.to_owned(),
+        format: "CSV".to_owned(),
+        layer: None,
+        encoding: Some(encoding.label()),
+        crs: None,
+        problems: Vec::new(),
+    };
+    Ok(Some((parsed, source)))
+}
+
+/// The grid read from attribute columns of values (GeoPackage, or a CSV read by the table
+/// importer).
+fn parsed_from_values(
+    path: &Path,
+    names: &[String],
+    columns: Vec<Vec<Value>>,
+    origins: Vec<u64>,
+) -> Result<Parsed, LoadError> {
+    let Some((roles, numeric_names)) = roles_of(names) else {
+        return Err(LoadError::format(
+            path,
+            "colonne d'identifiant de carreau absente (attendu : Idcar_200m, au format \
+             CRS3035RES200mN…E…)",
+        ));
+    };
+    let rows = columns.first().map_or(0, Vec::len);
+    let mut parsed = Parsed {
+        cells: vec![None; rows],
+        origins: (0..rows)
+            .map(|r| origins.get(r).copied().unwrap_or(r as u64 + 1))
+            .collect(),
+        imputed: vec![false; rows],
+        communes: vec![Vec::new(); rows],
+        fields: Vec::new(),
+    };
+    let text = |v: &Value| match v {
+        Value::Missing(_) => None,
+        other => Some(other.to_string()),
+    };
+    let mut numeric: Vec<Option<GridField>> = numeric_names
+        .into_iter()
+        .map(|name| {
+            Some(GridField {
+                name,
+                values: Vec::new(),
+            })
+        })
+        .collect();
+    for (column, role) in columns.into_iter().zip(roles) {
+        match role {
+            Role::Id => {
+                for (slot, v) in parsed.cells.iter_mut().zip(&column) {
+                    *slot = text(v).and_then(|t| parse_cell_id(&t));
+                }
             }
-            None => unreadable.push(origins.get(row).copied().unwrap_or(row as u64 + 1)),
+            Role::Imputed => {
+                for (slot, v) in parsed.imputed.iter_mut().zip(&column) {
+                    *slot = text(v).is_some_and(|t| is_imputed(&t));
+                }
+            }
+            Role::Communes => {
+                for (slot, v) in parsed.communes.iter_mut().zip(&column) {
+                    *slot = text(v).map(|t| split_communes(&t)).unwrap_or_default();
+                }
+            }
+            Role::Number(k) => {
+                let is_numeric = column
+                    .iter()
+                    .all(|v| matches!(v, Value::Number(_) | Value::Missing(_)))
+                    && column.iter().any(|v| matches!(v, Value::Number(_)));
+                if let Some(slot) = numeric.get_mut(k) {
+                    match slot {
+                        Some(field) if is_numeric => {
+                            field.values = column
+                                .iter()
+                                .map(|v| v.as_f64().unwrap_or(f64::NAN))
+                                .collect();
+                        }
+                        _ => *slot = None,
+                    }
+                }
+            }
+            Role::Skip => {}
         }
     }
-    if cells.is_empty() {
+    parsed.fields = numeric
+        .into_iter()
+        .flatten()
+        .filter(|f| f.values.len() == rows)
+        .collect();
+    Ok(parsed)
+}
+
+fn build_grid(path: &Path, parsed: Parsed, mut source: SourceInfo) -> Result<GridLayer, LoadError> {
+    let Parsed {
+        cells: all_cells,
+        origins: all_origins,
+        imputed: all_imputed,
+        communes: all_communes,
+        fields: all_fields,
+    } = parsed;
+    let unreadable: Vec<u64> = all_cells
+        .iter()
+        .zip(&all_origins)
+        .filter(|(c, _)| c.is_none())
+        .map(|(_, o)| *o)
+        .collect();
+    if unreadable.len() == all_cells.len() {
         return Err(LoadError::format(
             path,
             "aucun identifiant de carreau lisible (format attendu : CRS3035RES200mN2029800E4252400)",
@@ -275,6 +681,53 @@ fn build_grid(
             unreadable.len() - 20
         )));
     }
+    // Rows with an unreadable id are set aside (no copy when every id reads).
+    let (cells, origins, imputed, communes, fields) = if unreadable.is_empty() {
+        (
+            all_cells.into_iter().flatten().collect::<Vec<_>>(),
+            all_origins,
+            all_imputed,
+            all_communes,
+            all_fields,
+        )
+    } else {
+        let keep: Vec<bool> = all_cells.iter().map(Option::is_some).collect();
+        let filter = |v: Vec<f64>| -> Vec<f64> {
+            v.into_iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(x, _)| x)
+                .collect()
+        };
+        (
+            all_cells.into_iter().flatten().collect(),
+            all_origins
+                .into_iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(x, _)| x)
+                .collect(),
+            all_imputed
+                .into_iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(x, _)| x)
+                .collect(),
+            all_communes
+                .into_iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(x, _)| x)
+                .collect(),
+            all_fields
+                .into_iter()
+                .map(|f| GridField {
+                    name: f.name,
+                    values: filter(f.values),
+                })
+                .collect(),
+        )
+    };
     let transform = laea_to_wgs84(path)?;
     let centres: Vec<Point<f64>> = crate::parallel::map_indexed(&cells, |_, c| {
         let (e, n) = c.centre_3035();
@@ -284,56 +737,6 @@ fn build_grid(
                 Point::new(lon, lat)
             })
     });
-    let text_of = |col: Option<usize>, row: usize| -> Option<String> {
-        columns
-            .get(col?)
-            .and_then(|c| c.get(row))
-            .filter(|v| !matches!(v, Value::Missing(_)))
-            .map(ToString::to_string)
-    };
-    let est_col = find(&["i_est_200", "i_est_cr"]);
-    let imputed = keep_rows
-        .iter()
-        .map(|r| text_of(est_col, *r).is_some_and(|t| t.trim() == "1"))
-        .collect();
-    let cog_col = find(&["lcog_geo"]);
-    let communes = keep_rows
-        .iter()
-        .map(|r| {
-            let text = text_of(cog_col, *r).unwrap_or_default();
-            let chars: Vec<char> = text.trim().chars().collect();
-            chars
-                .chunks(5)
-                .filter(|c| c.len() == 5)
-                .map(|c| c.iter().collect())
-                .collect()
-        })
-        .collect();
-    let mut fields = Vec::new();
-    for (i, name) in names.iter().enumerate() {
-        if TEXT_NAMES.contains(&name.to_ascii_lowercase().as_str())
-            || name.to_ascii_lowercase().starts_with("i_est")
-        {
-            continue;
-        }
-        let Some(column) = columns.get(i) else {
-            continue;
-        };
-        let numeric = column
-            .iter()
-            .all(|v| matches!(v, Value::Number(_) | Value::Missing(_)));
-        if !numeric || column.iter().all(|v| matches!(v, Value::Missing(_))) {
-            continue;
-        }
-        let values = keep_rows
-            .iter()
-            .map(|r| column.get(*r).and_then(Value::as_f64).unwrap_or(f64::NAN))
-            .collect();
-        fields.push(GridField {
-            name: name.clone(),
-            values,
-        });
-    }
     let resolution = cells.first().map_or(200.0, |c| c.resolution_m);
     if !source.format.contains("carreaux") {
         source.format = format!("{} (carreaux Insee)", source.format);
@@ -342,13 +745,9 @@ fn build_grid(
         "EPSG:3035 (ETRS89 / LAEA Europe), carreaux de {} m placés d'après leur identifiant",
         crate::value::format_number(resolution)
     ));
-    let kept_origins = keep_rows
-        .iter()
-        .map(|r| origins.get(*r).copied().unwrap_or(*r as u64 + 1))
-        .collect();
     Ok(GridLayer {
         source,
-        origins: kept_origins,
+        origins,
         cells,
         centres,
         imputed,
@@ -471,6 +870,106 @@ pub fn load_zones_or_grid(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn write(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("cartosol-grid-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn own_reader_keeps_the_importer_guarantees() {
+        // A title line, `;` and decimal commas, a BOM, a secrecy marker, a blank line, an
+        // unreadable id, a quoted id, a commune code with a leading zero, Windows-1252 text in
+        // a skipped column.
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(
+            "Carreaux 200 m (titre)\n\
+             Idcar_200m;I_est_200;Groupe;Men;Men_pauv;lcog_geo\r\n\
+             CRS3035RES200mN2830200E3755800;0;a;12;1,5;01004\r\n\
+             \n\
+             \"CRS3035RES200mN2830400E3756000\";1;b;s;0,8;0100401005\n\
+             pas un carreau;0;c;3;2;91001\n\
+             CRS3035RES200mN2830600E3755600;0;d;7;;91069\n"
+                .as_bytes(),
+        );
+        let path = write("guarantees.csv", &bytes);
+        let grid = load_grid(&path).unwrap();
+        assert_eq!(grid.len(), 3);
+        assert_eq!(grid.source.encoding.as_deref(), Some("UTF-8 (avec BOM)"));
+        // Lines as an editor numbers them: title 1, header 2, data from 3, blank line 4.
+        assert_eq!(grid.origins, vec![3, 5, 7]);
+        let problems: Vec<String> = grid.source.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("ligne 6"), "{problems:?}");
+        assert!(problems[0].contains("identifiant de carreau illisible"));
+        let men = grid.field("men").unwrap();
+        assert_eq!(men.values[0], 12.0);
+        assert!(
+            men.values[1].is_nan(),
+            "the secrecy marker is missing, not zero"
+        );
+        let pauv = grid.field("Men_pauv").unwrap();
+        assert_eq!(pauv.values[0], 1.5);
+        assert_eq!(pauv.values[1], 0.8);
+        assert!(pauv.values[2].is_nan());
+        assert_eq!(grid.imputed, vec![false, true, false]);
+        assert_eq!(grid.communes[0], vec!["01004".to_owned()]);
+        assert_eq!(
+            grid.communes[1],
+            vec!["01004".to_owned(), "01005".to_owned()]
+        );
+        assert!(
+            grid.field("Groupe").is_none(),
+            "text columns are not counts"
+        );
+        assert_eq!(grid.cells[1].north_m, 2_830_400.0);
+    }
+
+    #[test]
+    fn windows_1252_and_a_value_spanning_lines_are_read() {
+        // Windows-1252 (é = 0xE9) in a text column.
+        let path = write(
+            "cp1252.csv",
+            b"Idcar_200m,Groupe,Ind\nCRS3035RES200mN2830200E3755800,r\xE9gion,4\n",
+        );
+        let grid = load_grid(&path).unwrap();
+        assert_eq!(
+            grid.source.encoding.as_deref(),
+            Some("Windows-1252 (CP1252)")
+        );
+        assert_eq!(grid.field("Ind").unwrap().values, vec![4.0]);
+        // A quoted value over two lines: read by the table importer, same squares.
+        let path = write(
+            "multiline.csv",
+            b"Idcar_200m,Groupe,Ind\nCRS3035RES200mN2830200E3755800,\"a\nb\",4\n\
+              CRS3035RES200mN2830400E3756000,c,5\n",
+        );
+        let grid = load_grid(&path).unwrap();
+        assert_eq!(grid.len(), 2);
+        assert_eq!(grid.field("Ind").unwrap().values, vec![4.0, 5.0]);
+        assert_eq!(grid.origins, vec![2, 4]);
+    }
+
+    #[test]
+    fn a_column_of_text_is_not_a_count_and_no_id_is_an_error() {
+        let path = write(
+            "text.csv",
+            b"Idcar_200m,Note,Ind\nCRS3035RES200mN2830200E3755800,bien,4\n\
+              CRS3035RES200mN2830400E3756000,12,5\n",
+        );
+        let grid = load_grid(&path).unwrap();
+        assert!(grid.field("Note").is_none());
+        assert_eq!(grid.field("Ind").unwrap().values, vec![4.0, 5.0]);
+        let path = write("noid.csv", b"code,Ind\n91001,4\n");
+        let e = load_grid(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("colonne d'identifiant de carreau absente"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn insee_square_ids() {

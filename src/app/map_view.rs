@@ -655,6 +655,22 @@ impl Plugin for MapLayers<'_> {
                         continue;
                     }
                     let ch = self.choropleth.filter(|c| c.layer == i);
+                    if let Some(grid) = &zl.grid {
+                        // A 200 m grid: one texture of its cells, never its polygons.
+                        super::grid_layer::grid_layer_shapes(
+                            ui.ctx(),
+                            &view,
+                            grid,
+                            super::grid_layer::GridPaint {
+                                choropleth: ch,
+                                fill_override: self.fill_override.filter(|_| ch.is_some()),
+                                generation: self.generation,
+                                opacity: zl.style.opacity,
+                            },
+                            &mut shapes,
+                        );
+                        continue;
+                    }
                     vertices += zone_layer_shapes(
                         &view,
                         zl,
@@ -707,6 +723,7 @@ impl Plugin for MapLayers<'_> {
         for i in label_layers {
             if let Some(zl) = self.ws.zones.get(i)
                 && zl.style.visible
+                && zl.grid.is_none()
             {
                 let (first_text, first_rect) = (texts.len(), placed.len());
                 label_shapes(
@@ -806,6 +823,12 @@ impl Plugin for MapLayers<'_> {
                 let zl = self.ws.zones.get(layer)?;
                 if !zl.style.visible {
                     return None;
+                }
+                if let Some(grid) = &zl.grid {
+                    return grid
+                        .cells
+                        .cell_at(lon, lat)
+                        .map(|zone| Hit::Zone { layer, zone });
                 }
                 zl.geometry
                     .zone_at(lon, lat)
