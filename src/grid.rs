@@ -62,15 +62,19 @@ fn laea_to_wgs84(path: &Path) -> Result<ToWgs84, LoadError> {
 /// Reads an INSEE square id (`CRS3035RES200mN2029800E4252400`, any case). `None` when the text
 /// is not one.
 pub fn parse_cell_id(id: &str) -> Option<CellId> {
-    let upper = id.trim().to_ascii_uppercase();
-    let rest = upper.strip_prefix("CRS3035RES")?;
-    let (resolution, rest) = rest.split_once("MN")?;
-    let (north, east) = rest.split_once('E')?;
-    let number = |s: &str| -> Option<f64> {
-        if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit()) {
+    let b = id.trim().as_bytes();
+    let rest = strip_prefix_ci(b, b"CRS3035RES")?;
+    let m = rest.iter().position(|c| !c.is_ascii_digit())?;
+    let (resolution, rest) = rest.split_at(m);
+    let rest = strip_prefix_ci(rest, b"MN")?;
+    let e = rest.iter().position(|c| !c.is_ascii_digit())?;
+    let (north, rest) = rest.split_at(e);
+    let east = strip_prefix_ci(rest, b"E")?;
+    let number = |s: &[u8]| -> Option<f64> {
+        if s.is_empty() || s.len() > 15 || !s.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        s.parse::<f64>().ok()
+        Some(s.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')) as f64)
     };
     let resolution_m = number(resolution)?;
     (resolution_m > 0.0).then_some(CellId {
@@ -78,6 +82,14 @@ pub fn parse_cell_id(id: &str) -> Option<CellId> {
         north_m: number(north)?,
         east_m: number(east)?,
     })
+}
+
+/// `s` without `prefix`, compared ASCII case-insensitively.
+fn strip_prefix_ci<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| s.get(prefix.len()..))
+        .flatten()
 }
 
 /// A numeric column of the grid: one value per square, NaN where missing.
@@ -314,7 +326,15 @@ fn roles_of(names: &[String]) -> Option<(Vec<Role>, Vec<String>)> {
 
 /// `lcog_geo` (`9106991122`) as its 5-character commune codes.
 fn split_communes(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.trim().chars().collect();
+    let text = text.trim();
+    if text.is_ascii() {
+        return text
+            .as_bytes()
+            .chunks_exact(5)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+    }
+    let chars: Vec<char> = text.chars().collect();
     chars
         .chunks(5)
         .filter(|c| c.len() == 5)
@@ -390,57 +410,87 @@ fn split_quoted(line: &str, delim: char) -> Option<Vec<std::borrow::Cow<'_, str>
     Some(out)
 }
 
-/// One chunk of data lines, parsed.
+/// Where one chunk of data lines writes its rows: its part of every output column.
+struct ChunkOut<'a> {
+    cells: &'a mut [Option<CellId>],
+    lines: &'a mut [u64],
+    imputed: &'a mut [bool],
+    communes: &'a mut [Vec<String>],
+    numbers: Vec<&'a mut [f64]>,
+}
+
+/// What parsing one chunk found.
 #[derive(Default)]
-struct Chunk {
-    cells: Vec<Option<CellId>>,
-    /// Line of each row, counted from the chunk's first line (0-based).
-    lines: Vec<u64>,
-    imputed: Vec<bool>,
-    communes: Vec<Vec<String>>,
-    numbers: Vec<Vec<f64>>,
+struct ChunkReport {
+    /// Rows written (the first `rows` slots of its output).
+    rows: usize,
     /// Whether each numeric column met text that is not a number.
     text_seen: Vec<bool>,
     /// Whether a quote was left open at the end of a line.
     open_quote: bool,
 }
 
-/// Parses the data lines of `text` (a whole number of lines).
-fn parse_chunk(text: &str, roles: &[Role], numeric: usize, delim: char) -> Chunk {
-    let mut chunk = Chunk {
-        numbers: vec![Vec::new(); numeric],
-        text_seen: vec![false; numeric],
-        ..Chunk::default()
+/// Parses the data lines of `text` (a whole number of lines) into `out`, whose slots number
+/// at least the lines of `text`. A row's line is counted from the chunk's first line (0-based).
+fn parse_chunk(text: &str, roles: &[Role], delim: char, out: ChunkOut<'_>) -> ChunkReport {
+    let ChunkOut {
+        cells,
+        lines,
+        imputed,
+        communes,
+        mut numbers,
+    } = out;
+    let mut report = ChunkReport {
+        text_seen: vec![false; numbers.len()],
+        ..ChunkReport::default()
     };
+    let mut row = 0usize;
     for (n, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
             continue;
         }
-        let Some(fields) = split_quoted(line, delim) else {
-            chunk.open_quote = true;
-            return chunk;
+        let quoted;
+        let fields: &mut dyn Iterator<Item = &str> = if line.contains('"') {
+            let Some(f) = split_quoted(line, delim) else {
+                report.open_quote = true;
+                return report;
+            };
+            quoted = f;
+            &mut quoted.iter().map(|c| c.as_ref())
+        } else {
+            &mut line.split(delim)
         };
-        chunk.lines.push(n as u64);
-        for column in &mut chunk.numbers {
-            column.push(f64::NAN);
+        for column in numbers.iter_mut() {
+            if let Some(slot) = column.get_mut(row) {
+                *slot = f64::NAN;
+            }
         }
-        let mut cell = None;
-        let mut imputed = false;
-        let mut communes = Vec::new();
-        for (field, role) in fields.iter().zip(roles) {
+        for (field, role) in fields.zip(roles) {
             match role {
-                Role::Id => cell = parse_cell_id(field),
-                Role::Imputed => imputed = is_imputed(field),
-                Role::Communes => communes = split_communes(field),
+                Role::Id => {
+                    if let Some(slot) = cells.get_mut(row) {
+                        *slot = parse_cell_id(field);
+                    }
+                }
+                Role::Imputed => {
+                    if let Some(slot) = imputed.get_mut(row) {
+                        *slot = is_imputed(field);
+                    }
+                }
+                Role::Communes => {
+                    if let Some(slot) = communes.get_mut(row) {
+                        *slot = split_communes(field);
+                    }
+                }
                 Role::Number(k) => match grid_number(field.trim()) {
                     Some(x) => {
-                        if let Some(last) = chunk.numbers.get_mut(*k).and_then(|c| c.last_mut()) {
-                            *last = x;
+                        if let Some(slot) = numbers.get_mut(*k).and_then(|c| c.get_mut(row)) {
+                            *slot = x;
                         }
                     }
                     None => {
-                        if let Some(seen) = chunk.text_seen.get_mut(*k) {
+                        if let Some(seen) = report.text_seen.get_mut(*k) {
                             *seen = true;
                         }
                     }
@@ -448,11 +498,43 @@ fn parse_chunk(text: &str, roles: &[Role], numeric: usize, delim: char) -> Chunk
                 Role::Skip => {}
             }
         }
-        chunk.cells.push(cell);
-        chunk.imputed.push(imputed);
-        chunk.communes.push(communes);
+        if let Some(slot) = lines.get_mut(row) {
+            *slot = n as u64;
+        }
+        row += 1;
     }
-    chunk
+    report.rows = row;
+    report
+}
+
+/// Splits `v` into consecutive mutable parts of the given lengths.
+fn split_parts<'a, T>(mut v: &'a mut [T], lengths: &[usize]) -> Vec<&'a mut [T]> {
+    let mut parts = Vec::with_capacity(lengths.len());
+    for len in lengths {
+        let at = (*len).min(v.len());
+        let (head, tail) = std::mem::take(&mut v).split_at_mut(at);
+        parts.push(head);
+        v = tail;
+    }
+    parts
+}
+
+/// Moves the rows written by each chunk (`rows[c]` of the `slots[c]` reserved) together at
+/// the start of `v`, and cuts `v` there.
+fn compact<T>(v: &mut Vec<T>, slots: &[usize], rows: &[usize]) {
+    let mut to = 0usize;
+    let mut from = 0usize;
+    for (s, r) in slots.iter().zip(rows) {
+        if from != to {
+            // Disjoint ranges are moved by swapping (no Clone needed).
+            for k in 0..*r {
+                v.swap(to + k, from + k);
+            }
+        }
+        to += r;
+        from += s;
+    }
+    v.truncate(to);
 }
 
 /// Reads an INSEE grid CSV with the grid's own reader; `None` when the file needs the table
@@ -496,9 +578,9 @@ fn read_grid_csv(path: &Path) -> Result<Option<(Parsed, SourceInfo)>, LoadError>
         ));
     };
     let body = text.get(offset..).unwrap_or_default();
-    // Chunks of whole lines, parsed in parallel.
+    // Chunks of whole lines, one per core.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let pieces = if body.len() < 1 << 20 { 1 } else { threads * 4 };
+    let pieces = if body.len() < 1 << 20 { 1 } else { threads };
     let mut bounds = vec![0usize];
     for k in 1..pieces {
         let target = body.len() * k / pieces;
@@ -516,45 +598,111 @@ fn read_grid_csv(path: &Path) -> Result<Option<(Parsed, SourceInfo)>, LoadError>
         .windows(2)
         .filter_map(|w| body.get(*w.first()?..*w.get(1)?))
         .collect();
+    // Each chunk gets one slot per line (an upper bound of its rows) in every output column,
+    // so that the chunks write in place, in parallel; the slots left empty are closed up after.
+    let newlines: Vec<usize> = std::thread::scope(|scope| {
+        let handles: Vec<_> = slices
+            .iter()
+            .map(|s| scope.spawn(move || s.bytes().filter(|c| *c == b'\n').count()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).collect()
+    });
+    let slots: Vec<usize> = newlines.iter().map(|n| n + 1).collect();
+    let total: usize = slots.iter().sum();
     let numeric = numeric_names.len();
-    let chunks: Vec<Chunk> =
-        crate::parallel::map_indexed(&slices, |_, s| parse_chunk(s, &roles, numeric, delim));
-    if chunks.iter().any(|c| c.open_quote) {
+    let mut cells: Vec<Option<CellId>> = vec![None; total];
+    let mut lines: Vec<u64> = vec![0; total];
+    let mut imputed: Vec<bool> = vec![false; total];
+    let mut communes: Vec<Vec<String>> = vec![Vec::new(); total];
+    let mut columns: Vec<Vec<f64>> = (0..numeric).map(|_| vec![f64::NAN; total]).collect();
+    let reports: Vec<ChunkReport> = {
+        let cell_parts = split_parts(&mut cells, &slots);
+        let line_parts = split_parts(&mut lines, &slots);
+        let imputed_parts = split_parts(&mut imputed, &slots);
+        let commune_parts = split_parts(&mut communes, &slots);
+        let mut number_parts: Vec<Vec<&mut [f64]>> = slices.iter().map(|_| Vec::new()).collect();
+        for column in &mut columns {
+            for (c, part) in split_parts(column, &slots).into_iter().enumerate() {
+                if let Some(p) = number_parts.get_mut(c) {
+                    p.push(part);
+                }
+            }
+        }
+        let roles = &roles;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = slices
+                .iter()
+                .zip(cell_parts)
+                .zip(line_parts)
+                .zip(imputed_parts)
+                .zip(commune_parts)
+                .zip(number_parts)
+                .map(|(((((s, cells), lines), imputed), communes), numbers)| {
+                    let out = ChunkOut {
+                        cells,
+                        lines,
+                        imputed,
+                        communes,
+                        numbers,
+                    };
+                    scope.spawn(move || parse_chunk(s, roles, delim, out))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| match h.join() {
+                    Ok(r) => r,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        })
+    };
+    if reports.iter().any(|r| r.open_quote) {
         return Ok(None);
     }
-    let rows: usize = chunks.iter().map(|c| c.cells.len()).sum();
-    let mut parsed = Parsed {
-        cells: Vec::with_capacity(rows),
-        origins: Vec::with_capacity(rows),
-        imputed: Vec::with_capacity(rows),
-        communes: Vec::with_capacity(rows),
-        fields: Vec::new(),
-    };
-    let mut columns: Vec<Vec<f64>> = (0..numeric).map(|_| Vec::with_capacity(rows)).collect();
-    let mut text_seen = vec![false; numeric];
+    // Lines numbered from the file's first line, as an editor shows them.
     let mut first_line = header_line + 1;
-    for (chunk, slice) in chunks.into_iter().zip(&slices) {
-        parsed.cells.extend(chunk.cells);
-        parsed
-            .origins
-            .extend(chunk.lines.iter().map(|l| first_line + l));
-        parsed.imputed.extend(chunk.imputed);
-        parsed.communes.extend(chunk.communes);
-        for (all, part) in columns.iter_mut().zip(chunk.numbers) {
-            all.extend(part);
+    let mut at = 0usize;
+    for ((report, slot), n) in reports.iter().zip(&slots).zip(&newlines) {
+        for line in lines.get_mut(at..at + report.rows).unwrap_or_default() {
+            *line += first_line;
         }
-        for (all, part) in text_seen.iter_mut().zip(chunk.text_seen) {
-            *all |= part;
-        }
-        first_line += slice.bytes().filter(|c| *c == b'\n').count() as u64;
+        at += slot;
+        first_line += *n as u64;
     }
-    parsed.fields = numeric_names
+    let rows: Vec<usize> = reports.iter().map(|r| r.rows).collect();
+    compact(&mut cells, &slots, &rows);
+    compact(&mut lines, &slots, &rows);
+    compact(&mut imputed, &slots, &rows);
+    compact(&mut communes, &slots, &rows);
+    let mut text_seen = vec![false; numeric];
+    for report in &reports {
+        for (all, part) in text_seen.iter_mut().zip(&report.text_seen) {
+            *all |= *part;
+        }
+    }
+    let fields = numeric_names
         .into_iter()
         .zip(columns)
         .zip(text_seen)
-        .filter(|((_, values), text)| !*text && values.iter().any(|v| !v.is_nan()))
-        .map(|((name, values), _)| GridField { name, values })
+        .filter_map(|((name, mut values), text)| {
+            if text {
+                return None;
+            }
+            compact(&mut values, &slots, &rows);
+            values
+                .iter()
+                .any(|v| !v.is_nan())
+                .then_some(GridField { name, values })
+        })
         .collect();
+    let parsed = Parsed {
+        cells,
+        origins: lines,
+        imputed,
+        communes,
+        fields,
+    };
     let source = SourceInfo {
         path: path.to_owned(),
         format: "CSV".to_owned(),
@@ -969,6 +1117,49 @@ mod tests {
             e.contains("colonne d'identifiant de carreau absente"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_large_file_is_read_in_parallel_chunks_with_its_line_numbers() {
+        // Over 1 MB (several chunks): a blank line after every 1000th row, one bad id.
+        let mut text = String::from("Idcar_200m,Ind,lcog_geo\n");
+        let mut expected_lines = Vec::new();
+        let mut line = 1u64;
+        for i in 0..40_000u64 {
+            line += 1;
+            if i == 25_000 {
+                text.push_str("CRS3035RES200mNxE1,1,91001\n");
+                continue;
+            }
+            text.push_str(&format!(
+                "CRS3035RES200mN{}E{},{i},91{:03}\n",
+                2_800_000 + (i / 100) * 200,
+                3_700_000 + (i % 100) * 200,
+                i % 1000
+            ));
+            expected_lines.push(line);
+            if i % 1000 == 999 {
+                text.push_str("\n");
+                line += 1;
+            }
+        }
+        assert!(text.len() > 1 << 20);
+        let path = write("large.csv", text.as_bytes());
+        let grid = load_grid(&path).unwrap();
+        assert_eq!(grid.len(), 39_999);
+        assert_eq!(grid.origins, expected_lines);
+        let ind = &grid.field("Ind").unwrap().values;
+        let expected: Vec<f64> = (0..40_000u64)
+            .filter(|i| *i != 25_000)
+            .map(|i| i as f64)
+            .collect();
+        assert_eq!(ind, &expected);
+        assert_eq!(grid.communes[39_998], vec!["91999".to_owned()]);
+        assert_eq!(grid.cells[39_998].east_m, 3_700_000.0 + 99.0 * 200.0);
+        // The bad id: line 1 (header) + 25,001 data lines + 25 blank lines before it.
+        let problems: Vec<String> = grid.source.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].contains("ligne 25027"), "{problems:?}");
     }
 
     #[test]

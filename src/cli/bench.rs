@@ -488,8 +488,8 @@ fn write_synthetic_grid(communes: &Path, out: &Path, target: usize, seed: u64) -
         (n1 / 200.0).ceil() as i64 + 50,
     );
     let lattice = ((e1 - e0) * (n1 - n0)) as f64;
-    // About 45 % of the lattice lies in France: draw a little more than needed, then thin.
-    let p = (target as f64 / (lattice * 0.40)).min(1.0);
+    // About a third of the lattice lies in France: draw a little more than needed, then thin.
+    let p = (target as f64 / (lattice * 0.34)).min(1.0);
     let mut rng = SplitMix64(seed);
     let mut candidates: Vec<(i64, i64)> = Vec::new();
     for n in n0..n1 {
