@@ -87,9 +87,11 @@ pub fn parse_cell_id(id: &str) -> Option<CellId> {
 /// `s` without `prefix`, compared ASCII case-insensitively.
 fn strip_prefix_ci<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| s.get(prefix.len()..))
-        .flatten()
+    if head.eq_ignore_ascii_case(prefix) {
+        s.get(prefix.len()..)
+    } else {
+        None
+    }
 }
 
 /// A numeric column of the grid: one value per square, NaN where missing.
@@ -430,75 +432,93 @@ struct ChunkReport {
     open_quote: bool,
 }
 
+/// Writes the fields of one data row into slot `row` of `out`.
+fn store_row(
+    fields: &[&str],
+    roles: &[Role],
+    row: usize,
+    out: &mut ChunkOut<'_>,
+    text_seen: &mut [bool],
+) {
+    for column in out.numbers.iter_mut() {
+        if let Some(slot) = column.get_mut(row) {
+            *slot = f64::NAN;
+        }
+    }
+    for (field, role) in fields.iter().zip(roles) {
+        match role {
+            Role::Id => {
+                if let Some(slot) = out.cells.get_mut(row) {
+                    *slot = parse_cell_id(field);
+                }
+            }
+            Role::Imputed => {
+                if let Some(slot) = out.imputed.get_mut(row) {
+                    *slot = is_imputed(field);
+                }
+            }
+            Role::Communes => {
+                if let Some(slot) = out.communes.get_mut(row) {
+                    *slot = split_communes(field);
+                }
+            }
+            Role::Number(k) => match grid_number(field.trim()) {
+                Some(x) => {
+                    if let Some(slot) = out.numbers.get_mut(*k).and_then(|c| c.get_mut(row)) {
+                        *slot = x;
+                    }
+                }
+                None => {
+                    if let Some(seen) = text_seen.get_mut(*k) {
+                        *seen = true;
+                    }
+                }
+            },
+            Role::Skip => {}
+        }
+    }
+}
+
 /// Parses the data lines of `text` (a whole number of lines) into `out`, whose slots number
 /// at least the lines of `text`. A row's line is counted from the chunk's first line (0-based).
-fn parse_chunk(text: &str, roles: &[Role], delim: char, out: ChunkOut<'_>) -> ChunkReport {
-    let ChunkOut {
-        cells,
-        lines,
-        imputed,
-        communes,
-        mut numbers,
-    } = out;
+fn parse_chunk(text: &str, roles: &[Role], delim: char, mut out: ChunkOut<'_>) -> ChunkReport {
     let mut report = ChunkReport {
-        text_seen: vec![false; numbers.len()],
+        text_seen: vec![false; out.numbers.len()],
         ..ChunkReport::default()
     };
+    let delim_byte = u8::try_from(delim).ok().filter(u8::is_ascii);
+    let mut fields: Vec<&str> = Vec::with_capacity(roles.len());
     let mut row = 0usize;
     for (n, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
             continue;
         }
-        let quoted;
-        let fields: &mut dyn Iterator<Item = &str> = if line.contains('"') {
-            let Some(f) = split_quoted(line, delim) else {
-                report.open_quote = true;
-                return report;
-            };
-            quoted = f;
-            &mut quoted.iter().map(|c| c.as_ref())
-        } else {
-            &mut line.split(delim)
-        };
-        for column in numbers.iter_mut() {
-            if let Some(slot) = column.get_mut(row) {
-                *slot = f64::NAN;
+        let quoted = line.as_bytes().contains(&b'"');
+        match (quoted, delim_byte) {
+            (false, Some(d)) => {
+                // Unquoted: split on the delimiter's byte (a char boundary in UTF-8).
+                fields.clear();
+                let mut start = 0usize;
+                for (pos, b) in line.as_bytes().iter().enumerate() {
+                    if *b == d {
+                        fields.push(line.get(start..pos).unwrap_or_default());
+                        start = pos + 1;
+                    }
+                }
+                fields.push(line.get(start..).unwrap_or_default());
+                store_row(&fields, roles, row, &mut out, &mut report.text_seen);
+            }
+            _ => {
+                let Some(owned) = split_quoted(line, delim) else {
+                    report.open_quote = true;
+                    return report;
+                };
+                let refs: Vec<&str> = owned.iter().map(|c| c.as_ref()).collect();
+                store_row(&refs, roles, row, &mut out, &mut report.text_seen);
             }
         }
-        for (field, role) in fields.zip(roles) {
-            match role {
-                Role::Id => {
-                    if let Some(slot) = cells.get_mut(row) {
-                        *slot = parse_cell_id(field);
-                    }
-                }
-                Role::Imputed => {
-                    if let Some(slot) = imputed.get_mut(row) {
-                        *slot = is_imputed(field);
-                    }
-                }
-                Role::Communes => {
-                    if let Some(slot) = communes.get_mut(row) {
-                        *slot = split_communes(field);
-                    }
-                }
-                Role::Number(k) => match grid_number(field.trim()) {
-                    Some(x) => {
-                        if let Some(slot) = numbers.get_mut(*k).and_then(|c| c.get_mut(row)) {
-                            *slot = x;
-                        }
-                    }
-                    None => {
-                        if let Some(seen) = report.text_seen.get_mut(*k) {
-                            *seen = true;
-                        }
-                    }
-                },
-                Role::Skip => {}
-            }
-        }
-        if let Some(slot) = lines.get_mut(row) {
+        if let Some(slot) = out.lines.get_mut(row) {
             *slot = n as u64;
         }
         row += 1;

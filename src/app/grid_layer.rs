@@ -560,7 +560,7 @@ pub fn frame_bench(
 ) -> Result<Vec<GridFrameMeasure>, String> {
     use std::time::Instant;
     let grid = crate::grid::load_grid(path).map_err(|e| e.to_string())?;
-    let layer = crate::grid::grid_as_zones(path, grid).map_err(|e| e.to_string())?;
+    let layer = lean_layer(&grid, indicator)?;
     let view_cells = GridView::of_layer(&layer).ok_or("pas une couche de carreaux")?;
     let mut ws = super::state::Workspace::empty();
     let spec = crate::project::ZoneSpec {
@@ -672,4 +672,43 @@ pub fn frame_bench(
         });
     }
     Ok(out)
+}
+
+/// The grid as a zone layer holding only what the map needs (square ids and one indicator,
+/// no polygons): the benchmark's layer.
+fn lean_layer(grid: &crate::grid::GridLayer, indicator: &str) -> Result<ZoneLayer, String> {
+    use crate::model::{Field, FieldKind, Table};
+    use crate::value::{Missing, Value};
+    let field = grid
+        .field(indicator)
+        .ok_or_else(|| format!("champ « {indicator} » absent du carroyage"))?;
+    Ok(ZoneLayer {
+        source: grid.source.clone(),
+        geometries: vec![geo::MultiPolygon::new(Vec::new()); grid.len()],
+        attributes: Table {
+            fields: vec![
+                Field {
+                    name: "Idcar_200m".to_owned(),
+                    kind: FieldKind::Text,
+                    values: grid.cells.iter().map(|c| Value::Text(c.id())).collect(),
+                },
+                Field {
+                    name: field.name.clone(),
+                    kind: FieldKind::Number,
+                    values: field
+                        .values
+                        .iter()
+                        .map(|v| {
+                            if v.is_finite() {
+                                Value::Number(*v)
+                            } else {
+                                Value::Missing(Missing::Empty)
+                            }
+                        })
+                        .collect(),
+                },
+            ],
+            row_origin: grid.origins.clone(),
+        },
+    })
 }

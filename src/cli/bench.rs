@@ -567,7 +567,7 @@ fn write_synthetic_grid(communes: &Path, out: &Path, target: usize, seed: u64) -
             num(men * 0.25),
             num(men * 0.3),
             num(men * 0.33),
-            num(men * 0.0),
+            num(0.0),
             num(men * 0.15),
             ages.join(","),
             code
@@ -599,18 +599,32 @@ fn grid_bench(
         write_synthetic_grid(communes, out, target, seed)?;
     }
     let size_mb = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+    let cpu0 = process_cpu_s();
     let (grid, best, median) = time_runs(runs, || Ok(cartosol::grid::load_grid(out)?))?;
+    let cpu_per_load = (process_cpu_s() - cpu0) / (runs.max(1) + 1) as f64;
     let men_pauv: f64 = grid
         .field("Men_pauv")
         .map(|f| f.values.iter().filter(|v| v.is_finite()).sum())
         .unwrap_or_default();
     println!(
         "{} ({size_mb:.0} Mo) : {} carreaux, {} champs numériques, Men_pauv total {men_pauv:.1} ; \
-         lecture meilleur {best:.3} s, médiane {median:.3} s sur {} mesures",
+         lecture meilleur {best:.3} s, médiane {median:.3} s sur {} mesures ; temps CPU \
+         (utilisateur + système, tous cœurs) {cpu_per_load:.2} s par lecture sur {} cœurs",
         out.display(),
         grid.len(),
         grid.fields.len(),
-        runs.max(1)
+        runs.max(1),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    drop(grid);
+    // The path of `inspect`, projects and the app today: every square also as a polygon zone
+    // with its attributes (timed once).
+    let t = std::time::Instant::now();
+    let zones = cartosol::grid::load_zones_or_grid(out, &ZoneOptions::default())?;
+    println!(
+        "  en couche de zones (polygones et attributs, chemin des projets) : {} zones en {:.3} s",
+        zones.len(),
+        t.elapsed().as_secs_f64()
     );
     Ok(())
 }
@@ -634,4 +648,23 @@ fn grid_frame_bench(file: &Path, indicator: &str) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// CPU time of this process so far (user + system, all threads), seconds, from
+/// `/proc/self/stat` (Linux; 0 elsewhere). Tells a slow machine from a busy one.
+fn process_cpu_s() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (in parentheses): utime and stime are the 14th and 15th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Linux's USER_HZ is 100 on every architecture.
+    (ticks(11) + ticks(12)) / 100.0
 }
