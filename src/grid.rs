@@ -1159,7 +1159,7 @@ mod tests {
             ));
             expected_lines.push(line);
             if i % 1000 == 999 {
-                text.push_str("\n");
+                text.push('\n');
                 line += 1;
             }
         }

@@ -104,7 +104,7 @@ fn the_grid_is_a_raster_layer_of_its_cells_in_the_choropleth_colours() {
         m[1] + 4.0 * cell,
     ];
     let paint = GridPaint {
-        choropleth: Some(ch),
+        classes: Some((&ch.class_of, &ch.paint)),
         fill_override: None,
         generation: 0,
         opacity: 1.0,

@@ -4,7 +4,7 @@
 //! the texture. 2.3 million cells cost one textured rectangle per frame, not 2.3 million
 //! polygons.
 //!
-//! The colours are the choropleth's (`super::choropleth::Choropleth`, the shared map style:
+//! The colours are the choropleth's (`Choropleth::class_of` and `paint`, the shared map style:
 //! same breaks, same palette as a choropleth of the chosen field, missing values hatched).
 //!
 //! How a cell lands on pixels: its centre is placed exactly (EPSG:3035 → WGS84 → Mercator, once
@@ -16,10 +16,10 @@
 //! (where poor households are is never hidden by their neighbours), missing values lowest.
 
 use super::geometry::{lon_lat_of, mercator_unit};
-use super::map_view::View;
 use crate::crs::{Crs, FromWgs84, ToWgs84};
 use crate::grid::CellId;
 use crate::model::ZoneLayer;
+use crate::style::map_style::ZonePaint;
 use egui::{Color32, Rect, Shape, pos2};
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -293,29 +293,22 @@ pub fn rasterize(
         region[3] + my,
     ];
     let candidates: Vec<usize> = grid.candidates(reach).collect();
-    // Priority 0: empty; 1: missing value; class + 2 otherwise.
-    let paint_part = |part: &[usize]| -> (Vec<u8>, Vec<[u8; 3]>, usize) {
-        let mut prio = vec![0u8; w * h];
-        let mut color = vec![[0u8; 3]; w * h];
+    // One u32 per pixel: priority in the high byte (0: empty, 1: missing value, class + 2
+    // otherwise), sRGB below, so that the highest class wins by a plain `max`.
+    let paint_part = |part: &[usize]| -> (Vec<u32>, usize) {
+        let mut buf = vec![0u32; w * h];
         let mut drawn = 0usize;
-        let mut put = |x: i64, y: i64, p: u8, col: [u8; 3]| {
-            if x < 0 || y < 0 || x as usize >= w || y as usize >= h {
-                return;
-            }
-            let k = y as usize * w + x as usize;
-            if let (Some(slot), Some(c)) = (prio.get_mut(k), color.get_mut(k))
-                && p > *slot
-            {
-                *slot = p;
-                *c = col;
-            }
-        };
         for &i in part {
             let Some(m) = grid.merc.get(i) else { continue };
-            let (p, col) = match paint(i) {
+            let packed = match paint(i) {
                 CellPaint::None => continue,
-                CellPaint::Color(col, p) => (p.max(2), col),
-                CellPaint::Missing => (1, [0, 0, 0]),
+                CellPaint::Color([r, g, b], p) => {
+                    u32::from(p.max(2)) << 24
+                        | u32::from(r) << 16
+                        | u32::from(g) << 8
+                        | u32::from(b)
+                }
+                CellPaint::Missing => 1 << 24,
             };
             let cx = (m[0] - region[0]) / px;
             let cy = (m[1] - region[1]) / py;
@@ -325,8 +318,16 @@ pub fn rasterize(
                 continue;
             }
             drawn += 1;
+            let mut put = |x: i64, y: i64| {
+                if x < 0 || y < 0 || x as usize >= w || y as usize >= h {
+                    return;
+                }
+                if let Some(slot) = buf.get_mut(y as usize * w + x as usize) {
+                    *slot = (*slot).max(packed);
+                }
+            };
             if small {
-                put(cx.floor() as i64, cy.floor() as i64, p, col);
+                put(cx.floor() as i64, cy.floor() as i64);
                 continue;
             }
             let x0 = (cx - hx - 0.5).ceil().max(0.0) as i64;
@@ -340,56 +341,56 @@ pub fn rasterize(
                     let u = (d * dx - b * dy) / det;
                     let v = (a * dy - c * dx) / det;
                     if u >= -half && u < half && v >= -half && v < half {
-                        put(x, y, p, col);
+                        put(x, y);
                     }
                 }
             }
         }
-        (prio, color, drawn)
+        (buf, drawn)
     };
-    let mid = candidates.len() / 2;
-    let (first, second) = candidates.split_at(mid);
-    let ((p1, c1, n1), (p2, c2, n2)) = if candidates.len() > 20_000 {
-        std::thread::scope(|s| {
+    let (buf, cells) = if candidates.len() > 100_000 {
+        let (first, second) = candidates.split_at(candidates.len() / 2);
+        let ((mut mine, n1), (theirs, n2)) = std::thread::scope(|s| {
             let other = s.spawn(|| paint_part(second));
             let mine = paint_part(first);
             match other.join() {
                 Ok(theirs) => (mine, theirs),
                 Err(panic) => std::panic::resume_unwind(panic),
             }
-        })
+        });
+        for (a, b) in mine.iter_mut().zip(&theirs) {
+            *a = (*a).max(*b);
+        }
+        (mine, n1 + n2)
     } else {
-        (paint_part(first), paint_part(second))
+        paint_part(&candidates)
     };
     let [hr, hg, hb] = crate::style::palette::MISSING_HATCH_COLOR;
     let [mr, mg, mb] = crate::style::MISSING_COLOR;
-    let pixels = p1
-        .iter()
-        .zip(&p2)
-        .zip(c1.iter().zip(&c2))
-        .enumerate()
-        .map(|(k, ((pa, pb), (ca, cb)))| {
-            let (p, col) = if pb > pa { (*pb, *cb) } else { (*pa, *ca) };
-            match p {
-                0 => Color32::TRANSPARENT,
+    let hatch = Color32::from_rgb(hr, hg, hb);
+    let ground = Color32::from_rgb(mr, mg, mb);
+    let mut pixels = vec![Color32::TRANSPARENT; w * h];
+    for (y, (row, out)) in buf.chunks(w).zip(pixels.chunks_mut(w)).enumerate() {
+        for (x, (p, o)) in row.iter().zip(out.iter_mut()).enumerate() {
+            *o = match p >> 24 {
+                0 => continue,
                 // Hatched as the zones' missing values: diagonal lines on the missing colour.
                 1 => {
-                    let (x, y) = (k % w, k / w);
                     if (x + y) % 8 < 2 {
-                        Color32::from_rgb(hr, hg, hb)
+                        hatch
                     } else {
-                        Color32::from_rgb(mr, mg, mb)
+                        ground
                     }
                 }
-                _ => Color32::from_rgb(col[0], col[1], col[2]),
-            }
-        })
-        .collect();
+                _ => Color32::from_rgb((p >> 16) as u8, (p >> 8) as u8, *p as u8),
+            };
+        }
+    }
     Raster {
         size,
         pixels,
         region,
-        cells: n1 + n2,
+        cells,
     }
 }
 
@@ -430,8 +431,10 @@ impl GridView {
 /// How the cells are coloured this frame.
 #[derive(Clone, Copy)]
 pub struct GridPaint<'a> {
-    /// The choropleth of this layer (else the cells are drawn in a neutral grey).
-    pub choropleth: Option<&'a super::choropleth::Choropleth>,
+    /// The choropleth of this layer, when it is the mapped one (else the cells are drawn in a
+    /// neutral grey): the class of each cell and its paint (`Choropleth::class_of` and
+    /// `Choropleth::paint`, the shared map style's).
+    pub classes: Option<(&'a [Option<usize>], &'a [ZonePaint])>,
     /// Colours replacing the choropleth's, per cell (the bivariate map).
     pub fill_override: Option<&'a [Option<[u8; 3]>]>,
     /// Changes whenever the colours change.
@@ -443,27 +446,43 @@ pub struct GridPaint<'a> {
 /// The paint of cell `i`: the choropleth's class colour (or the override's), hatched when
 /// its value is missing, grey without a choropleth.
 pub fn cell_paint(paint: &GridPaint<'_>, i: usize) -> CellPaint {
-    let Some(ch) = paint.choropleth else {
+    let Some((class_of, zone_paint)) = paint.classes else {
         return CellPaint::Color([150, 150, 150], 2);
     };
-    let class = ch.class_of.get(i).copied().flatten();
+    let class = class_of.get(i).copied().flatten();
     let priority = class.map_or(2, |c| (c + 2).min(255) as u8);
     let color = match paint.fill_override {
         Some(colors) => colors.get(i).copied().flatten(),
-        None => ch.color_of(i),
+        None => match zone_paint.get(i) {
+            Some(ZonePaint::Color(c)) => Some(*c),
+            _ => None,
+        },
     };
     match color {
         Some(c) => CellPaint::Color(c, priority),
-        None if ch.paint.get(i).is_some() => CellPaint::Missing,
+        None if zone_paint.get(i).is_some() => CellPaint::Missing,
         None => CellPaint::None,
     }
+}
+
+/// The map's view as the grid layer needs it (from `map_view::View`, which this module does
+/// not import: the map view imports this one).
+pub struct MapFrame<'a> {
+    /// The visible Mercator box (min x, min y, max x, max y).
+    pub bbox: [f64; 4],
+    /// The map's rectangle on screen, points.
+    pub clip: Rect,
+    /// Zoom level (fractional).
+    pub zoom: f64,
+    /// Screen position of a Mercator position.
+    pub to_screen: &'a dyn Fn([f64; 2]) -> egui::Pos2,
 }
 
 /// Pushes the grid layer's texture for `view`, rebuilding it when needed. Returns the number
 /// of cells drawn into the texture.
 pub fn grid_layer_shapes(
     ctx: &egui::Context,
-    view: &View,
+    view: &MapFrame<'_>,
     grid: &GridView,
     paint: GridPaint<'_>,
     shapes: &mut Vec<Shape>,
@@ -474,7 +493,7 @@ pub fn grid_layer_shapes(
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (
             paint.generation,
-            paint.choropleth.map(|c| (c.layer, c.indicator.clone())),
+            paint.classes.map(|(c, _)| c.len()),
             paint.fill_override.is_some(),
             view.zoom.to_bits(),
             view.clip.size().x.to_bits(),
@@ -484,7 +503,7 @@ pub fn grid_layer_shapes(
             .hash(&mut h);
         h.finish()
     };
-    let view_box = view.bbox();
+    let view_box = view.bbox;
     let mut cache = grid.cache.borrow_mut();
     let inside = cache.region[0] <= view_box[0]
         && cache.region[1] <= view_box[1]
@@ -520,8 +539,8 @@ pub fn grid_layer_shapes(
     }
     if let Some(texture) = &cache.texture {
         let rect = Rect::from_min_max(
-            view.to_screen([cache.region[0], cache.region[1]]),
-            view.to_screen([cache.region[2], cache.region[3]]),
+            (view.to_screen)([cache.region[0], cache.region[1]]),
+            (view.to_screen)([cache.region[2], cache.region[3]]),
         );
         shapes.push(Shape::image(
             texture.id(),
@@ -531,184 +550,4 @@ pub fn grid_layer_shapes(
         ));
     }
     cache.cells
-}
-
-/// One zoom level of [`frame_bench`].
-#[derive(Clone, Debug)]
-pub struct GridFrameMeasure {
-    /// The level in words (`pays`, `région`, `ville`).
-    pub label: String,
-    /// Zoom level.
-    pub zoom: f64,
-    /// Cells drawn into the texture.
-    pub cells: usize,
-    /// Median time of a rebuilt frame (texture painted and uploaded), ms.
-    pub total_ms: f64,
-    /// Of which painting the cells, ms.
-    pub raster_ms: f64,
-    /// Of which handing the image to egui and tessellating, ms.
-    pub upload_ms: f64,
-    /// Median time of a panned frame (texture reused), ms.
-    pub pan_ms: f64,
-}
-
-/// Times frames of a grid file's layer mapped by `indicator` in a 1600×1000 window: country
-/// (the whole grid), region (Île-de-France, zoom 8) and city (Paris, zoom 13).
-pub fn frame_bench(
-    path: &std::path::Path,
-    indicator: &str,
-) -> Result<Vec<GridFrameMeasure>, String> {
-    use std::time::Instant;
-    let grid = crate::grid::load_grid(path).map_err(|e| e.to_string())?;
-    let layer = lean_layer(&grid, indicator)?;
-    let view_cells = GridView::of_layer(&layer).ok_or("pas une couche de carreaux")?;
-    let mut ws = super::state::Workspace::empty();
-    let spec = crate::project::ZoneSpec {
-        id: "carreaux".to_owned(),
-        name: "carreaux".to_owned(),
-        source: path.to_owned(),
-        layer: None,
-        crs: None,
-        code_field: "Idcar_200m".to_owned(),
-        name_field: "Idcar_200m".to_owned(),
-        population_field: None,
-        repair_geometries: false,
-    };
-    ws.file.zones.push(spec.clone());
-    ws.file.map.zones = spec.id.clone();
-    ws.zones.push(super::state::ZoneLayerView {
-        spec,
-        layer,
-        geometry: Arc::new(super::geometry::ZoneGeometry::prepare(&[])),
-        style: crate::project::LayerStyle {
-            id: "carreaux".to_owned(),
-            visible: true,
-            opacity: 1.0,
-            label: None,
-        },
-        cache: Default::default(),
-        grid: Some(view_cells),
-    });
-    let ch = super::choropleth::Choropleth::compute(
-        &ws,
-        0,
-        indicator,
-        &crate::project::ClassificationSpec::default(),
-    );
-    if let Err(e) = &ch.classification {
-        return Err(e.clone());
-    }
-    let gv = ws
-        .zones
-        .first()
-        .and_then(|z| z.grid.as_ref())
-        .ok_or("pas de carreaux")?;
-    let clip = Rect::from_min_size(pos2(0.0, 0.0), egui::vec2(1600.0, 1000.0));
-    let at = |lon: f64, lat: f64, zoom: f64| View {
-        center: mercator_unit(lon, lat),
-        scale: 256.0 * 2f64.powf(zoom),
-        clip,
-        zoom,
-    };
-    let ctx = egui::Context::default();
-    let mut first = ctx.run_ui(Default::default(), |_| {});
-    first.textures_delta.clear();
-    let mut out = Vec::new();
-    for (label, view) in [
-        ("pays (tout le carroyage)", View::fit(gv.cells.bbox, clip)),
-        ("région (zoom 8)", at(2.35, 48.7, 8.0)),
-        ("ville (zoom 13)", at(2.35, 48.86, 13.0)),
-    ] {
-        let (mut total, mut raster, mut upload, mut pan) = (vec![], vec![], vec![], vec![]);
-        let mut cells = 0;
-        for f in 0..18u64 {
-            let rebuild = f % 2 == 0;
-            let mut v = view;
-            v.center[0] += f as f64 * 3.0 / view.scale;
-            let paint = GridPaint {
-                choropleth: Some(&ch),
-                fill_override: None,
-                generation: if rebuild { f } else { f - 1 },
-                opacity: 1.0,
-            };
-            let t0 = Instant::now();
-            let mut shapes = Vec::new();
-            cells = grid_layer_shapes(&ctx, &v, gv, paint, &mut shapes);
-            let t1 = Instant::now();
-            // The texture handed to egui (as a frame would) and the shapes tessellated.
-            let delta = ctx.tex_manager().write().take_delta();
-            let clipped: Vec<egui::epaint::ClippedShape> = shapes
-                .into_iter()
-                .map(|shape| egui::epaint::ClippedShape {
-                    clip_rect: clip,
-                    shape,
-                    transform_after_tessellation: Default::default(),
-                })
-                .collect();
-            let prims = ctx.tessellate(clipped, 1.0);
-            std::hint::black_box((&prims, &delta));
-            let t2 = Instant::now();
-            let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-            if rebuild {
-                total.push(ms(t2 - t0));
-                raster.push(ms(t1 - t0));
-                upload.push(ms(t2 - t1));
-            } else {
-                pan.push(ms(t2 - t0));
-            }
-        }
-        let median = |mut v: Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            v.get(v.len() / 2).copied().unwrap_or_default()
-        };
-        out.push(GridFrameMeasure {
-            label: label.to_owned(),
-            zoom: view.zoom,
-            cells,
-            total_ms: median(total),
-            raster_ms: median(raster),
-            upload_ms: median(upload),
-            pan_ms: median(pan),
-        });
-    }
-    Ok(out)
-}
-
-/// The grid as a zone layer holding only what the map needs (square ids and one indicator,
-/// no polygons): the benchmark's layer.
-fn lean_layer(grid: &crate::grid::GridLayer, indicator: &str) -> Result<ZoneLayer, String> {
-    use crate::model::{Field, FieldKind, Table};
-    use crate::value::{Missing, Value};
-    let field = grid
-        .field(indicator)
-        .ok_or_else(|| format!("champ « {indicator} » absent du carroyage"))?;
-    Ok(ZoneLayer {
-        source: grid.source.clone(),
-        geometries: vec![geo::MultiPolygon::new(Vec::new()); grid.len()],
-        attributes: Table {
-            fields: vec![
-                Field {
-                    name: "Idcar_200m".to_owned(),
-                    kind: FieldKind::Text,
-                    values: grid.cells.iter().map(|c| Value::Text(c.id())).collect(),
-                },
-                Field {
-                    name: field.name.clone(),
-                    kind: FieldKind::Number,
-                    values: field
-                        .values
-                        .iter()
-                        .map(|v| {
-                            if v.is_finite() {
-                                Value::Number(*v)
-                            } else {
-                                Value::Missing(Missing::Empty)
-                            }
-                        })
-                        .collect(),
-                },
-            ],
-            row_origin: grid.origins.clone(),
-        },
-    })
 }

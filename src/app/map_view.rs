@@ -659,10 +659,15 @@ impl Plugin for MapLayers<'_> {
                         // A 200 m grid: one texture of its cells, never its polygons.
                         super::grid_layer::grid_layer_shapes(
                             ui.ctx(),
-                            &view,
+                            &super::grid_layer::MapFrame {
+                                bbox: view.bbox(),
+                                clip: view.clip,
+                                zoom: view.zoom,
+                                to_screen: &|m| view.to_screen(m),
+                            },
                             grid,
                             super::grid_layer::GridPaint {
-                                choropleth: ch,
+                                classes: ch.map(|c| (c.class_of.as_slice(), c.paint.as_slice())),
                                 fill_override: self.fill_override.filter(|_| ch.is_some()),
                                 generation: self.generation,
                                 opacity: zl.style.opacity,

@@ -15,6 +15,7 @@ pub mod dialogs;
 pub mod display;
 pub mod export_ui;
 pub mod geometry;
+pub mod grid_bench;
 pub mod grid_layer;
 pub mod map_view;
 pub mod mesh_cache;

@@ -634,7 +634,7 @@ fn grid_bench(
 #[cfg(feature = "gui")]
 fn grid_frame_bench(file: &Path, indicator: &str) -> Result<()> {
     let measures =
-        cartosol::app::grid_layer::frame_bench(file, indicator).map_err(anyhow::Error::msg)?;
+        cartosol::app::grid_bench::frame_bench(file, indicator).map_err(anyhow::Error::msg)?;
     println!(
         "{} : carte de {indicator} en carreaux, fenêtre 1600×1000 (texture à la résolution de \
          l'écran), médiane sur 9 images reconstruites",
