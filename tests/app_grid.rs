@@ -121,7 +121,26 @@ fn the_grid_is_a_raster_layer_of_its_cells_in_the_choropleth_colours() {
         target: Some((0, row)),
         frame: true,
     });
-    harness.run_steps(6);
+    // A texture slow to build (a debug build) is rebuilt at most every 250 ms while zooming.
+    let before = harness.state().ws.zones[0]
+        .grid
+        .as_ref()
+        .unwrap()
+        .cache
+        .borrow()
+        .rebuilds;
+    for _ in 0..40 {
+        harness.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let after = harness.state().ws.zones[0]
+        .grid
+        .as_ref()
+        .unwrap()
+        .cache
+        .borrow()
+        .rebuilds;
+    assert!(after > before, "the texture is rebuilt at the new zoom");
     let image = harness.render().unwrap();
     let view = harness.state().map_out.view.unwrap();
     let at = view.to_screen(m);

@@ -407,7 +407,18 @@ pub struct GridCache {
     pub cells: usize,
     /// How many times it was rebuilt (tests, benchmarks).
     pub rebuilds: usize,
+    /// What the colours were built for (style generation, classes, override).
+    pub style_key: u64,
+    /// When the texture was last built, and how long that took.
+    pub built: Option<(std::time::Instant, std::time::Duration)>,
 }
+
+/// A texture that took longer than this to build is not rebuilt at every frame of a zoom:
+/// the last one is shown stretched until [`ZOOM_REBUILD_EVERY`] has passed.
+pub const SLOW_BUILD: std::time::Duration = std::time::Duration::from_millis(40);
+
+/// The shortest time between two rebuilds of a slow texture while the view zooms.
+pub const ZOOM_REBUILD_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// A grid layer in the app: its cells and its texture.
 pub struct GridView {
@@ -487,14 +498,22 @@ pub fn grid_layer_shapes(
     paint: GridPaint<'_>,
     shapes: &mut Vec<Shape>,
 ) -> usize {
+    use std::hash::{Hash, Hasher};
     let ppp = ctx.pixels_per_point();
-    let key = {
-        use std::hash::{Hash, Hasher};
+    let style_key = {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (
             paint.generation,
             paint.classes.map(|(c, _)| c.len()),
             paint.fill_override.is_some(),
+        )
+            .hash(&mut h);
+        h.finish()
+    };
+    let key = {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (
+            style_key,
             view.zoom.to_bits(),
             view.clip.size().x.to_bits(),
             view.clip.size().y.to_bits(),
@@ -509,7 +528,20 @@ pub fn grid_layer_shapes(
         && cache.region[1] <= view_box[1]
         && cache.region[2] >= view_box[2]
         && cache.region[3] >= view_box[3];
-    if cache.key != key || !inside || cache.texture.is_none() {
+    // While the view zooms (or pans past the margin), a slow texture (the national grid at
+    // country zoom) is rebuilt at most every ZOOM_REBUILD_EVERY: meanwhile the last one is drawn stretched to the view
+    // (it is placed by its Mercator box), and a frame is asked for when the wait ends.
+    let stale = cache.key != key || !inside || cache.texture.is_none();
+    let wait = match cache.built {
+        Some((at, took)) if stale && cache.style_key == style_key && took > SLOW_BUILD => {
+            ZOOM_REBUILD_EVERY.checked_sub(at.elapsed())
+        }
+        _ => None,
+    };
+    if let Some(wait) = wait {
+        ctx.request_repaint_after(wait);
+    } else if stale {
+        let started = std::time::Instant::now();
         // The view and a margin of an eighth of a view on each side, at the screen's pixels.
         let mw = (view_box[2] - view_box[0]) / 8.0;
         let mh = (view_box[3] - view_box[1]) / 8.0;
@@ -533,9 +565,11 @@ pub fn grid_layer_shapes(
             }
         }
         cache.key = key;
+        cache.style_key = style_key;
         cache.region = region;
         cache.cells = raster.cells;
         cache.rebuilds += 1;
+        cache.built = Some((started, started.elapsed()));
     }
     if let Some(texture) = &cache.texture {
         let rect = Rect::from_min_max(
