@@ -645,7 +645,7 @@ fn a_table_larger_than_the_read_limit_is_refused_before_it_is_read() {
     let layer = load_points(&path, &PointOptions::default()).expect("under the default limit");
     assert_eq!(layer.len(), 20_000);
     assert_eq!(
-        layer.attributes.fields.get(0).unwrap().values.get(7).unwrap(),
+        layer.attributes.fields[0].values.get(7).unwrap(),
         Value::Text("00007".into())
     );
     let _ = std::fs::remove_dir_all(dir);

@@ -734,6 +734,27 @@ impl Plugin for MapLayers<'_> {
                         continue;
                     }
                     let ch = self.choropleth.filter(|c| c.layer == i);
+                    if let Some(grid) = &zl.grid {
+                        // A 200 m grid: one texture of its cells, never its polygons.
+                        super::grid_layer::grid_layer_shapes(
+                            ui.ctx(),
+                            &super::grid_layer::MapFrame {
+                                bbox: view.bbox(),
+                                clip: view.clip,
+                                zoom: view.zoom,
+                                to_screen: &|m| view.to_screen(m),
+                            },
+                            grid,
+                            super::grid_layer::GridPaint {
+                                classes: ch.map(|c| (c.class_of.as_slice(), c.paint.as_slice())),
+                                fill_override: self.fill_override.filter(|_| ch.is_some()),
+                                generation: self.generation,
+                                opacity: zl.style.opacity,
+                            },
+                            &mut shapes,
+                        );
+                        continue;
+                    }
                     vertices += zone_layer_shapes(
                         &view,
                         zl,
@@ -786,6 +807,7 @@ impl Plugin for MapLayers<'_> {
         for i in label_layers {
             if let Some(zl) = self.ws.zones.get(i)
                 && zl.style.visible
+                && zl.grid.is_none()
             {
                 let (first_text, first_rect) = (texts.len(), placed.len());
                 label_shapes(
@@ -885,6 +907,12 @@ impl Plugin for MapLayers<'_> {
                 let zl = self.ws.zones.get(layer)?;
                 if !zl.style.visible {
                     return None;
+                }
+                if let Some(grid) = &zl.grid {
+                    return grid
+                        .cells
+                        .cell_at(lon, lat)
+                        .map(|zone| Hit::Zone { layer, zone });
                 }
                 zl.geometry
                     .zone_at(lon, lat)

@@ -16,6 +16,8 @@ pub mod dialogs;
 pub mod display;
 pub mod export_ui;
 pub mod geometry;
+pub mod grid_bench;
+pub mod grid_layer;
 pub mod map_view;
 pub mod mesh_cache;
 pub mod panels;
@@ -632,7 +634,11 @@ impl CartoSolApp {
             .ws
             .zones
             .iter()
-            .filter_map(|z| z.geometry.bbox_of(0..z.geometry.len()))
+            .filter_map(|z| {
+                z.geometry
+                    .bbox_of(0..z.geometry.len())
+                    .or(z.grid.as_ref().map(|g| g.cells.bbox))
+            })
             .reduce(|a, b| {
                 [
                     a[0].min(b[0]),
@@ -799,11 +805,11 @@ impl CartoSolApp {
                 Command::FrameAll => self.frame_all(),
                 Command::FrameLayer(layer) => {
                     let bbox = match layer {
-                        LayerRef::Zones(i) => self
-                            .ws
-                            .zones
-                            .get(i)
-                            .and_then(|z| z.geometry.bbox_of(0..z.geometry.len())),
+                        LayerRef::Zones(i) => self.ws.zones.get(i).and_then(|z| {
+                            z.geometry
+                                .bbox_of(0..z.geometry.len())
+                                .or(z.grid.as_ref().map(|g| g.cells.bbox))
+                        }),
                         LayerRef::Points(i) => self.ws.points.get(i).and_then(|p| {
                             p.merc
                                 .iter()

@@ -28,6 +28,9 @@ pub struct ZoneLayerView {
     pub style: LayerStyle,
     /// Fill meshes kept between frames (see [`MeshCache`]).
     pub cache: std::cell::RefCell<MeshCache>,
+    /// When the layer is a 200 m grid: its cells, drawn as a raster-like texture instead of
+    /// polygons (see [`super::grid_layer`]).
+    pub grid: Option<super::grid_layer::GridView>,
 }
 
 impl ZoneLayerView {
@@ -169,8 +172,16 @@ fn default_style(id: &str, file: &ProjectFile) -> LayerStyle {
 }
 
 /// Prepares a zone layer for drawing.
+///
+/// A 200 m grid is its own kind of layer: its cells are drawn as a texture; its polygons are
+/// prepared (for hit tests, selection and framing) only up to [`GRID_POLYGONS_MAX`] cells.
 pub fn zone_view(spec: ZoneSpec, layer: ZoneLayer, file: &ProjectFile) -> ZoneLayerView {
-    let geometry = Arc::new(ZoneGeometry::prepare(&layer.geometries));
+    let grid = super::grid_layer::GridView::of_layer(&layer);
+    let geometry = if grid.is_some() && layer.len() > GRID_POLYGONS_MAX {
+        Arc::new(ZoneGeometry::prepare(&[]))
+    } else {
+        Arc::new(ZoneGeometry::prepare(&layer.geometries))
+    };
     let style = default_style(&spec.id, file);
     ZoneLayerView {
         spec,
@@ -178,8 +189,12 @@ pub fn zone_view(spec: ZoneSpec, layer: ZoneLayer, file: &ProjectFile) -> ZoneLa
         geometry,
         style,
         cache: Default::default(),
+        grid,
     }
 }
+
+/// The number of cells up to which a grid layer's polygons are prepared too.
+pub const GRID_POLYGONS_MAX: usize = 200_000;
 
 /// Whether each point of a layer has a position.
 fn positioned(layer: &PointLayer) -> Vec<bool> {

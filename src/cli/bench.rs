@@ -142,6 +142,32 @@ enum What {
         #[arg(long, default_value_t = 91)]
         seed: u64,
     },
+    /// Carroyage 200 m national synthétique (format CSV de l'Insee, carreaux tirés dans les
+    /// communes de France, SplitMix64) écrit puis chargé : temps de lecture du carroyage.
+    Grille {
+        /// Couche des communes où tirer les carreaux.
+        #[arg(default_value = "../shared/data/france/communes_l93.shp")]
+        communes: PathBuf,
+        /// Fichier CSV écrit (réutilisé s'il existe, même graine et même nombre).
+        #[arg(long, default_value = "/tmp/carreaux_200m_france_synthetique.csv")]
+        sortie: PathBuf,
+        /// Nombre de carreaux visé (environ).
+        #[arg(long, default_value_t = 2_300_000)]
+        carreaux: usize,
+        #[arg(long, default_value_t = 200)]
+        seed: u64,
+        /// Nombre de mesures (après un chargement d'échauffement).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Réécrit le fichier même s'il existe.
+        #[arg(long)]
+        reecrire: bool,
+        /// Mesure aussi le temps par image de la couche de carreaux dans la carte (pays,
+        /// région, ville), indicateur cartographié.
+        #[cfg(feature = "gui")]
+        #[arg(long)]
+        images: Option<String>,
+    },
 }
 
 /// SplitMix64 (Steele, Lea & Flood 2014): a small deterministic PRNG, same sequence in any
@@ -518,6 +544,22 @@ pub fn run(args: Args) -> Result<()> {
                 m.probe_ms, m.probe_within
             );
         }
+        What::Grille {
+            communes,
+            sortie,
+            carreaux,
+            seed,
+            runs,
+            reecrire,
+            #[cfg(feature = "gui")]
+            images,
+        } => {
+            grid_bench(&communes, &sortie, carreaux, seed, runs, reecrire)?;
+            #[cfg(feature = "gui")]
+            if let Some(indicator) = images {
+                grid_frame_bench(&sortie, &indicator)?;
+            }
+        }
     }
     Ok(())
 }
@@ -613,4 +655,232 @@ fn lisa_bench(file: &Path, permutations: usize, seed: u64) -> Result<()> {
         weights_s + global_s + local_s
     );
     Ok(())
+}
+
+/// The header of INSEE's 200 m grid CSV (`carreaux_200m_met.csv`, 2019 layout), as the FICTIF
+/// Essonne grid of the sample has it.
+const GRID_HEADER: &str = "Idcar_200m,I_est_200,Idcar_1km,I_est_1km,Idcar_nat,Groupe,Ind,Men,\
+Men_pauv,Men_1ind,Men_5ind,Men_prop,Men_fmp,Ind_snv,Men_surf,Men_coll,Men_mais,Log_av45,\
+Log_45_70,Log_70_90,Log_ap90,Log_inc,Log_soc,Ind_0_3,Ind_4_5,Ind_6_10,Ind_11_17,Ind_18_24,\
+Ind_25_39,Ind_40_54,Ind_55_64,Ind_65_79,Ind_80p,Ind_inc,lcog_geo";
+
+/// Writes a synthetic national 200 m grid: squares of the EPSG:3035 lattice over metropolitan
+/// France drawn with SplitMix64, kept when their centre falls in a commune of `communes`
+/// (whose code becomes `lcog_geo`), with counts in INSEE's layout (a tenth of them imputed
+/// shares of a natural square, fractional). Deterministic for a seed.
+fn write_synthetic_grid(communes: &Path, out: &Path, target: usize, seed: u64) -> Result<usize> {
+    use cartosol::crs::{Crs, FromWgs84, ToWgs84};
+    let t = std::time::Instant::now();
+    let layer = load_zones(communes, &ZoneOptions::default())?;
+    let code_field = cartosol::join::guess_code_field(&layer.attributes)
+        .context("pas de champ de code commune")?;
+    let codes: Vec<String> = layer
+        .attributes
+        .field(&code_field)
+        .map(|f| f.values.iter().map(|v| v.to_string()).collect())
+        .unwrap_or_default();
+    let index = ZoneIndex::new(&layer);
+    let bbox = layer.bbox().context("couche vide")?;
+    let laea = Crs::from_epsg(3035).context("EPSG:3035 inconnu")?;
+    let to_wgs = ToWgs84::new(&laea).map_err(anyhow::Error::msg)?;
+    let from_wgs = FromWgs84::new(&laea).map_err(anyhow::Error::msg)?;
+    // The lattice over the communes' extent (corners and edge midpoints projected).
+    let (mut e0, mut n0, mut e1, mut n1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for fx in [0.0, 0.5, 1.0] {
+        for fy in [0.0, 0.5, 1.0] {
+            let lon = bbox.min().x + fx * bbox.width();
+            let lat = bbox.min().y + fy * bbox.height();
+            if let Some((e, n)) = from_wgs.convert(lon, lat) {
+                (e0, n0, e1, n1) = (e0.min(e), n0.min(n), e1.max(e), n1.max(n));
+            }
+        }
+    }
+    let (e0, n0) = (
+        (e0 / 200.0).floor() as i64 - 50,
+        (n0 / 200.0).floor() as i64 - 50,
+    );
+    let (e1, n1) = (
+        (e1 / 200.0).ceil() as i64 + 50,
+        (n1 / 200.0).ceil() as i64 + 50,
+    );
+    let lattice = ((e1 - e0) * (n1 - n0)) as f64;
+    // About a third of the lattice lies in France: draw a little more than needed, then thin.
+    let p = (target as f64 / (lattice * 0.34)).min(1.0);
+    let mut rng = SplitMix64(seed);
+    let mut candidates: Vec<(i64, i64)> = Vec::new();
+    for n in n0..n1 {
+        for e in e0..e1 {
+            if rng.next_f64() < p {
+                candidates.push((e, n));
+            }
+        }
+    }
+    let centres: Vec<Point<f64>> = cartosol::parallel::map_indexed(&candidates, |_, (e, n)| {
+        let (x, y) = (*e as f64 * 200.0 + 100.0, *n as f64 * 200.0 + 100.0);
+        to_wgs
+            .convert(x, y)
+            .map_or(Point::new(f64::NAN, f64::NAN), |(lon, lat)| {
+                Point::new(lon, lat)
+            })
+    });
+    let zones = index.assign_points(&centres);
+    let inside = zones.iter().filter(|z| z.is_some()).count();
+    let keep = (target as f64 / inside.max(1) as f64).min(1.0);
+    let file = std::fs::File::create(out).with_context(|| format!("{}", out.display()))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    writeln!(w, "{GRID_HEADER}")?;
+    let mut written = 0usize;
+    for ((e, n), zone) in candidates.iter().zip(&zones) {
+        let Some(zone) = zone else { continue };
+        if rng.next_f64() >= keep {
+            continue;
+        }
+        let (x, y) = (e * 200, n * 200);
+        // Poverty varies smoothly over the country (a few hundred km waves) and by square.
+        let wave = ((x as f64 / 90_000.0).sin() * (y as f64 / 70_000.0).cos() + 1.0) / 2.0;
+        let share = (0.03 + 0.30 * wave * rng.next_f64()).min(0.9);
+        let ind_raw = (rng.next_f64() * 6.0).exp().floor().max(1.0);
+        let imputed = rng.next_f64() < 0.1;
+        let k = if imputed { 0.05 + rng.next_f64() } else { 1.0 };
+        let num = |v: f64| -> String {
+            if imputed {
+                let s = format!("{:.6}", v * k);
+                s.trim_end_matches('0').trim_end_matches('.').to_owned()
+            } else {
+                format!("{}", v.round())
+            }
+        };
+        let ind = ind_raw;
+        let men = (ind / 2.3).ceil();
+        let men_pauv = (men * share).round();
+        let code = codes.get(*zone).map_or("", String::as_str);
+        let (ek, nk) = (x / 1000 * 1000, y / 1000 * 1000);
+        let nat = if imputed {
+            format!("CRS3035RES1000mN{nk}E{ek}")
+        } else {
+            format!("CRS3035RES200mN{y}E{x}")
+        };
+        let ages: Vec<String> = [0.04, 0.025, 0.06, 0.08, 0.08, 0.18, 0.2, 0.12, 0.14, 0.075]
+            .iter()
+            .map(|s| num(ind * s))
+            .collect();
+        writeln!(
+            w,
+            "CRS3035RES200mN{y}E{x},{},CRS3035RES1000mN{nk}E{ek},0,{nat},,{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},0,{}",
+            u8::from(imputed),
+            num(ind),
+            num(men),
+            num(men_pauv),
+            num(men * 0.35),
+            num(men * 0.07),
+            num(men * 0.55),
+            num(men * 0.1),
+            num(ind * 21_000.0 * (1.0 - share)),
+            num(men * 85.0),
+            num(men * 0.45),
+            num(men * 0.55),
+            num(men * 0.12),
+            num(men * 0.25),
+            num(men * 0.3),
+            num(men * 0.33),
+            num(0.0),
+            num(men * 0.15),
+            ages.join(","),
+            code
+        )?;
+        written += 1;
+    }
+    w.flush()?;
+    println!(
+        "{} : {written} carreaux écrits (graine {seed}, {} communes) en {:.1} s",
+        out.display(),
+        layer.len(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(written)
+}
+
+/// `bench grille`: writes the synthetic national grid (unless present) and times its reading
+/// (`cartosol::grid::load_grid`, the whole path: file read, decoding, parsing, squares placed
+/// and reprojected).
+fn grid_bench(
+    communes: &Path,
+    out: &Path,
+    target: usize,
+    seed: u64,
+    runs: usize,
+    rewrite: bool,
+) -> Result<()> {
+    if rewrite || !out.exists() {
+        write_synthetic_grid(communes, out, target, seed)?;
+    }
+    let size_mb = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+    let cpu0 = process_cpu_s();
+    let (grid, best, median) = time_runs(runs, || Ok(cartosol::grid::load_grid(out)?))?;
+    let cpu_per_load = (process_cpu_s() - cpu0) / (runs.max(1) + 1) as f64;
+    let men_pauv: f64 = grid
+        .field("Men_pauv")
+        .map(|f| f.values.iter().filter(|v| v.is_finite()).sum())
+        .unwrap_or_default();
+    println!(
+        "{} ({size_mb:.0} Mo) : {} carreaux, {} champs numériques, Men_pauv total {men_pauv:.1} ; \
+         lecture meilleur {best:.3} s, médiane {median:.3} s sur {} mesures ; temps CPU \
+         (utilisateur + système, tous cœurs) {cpu_per_load:.2} s par lecture sur {} cœurs",
+        out.display(),
+        grid.len(),
+        grid.fields.len(),
+        runs.max(1),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    drop(grid);
+    // The path of `inspect`, projects and the app today: every square also as a polygon zone
+    // with its attributes (timed once).
+    let t = std::time::Instant::now();
+    let zones = cartosol::grid::load_zones_or_grid(out, &ZoneOptions::default())?;
+    println!(
+        "  en couche de zones (polygones et attributs, chemin des projets) : {} zones en {:.3} s",
+        zones.len(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `bench grille --images`: the grid as the app draws it (a texture of the cells at the
+/// window's resolution), time per rebuilt image at country, region and city zoom.
+#[cfg(feature = "gui")]
+fn grid_frame_bench(file: &Path, indicator: &str) -> Result<()> {
+    let measures =
+        cartosol::app::grid_bench::frame_bench(file, indicator).map_err(anyhow::Error::msg)?;
+    println!(
+        "{} : carte de {indicator} en carreaux, fenêtre 1600×1000 (texture à la résolution de \
+         l'écran), médiane sur 9 images reconstruites",
+        file.display()
+    );
+    for m in measures {
+        println!(
+            "  {:<22} zoom {:>5.2} : {:>8} carreaux dessinés ; image reconstruite {:.2} ms \
+             (texture {:.2} ms + envoi {:.2} ms) ; image de déplacement {:.3} ms",
+            m.label, m.zoom, m.cells, m.total_ms, m.raster_ms, m.upload_ms, m.pan_ms
+        );
+    }
+    Ok(())
+}
+
+/// CPU time of this process so far (user + system, all threads), seconds, from
+/// `/proc/self/stat` (Linux; 0 elsewhere). Tells a slow machine from a busy one.
+fn process_cpu_s() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (in parentheses): utime and stime are the 14th and 15th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Linux's USER_HZ is 100 on every architecture.
+    (ticks(11) + ticks(12)) / 100.0
 }
