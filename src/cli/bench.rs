@@ -28,6 +28,14 @@ enum What {
         #[arg(long, default_value_t = 30)]
         frames: usize,
     },
+    /// Temps de lecture d'un tableau (CSV, XLSX…) puis de la couche de points qu'il donne, et
+    /// mémoire maximale du processus (VmHWM) après les mesures.
+    Tableau {
+        file: PathBuf,
+        /// Nombre de mesures (après une lecture d'échauffement).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Temps de chargement d'une couche de zones, reprojection en WGS 84 comprise.
     Load {
         file: PathBuf,
@@ -366,6 +374,39 @@ pub fn run(args: Args) -> Result<()> {
                     m.pan_ms,
                     m.points_ms,
                     m.point_marks
+                );
+            }
+        }
+        What::Tableau { file, runs } => {
+            let options = cartosol::table::TableOptions::default();
+            let (table, best, median) =
+                time_runs(runs, || Ok(cartosol::table::load_table(&file, &options)?))?;
+            println!(
+                "{} : tableau de {} lignes × {} colonnes lu ; meilleur {best:.3} s, médiane {median:.3} s",
+                file.display(),
+                table.table.len(),
+                table.table.fields.len()
+            );
+            drop(table);
+            let point_options = cartosol::points::PointOptions::default();
+            let (layer, best, median) = time_runs(runs, || {
+                Ok(cartosol::points::load_points(&file, &point_options)?)
+            })?;
+            println!(
+                "  couche de points : {} points ; meilleur {best:.3} s, médiane {median:.3} s",
+                layer.len() - layer.unpositioned()
+            );
+            if let Some(peak) = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmHWM"))
+                        .map(str::to_owned)
+                })
+            {
+                println!(
+                    "  mémoire maximale du processus : {}",
+                    peak.trim_start_matches("VmHWM:").trim()
                 );
             }
         }
