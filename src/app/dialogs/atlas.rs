@@ -12,13 +12,20 @@ pub fn show(ctx: &Context, mut text: String, out: &mut Vec<Command>) -> Dialog {
         .collapsible(false)
         .show(ctx, |ui| {
             ui.label("Dossier de destination :");
-            ui.add(egui::TextEdit::singleline(&mut text).desired_width(420.0));
+            ui.add(egui::TextEdit::singleline(&mut text).desired_width(420.0))
+                .on_hover_text("Dossier où écrire les cartes de l'atlas");
             ui.horizontal(|ui| {
-                if ui.button("Écrire l'atlas").clicked() {
+                if ui
+                    .button("Écrire l'atlas")
+                    .on_hover_text("Une carte par EPCI dans ce dossier, avec un index ; le dossier est créé s'il n'existe pas")
+                    .clicked() {
                     out.push(Command::ExportAtlas(PathBuf::from(text.trim())));
                     state = None;
                 }
-                if ui.button("Annuler").clicked() {
+                if ui
+                    .button("Annuler")
+                    .on_hover_text("Ferme sans rien écrire")
+                    .clicked() {
                     state = None;
                 }
             });

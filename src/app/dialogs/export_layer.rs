@@ -104,12 +104,18 @@ fn format_ui(ui: &mut Ui, format: &mut DataFormat, decimal_point: &mut bool) -> 
             for f in FORMATS {
                 ui.selectable_value(format, f, f.label());
             }
-        });
+        })
+        .response
+        .on_hover_text(
+            "CSV pour un tableur, XLSX pour Excel, GeoJSON pour le web, GeoPackage (Lambert-93) \
+             pour QGIS",
+        );
     if *format == DataFormat::Csv {
         ui.checkbox(
             decimal_point,
             "Point décimal (14.2) au lieu de la virgule (14,2)",
-        );
+        )
+        .on_hover_text("Pour un logiciel anglophone ; Excel en français attend la virgule");
         ui.label("CSV : UTF-8 avec BOM, séparateur « ; », pour Excel en français.");
     }
     if *format == DataFormat::GeoPackage {
@@ -140,7 +146,9 @@ pub fn show_layer(
                     for l in layers {
                         ui.selectable_value(&mut form.layer, l, ws.layer_name(l));
                     }
-                });
+                })
+                .response
+                .on_hover_text("La couche écrite, avec ses tables jointes et ses colonnes calculées");
             let format_changed = format_ui(ui, &mut form.format, &mut form.decimal_point);
             if before != form.layer {
                 form.path = default_name(ws, form.layer, form.format);
@@ -150,6 +158,10 @@ pub fn show_layer(
             ui.checkbox(
                 &mut form.reason_columns,
                 "Ajouter le motif des valeurs manquantes (colonnes « _motif »)",
+            )
+            .on_hover_text(
+                "Une colonne de plus après chaque colonne incomplète : secret statistique, non \
+                 disponible, non apparié…",
             );
             if let LayerRef::Points(_) = form.layer {
                 let selected = form
@@ -169,7 +181,12 @@ pub fn show_layer(
                                 format!("nombre de points par zone : {}", z.spec.name),
                             );
                         }
-                    });
+                    })
+                    .response
+                    .on_hover_text(
+                        "Les points eux-mêmes, ou leur nombre dans chaque zone d'une couche \
+                         (un point sur une limite compte dans une seule zone)",
+                    );
             } else {
                 form.aggregate_to = None;
             }
@@ -191,9 +208,14 @@ pub fn show_layer(
                 egui::TextEdit::singleline(&mut form.path)
                     .hint_text("chemin/du/fichier")
                     .desired_width(420.0),
-            );
+            )
+            .on_hover_text("Fichier écrit ; l'extension suit le format choisi. Un fichier ouvert ailleurs (Excel) ne peut pas être remplacé : fermez-le d'abord");
             ui.horizontal(|ui| {
-                if ui.button("Exporter").clicked() {
+                if ui
+                    .button("Exporter")
+                    .on_hover_text("Écrit le fichier ; un fichier existant est remplacé en une fois (jamais à moitié écrit)")
+                    .clicked()
+                {
                     out.push(Command::ExportLayer {
                         layer: form.layer,
                         path: path_for(&form.path, form.format),
@@ -203,7 +225,11 @@ pub fn show_layer(
                     });
                     open = false;
                 }
-                if ui.button("Annuler").clicked() {
+                if ui
+                    .button("Annuler")
+                    .on_hover_text("Ferme sans rien écrire")
+                    .clicked()
+                {
                     open = false;
                 }
             });
@@ -273,16 +299,25 @@ pub fn show_underserved(
                 egui::TextEdit::singleline(&mut form.path)
                     .hint_text("chemin/du/fichier")
                     .desired_width(420.0),
-            );
+            )
+            .on_hover_text("Fichier écrit ; l'extension suit le format choisi. Un fichier ouvert ailleurs (Excel) ne peut pas être remplacé : fermez-le d'abord");
             ui.horizontal(|ui| {
-                if ui.button("Exporter").clicked() {
+                if ui
+                    .button("Exporter")
+                    .on_hover_text("Écrit le fichier ; un fichier existant est remplacé en une fois (jamais à moitié écrit)")
+                    .clicked()
+                {
                     out.push(Command::ExportUnderserved {
                         path: path_for(&form.path, form.format),
                         decimal_comma: !form.decimal_point,
                     });
                     open = false;
                 }
-                if ui.button("Annuler").clicked() {
+                if ui
+                    .button("Annuler")
+                    .on_hover_text("Ferme sans rien écrire")
+                    .clicked()
+                {
                     open = false;
                 }
             });

@@ -19,18 +19,27 @@ pub fn show(ctx: &Context, mut text: String, mut preset: Preset, out: &mut Vec<C
                     for p in [Preset::A4Landscape, Preset::A4Portrait, Preset::Slide] {
                         ui.selectable_value(&mut preset, p, preset_label(p));
                     }
-                });
+                })
+                .response
+                .on_hover_text("A4 paysage ou portrait pour un rapport (titre, légende, sources, échelle), diapositive 16:9 pour le comité");
             ui.add(
                 egui::TextEdit::singleline(&mut text)
                     .hint_text("carte.png ou carte.svg")
                     .desired_width(420.0),
-            );
+            )
+            .on_hover_text("Fichier écrit : .png pour une image, .svg pour un dessin retouchable (Inkscape, Illustrator)");
             ui.horizontal(|ui| {
-                if ui.button("Exporter").clicked() {
+                if ui
+                    .button("Exporter")
+                    .on_hover_text("Écrit l'image (PNG) ou le dessin vectoriel (SVG) selon l'extension du fichier")
+                    .clicked() {
                     out.push(Command::ExportMap(PathBuf::from(text.trim()), preset));
                     state = None;
                 }
-                if ui.button("Annuler").clicked() {
+                if ui
+                    .button("Annuler")
+                    .on_hover_text("Ferme sans rien écrire")
+                    .clicked() {
                     state = None;
                 }
             });

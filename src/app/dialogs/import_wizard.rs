@@ -156,7 +156,11 @@ fn import_ui(
                         reload = true;
                     }
                 }
-            });
+            })
+            .response
+            .on_hover_text(
+                "La feuille du classeur à lire (COM, EPCI… dans les tableaux de l'Insee)",
+            );
     }
     let mut header = w.options.header_row.unwrap_or(1);
     if ui
@@ -252,7 +256,10 @@ fn import_ui(
                 }
             });
     }
-    if ui.button("Vérifier la jointure").clicked() {
+    if ui
+                    .button("Vérifier la jointure")
+                    .on_hover_text("Apparie les codes sans rien changer au projet : zones sans ligne, lignes sans zone, codes en double, corrections appliquées")
+                    .clicked() {
         w.check(&app.ws);
     }
     let mut keep = true;
@@ -264,7 +271,10 @@ fn import_ui(
                 .show(ui, |ui| {
                     ui.monospace(result.report.to_string());
                 });
-            if ui.button("Appliquer la jointure").clicked() {
+            if ui
+                    .button("Appliquer la jointure")
+                    .on_hover_text("Ajoute les colonnes de la table à la couche de zones (annulable en retirant la table du projet)")
+                    .clicked() {
                 let spec = TableSpec {
                     id: w
                         .path
@@ -296,7 +306,11 @@ fn import_ui(
         }
         None => {}
     }
-    if ui.button("Fermer").clicked() {
+    if ui
+        .button("Fermer")
+        .on_hover_text("Ferme l'assistant ; une jointure appliquée reste dans le projet")
+        .clicked()
+    {
         keep = false;
     }
     keep

@@ -24,11 +24,17 @@ pub fn show(ctx: &Context, path: PathBuf, out: &mut Vec<Command>) -> Dialog {
                  la supprime.",
             );
             ui.horizontal(|ui| {
-                if ui.button("Restaurer la sauvegarde automatique").clicked() {
+                if ui
+                    .button("Restaurer la sauvegarde automatique")
+                    .on_hover_text("Reprend le projet tel qu'il était à la dernière sauvegarde automatique (modifications non enregistrées comprises)")
+                    .clicked() {
                     out.push(Command::RestoreAutosave(path.clone()));
                     state = None;
                 }
-                if ui.button("Garder le fichier enregistré").clicked() {
+                if ui
+                    .button("Garder le fichier enregistré")
+                    .on_hover_text("Ouvre le projet tel qu'il a été enregistré ; la sauvegarde automatique est abandonnée")
+                    .clicked() {
                     out.push(Command::DiscardAutosave(path.clone()));
                     state = None;
                 }

@@ -17,7 +17,10 @@ pub fn show(ctx: &Context, mut text: String, out: &mut Vec<Command>) -> Dialog {
                     .desired_width(420.0),
             );
             ui.horizontal(|ui| {
-                if ui.button("Enregistrer").clicked() {
+                if ui
+                    .button("Enregistrer")
+                    .on_hover_text("Écrit le projet (*.cartosol.json) ; les fichiers de données restent où ils sont, référencés par leur chemin")
+                    .clicked() {
                     let mut path = PathBuf::from(text.trim());
                     if !path.to_string_lossy().ends_with(".cartosol.json") {
                         path = PathBuf::from(format!("{}.cartosol.json", path.display()));
@@ -25,7 +28,10 @@ pub fn show(ctx: &Context, mut text: String, out: &mut Vec<Command>) -> Dialog {
                     out.push(Command::SaveAs(path));
                     state = None;
                 }
-                if ui.button("Annuler").clicked() {
+                if ui
+                    .button("Annuler")
+                    .on_hover_text("Ferme sans enregistrer")
+                    .clicked() {
                     state = None;
                 }
             });
