@@ -309,3 +309,107 @@ pub fn coord(x: f64) -> String {
         format!("{x}")
     }
 }
+
+/// What the user can do about an error, from its message (French, as every message of the
+/// library): the error dialog of the app shows it under the message. The first rule whose
+/// words appear in the message gives the advice; the last one holds for any error of a file.
+pub fn next_step(message: &str) -> &'static str {
+    let m = message.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| m.contains(w));
+    if has(&["limite de lecture"]) {
+        "Le fichier dépasse la limite de lecture : relancez CartoSol avec la variable \
+         CARTOSOL_LIMITE_MEMOIRE=<Mo> plus grande (0 : sans limite), si la machine a assez de \
+         mémoire."
+    } else if has(&["lecture seule"]) {
+        "Enregistrez le projet sous un autre nom, dans un dossier à vous (Fichier › Enregistrer \
+         sous…)."
+    } else if has(&[
+        "no such file",
+        "introuvable",
+        "n'existe pas",
+        "aucun fichier",
+        "lecture impossible",
+    ]) {
+        "Vérifiez que le fichier existe encore à cet endroit (déplacé, renommé, clé USB \
+         retirée ?), puis ouvrez-le de nouveau (Fichier › Ouvrir…)."
+    } else if has(&["permission denied", "accès refusé", "permission"]) {
+        "Le fichier ou le dossier n'est pas accessible : choisissez un dossier où vous pouvez \
+         écrire, ou fermez le fichier s'il est ouvert dans un autre logiciel (Excel)."
+    } else if has(&["coordonnée", "longitude", "latitude"]) {
+        "Indiquez les colonnes de coordonnées et leur système (WGS 84 en degrés ou Lambert-93 \
+         en mètres) dans l'assistant d'import, ou corrigez la ligne indiquée dans le fichier."
+    } else if has(&["système de coordonnées", "projection", ".prj", "crs"]) {
+        "Précisez le système de coordonnées de la couche (le fichier .prj manque ou n'est pas \
+         reconnu) : réexportez-la en Lambert-93 (EPSG:2154) ou en WGS 84 depuis QGIS."
+    } else if has(&["encodage", "utf-8", "utf-16"]) {
+        "Réenregistrez le fichier en UTF-8 (LibreOffice : Enregistrer sous › Texte CSV › jeu \
+         de caractères « Unicode (UTF-8) »), puis rechargez-le."
+    } else if has(&[
+        "valeurs alors que l'en-tête",
+        "guillemet",
+        "séparateur",
+        "ligne csv",
+    ]) {
+        "Ouvrez le fichier dans un tableur à la ligne indiquée : une ligne a trop ou trop peu \
+         de colonnes (séparateur ou guillemet en trop). Corrigez-la puis rechargez le fichier."
+    } else if has(&["corrompu", "tronqu", "illisible", "incohérent", "abîmé"]) {
+        "Le fichier est abîmé : téléchargez-le ou réexportez-le depuis sa source (Insee, \
+         data.gouv.fr, QGIS), puis rechargez-le."
+    } else if has(&["champ", "colonne"]) {
+        "Choisissez le bon champ dans la liste, ou vérifiez le nom de la colonne dans le \
+         fichier (majuscules, accents, espaces)."
+    } else {
+        "Corrigez le fichier à l'endroit indiqué, puis rechargez-le. CartoSol n'a modifié aucun \
+         de vos fichiers."
+    }
+}
+
+#[cfg(test)]
+mod next_step_tests {
+    use super::*;
+
+    #[test]
+    fn the_advice_follows_the_kind_of_error() {
+        let path = Path::new("communes.shp");
+        let cases = [
+            (
+                LoadError::invalid(
+                    path,
+                    Place::Record(2),
+                    "forme tronquée : le fichier .shp s'arrête avant la fin de l'enregistrement",
+                )
+                .to_string(),
+                "abîmé",
+            ),
+            (
+                LoadError::invalid(
+                    Path::new("t.csv"),
+                    Place::Line(4),
+                    "5 valeurs alors que l'en-tête (ligne 1) compte 3 colonnes",
+                )
+                .to_string(),
+                "trop peu",
+            ),
+            (
+                LoadError::io(
+                    Path::new("absent.csv"),
+                    std::io::Error::from(std::io::ErrorKind::NotFound),
+                )
+                .to_string(),
+                "existe encore",
+            ),
+            (
+                "le projet d'exemple est en lecture seule".to_owned(),
+                "Enregistrer sous",
+            ),
+            (
+                "x.gpkg : quelque chose d'inattendu".to_owned(),
+                "aucun de vos fichiers",
+            ),
+        ];
+        for (message, expected) in cases {
+            let advice = next_step(&message);
+            assert!(advice.contains(expected), "« {message} » → « {advice} »");
+        }
+    }
+}

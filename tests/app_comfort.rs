@@ -239,3 +239,25 @@ fn a_control_explains_itself_on_hover() {
     }
     panic!("no tooltip over « Méthode »");
 }
+
+/// An error dialog says what to do next: the message of a real loading error (a CSV row with
+/// too many values), then « Que faire ? » and the advice for that kind of fault.
+#[test]
+fn the_error_dialog_says_what_to_do_next() {
+    let mut harness = common::app(BasemapChoice::None, "erreur-conseil");
+    harness.run_steps(2);
+    let error = cartosol::table::load_table(
+        std::path::Path::new("tests/bad_inputs/csv_extra_values.csv"),
+        &Default::default(),
+    )
+    .expect_err("the file has a row with too many values")
+    .to_string();
+    harness.state_mut().ui_state.dialog = cartosol::app::dialogs::Dialog::Error(error.clone());
+    harness.run_steps(2);
+    harness.get_by_label(&error);
+    harness.get_by_label("Que faire ?");
+    harness.get_by_label_contains("une ligne a trop ou trop peu de colonnes");
+    harness.get_by_label("OK").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Que faire ?").is_none());
+}

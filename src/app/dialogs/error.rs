@@ -1,4 +1,4 @@
-//! The error dialog: a message in French and OK.
+//! The error dialog: a message in French, what to do about it, and OK.
 
 use crate::app::dialogs::Dialog;
 use egui::Context;
@@ -11,6 +11,9 @@ pub fn show(ctx: &Context, message: String) -> Dialog {
         .resizable(false)
         .show(ctx, |ui| {
             ui.label(&message);
+            ui.add_space(6.0);
+            ui.label(egui::RichText::new("Que faire ?").strong());
+            ui.label(crate::error::next_step(&message));
             if ui.button("OK").clicked() {
                 open = false;
             }
