@@ -242,7 +242,7 @@ impl Column {
                         store.codes.push(code);
                         self.missing.push(None);
                     }
-                    None => self.make_mixed().push(Value::Text(t)),
+                    None => self.with_mixed(|v| v.push(Value::Text(t))),
                 }
             }
             (ColumnData::Numbers(_), Value::Text(t))
@@ -259,10 +259,10 @@ impl Column {
                         self.missing.push(None);
                         self.data = ColumnData::Texts(store);
                     }
-                    None => self.make_mixed().push(Value::Text(t)),
+                    None => self.with_mixed(|v| v.push(Value::Text(t))),
                 }
             }
-            (_, value) => self.make_mixed().push(value),
+            (_, value) => self.with_mixed(|v| v.push(value)),
         }
     }
 
@@ -302,31 +302,30 @@ impl Column {
                 }
             }
             (_, value) => {
-                if let Some(slot) = self.make_mixed().get_mut(row) {
-                    *slot = value;
-                }
+                self.with_mixed(|v| {
+                    if let Some(slot) = v.get_mut(row) {
+                        *slot = value;
+                    }
+                });
             }
         }
     }
 
-    /// Turns the storage into one value per row (for a column mixing numbers and text).
-    fn make_mixed(&mut self) -> &mut Vec<Value> {
-        if !matches!(self.data, ColumnData::Mixed(_)) {
-            let values = self.to_values();
-            self.missing = Vec::new();
-            self.data = ColumnData::Mixed(values);
-        }
-        match &mut self.data {
+    /// Turns the storage into one value per row (for a column mixing numbers and text) and
+    /// applies `change` to the values.
+    fn with_mixed(&mut self, change: impl FnOnce(&mut Vec<Value>)) {
+        let mut values = match std::mem::take(&mut self.data) {
             ColumnData::Mixed(v) => v,
-            // Unreachable: set just above.
-            _ => unreachable_mixed(),
-        }
+            other => Column {
+                missing: std::mem::take(&mut self.missing),
+                data: other,
+            }
+            .to_values(),
+        };
+        change(&mut values);
+        self.missing = Vec::new();
+        self.data = ColumnData::Mixed(values);
     }
-}
-
-#[allow(clippy::panic)]
-fn unreachable_mixed() -> ! {
-    unreachable!("column storage was just made mixed")
 }
 
 impl PartialEq for Column {
