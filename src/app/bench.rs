@@ -143,14 +143,7 @@ pub fn frame_bench(
         clip,
         zoom,
     };
-    let ctx = egui::Context::default();
-    let hatch = ctx
-        .load_texture(
-            "h",
-            egui::ColorImage::new([8, 8], vec![egui::Color32::GRAY; 64]),
-            Default::default(),
-        )
-        .id();
+    let (ctx, hatch) = bench_context();
     let points = random_points(all, &ws);
     // One pass so that fonts and textures exist; its texture updates are not needed here.
     let mut first = ctx.run_ui(Default::default(), |_| {});
@@ -191,16 +184,7 @@ pub fn frame_bench(
             );
             let t1 = Instant::now();
             drawn = shapes.len();
-            let clipped: Vec<egui::epaint::ClippedShape> = shapes
-                .into_iter()
-                .map(|shape| egui::epaint::ClippedShape {
-                    clip_rect: clip,
-                    shape,
-                    transform_after_tessellation: Default::default(),
-                })
-                .collect();
-            let primitives = ctx.tessellate(clipped, 1.0);
-            std::hint::black_box(primitives);
+            tessellate(&ctx, shapes, clip);
             let t2 = Instant::now();
             if rebuild {
                 build.push((t1 - t0).as_secs_f64() * 1000.0);
@@ -222,15 +206,7 @@ pub fn frame_bench(
             let mut texts = Vec::new();
             super::map_view::point_layer_shapes(&view, &points, &mut shapes, &mut texts);
             point_marks = shapes.len();
-            let clipped: Vec<egui::epaint::ClippedShape> = shapes
-                .into_iter()
-                .map(|shape| egui::epaint::ClippedShape {
-                    clip_rect: clip,
-                    shape,
-                    transform_after_tessellation: Default::default(),
-                })
-                .collect();
-            std::hint::black_box(ctx.tessellate(clipped, 1.0));
+            tessellate(&ctx, shapes, clip);
             points_times.push(t0.elapsed().as_secs_f64() * 1000.0);
         }
         let (b, t) = (median(&mut build), median(&mut tess));
@@ -284,8 +260,21 @@ pub struct SliderMeasure {
     pub probe_within: usize,
 }
 
+/// A context for the benchmarks, with the hatching texture the missing values are drawn with.
+fn bench_context() -> (egui::Context, egui::TextureId) {
+    let ctx = egui::Context::default();
+    let hatch = ctx
+        .load_texture(
+            "h",
+            egui::ColorImage::new([8, 8], vec![egui::Color32::GRAY; 64]),
+            Default::default(),
+        )
+        .id();
+    (ctx, hatch)
+}
+
 /// Tessellates `shapes` in `clip` on `ctx` (the GPU-side cost of a frame on the CPU).
-fn tessellate(ctx: &egui::Context, shapes: Vec<egui::Shape>, clip: egui::Rect) {
+pub(super) fn tessellate(ctx: &egui::Context, shapes: Vec<egui::Shape>, clip: egui::Rect) {
     let clipped: Vec<egui::epaint::ClippedShape> = shapes
         .into_iter()
         .map(|shape| egui::epaint::ClippedShape {
@@ -407,14 +396,7 @@ pub fn slider_bench(
             }
         }),
     ];
-    let ctx = egui::Context::default();
-    let hatch = ctx
-        .load_texture(
-            "h",
-            egui::ColorImage::new([8, 8], vec![egui::Color32::GRAY; 64]),
-            Default::default(),
-        )
-        .id();
+    let (ctx, hatch) = bench_context();
     let mut first = ctx.run_ui(Default::default(), |_| {});
     first.textures_delta.clear();
     let zl = ws.zones.first().ok_or("aucune zone")?;

@@ -118,16 +118,8 @@ pub fn frame_bench(
             let t1 = Instant::now();
             // The texture handed to egui (as a frame would) and the shapes tessellated.
             let delta = ctx.tex_manager().write().take_delta();
-            let clipped: Vec<egui::epaint::ClippedShape> = shapes
-                .into_iter()
-                .map(|shape| egui::epaint::ClippedShape {
-                    clip_rect: clip,
-                    shape,
-                    transform_after_tessellation: Default::default(),
-                })
-                .collect();
-            let prims = ctx.tessellate(clipped, 1.0);
-            std::hint::black_box((&prims, &delta));
+            super::bench::tessellate(&ctx, shapes, clip);
+            std::hint::black_box(&delta);
             let t2 = Instant::now();
             let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
             if rebuild {
