@@ -570,7 +570,6 @@ pub fn problem(
     project: &crate::project::Project,
     request: &SitingRequest,
 ) -> Result<SitingProblem, AnalysisError> {
-    use geo::InteriorPoint;
     let zone = |id: &str| {
         project
             .zones
@@ -601,7 +600,7 @@ pub fn problem(
     for (row, (g, w)) in layer.geometries.iter().zip(&weights).enumerate() {
         let code = text_of(&layer.attributes, code_i, row);
         let name = text_of(&layer.attributes, name_i, row);
-        match (g.interior_point(), w) {
+        match (crate::analysis::population::interior_point(g), w) {
             (Some(p), crate::value::Value::Number(x)) => demand.push(Demand {
                 code,
                 position: p,
@@ -628,7 +627,7 @@ pub fn problem(
                 .iter()
                 .enumerate()
                 .filter_map(|(row, g)| {
-                    g.interior_point().map(|p| {
+                    crate::analysis::population::interior_point(g).map(|p| {
                         (
                             p,
                             (

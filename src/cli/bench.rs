@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use cartosol::analysis::{ServiceIndex, ZoneIndex};
 use cartosol::zones::{ZoneOptions, load_zones};
 use clap::Subcommand;
-use geo::{InteriorPoint, Point, Rect};
+use geo::{Point, Rect};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -475,10 +475,12 @@ pub fn run(args: Args) -> Result<()> {
             let svc = random_points_inside(bbox, &zone_index, services, seed);
             let start = std::time::Instant::now();
             let population: Vec<Point<f64>> =
-                cartosol::parallel::map_indexed(&layer.geometries, |_, g| g.interior_point())
-                    .into_iter()
-                    .flatten()
-                    .collect();
+                cartosol::parallel::map_indexed(&layer.geometries, |_, g| {
+                    cartosol::analysis::population::interior_point(g)
+                })
+                .into_iter()
+                .flatten()
+                .collect();
             println!(
                 "{} : {} communes, {} points de population (points intérieurs, calculés en \
                  {:.3} s, non compté), {} services (graine {seed})",
