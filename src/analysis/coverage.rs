@@ -170,6 +170,20 @@ pub fn coverage(
     services: &PointLayer,
     options: &CoverageOptions,
 ) -> Result<CoverageResult, AnalysisError> {
+    coverage_placed(zones, communes, services, options, None)
+}
+
+/// [`coverage`] when the zone of every service is already known: `service_zones[i]` is the zone
+/// of `zones` containing service `i` (as [`ZoneIndex::assign`] gives it for
+/// `services.positions`), so that a job that also checks the points (`coverage` on the command
+/// line) places them once. An assignment of another length is ignored.
+pub fn coverage_placed(
+    zones: &ZoneLayer,
+    communes: &ZoneLayer,
+    services: &PointLayer,
+    options: &CoverageOptions,
+    service_zones: Option<&[Option<usize>]>,
+) -> Result<CoverageResult, AnalysisError> {
     const ZONES: &str = "la couche des zones";
     const POINTS: &str = "la couche des services";
     const COMMUNES: &str = "la couche des communes";
@@ -260,7 +274,13 @@ pub fn coverage(
         .iter()
         .map(|&r| services.positions.get(r).copied().flatten())
         .collect();
-    let row_zones = zone_index.assign(&row_positions);
+    let row_zones = match service_zones {
+        Some(placed) if placed.len() == services.len() => rows
+            .iter()
+            .map(|&r| placed.get(r).copied().flatten())
+            .collect(),
+        _ => zone_index.assign(&row_positions),
+    };
     for (((&r, &is_remote), &position), &row_zone) in
         rows.iter().zip(&remote).zip(&row_positions).zip(&row_zones)
     {

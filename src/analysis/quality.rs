@@ -11,6 +11,7 @@ use crate::error::{Place, Problem};
 use crate::model::{PointLayer, Table, ZoneLayer};
 use crate::value::{Missing, Value, ValueRef};
 use geo::{Coord, MultiPolygon, Point};
+use std::collections::HashMap;
 use std::fmt;
 
 /// One suspicious point.
@@ -59,6 +60,21 @@ pub fn quality_report(
     point_code_field: Option<&str>,
     zone_code_field: Option<&str>,
 ) -> Result<QualityReport, AnalysisError> {
+    let assigned = ZoneIndex::new(zones).assign(&points.positions);
+    quality_report_assigned(points, zones, &assigned, point_code_field, zone_code_field)
+}
+
+/// [`quality_report`] when the zone of each point is already known (`assigned[i]`: the zone
+/// containing point `i`, as [`ZoneIndex::assign`] gives it; an assignment of another length is
+/// ignored and the points are placed again), so that a job that has placed the
+/// points once (`coverage`) does not place them a second time.
+pub fn quality_report_assigned(
+    points: &PointLayer,
+    zones: &ZoneLayer,
+    assigned: &[Option<usize>],
+    point_code_field: Option<&str>,
+    zone_code_field: Option<&str>,
+) -> Result<QualityReport, AnalysisError> {
     let zt = &zones.attributes;
     let zone_code_i = match zone_code_field {
         Some(f) => require_field(zt, f, "la couche des zones")?,
@@ -80,14 +96,27 @@ pub fn quality_report(
         .get(zone_code_i)
         .map(|f| f.values.iter().map(norm).collect())
         .unwrap_or_default();
+    // Declared code → first zone with that code.
+    let mut zone_of_code: HashMap<&str, usize> = HashMap::with_capacity(zone_codes.len());
+    for (z, code) in zone_codes.iter().enumerate() {
+        if let Some(code) = code {
+            zone_of_code.entry(code.as_str()).or_insert(z);
+        }
+    }
     let labels = find_name(pt, NAME_NAMES).and_then(|i| pt.fields.get(i));
-    let index = ZoneIndex::new(zones);
-    let assigned = index.assign(&points.positions);
     let mut report = QualityReport {
         numbered_by_feature: points.source.format.contains("JSON"),
         ..QualityReport::default()
     };
-    for (row, (pos, zone)) in points.positions.iter().zip(&assigned).enumerate() {
+    // An assignment of another layer's points is not used: the points are placed here.
+    let placed_here;
+    let assigned = if assigned.len() == points.positions.len() {
+        assigned
+    } else {
+        placed_here = ZoneIndex::new(zones).assign(&points.positions);
+        &placed_here
+    };
+    for (row, (pos, zone)) in points.positions.iter().zip(assigned).enumerate() {
         let origin = pt.row_origin.get(row).copied().unwrap_or(row as u64 + 1);
         let Some(position) = *pos else {
             report.unpositioned.push(origin);
@@ -99,8 +128,8 @@ pub fn quality_report(
             .and_then(|f| f.values.get(row))
             .and_then(norm);
         let declared_zone = declared
-            .as_ref()
-            .and_then(|d| zone_codes.iter().position(|z| z.as_ref() == Some(d)));
+            .as_deref()
+            .and_then(|d| zone_of_code.get(d).copied());
         let found = zone.and_then(|z| zone_codes.get(z).cloned().flatten());
         let issue = || QualityIssue {
             row,

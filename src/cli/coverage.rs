@@ -4,7 +4,10 @@
 //! GeoPackage, GeoParquet; atomic write, statistical secrecy, missing values with their reason).
 
 use anyhow::{Context, Result, bail};
-use cartosol::analysis::coverage::{CoverageOptions, CoverageResult, Gaps, OfferMeasure, coverage};
+use cartosol::analysis::assign::ZoneIndex;
+use cartosol::analysis::coverage::{
+    CoverageOptions, CoverageResult, Gaps, OfferMeasure, coverage_placed,
+};
 use cartosol::analysis::fca::Decay;
 use cartosol::analysis::underserved::{
     NeedThreshold, OfferThreshold, UnderservedRule, median_threshold,
@@ -217,8 +220,19 @@ fn from_files(args: &Options) -> Result<Inputs> {
         bail!("indiquez --project, ou bien --zones et --points");
     };
     let mut clock = std::time::Instant::now();
-    let mut zones = load_zones(zones_path, &ZoneOptions::default())?;
-    step_time(args, "lecture des zones", &mut clock);
+    // The points are read while the zones are read and reprojected (each reader is partly
+    // sequential, so the two overlap on two cores).
+    let (zones, points) = std::thread::scope(|s| {
+        let points = s.spawn(|| load_points(points_path, &PointOptions::default()));
+        let zones = load_zones(zones_path, &ZoneOptions::default());
+        let points = points
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (zones, points)
+    });
+    let mut zones = zones?;
+    let points = points?;
+    step_time(args, "lecture des zones et des points", &mut clock);
     if let Some(table_path) = &args.table {
         let loaded = load_table(
             table_path,
@@ -246,8 +260,6 @@ fn from_files(args: &Options) -> Result<Inputs> {
         Some(p) => Some(load_zones(p, &ZoneOptions::default())?),
         None => None,
     };
-    let points = load_points(points_path, &PointOptions::default())?;
-    step_time(args, "lecture des points", &mut clock);
     Ok(Inputs {
         project: None,
         zones_id: None,
@@ -324,7 +336,17 @@ pub(crate) fn compute(args: &Options) -> Result<Run> {
         },
     };
     let communes = inputs.communes.as_ref().unwrap_or(&inputs.zones);
-    let result = coverage(&inputs.zones, communes, &inputs.points, &options)?;
+    // Every point placed in its commune once, for the coverage (when the zones are the
+    // communes) and for the point checks.
+    let in_communes = ZoneIndex::new(communes).assign(&inputs.points.positions);
+    let same_layer = std::ptr::eq(communes, &inputs.zones);
+    let result = coverage_placed(
+        &inputs.zones,
+        communes,
+        &inputs.points,
+        &options,
+        same_layer.then_some(in_communes.as_slice()),
+    )?;
     step_time(
         args,
         "couverture (affectation, plus proche, 2SFCA)",
@@ -332,7 +354,13 @@ pub(crate) fn compute(args: &Options) -> Result<Run> {
     );
     // The point sanity checks of inspect and of the app, rows listed: a point outside the
     // territory or far from its declared commune is not only a count « hors des zones ».
-    if let Ok(report) = cartosol::analysis::quality_report(&inputs.points, communes, None, None) {
+    if let Ok(report) = cartosol::analysis::quality::quality_report_assigned(
+        &inputs.points,
+        communes,
+        &in_communes,
+        None,
+        None,
+    ) {
         super::print_point_problems(&report.problems("la couche des communes"));
     }
     step_time(args, "contrôle des points", &mut clock);
