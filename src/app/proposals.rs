@@ -235,8 +235,16 @@ pub fn proposals_window(app: &mut super::CartoSolApp, out: &mut Vec<Command>, ct
                         .hint_text(base.join("fiches_actions.xlsx").display().to_string())
                         .desired_width(420.0),
                 )
-                .labelled_by(l.id);
-                if ui.button("Exporter le classeur (XLSX)").clicked() {
+                .labelled_by(l.id)
+                .on_hover_text("Fichier XLSX écrit (vide : à côté du projet)");
+                if ui
+                    .button("Exporter le classeur (XLSX)")
+                    .on_hover_text(
+                        "Une ligne par piste : axe, acteur, besoin visé, indicateurs avec leur \
+                         T0 et leur cible (secret statistique appliqué)",
+                    )
+                    .clicked()
+                {
                     let p = app.proposals.workbook_path.trim();
                     let path = if p.is_empty() {
                         base.join("fiches_actions.xlsx")
@@ -253,9 +261,14 @@ pub fn proposals_window(app: &mut super::CartoSolApp, out: &mut Vec<Command>, ct
                         .hint_text(base.join("fiches_actions").display().to_string())
                         .desired_width(420.0),
                 )
-                .labelled_by(l.id);
+                .labelled_by(l.id)
+                .on_hover_text("Dossier où les fiches sont écrites (vide : à côté du projet)");
                 if ui
                     .button("Exporter une fiche par piste (DOCX et PDF)")
+                    .on_hover_text(
+                        "Une fiche action par piste, en DOCX à retoucher et en PDF, avec la \
+                         carte de son besoin",
+                    )
                     .clicked()
                 {
                     let p = app.proposals.documents_dir.trim();
@@ -302,6 +315,9 @@ pub fn proposals_window(app: &mut super::CartoSolApp, out: &mut Vec<Command>, ct
                         }
                         if ui
                             .button(format!("+ Ajouter une piste ({})", axis_short(axis)))
+                            .on_hover_text(
+                                "Nouvelle piste de contractualisation sur cet axe du pacte",
+                            )
                             .clicked()
                         {
                             out.push(Command::Proposals(ProposalCommand::Add(axis)));
@@ -360,7 +376,8 @@ fn editor(
                 }
             })
             .response
-            .labelled_by(axis_label.id);
+            .labelled_by(axis_label.id)
+            .on_hover_text("Axe du Pacte local des solidarités auquel la piste répond");
     });
     changed |= text_field(
         ui,
@@ -387,7 +404,8 @@ fn editor(
                 }
             })
             .response
-            .labelled_by(layer_label.id);
+            .labelled_by(layer_label.id)
+            .on_hover_text("Couche dont les zones portent le besoin visé par la piste");
     });
     if text_field(
         ui,
@@ -502,7 +520,11 @@ fn editor(
                         }
                     })
                     .response
-                    .labelled_by(id(1).unwrap_or(egui::Id::NULL));
+                    .labelled_by(id(1).unwrap_or(egui::Id::NULL))
+                    .on_hover_text(
+                        "Indicateur de moyens (ce qui est mis en place) ou de résultats (ce qui \
+                         change pour les personnes)",
+                    );
                 changed |= cell(ui, 2, &mut ind.code, 110.0);
                 changed |= cell(ui, 3, &mut ind.t0_typed, 60.0);
                 let t0 = indicator_t0(baseline, &p.need, ind);
@@ -535,14 +557,22 @@ fn editor(
         changed = true;
     }
     ui.horizontal(|ui| {
-        if ui.button("+ Ajouter un indicateur").clicked() {
+        if ui
+            .button("+ Ajouter un indicateur")
+            .on_hover_text("Indicateur de suivi de la piste, avec son T0 et sa cible")
+            .clicked()
+        {
             p.indicators.push(ProposalIndicator {
                 date: "2027".to_owned(),
                 ..ProposalIndicator::default()
             });
             changed = true;
         }
-        if ui.button("Supprimer la piste").clicked() {
+        if ui
+            .button("Supprimer la piste")
+            .on_hover_text("Retire cette piste du projet")
+            .clicked()
+        {
             out.push(Command::Proposals(ProposalCommand::Remove(draft.index)));
         }
     });

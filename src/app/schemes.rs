@@ -774,7 +774,8 @@ fn rule_ui(
                 }
             })
             .response
-            .labelled_by(label.id);
+            .labelled_by(label.id)
+            .on_hover_text("Zones dont la couverture par chaque dispositif est calculée");
         let label = ui.label("Population cible :");
         let layer = ws.zones.iter().position(|z| z.spec.id == rule.zones_layer);
         egui::ComboBox::from_id_salt("schemes-target")
@@ -790,24 +791,34 @@ fn rule_ui(
                 }
             })
             .response
-            .labelled_by(label.id);
+            .labelled_by(label.id)
+            .on_hover_text(
+                "Effectif par zone dont on mesure la part à distance des lieux de chaque \
+                 dispositif (ménages pauvres par défaut)",
+            );
         let label = ui.label("Rayon d'accès (km) :");
         ui.add(
             egui::DragValue::new(&mut rule.radius_km)
                 .range(0.5..=100.0)
                 .speed(0.1),
         )
-        .labelled_by(label.id);
+        .labelled_by(label.id)
+        .on_hover_text("Distance à vol d'oiseau en deçà de laquelle la population est couverte");
         let label = ui.label("« peu couvert » au-delà de (%) :");
         ui.add(
             egui::DragValue::new(&mut rule.max_share_beyond_pct)
                 .range(0.0..=100.0)
                 .speed(0.5),
         )
-        .labelled_by(label.id);
+        .labelled_by(label.id)
+        .on_hover_text(
+            "Un dispositif est « peu couvert » quand plus que cette part de la population cible \
+             est au-delà du rayon",
+        );
         let mut risky = app.schemes.risky_first;
         if ui
             .checkbox(&mut risky, "Peu ou non couverts en tête")
+            .on_hover_text("Trie le tableau : les dispositifs les moins couverts d'abord")
             .changed()
         {
             out.push(Command::Schemes(SchemesCommand::SetRiskyFirst(risky)));
@@ -835,7 +846,11 @@ fn rule_ui(
 fn file_ui(app: &super::CartoSolApp, ui: &mut egui::Ui, out: &mut Vec<Command>) {
     let st = &app.schemes;
     ui.horizontal_wrapped(|ui| {
-        if ui.button("Ajouter un dispositif").clicked() {
+        if ui
+            .button("Ajouter un dispositif")
+            .on_hover_text("Nouvelle ligne du tableau, à compléter")
+            .clicked()
+        {
             out.push(Command::Schemes(SchemesCommand::AddRow));
         }
         ui.separator();
@@ -844,6 +859,7 @@ fn file_ui(app: &super::CartoSolApp, ui: &mut egui::Ui, out: &mut Vec<Command>) 
         if ui
             .add(egui::TextEdit::singleline(&mut path).desired_width(360.0))
             .labelled_by(label.id)
+            .on_hover_text("Classeur du tableau des dispositifs, à exporter ou à réimporter")
             .changed()
         {
             out.push(Command::Schemes(SchemesCommand::SetPath(path.clone())));
@@ -852,6 +868,7 @@ fn file_ui(app: &super::CartoSolApp, ui: &mut egui::Ui, out: &mut Vec<Command>) 
         let hint = "Aucune boîte de dialogue du système : saisissez le chemin";
         if ui
             .add_enabled(native, egui::Button::new("Choisir…"))
+            .on_hover_text("Choisir le classeur sur le disque")
             .on_disabled_hover_text(hint)
             .clicked()
         {
@@ -1089,7 +1106,8 @@ fn row_ui(
             .min_size(egui::vec2(190.0, 0.0))
             .desired_width(190.0),
     )
-    .labelled_by(column(1));
+    .labelled_by(column(1))
+    .on_hover_text("Nom du dispositif");
     egui::ComboBox::from_id_salt(("schemes-axis", i))
         .selected_text(if r.axis == 0 {
             "—".to_owned()
@@ -1104,7 +1122,8 @@ fn row_ui(
             }
         })
         .response
-        .labelled_by(column(2));
+        .labelled_by(column(2))
+        .on_hover_text("Axe du pacte auquel le dispositif répond");
     egui::ComboBox::from_id_salt(("schemes-theme", i))
         .selected_text(if r.theme.is_empty() {
             "aucun".to_owned()
@@ -1123,7 +1142,11 @@ fn row_ui(
             }
         })
         .response
-        .labelled_by(column(3));
+        .labelled_by(column(3))
+        .on_hover_text(
+            "Thème des services de la couche de points qui sont les lieux de ce dispositif : \
+             sa couverture en est calculée",
+        );
     computed_ui(cell, selected, ui, out, i);
     for (col, (field, text, width, multiline)) in [
         ("carrier", &mut r.carrier, 160.0, false),

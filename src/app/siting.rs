@@ -433,7 +433,12 @@ fn form_ui(app: &super::CartoSolApp, form: &SitingForm, ui: &mut egui::Ui, out: 
                     for z in &ws.zones {
                         ui.selectable_value(&mut f.demand_layer, z.spec.id.clone(), &z.spec.name);
                     }
-                });
+                })
+                .response
+                .on_hover_text(
+                    "Couche dont les zones portent la demande à couvrir (communes, carreaux de \
+                     200 m…) : chaque zone compte à son point intérieur ou à son centre",
+                );
             ui.end_row();
             ui.label("Effectif à couvrir :");
             egui::ComboBox::from_id_salt("siting-weight")
@@ -443,7 +448,12 @@ fn form_ui(app: &super::CartoSolApp, form: &SitingForm, ui: &mut egui::Ui, out: 
                         let label = crate::dictionary::label_with_code(dict, &field);
                         ui.selectable_value(&mut f.weight_field, field, label);
                     }
-                });
+                })
+                .response
+                .on_hover_text(
+                    "Ce que chaque zone pèse : ménages pauvres, personnes de 75 ans et plus… \
+                     Une zone sans valeur est écartée et listée sous le résultat",
+                );
             ui.end_row();
             ui.label("Lieux candidats :");
             egui::ComboBox::from_id_salt("siting-candidates")
@@ -459,7 +469,12 @@ fn form_ui(app: &super::CartoSolApp, form: &SitingForm, ui: &mut egui::Ui, out: 
                             format!("Points intérieurs : {}", z.spec.name),
                         );
                     }
-                });
+                })
+                .response
+                .on_hover_text(
+                    "Où un nouveau site peut ouvrir : les points d'une couche (mairies, locaux \
+                     disponibles) ou le point intérieur de chaque zone d'une couche",
+                );
             ui.end_row();
             ui.label("Sites existants conservés :");
             egui::ComboBox::from_id_salt("siting-existing")
@@ -471,26 +486,42 @@ fn form_ui(app: &super::CartoSolApp, form: &SitingForm, ui: &mut egui::Ui, out: 
                             ui.selectable_value(&mut f.theme, Some(t.name.clone()), &t.name);
                         }
                     }
-                });
+                })
+                .response
+                .on_hover_text(
+                    "Thème de services déjà ouverts : leurs sites sont gardés et la demande \
+                     qu'ils couvrent déjà n'est pas comptée deux fois",
+                );
             ui.end_row();
             ui.label("Rayon d'accès (km) :");
             ui.add(
                 egui::DragValue::new(&mut f.radius_km)
                     .range(0.1..=200.0)
                     .speed(0.1),
+            )
+            .on_hover_text(
+                "Distance à vol d'oiseau en deçà de laquelle une zone est couverte par un site",
             );
             ui.end_row();
             ui.label("Objectif :");
             ui.vertical(|ui| {
                 ui.horizontal(|ui| {
-                    ui.radio_value(&mut f.by_share, false, "nouveaux sites :");
-                    ui.add_enabled(!f.by_share, egui::DragValue::new(&mut f.k).range(1..=50));
+                    ui.radio_value(&mut f.by_share, false, "nouveaux sites :")
+                        .on_hover_text(
+                            "Choisir ce nombre de nouveaux sites couvrant le plus de demande",
+                        );
+                    ui.add_enabled(!f.by_share, egui::DragValue::new(&mut f.k).range(1..=50))
+                        .on_hover_text("Nombre de nouveaux sites à ouvrir");
                 });
                 ui.horizontal(|ui| {
                     ui.radio_value(
                         &mut f.by_share,
                         true,
                         "le moins de sites pour couvrir (%) :",
+                    )
+                    .on_hover_text(
+                        "Chercher le plus petit nombre de nouveaux sites couvrant cette part \
+                         de la demande",
                     );
                     ui.add_enabled(
                         f.by_share,
@@ -615,8 +646,16 @@ fn result_ui(
                     ),
                 });
         ui.label("Nom du scénario :");
-        ui.text_edit_singleline(&mut name);
-        if ui.button("Enregistrer le scénario").clicked() {
+        ui.text_edit_singleline(&mut name)
+            .on_hover_text("Nom sous lequel le scénario est gardé dans le projet");
+        if ui
+            .button("Enregistrer le scénario")
+            .on_hover_text(
+                "Garde ce scénario (paramètres et sites choisis) dans le projet, pour le \
+                 comparer aux autres et l'exporter",
+            )
+            .clicked()
+        {
             out.push(Command::Siting(SitingCommand::Save(name.clone())));
         }
         ui.ctx().data_mut(|d| d.insert_temp(id, name));
@@ -673,14 +712,23 @@ fn scenarios_ui(app: &super::CartoSolApp, ui: &mut egui::Ui, out: &mut Vec<Comma
                     ] {
                         ui.label(text(f, i));
                     }
-                    if ui.small_button("Supprimer").clicked() {
+                    if ui
+                        .small_button("Supprimer")
+                        .on_hover_text("Retire ce scénario du projet")
+                        .clicked()
+                    {
                         out.push(Command::Siting(SitingCommand::Delete(i)));
                     }
                     ui.end_row();
                 }
             });
     });
-    if app.siting.shown.is_some() && ui.button("Afficher la réponse en cours").clicked() {
+    if app.siting.shown.is_some()
+        && ui
+            .button("Afficher la réponse en cours")
+            .on_hover_text("Remet sur la carte les sites du calcul en cours")
+            .clicked()
+    {
         out.push(Command::Siting(SitingCommand::Show(None)));
     }
 }

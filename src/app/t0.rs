@@ -550,10 +550,21 @@ fn t0_section(app: &super::CartoSolApp, ui: &mut egui::Ui, out: &mut Vec<Command
             format!("Remplacer le T0 figé le {date} ? Ses valeurs seront perdues."),
         );
         ui.horizontal(|ui| {
-            if ui.button("Remplacer le T0").clicked() {
+            if ui
+                .button("Remplacer le T0")
+                .on_hover_text(
+                    "Fige un nouveau T0 à la place de l'ancien : ses valeurs et sa date sont \
+                     perdues (les fichiers sources ne sont pas modifiés)",
+                )
+                .clicked()
+            {
                 out.push(Command::T0(T0Command::ConfirmReplace(true)));
             }
-            if ui.button("Annuler").clicked() {
+            if ui
+                .button("Annuler")
+                .on_hover_text("Garde le T0 actuel")
+                .clicked()
+            {
                 out.push(Command::T0(T0Command::ConfirmReplace(false)));
             }
         });
@@ -597,6 +608,13 @@ fn load_section(app: &super::CartoSolApp, ui: &mut egui::Ui, out: &mut Vec<Comma
             if ui
                 .add(egui::TextEdit::singleline(&mut text).desired_width(420.0))
                 .labelled_by(name.id)
+                .on_hover_text(if table {
+                    "Fichier CSV ou XLSX des codes de communes d'un millésime à l'autre \
+                     (fusions) : sans lui, les fusions connues du COG sont appliquées"
+                } else {
+                    "Le projet .cartosol.json du diagnostic refait trois ans après, sur les \
+                     mêmes indicateurs"
+                })
                 .changed()
             {
                 out.push(Command::T0(if table {
@@ -605,7 +623,12 @@ fn load_section(app: &super::CartoSolApp, ui: &mut egui::Ui, out: &mut Vec<Comma
                     T0Command::SetLaterPath(text)
                 }));
             }
-            if native && ui.button("Choisir…").clicked() {
+            if native
+                && ui
+                    .button("Choisir…")
+                    .on_hover_text("Choisir le fichier sur le disque")
+                    .clicked()
+            {
                 out.push(Command::T0(T0Command::Pick(table)));
             }
         });
@@ -614,6 +637,11 @@ fn load_section(app: &super::CartoSolApp, ui: &mut egui::Ui, out: &mut Vec<Comma
         let ready = app.ws.file.t0.is_some() && !s.later_path.trim().is_empty() && !s.computing();
         if ui
             .add_enabled(ready, egui::Button::new("Charger le T+3 et comparer"))
+            .on_hover_text(
+                "Ouvre le projet T+3, rapproche les communes fusionnées et compare chaque \
+                 indicateur et la règle de sous-desserte au T0 figé",
+            )
+            .on_disabled_hover_text("Figez d'abord un T0 et indiquez le projet T+3")
             .clicked()
         {
             out.push(Command::T0(T0Command::Compare));
@@ -692,7 +720,12 @@ fn maps_section(
                 }
                 (Err(e), _) => red(ui, format!("Erreur : {e}")),
             }
-            if m.image.is_ok() && ui.button("Exporter en PNG…").clicked() {
+            if m.image.is_ok()
+                && ui
+                    .button("Exporter en PNG…")
+                    .on_hover_text("Enregistre cette carte en image PNG, titre et légende compris")
+                    .clicked()
+            {
                 out.push(Command::T0(T0Command::ExportMap(m.which, None)));
             }
         });
@@ -744,7 +777,8 @@ fn table_section(
                 }
             })
             .response
-            .labelled_by(name.id);
+            .labelled_by(name.id)
+            .on_hover_text("Couche de zones dont les évolutions sont montrées");
         let name = ui.label("Indicateur :");
         let label = |f: &str| {
             let l = crate::dictionary::label_of(dict, f);
@@ -765,7 +799,8 @@ fn table_section(
                 }
             })
             .response
-            .labelled_by(name.id);
+            .labelled_by(name.id)
+            .on_hover_text("Indicateur comparé entre le T0 et le T+3");
     });
     let level = app
         .ws
