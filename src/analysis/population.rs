@@ -32,6 +32,11 @@ pub fn interior_point(zone: &MultiPolygon<f64>) -> Option<Point<f64>> {
         .map(|(point, _)| point)
 }
 
+/// The interior point of one polygon (see [`interior_point`]).
+pub fn polygon_interior_point(polygon: &Polygon<f64>) -> Option<Point<f64>> {
+    polygon_chord_middle(polygon).map(|(point, _)| point)
+}
+
 /// The interior point of one polygon, with the length of its chord (0 when the point is only
 /// on the boundary, as for a polygon without area).
 fn polygon_chord_middle(polygon: &Polygon<f64>) -> Option<(Point<f64>, f64)> {

@@ -5,8 +5,7 @@
 use crate::parallel::map_indexed;
 use crate::zones::ring_contains;
 use geo::{
-    Area, BoundingRect, Coord, InteriorPoint, LineString, MultiPolygon, Polygon, Simplify,
-    TriangulateEarcut,
+    Area, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Simplify, TriangulateEarcut,
 };
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
@@ -194,7 +193,7 @@ fn prepare_zone(geometry: &MultiPolygon<f64>) -> ZoneShape {
         .iter()
         .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()));
     let label = largest
-        .and_then(|p| p.interior_point())
+        .and_then(crate::analysis::population::polygon_interior_point)
         .map(|p| mercator_unit(p.x(), p.y()))
         .unwrap_or([
             (bbox.min().x + bbox.max().x) / 2.0,
