@@ -3,12 +3,12 @@
 //! `cartosol coverage` against the library.
 
 use approx::assert_relative_eq;
-use cartosol::analysis::coverage::{CoverageOptions, coverage};
+use cartosol::analysis::coverage::{CoverageOptions, coverage, coverage_placed};
 use cartosol::analysis::distance::distance_m;
 use cartosol::analysis::eligibility::is_remote_only;
 use cartosol::analysis::fca::{Decay, two_step_fca};
 use cartosol::analysis::index::{ServiceIndex, nearest_by_theme};
-use cartosol::analysis::quality::quality_report;
+use cartosol::analysis::quality::{quality_report, quality_report_assigned};
 use cartosol::analysis::underserved::{
     NeedThreshold, OfferThreshold, UnderservedRule, underserved,
 };
@@ -201,6 +201,43 @@ fn within_radius_and_nearest_by_theme_match_brute_force() {
 
 // ---------------------------------------------------------------------------------------------
 // 3. Coverage on the sample, recomputed independently.
+
+#[test]
+fn points_placed_once_give_the_same_checks_and_coverage() {
+    // `cartosol coverage` places every point in its commune once and hands the assignment to
+    // the coverage and to the point checks: both must be what they are when they place the
+    // points themselves, and an assignment of the wrong length must not be trusted.
+    let zones = load_zones(
+        Path::new("sample_data/essonne/communes.geojson"),
+        &ZoneOptions::default(),
+    )
+    .unwrap();
+    let halls = load_points(
+        Path::new("sample_data/essonne/mairies.geojson"),
+        &PointOptions::default(),
+    )
+    .unwrap();
+    let placed = ZoneIndex::new(&zones).assign(&halls.positions);
+    let own = quality_report(&halls, &zones, None, None).unwrap();
+    assert_eq!(own.wrong_zone.len(), 9, "{own}");
+    for assignment in [&placed[..], &placed[..10], &[]] {
+        let given = quality_report_assigned(&halls, &zones, assignment, None, None).unwrap();
+        assert_eq!(given, own, "assignment of {} points", assignment.len());
+    }
+
+    let (com, svc) = (communes(), services());
+    let placed = ZoneIndex::new(&com).assign(&svc.positions);
+    let options = CoverageOptions {
+        theme: Some("France Services".to_owned()),
+        ..CoverageOptions::default()
+    };
+    let own = coverage(&com, &com, &svc, &options).unwrap();
+    for assignment in [Some(&placed[..]), Some(&placed[..3]), None] {
+        let given = coverage_placed(&com, &com, &svc, &options, assignment).unwrap();
+        assert_eq!(format!("{given:?}"), format!("{own:?}"));
+    }
+    assert!(own.services_total > 0);
+}
 
 fn fs_options() -> CoverageOptions {
     CoverageOptions {
