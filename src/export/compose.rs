@@ -217,13 +217,14 @@ pub(crate) fn point_groups(project: &Project) -> (Vec<PointGroup>, Vec<String>) 
         .iter()
         .zip(&positioned)
         .map(|((spec, layer), positioned)| PointLayerInput {
+            id: &spec.id,
             name: &spec.name,
             theme_field: spec.theme_field.as_deref(),
             attributes: &layer.attributes,
             positioned,
         })
         .collect();
-    let styles = resolve_point_layers(&inputs, &map.hidden_themes);
+    let styles = resolve_point_layers(&inputs, &map.hidden_themes, &map.point_styles);
     let mut groups = Vec::new();
     let mut notes = Vec::new();
     for ((spec, layer), style) in project.points.iter().zip(&styles) {
@@ -257,6 +258,7 @@ pub(crate) fn point_groups(project: &Project) -> (Vec<PointGroup>, Vec<String>) 
                 theme: theme.name.clone(),
                 color: theme.color,
                 shape: theme.shape,
+                size_px: theme.size_px,
                 count: positions.len(),
                 positions,
                 opacity: paint.opacity,

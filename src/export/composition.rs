@@ -30,6 +30,8 @@ pub struct PointGroup {
     pub color: [u8; 3],
     /// Shape of the symbols.
     pub shape: SymbolShape,
+    /// Width of the symbols on screen, pixels (printed at `PT_PER_PX` points per pixel).
+    pub size_px: f32,
     /// WGS84 positions.
     pub positions: Vec<Point<f64>>,
     /// Number of points of the theme in the whole layer (the legend count).

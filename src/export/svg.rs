@@ -13,8 +13,8 @@ use super::text::{capitalise, text_width, wrap, xml_escape};
 use super::tiles::tile_bounds_web_mercator_m;
 use crate::style::map_style::{
     CHOROPLETH_OUTLINE_ALPHA, MAP_BACKGROUND, PT_PER_PX, SYMBOL_HALO_ALPHA, SYMBOL_HALO_COLOR,
-    SYMBOL_HALO_RATIO, SYMBOL_OUTLINE_COLOR, UNDERSERVED_COLOR, UNDERSERVED_WIDTH_PX,
-    ZONE_OUTLINE_ALPHA, zone_outline_color, zone_outline_width_px,
+    SYMBOL_HALO_RATIO, SYMBOL_OUTLINE_COLOR, SYMBOL_SIZE_PX, UNDERSERVED_COLOR,
+    UNDERSERVED_WIDTH_PX, ZONE_OUTLINE_ALPHA, zone_outline_color, zone_outline_width_px,
 };
 use crate::style::palette::{MISSING_HATCH_COLOR, hex};
 use crate::style::{MISSING_COLOR, classify::format_fr};
@@ -80,6 +80,12 @@ fn path_data(d: &mut String, geometry: &MultiPolygon<f64>, p: &Projector) {
             }
         }
     }
+}
+
+/// The radius on the page of a symbol `size_px` screen pixels wide: half its width, printed at
+/// [`PT_PER_PX`] points per pixel.
+pub fn symbol_radius(size_px: f32, pt: f64) -> f64 {
+    f64::from(size_px) / 2.0 * PT_PER_PX * pt
 }
 
 /// Draws a point symbol of radius `r` at (`x`, `y`): the shape's outline from the shared map
@@ -438,8 +444,9 @@ fn draw_map(svg: &mut Svg, map: &MapComposition, p: &Projector, pt: f64) {
         svg.out.push_str("</g>\n");
     }
     svg.out.push_str("<g id=\"points\">\n");
-    let r = 3.6 * pt;
     for group in map.points.iter().rev() {
+        // The symbol's width is given in screen pixels by the shared style, as on screen.
+        let r = symbol_radius(group.size_px, pt);
         let fill = hex(group.color);
         for pos in &group.positions {
             let (x, y) = p.project(pos.x(), pos.y());
@@ -680,7 +687,8 @@ fn draw_panel(svg: &mut Svg, map: &MapComposition, panel: Frame, pt: f64, landsc
             group.shape,
             x + sw / 2.0,
             y + sh / 2.0,
-            4.2 * pt,
+            // The legend's symbol grows with the map's, within its row.
+            (4.2 * pt * f64::from(group.size_px / SYMBOL_SIZE_PX)).clamp(2.5 * pt, sh * 0.6),
             &hex(group.color),
             0.5 * pt,
             1.0,
