@@ -9,7 +9,7 @@
 //! frame, keeps its centre inside the zone's bounding box, and overlaps neither a name placed
 //! before it nor a symbol. A name finding no such place is left out, unless the caller lets it
 //! cover symbols (the mapped layer's names, whose symbols are then drawn over them): it then
-//! takes the first place that only avoids the other names. Overlaps are found in a screen grid
+//! takes the place free of other names that covers the fewest symbols. Overlaps are found in a screen grid
 //! of the boxes ([`BoxIndex`]), so a frame with thousands of symbols stays cheap.
 
 use std::collections::HashMap;
@@ -118,6 +118,22 @@ impl BoxIndex {
         }
     }
 
+    /// How many boxes of the index overlap `b`.
+    pub fn count_overlaps(&self, b: &LabelBox) -> usize {
+        let mut ids: Vec<usize> = self
+            .cells
+            .get(&(i32::MIN, i32::MIN))
+            .into_iter()
+            .chain(self.cells_of(b).filter_map(|c| self.cells.get(&c)))
+            .flatten()
+            .copied()
+            .filter(|&i| self.boxes.get(i).is_some_and(|o| o.overlaps(b)))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    }
+
     /// Whether some box of the index overlaps `b`.
     pub fn overlaps(&self, b: &LabelBox) -> bool {
         let hit = |ids: Option<&Vec<usize>>| {
@@ -193,7 +209,8 @@ pub fn candidate_offsets(w: f32, h: f32) -> Vec<[f32; 2]> {
 /// `frame` is the map's frame (names stay wholly inside it); `labels` holds the names already
 /// placed (of another layer placed before), which the new names join; `symbols` holds the
 /// boxes of the point symbols drawn. With `may_cover_symbols`, a name that finds no place free
-/// of symbols takes the first place free of other names (flagged `over_symbol`).
+/// of symbols takes the place free of other names that covers the fewest symbols (flagged
+/// `over_symbol`).
 pub fn place_labels(
     mut requests: Vec<LabelRequest>,
     frame: LabelBox,
@@ -208,22 +225,27 @@ pub fn place_labels(
         if !(w.is_finite() && h.is_finite() && w > 0.0 && h > 0.0) {
             continue;
         }
-        let offsets = candidate_offsets(w, h);
-        let fits = |avoid_symbols: bool| {
-            offsets.iter().find_map(|d| {
+        // The places free of other names, in the order tried.
+        let free: Vec<LabelBox> = candidate_offsets(w, h)
+            .iter()
+            .filter_map(|d| {
                 let centre = [request.anchor[0] + d[0], request.anchor[1] + d[1]];
                 let rect = LabelBox::centred(centre, request.size);
                 (frame.contains_box(&rect)
                     && request.zone_box.contains(centre)
-                    && !labels.overlaps(&rect)
-                    && !(avoid_symbols && symbols.overlaps(&rect)))
+                    && !labels.overlaps(&rect))
                 .then_some(rect)
             })
-        };
-        let (rect, over_symbol) = match fits(true) {
-            Some(rect) => (rect, false),
-            None if may_cover_symbols => match fits(false) {
-                Some(rect) => (rect, true),
+            .collect();
+        let (rect, over_symbol) = match free.iter().find(|r| !symbols.overlaps(r)) {
+            Some(rect) => (*rect, false),
+            // Over symbols: where it covers the fewest (the first such place on a tie).
+            None if may_cover_symbols => match free
+                .iter()
+                .enumerate()
+                .min_by_key(|(k, r)| (symbols.count_overlaps(r), *k))
+            {
+                Some((_, rect)) => (*rect, true),
                 None => continue,
             },
             None => continue,
@@ -377,6 +399,48 @@ mod tests {
         assert_eq!(placed.len(), 1);
         assert!(placed[0].over_symbol);
         assert_eq!(labels.boxes(), [placed[0].rect]);
+    }
+
+    #[test]
+    fn a_name_that_must_cover_symbols_covers_the_fewest() {
+        let frame = LabelBox::centred([400.0, 300.0], [800.0, 600.0]);
+        let at = [400.0, 300.0];
+        let size = [60.0, 17.0];
+        // Three symbols on the label point, two on the place above, one on each other place.
+        let mut symbols = BoxIndex::new(16.0);
+        let dot = |c: [f32; 2]| LabelBox::centred(c, [4.0, 4.0]);
+        for dx in [-20.0, 0.0, 20.0] {
+            symbols.insert(dot([at[0] + dx, at[1]]));
+        }
+        for d in candidate_offsets(size[0], size[1]).iter().skip(1) {
+            symbols.insert(dot([at[0] + d[0], at[1] + d[1]]));
+        }
+        // The place below the point (first ring) gets none.
+        let below = [at[0], at[1] + size[1] + 2.0];
+        let mut cleared = BoxIndex::new(16.0);
+        for b in symbols.boxes() {
+            if b.centre() != below {
+                cleared.insert(*b);
+            }
+        }
+        // Above gets a second symbol.
+        cleared.insert(dot([at[0] + 20.0, at[1] - size[1] - 2.0]));
+        let mut request = request(1, at, size[0], 1.0);
+        request.zone_box = LabelBox::centred(at, [400.0, 300.0]);
+        let mut labels = BoxIndex::new(16.0);
+        let placed = place_labels(vec![request.clone()], frame, &mut labels, &cleared, true);
+        // « Below » is free of symbols: taken without covering any.
+        assert_eq!(placed[0].rect, LabelBox::centred(below, size));
+        assert!(!placed[0].over_symbol);
+        // With a symbol there too, every place covers one at least: the first covering one
+        // only is below (the point itself covers three, the place above two, below comes
+        // before the diagonals, which cover one).
+        cleared.insert(dot(below));
+        let mut labels = BoxIndex::new(16.0);
+        let placed = place_labels(vec![request], frame, &mut labels, &cleared, true);
+        assert_eq!(placed[0].rect, LabelBox::centred(below, size));
+        assert!(placed[0].over_symbol);
+        assert_eq!(cleared.count_overlaps(&placed[0].rect), 1);
     }
 
     #[test]
