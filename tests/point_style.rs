@@ -9,6 +9,7 @@ use cartosol::project::{
     LabelSpec, LayerStyle, MapSpec, Project, SAMPLE_PROJECT, SymbolShape, ThemeStyleSpec,
     open_project, save_project,
 };
+use resvg::tiny_skia::Pixmap;
 use std::path::Path;
 
 const MAGENTA: [u8; 3] = [255, 0, 255];
@@ -39,7 +40,7 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 
 /// The PNG of the project's map on a slide, where (page pixels) each service of theme `theme`
 /// is drawn, where every symbol of the map is drawn, and the page's pixels per point.
-type Rendered = (image::RgbImage, Vec<(f64, f64)>, Vec<(f64, f64)>, f64);
+type Rendered = (Pixmap, Vec<(f64, f64)>, Vec<(f64, f64)>, f64);
 
 fn render(project: &Project, theme: &str) -> Rendered {
     let options = RenderOptions {
@@ -62,16 +63,20 @@ fn render(project: &Project, theme: &str) -> Rendered {
     let at = on_page(group);
     let all = composition.points.iter().flat_map(on_page).collect();
     let png = render_png(&composition).unwrap();
-    let img = image::load_from_memory(&png).unwrap().to_rgb8();
+    let img = Pixmap::decode_png(&png).unwrap();
     (img, at, all, composition.page.pt())
 }
 
-fn pixel(img: &image::RgbImage, x: f64, y: f64) -> [u8; 3] {
-    img.get_pixel(x.round() as u32, y.round() as u32).0
+/// The colour at (x, y) (the page is opaque: premultiplied is plain).
+fn pixel(img: &Pixmap, x: f64, y: f64) -> [u8; 3] {
+    let p = img
+        .pixel(x.round() as u32, y.round() as u32)
+        .expect("inside the page");
+    [p.red(), p.green(), p.blue()]
 }
 
 /// Pixels of exactly `colour` in the square of half-side `half` around (x, y).
-fn count(img: &image::RgbImage, (x, y): (f64, f64), half: f64, colour: [u8; 3]) -> usize {
+fn count(img: &Pixmap, (x, y): (f64, f64), half: f64, colour: [u8; 3]) -> usize {
     let (x0, y0) = ((x - half).round() as i64, (y - half).round() as i64);
     let (x1, y1) = ((x + half).round() as i64, (y + half).round() as i64);
     (y0..=y1)
@@ -79,9 +84,9 @@ fn count(img: &image::RgbImage, (x, y): (f64, f64), half: f64, colour: [u8; 3]) 
         .filter(|&(px, py)| {
             px >= 0
                 && py >= 0
-                && (px as u32) < img.width()
-                && (py as u32) < img.height()
-                && img.get_pixel(px as u32, py as u32).0 == colour
+                && img
+                    .pixel(px as u32, py as u32)
+                    .is_some_and(|p| [p.red(), p.green(), p.blue()] == colour)
         })
         .count()
 }

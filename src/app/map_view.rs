@@ -905,9 +905,16 @@ impl Plugin for MapLayers<'_> {
                 .get(layer)
                 .and_then(|p| p.merc.get(point).copied().flatten())
         {
+            // Around the symbol, whatever its size.
+            let r = self
+                .ws
+                .points
+                .get(layer)
+                .and_then(|p| p.theme_of.get(point).and_then(|t| p.themes.get(*t)))
+                .map_or(0.0, |t| t.size_px / 2.0);
             shapes.push(Shape::circle_stroke(
                 view.to_screen(m),
-                11.0,
+                (r + 5.5).max(11.0),
                 Stroke::new(3.0, Color32::from_rgb(255, 214, 0)),
             ));
         }
