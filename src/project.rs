@@ -299,6 +299,14 @@ pub struct MapSpec {
     /// listed are named by their name field at the default size.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<LabelSpec>,
+    /// Whether exported maps (PNG, SVG, PDF, atlas, deck) name the zones too, placed as on
+    /// screen (off the symbols and each other); off by default, as before.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub labels_on_exports: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// What exports must protect.

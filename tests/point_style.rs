@@ -236,3 +236,79 @@ fn symbol_and_label_choices_survive_a_save_and_older_files_load_unchanged() {
     assert!(e.contains("mauvais.cartosol.json"), "{e}");
     assert!(e.contains("couleur « bleu » illisible"), "{e}");
 }
+
+/// Zone names on exported maps, when the project asks for them: placed by the placement the
+/// app uses, never over each other, the communes' never over a symbol; the SVG writes each
+/// name placed; without the switch the export names nothing (as before).
+#[test]
+fn exported_names_avoid_symbols_and_each_other_when_asked() {
+    use cartosol::export::map::{PointGroup, render_svg};
+    use cartosol::export::svg::{map_labels, symbol_radius};
+    use cartosol::project::ViewSpec;
+    use cartosol::style::map_style::SYMBOL_HALO_RATIO;
+
+    let mut project = sample();
+    // Zoomed in on Évry-Courcouronnes, communes shown under the EPCI map.
+    project.file.map.view = Some(ViewSpec::frame("Évry", 2.4411, 48.6289, 12.0));
+    let options = RenderOptions {
+        date: "01/02/2026".to_owned(),
+        ..RenderOptions::new(Preset::Slide)
+    };
+    let off = compose_project(&project, &options).unwrap();
+    assert!(off.labels.is_empty());
+    assert!(!render_svg(&off).contains("id=\"noms\""));
+
+    project.file.map.labels_on_exports = true;
+    let map = compose_project(&project, &options).unwrap();
+    let placed = map_labels(&map);
+    let communes: Vec<&str> = placed
+        .iter()
+        .filter(|(l, _)| !map.labels[l.zone].main)
+        .map(|(l, _)| l.text.as_str())
+        .collect();
+    assert!(communes.len() >= 3, "communes named: {communes:?}");
+    assert!(communes.contains(&"Évry-Courcouronnes"), "{communes:?}");
+    // The symbols as drawn on the page: their halo's box.
+    let projector = map_projector(&map);
+    let pt = map.page.pt();
+    let halo = |g: &PointGroup| symbol_radius(g.size_px, pt) * SYMBOL_HALO_RATIO;
+    let symbols: Vec<(f64, f64, f64)> = map
+        .points
+        .iter()
+        .flat_map(|g| {
+            g.positions.iter().map(move |p| {
+                let (x, y) = projector.project(p.x(), p.y());
+                (x, y, halo(g))
+            })
+        })
+        .collect();
+    for (k, (a, _)) in placed.iter().enumerate() {
+        for (b, _) in &placed[k + 1..] {
+            assert!(
+                !a.rect.overlaps(&b.rect),
+                "« {} » and « {} »",
+                a.text,
+                b.text
+            );
+        }
+        let covers = symbols.iter().any(|&(x, y, r)| {
+            f64::from(a.rect.min[0]) < x + r
+                && x - r < f64::from(a.rect.max[0])
+                && f64::from(a.rect.min[1]) < y + r
+                && y - r < f64::from(a.rect.max[1])
+        });
+        assert_eq!(covers, a.over_symbol, "« {} »", a.text);
+        if !map.labels[a.zone].main {
+            assert!(!covers, "commune « {} » over a symbol", a.text);
+        }
+    }
+    let svg = render_svg(&map);
+    for (l, _) in &placed {
+        let escaped = cartosol::export::map::xml_escape(&l.text);
+        assert!(svg.contains(&format!(">{escaped}</text>")), "{}", l.text);
+    }
+    let png = render_png(&map).unwrap();
+    if let Ok(dir) = std::env::var("CARTOSOL_LABELS_DUMP") {
+        std::fs::write(format!("{dir}/noms_export.png"), &png).unwrap();
+    }
+}

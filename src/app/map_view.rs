@@ -7,8 +7,8 @@ use super::geometry::{LOCAL_SCALE, LOD_ZOOMS, Level, ZoneShape, lon_lat_of, merc
 use super::mesh_cache::MeshCache;
 use super::state::{LayerRef, PointLayerView, Workspace, ZoneLayerView};
 use crate::style::labels::{
-    BoxIndex, LABEL_SIZE_PX, LABEL_SIZE_RANGE_PX, LabelBox, LabelRequest, PlacedLabel, label_text,
-    place_labels,
+    BoxIndex, LABEL_SIZE_PX, LABELS_MAX_PER_LAYER, LabelBox, LabelRequest, PlacedLabel,
+    label_box_height, label_min_zone_width_px, label_text, place_labels,
 };
 use crate::style::map_style::{
     CHOROPLETH_OUTLINE_ALPHA, SYMBOL_HALO_ALPHA, SYMBOL_HALO_COLOR, SYMBOL_HALO_RATIO,
@@ -501,19 +501,11 @@ pub fn zone_layer_shapes(
 }
 
 /// The text size of a layer's names and the field they are read from, as the project's
-/// `map.labels` says for it (the name field at [`LABEL_SIZE_PX`] otherwise).
+/// `map.labels` says for it (the shared [`crate::style::labels::label_choice`]).
 pub fn label_choice(zl: &ZoneLayerView, labels: &[LabelSpec]) -> (String, f32) {
-    let spec = labels.iter().find(|l| l.layer == zl.spec.id);
-    let field = spec
-        .and_then(|l| l.field.clone())
-        .filter(|f| zl.layer.attributes.field(f).is_some())
-        .unwrap_or_else(|| zl.spec.name_field.clone());
-    let (lo, hi) = LABEL_SIZE_RANGE_PX;
-    let size = spec
-        .and_then(|l| l.size_px)
-        .filter(|s| s.is_finite())
-        .map_or(LABEL_SIZE_PX, |s| s.clamp(lo, hi));
-    (field, size)
+    crate::style::labels::label_choice(labels, &zl.spec.id, &zl.spec.name_field, |f| {
+        zl.layer.attributes.field(f).is_some()
+    })
 }
 
 /// A rough width of `text` at `size` px (0.53 em per character), for drawing without fonts
@@ -543,7 +535,7 @@ pub fn label_shapes(
     measure: &dyn Fn(&str, &FontId) -> f32,
 ) -> Vec<PlacedLabel> {
     let view_box = view.bbox();
-    let min_px = if main { 70.0 } else { 140.0 };
+    let min_px = label_min_zone_width_px(main);
     let candidates: Vec<usize> = zl
         .geometry
         .shapes
@@ -553,7 +545,7 @@ pub fn label_shapes(
         .filter(|(_, s)| ((s.bbox[2] - s.bbox[0]) * view.scale) as f32 > min_px)
         .map(|(i, _)| i)
         .collect();
-    if candidates.len() > 400 {
+    if candidates.len() > LABELS_MAX_PER_LAYER {
         return Vec::new();
     }
     let font = FontId::proportional(size_px);
@@ -578,7 +570,7 @@ pub fn label_shapes(
                     min: [a.x.min(b.x), a.y.min(b.y)],
                     max: [a.x.max(b.x), a.y.max(b.y)],
                 },
-                size: [width, (size_px * 1.36).round()],
+                size: [width, label_box_height(size_px)],
                 priority: shape.area,
             })
         })

@@ -130,6 +130,8 @@ pub enum Command {
     /// How a zone layer is named on the map (field, text size), stored in the project's
     /// `map.labels`; a choice left all automatic names it by its name field again.
     SetLabels(crate::style::spec::LabelSpec),
+    /// Whether exported maps name the zones too (the project's `map.labels_on_exports`).
+    SetLabelsOnExports(bool),
     /// Selects a zone (or clears the selection) and scrolls the attribute table to it.
     SelectZone {
         /// (zone layer index, zone row), or `None` to clear the selection.
@@ -781,6 +783,7 @@ impl CartoSolApp {
                 Command::SetLabels(choice) => {
                     crate::style::spec::set_label_style(&mut self.ws.file.map.labels, choice);
                 }
+                Command::SetLabelsOnExports(on) => self.ws.file.map.labels_on_exports = on,
                 Command::SelectZone { target, frame } => {
                     self.selected_zone = target;
                     self.selected_point = None;

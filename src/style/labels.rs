@@ -12,6 +12,7 @@
 //! takes the place free of other names that covers the fewest symbols. Overlaps are found in a screen grid
 //! of the boxes ([`BoxIndex`]), so a frame with thousands of symbols stays cheap.
 
+use super::spec::LabelSpec;
 use std::collections::HashMap;
 
 /// The text size of zone names, screen pixels, unless the project says otherwise
@@ -271,6 +272,44 @@ pub fn label_text(name: &str) -> String {
         s
     }
 }
+
+/// The field naming the zones of layer `layer` and the text size, as the project's `labels`
+/// say for it: the chosen field when the layer has it (`has_field`), else its name field
+/// `name_field`; the chosen size kept within [`LABEL_SIZE_RANGE_PX`], else [`LABEL_SIZE_PX`].
+/// The app's map and the exports read the choice through it.
+pub fn label_choice(
+    labels: &[LabelSpec],
+    layer: &str,
+    name_field: &str,
+    has_field: impl Fn(&str) -> bool,
+) -> (String, f32) {
+    let spec = labels.iter().find(|l| l.layer == layer);
+    let field = spec
+        .and_then(|l| l.field.clone())
+        .filter(|f| has_field(f))
+        .unwrap_or_else(|| name_field.to_owned());
+    let (lo, hi) = LABEL_SIZE_RANGE_PX;
+    let size = spec
+        .and_then(|l| l.size_px)
+        .filter(|s| s.is_finite())
+        .map_or(LABEL_SIZE_PX, |s| s.clamp(lo, hi));
+    (field, size)
+}
+
+/// The height of a name's box for text `size_px` high (its background's margin included).
+pub fn label_box_height(size_px: f32) -> f32 {
+    (size_px * 1.36).round()
+}
+
+/// The smallest width, screen pixels, of a zone whose name is shown: the mapped layer's
+/// (`main`) from 70 px, another layer's (communes under EPCI) from 140 px.
+pub fn label_min_zone_width_px(main: bool) -> f32 {
+    if main { 70.0 } else { 140.0 }
+}
+
+/// Above this many zones wide enough in view, a layer's names are not placed (too many to
+/// read; zoom in).
+pub const LABELS_MAX_PER_LAYER: usize = 400;
 
 /// Shortens the legal form opening an EPCI's name (« Communauté d'agglomération » → « CA »,
 /// « Communauté de communes » → « CC », « Communauté urbaine » → « CU », « Établissement public

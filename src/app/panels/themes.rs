@@ -13,6 +13,9 @@ use egui::{Color32, Ui};
 /// The text of the button that gives a theme back its automatic symbol.
 pub const RESET_SYMBOL: &str = "Rétablir le style automatique";
 
+/// The box that writes the zone names on exported maps too.
+pub const LABELS_ON_EXPORTS: &str = "Noms des zones sur les cartes exportées";
+
 /// The title of a theme's symbol editor (`Symbole de « CCAS »`).
 pub fn editor_title(theme: &str) -> String {
     format!("Symbole de « {theme} »")
@@ -164,6 +167,17 @@ fn labels_ui(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
     ui.separator();
     ui.heading("Étiquettes des zones")
         .on_hover_text("Le nom écrit sur chaque zone : champ lu et taille du texte");
+    let mut on_exports = app.ws.file.map.labels_on_exports;
+    if ui
+        .checkbox(&mut on_exports, LABELS_ON_EXPORTS)
+        .on_hover_text(
+            "Écrire aussi les noms sur les cartes exportées (PNG, SVG, PDF, atlas, diaporama), \
+             placés comme à l'écran : hors des symboles et sans se chevaucher",
+        )
+        .changed()
+    {
+        out.push(Command::SetLabelsOnExports(on_exports));
+    }
     for zl in layers {
         let name = zl
             .style
