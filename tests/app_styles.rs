@@ -7,7 +7,7 @@ mod common;
 
 use cartosol::app::CartoSolApp;
 use cartosol::app::basemap::BasemapChoice;
-use cartosol::app::panels::themes::{RESET_SYMBOL, editor_title};
+use cartosol::app::panels::themes::{LABELS_ON_EXPORTS, RESET_SYMBOL, editor_title};
 use cartosol::project::{SymbolShape, ThemeStyleSpec};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -94,6 +94,11 @@ fn the_label_field_and_size_chosen_name_the_communes() {
     harness.run_steps(2);
     harness.get_by_label("INSEE_COM").click();
     harness.run_steps(2);
+    // Names on exported maps too.
+    assert!(!harness.state().ws.file.map.labels_on_exports);
+    harness.get_by_label(LABELS_ON_EXPORTS).click();
+    harness.run_steps(2);
+    assert!(harness.state().ws.file.map.labels_on_exports);
     {
         let app = harness.state_mut();
         assert_eq!(
