@@ -11,6 +11,9 @@ use crate::model::{PointLayer, ZoneLayer};
 use crate::points::{PointOptions, load_points};
 /// The classification stored in a project's map (defined with the other style choices).
 pub use crate::style::spec::ClassificationSpec;
+/// The user's symbol of a point theme and the naming of a zone layer, stored in a project's map
+/// (defined with the other style choices).
+pub use crate::style::spec::{LabelSpec, SymbolShape, ThemeStyleSpec};
 use crate::table::{TableOptions, load_table};
 use crate::zones::ZoneOptions;
 use serde::{Deserialize, Serialize};
@@ -287,6 +290,23 @@ pub struct MapSpec {
     /// Statistical secrecy and personal data settings, applied to every export.
     #[serde(default, skip_serializing_if = "PrivacySpec::is_empty")]
     pub privacy: PrivacySpec,
+    /// Symbols the user chose for point themes (colour, shape, size), by layer and theme; the
+    /// themes not listed keep their automatic symbol. Read by the shared map style, so the app
+    /// and every export draw them alike.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub point_styles: Vec<ThemeStyleSpec>,
+    /// How zone layers are named on the map (field, text size), by layer; the layers not
+    /// listed are named by their name field at the default size.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<LabelSpec>,
+    /// Whether exported maps (PNG, SVG, PDF, atlas, deck) name the zones too, placed as on
+    /// screen (off the symbols and each other); off by default, as before.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub labels_on_exports: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// What exports must protect.

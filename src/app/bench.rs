@@ -110,7 +110,7 @@ fn random_points(bbox: [f64; 4], ws: &Workspace) -> super::state::PointLayerView
         options: Default::default(),
     };
     let mut view = super::state::point_view(spec, layer, &ws.file, &[]);
-    super::state::style_point_views(std::slice::from_mut(&mut view), &[]);
+    super::state::style_point_views(std::slice::from_mut(&mut view), &[], &[]);
     view
 }
 
@@ -204,7 +204,13 @@ pub fn frame_bench(
             let t0 = Instant::now();
             let mut shapes = Vec::new();
             let mut texts = Vec::new();
-            super::map_view::point_layer_shapes(&view, &points, &mut shapes, &mut texts);
+            super::map_view::point_layer_shapes(
+                &view,
+                &points,
+                &mut shapes,
+                &mut texts,
+                &mut Vec::new(),
+            );
             point_marks = shapes.len();
             tessellate(&ctx, shapes, clip);
             points_times.push(t0.elapsed().as_secs_f64() * 1000.0);

@@ -6,11 +6,16 @@ use super::choropleth::Choropleth;
 use super::geometry::{LOCAL_SCALE, LOD_ZOOMS, Level, ZoneShape, lon_lat_of, mercator_unit};
 use super::mesh_cache::MeshCache;
 use super::state::{LayerRef, PointLayerView, Workspace, ZoneLayerView};
+use crate::style::labels::{
+    BoxIndex, LABEL_SIZE_PX, LABELS_MAX_PER_LAYER, LabelBox, LabelRequest, PlacedLabel,
+    label_box_height, label_min_zone_width_px, label_text, place_labels,
+};
 use crate::style::map_style::{
     CHOROPLETH_OUTLINE_ALPHA, SYMBOL_HALO_ALPHA, SYMBOL_HALO_COLOR, SYMBOL_HALO_RATIO,
     SYMBOL_OUTLINE_COLOR, SymbolShape, ZONE_OUTLINE_ALPHA, zone_outline_color,
     zone_outline_width_px,
 };
+use crate::style::spec::LabelSpec;
 use egui::epaint::{Mesh, Vertex, WHITE_UV};
 use egui::{Color32, FontId, Pos2, Rect, Shape, Stroke, Vec2, pos2, vec2};
 use std::collections::HashMap;
@@ -478,114 +483,126 @@ pub fn zone_layer_shapes(
         shapes.extend(lines);
     }
     if labels {
-        let mut placed = Vec::new();
-        label_shapes(view, zl, &view_box, shapes, texts, &[], &mut placed, true);
+        let mut placed = BoxIndex::new(32.0);
+        let field = zl.spec.name_field.clone();
+        label_shapes(
+            view,
+            zl,
+            (&field, LABEL_SIZE_PX),
+            shapes,
+            texts,
+            &BoxIndex::new(32.0),
+            &mut placed,
+            true,
+            &|t, f| estimated_text_width(t, f.size),
+        );
     }
     vertices
 }
 
-/// Zone names where they fit, larger zones first, never over another label (`placed`, which
-/// the new labels join) and, where the zone leaves room, not over a service symbol
-/// (`symbols`). The mapped layer's names (`main`) are always shown, over symbols if there is
-/// no other room; another layer's (communes under EPCI) only when zoomed in enough for their
-/// zones to be twice as wide, and never over a symbol.
+/// The text size of a layer's names and the field they are read from, as the project's
+/// `map.labels` says for it (the shared [`crate::style::labels::label_choice`]).
+pub fn label_choice(zl: &ZoneLayerView, labels: &[LabelSpec]) -> (String, f32) {
+    crate::style::labels::label_choice(labels, &zl.spec.id, &zl.spec.name_field, |f| {
+        zl.layer.attributes.field(f).is_some()
+    })
+}
+
+/// A rough width of `text` at `size` px (0.53 em per character), for drawing without fonts
+/// at hand (benchmarks).
+pub fn estimated_text_width(text: &str, size: f32) -> f32 {
+    text.chars().count() as f32 * size * 0.53
+}
+
+/// Zone names where they fit, placed by the shared label placement
+/// ([`crate::style::labels::place_labels`]): larger zones first, never over another name
+/// (`placed`, which the new names join) nor, where the zone leaves room, over a point symbol
+/// (`symbols`). The mapped layer's names (`main`) are shown over symbols when their zone leaves
+/// no other room (the symbols are drawn over their background); another layer's (communes
+/// under EPCI) only when zoomed in enough for their zones to be twice as wide, and never over
+/// a symbol. Names are read from `field` at `size_px`, their width measured by `measure`.
+/// Returns the names placed.
 #[allow(clippy::too_many_arguments)]
-fn label_shapes(
+pub fn label_shapes(
     view: &View,
     zl: &ZoneLayerView,
-    view_box: &[f64; 4],
+    (field, size_px): (&str, f32),
     shapes: &mut Vec<Shape>,
     texts: &mut Vec<TextItem>,
-    symbols: &[Rect],
-    placed: &mut Vec<Rect>,
+    symbols: &BoxIndex,
+    placed: &mut BoxIndex,
     main: bool,
-) {
-    let min_px = if main { 70.0 } else { 140.0 };
-    let mut candidates: Vec<(usize, f64)> = zl
+    measure: &dyn Fn(&str, &FontId) -> f32,
+) -> Vec<PlacedLabel> {
+    let view_box = view.bbox();
+    let min_px = label_min_zone_width_px(main);
+    let candidates: Vec<usize> = zl
         .geometry
         .shapes
         .iter()
         .enumerate()
-        .filter(|(_, s)| view.visible(s, view_box))
+        .filter(|(_, s)| view.visible(s, &view_box))
         .filter(|(_, s)| ((s.bbox[2] - s.bbox[0]) * view.scale) as f32 > min_px)
-        .map(|(i, s)| (i, s.area))
+        .map(|(i, _)| i)
         .collect();
-    if candidates.len() > 400 {
-        return;
+    if candidates.len() > LABELS_MAX_PER_LAYER {
+        return Vec::new();
     }
-    candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let font = FontId::proportional(12.5);
-    for (i, _) in candidates {
-        let Some(shape) = zl.geometry.shapes.get(i) else {
-            continue;
-        };
-        let name = abbreviate_name(&zl.zone_name(i));
-        let short: String = if name.chars().count() > 34 {
-            name.chars().take(32).collect::<String>() + "…"
-        } else {
-            name
-        };
-        let size = vec2(short.chars().count() as f32 * 6.6 + 8.0, 17.0);
-        // At the zone's label point, else moved a little (above, below, aside) within the
-        // zone's box when a symbol or another label is there.
-        let centre = view.to_screen(shape.label);
-        let zone_box = Rect::from_two_pos(
-            view.to_screen([shape.bbox[0], shape.bbox[1]]),
-            view.to_screen([shape.bbox[2], shape.bbox[3]]),
-        );
-        let (w, h) = (size.x, size.y);
-        let offsets = [
-            vec2(0.0, 0.0),
-            vec2(0.0, -h - 2.0),
-            vec2(0.0, h + 2.0),
-            vec2(-w / 2.0, 0.0),
-            vec2(w / 2.0, 0.0),
-            vec2(0.0, -2.0 * h - 4.0),
-            vec2(0.0, 2.0 * h + 4.0),
-        ];
-        let fits = |avoid_symbols: bool| {
-            offsets.iter().find_map(|d| {
-                let at = centre + *d;
-                let rect = Rect::from_center_size(at, size);
-                (view.clip.contains_rect(rect)
-                    && zone_box.contains(at)
-                    && !placed.iter().any(|r| r.intersects(rect))
-                    && !(avoid_symbols && symbols.iter().any(|r| r.intersects(rect))))
-                .then_some((at, rect))
+    let font = FontId::proportional(size_px);
+    let values = zl.layer.attributes.field(field);
+    let requests: Vec<LabelRequest> = candidates
+        .into_iter()
+        .filter_map(|i| {
+            let shape = zl.geometry.shapes.get(i)?;
+            let text = label_text(&values?.values.get(i)?.to_string());
+            if text.is_empty() {
+                return None;
+            }
+            let width = measure(&text, &font) + 8.0;
+            let centre = view.to_screen(shape.label);
+            let a = view.to_screen([shape.bbox[0], shape.bbox[1]]);
+            let b = view.to_screen([shape.bbox[2], shape.bbox[3]]);
+            Some(LabelRequest {
+                zone: i,
+                text,
+                anchor: [centre.x, centre.y],
+                zone_box: LabelBox {
+                    min: [a.x.min(b.x), a.y.min(b.y)],
+                    max: [a.x.max(b.x), a.y.max(b.y)],
+                },
+                size: [width, label_box_height(size_px)],
+                priority: shape.area,
             })
-        };
-        let Some((at, rect)) = fits(true).or_else(|| if main { fits(false) } else { None }) else {
-            continue;
-        };
-        placed.push(rect);
+        })
+        .collect();
+    let frame = LabelBox {
+        min: [view.clip.min.x, view.clip.min.y],
+        max: [view.clip.max.x, view.clip.max.y],
+    };
+    let out = place_labels(requests, frame, placed, symbols, main);
+    for label in &out {
+        let rect = Rect::from_min_max(
+            pos2(label.rect.min[0], label.rect.min[1]),
+            pos2(label.rect.max[0], label.rect.max[1]),
+        );
         shapes.push(Shape::rect_filled(
             rect,
             3.0,
             Color32::from_rgba_unmultiplied(255, 255, 255, 170),
         ));
         texts.push(TextItem {
-            at,
-            text: short,
+            at: rect.center(),
+            text: label.text.clone(),
             font: font.clone(),
             color: Color32::from_rgb(30, 30, 30),
         });
     }
+    out
 }
 
 /// Shortens the legal forms of EPCI names for map labels ("Communauté d'agglomération" → "CA").
 pub fn abbreviate_name(name: &str) -> String {
-    let mut s = name.to_owned();
-    for (long, short) in [
-        ("Communauté d'agglomération ", "CA "),
-        ("Communauté de communes ", "CC "),
-        ("Communauté urbaine ", "CU "),
-        ("Établissement public territorial ", "EPT "),
-    ] {
-        if let Some(rest) = s.strip_prefix(long) {
-            s = format!("{short}{rest}");
-        }
-    }
-    s
+    crate::style::labels::abbreviate_legal_form(name)
 }
 
 /// Draws a theme symbol of radius `r` at `at`: the shape's outline from the shared map style
@@ -617,18 +634,18 @@ pub fn symbol_shape(shape: SymbolShape, at: Pos2, r: f32, color: Color32, shapes
     shapes.push(Shape::closed_line(points, stroke));
 }
 
-/// Radius of a point symbol on screen, in pixels.
-const SYMBOL_RADIUS_PX: f32 = 5.5;
-
 type Cluster = (Vec2, usize, HashMap<usize, usize>);
 
 /// Builds the shapes of a point layer: symbols when zoomed in, clusters with counts when the
-/// view holds many points.
+/// view holds many points. Each symbol is drawn at its theme's size (the shared style's
+/// `size_px`, the width the exports print); the screen boxes of what was drawn (symbols with
+/// their halo, cluster discs) are added to `drawn`, for the labels to avoid.
 pub fn point_layer_shapes(
     view: &View,
     pl: &PointLayerView,
     shapes: &mut Vec<Shape>,
     texts: &mut Vec<TextItem>,
+    drawn: &mut Vec<Rect>,
 ) -> Vec<(usize, Pos2)> {
     let opacity = pl.style.opacity;
     let view_box = view.bbox();
@@ -647,18 +664,15 @@ pub fn point_layer_shapes(
     if !cluster {
         for &(i, at) in &visible {
             if let Some(theme) = pl.theme_of.get(i).and_then(|t| pl.themes.get(*t)) {
+                let r = theme.size_px / 2.0;
+                let halo = r * SYMBOL_HALO_RATIO as f32;
                 shapes.push(Shape::circle_filled(
                     at,
-                    SYMBOL_RADIUS_PX * SYMBOL_HALO_RATIO as f32,
+                    halo,
                     rgba(SYMBOL_HALO_COLOR, opacity * SYMBOL_HALO_ALPHA),
                 ));
-                symbol_shape(
-                    theme.shape,
-                    at,
-                    SYMBOL_RADIUS_PX,
-                    rgba(theme.color, opacity),
-                    shapes,
-                );
+                symbol_shape(theme.shape, at, r, rgba(theme.color, opacity), shapes);
+                drawn.push(Rect::from_center_size(at, vec2(2.0 * halo, 2.0 * halo)));
             }
         }
         return visible;
@@ -686,11 +700,17 @@ pub fn point_layer_shapes(
         let color = pl.themes.get(dominant).map_or([80, 80, 80], |t| t.color);
         if n == 1 {
             if let Some(theme) = pl.themes.get(dominant) {
-                symbol_shape(theme.shape, at, 5.5, rgba(theme.color, opacity), shapes);
+                let r = theme.size_px / 2.0;
+                symbol_shape(theme.shape, at, r, rgba(theme.color, opacity), shapes);
+                drawn.push(Rect::from_center_size(at, vec2(2.0 * r, 2.0 * r)));
             }
             continue;
         }
         let r = 8.0 + (n as f32).ln() * 3.0;
+        drawn.push(Rect::from_center_size(
+            at,
+            vec2(2.0 * r + 3.0, 2.0 * r + 3.0),
+        ));
         shapes.push(Shape::circle_filled(
             at,
             r + 1.5,
@@ -722,6 +742,8 @@ impl Plugin for MapLayers<'_> {
         let mut texts: Vec<TextItem> = Vec::new();
         let mut vertices = 0;
         let mut points_on_screen: Vec<(usize, Vec<(usize, Pos2)>)> = Vec::new();
+        // The screen boxes of the symbols drawn (with their halo) and of cluster discs.
+        let mut symbols: Vec<Rect> = Vec::new();
         // Where the symbols start among the shapes: the labels' backgrounds go under them.
         let mut first_symbol: Option<usize> = None;
         for layer in self.ws.order.iter().rev() {
@@ -778,23 +800,24 @@ impl Plugin for MapLayers<'_> {
                         continue;
                     }
                     first_symbol.get_or_insert(shapes.len());
-                    points_on_screen
-                        .push((i, point_layer_shapes(&view, pl, &mut shapes, &mut texts)));
+                    points_on_screen.push((
+                        i,
+                        point_layer_shapes(&view, pl, &mut shapes, &mut texts, &mut symbols),
+                    ));
                 }
             }
         }
         // Labels avoid the service symbols and each other: the choropleth layer's names first,
         // then those of the other visible zone layers (communes when zoomed in enough for
         // their names to fit).
-        let symbols: Vec<Rect> = points_on_screen
-            .iter()
-            .flat_map(|(_, pts)| {
-                pts.iter()
-                    .map(|(_, at)| Rect::from_center_size(*at, vec2(14.0, 14.0)))
-            })
-            .collect();
-        let mut placed: Vec<Rect> = Vec::new();
-        let view_box = view.bbox();
+        let mut symbol_index = BoxIndex::new(32.0);
+        for r in &symbols {
+            symbol_index.insert(LabelBox {
+                min: [r.min.x, r.min.y],
+                max: [r.max.x, r.max.y],
+            });
+        }
+        let mut placed = BoxIndex::new(32.0);
         let choropleth_layer = self.choropleth.map(|c| c.layer);
         let label_layers = choropleth_layer
             .into_iter()
@@ -804,31 +827,39 @@ impl Plugin for MapLayers<'_> {
             }));
         let mut labelled: Vec<(String, Rect, bool)> = Vec::new();
         let mut chips: Vec<Shape> = Vec::new();
+        // Names are measured in the fonts they are drawn with.
+        let measure = |text: &str, font: &FontId| {
+            ui.fonts_mut(|f| {
+                f.layout_no_wrap(text.to_owned(), font.clone(), Color32::BLACK)
+                    .size()
+                    .x
+            })
+        };
         for i in label_layers {
             if let Some(zl) = self.ws.zones.get(i)
                 && zl.style.visible
                 && zl.grid.is_none()
             {
-                let (first_text, first_rect) = (texts.len(), placed.len());
-                label_shapes(
+                let main = Some(i) == choropleth_layer;
+                let (field, size) = label_choice(zl, &self.ws.file.map.labels);
+                let names = label_shapes(
                     &view,
                     zl,
-                    &view_box,
+                    (&field, size),
                     &mut chips,
                     &mut texts,
-                    &symbols,
+                    &symbol_index,
                     &mut placed,
-                    Some(i) == choropleth_layer,
+                    main,
+                    &measure,
                 );
-                let main = Some(i) == choropleth_layer;
-                for (t, r) in texts
-                    .get(first_text..)
-                    .unwrap_or_default()
-                    .iter()
-                    .zip(placed.get(first_rect..).unwrap_or_default())
-                {
-                    labelled.push((t.text.clone(), *r, main));
-                }
+                labelled.extend(names.into_iter().map(|l| {
+                    let rect = Rect::from_min_max(
+                        pos2(l.rect.min[0], l.rect.min[1]),
+                        pos2(l.rect.max[0], l.rect.max[1]),
+                    );
+                    (l.text, rect, main)
+                }));
             }
         }
         let at = first_symbol.unwrap_or(shapes.len()).min(shapes.len());
@@ -866,9 +897,16 @@ impl Plugin for MapLayers<'_> {
                 .get(layer)
                 .and_then(|p| p.merc.get(point).copied().flatten())
         {
+            // Around the symbol, whatever its size.
+            let r = self
+                .ws
+                .points
+                .get(layer)
+                .and_then(|p| p.theme_of.get(point).and_then(|t| p.themes.get(*t)))
+                .map_or(0.0, |t| t.size_px / 2.0);
             shapes.push(Shape::circle_stroke(
                 view.to_screen(m),
-                11.0,
+                (r + 5.5).max(11.0),
                 Stroke::new(3.0, Color32::from_rgb(255, 214, 0)),
             ));
         }
@@ -885,7 +923,16 @@ impl Plugin for MapLayers<'_> {
                     pts.iter()
                         .map(move |(i, at)| (*layer, *i, at.distance(pos)))
                 })
-                .filter(|(_, _, d)| *d <= 9.0)
+                .filter(|(layer, i, d)| {
+                    // Within the symbol, and never less than 9 px from its centre.
+                    let r = self
+                        .ws
+                        .points
+                        .get(*layer)
+                        .and_then(|p| p.theme_of.get(*i).and_then(|t| p.themes.get(*t)))
+                        .map_or(0.0, |t| t.size_px / 2.0);
+                    *d <= r.max(9.0)
+                })
                 .min_by(|a, b| a.2.total_cmp(&b.2));
             if let Some((layer, point, _)) = near {
                 return Some(Hit::Point { layer, point });

@@ -123,6 +123,15 @@ pub enum Command {
         /// Index of the theme in that layer's themes.
         theme: usize,
     },
+    /// The user's symbol of a point theme (colour, shape, size), stored in the project's
+    /// `map.point_styles`; a choice left all automatic gives the theme its automatic symbol
+    /// back (*Rétablir le style automatique*).
+    SetPointStyle(crate::style::spec::ThemeStyleSpec),
+    /// How a zone layer is named on the map (field, text size), stored in the project's
+    /// `map.labels`; a choice left all automatic names it by its name field again.
+    SetLabels(crate::style::spec::LabelSpec),
+    /// Whether exported maps name the zones too (the project's `map.labels_on_exports`).
+    SetLabelsOnExports(bool),
     /// Selects a zone (or clears the selection) and scrolls the attribute table to it.
     SelectZone {
         /// (zone layer index, zone row), or `None` to clear the selection.
@@ -767,6 +776,14 @@ impl CartoSolApp {
                         t.visible = !t.visible;
                     }
                 }
+                Command::SetPointStyle(choice) => {
+                    crate::style::spec::set_theme_style(&mut self.ws.file.map.point_styles, choice);
+                    self.ws.restyle_points();
+                }
+                Command::SetLabels(choice) => {
+                    crate::style::spec::set_label_style(&mut self.ws.file.map.labels, choice);
+                }
+                Command::SetLabelsOnExports(on) => self.ws.file.map.labels_on_exports = on,
                 Command::SelectZone { target, frame } => {
                     self.selected_zone = target;
                     self.selected_point = None;

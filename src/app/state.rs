@@ -208,6 +208,7 @@ fn point_input<'a>(
     positioned: &'a [bool],
 ) -> PointLayerInput<'a> {
     PointLayerInput {
+        id: &spec.id,
         name: &spec.name,
         theme_field: spec.theme_field.as_deref(),
         attributes: &layer.attributes,
@@ -217,15 +218,20 @@ fn point_input<'a>(
 
 /// Resolves the themes (colour, symbol) of point layers with the shared map style, numbered
 /// across the layers as the exports number them; a theme keeps the visibility it has on screen,
-/// else `hidden` (the project's hidden themes) decides.
-pub fn style_point_views(views: &mut [PointLayerView], hidden: &[String]) {
+/// else `hidden` (the project's hidden themes) decides; `choices` are the user's symbols (the
+/// project's `point_styles`).
+pub fn style_point_views(
+    views: &mut [PointLayerView],
+    hidden: &[String],
+    choices: &[crate::style::spec::ThemeStyleSpec],
+) {
     let positioned: Vec<Vec<bool>> = views.iter().map(|p| positioned(&p.layer)).collect();
     let inputs: Vec<PointLayerInput<'_>> = views
         .iter()
         .zip(&positioned)
         .map(|(p, pos)| point_input(&p.spec, &p.layer, pos))
         .collect();
-    let styles = resolve_point_layers(&inputs, hidden);
+    let styles = resolve_point_layers(&inputs, hidden, choices);
     for (p, style) in views.iter_mut().zip(styles) {
         let mut themes = style.themes;
         for t in &mut themes {
@@ -542,7 +548,11 @@ impl Workspace {
     /// numbered across layers as the exports number them; a theme keeps the visibility it has
     /// on screen, else the project's hidden themes decide.
     pub fn restyle_points(&mut self) {
-        style_point_views(&mut self.points, &self.file.map.hidden_themes);
+        style_point_views(
+            &mut self.points,
+            &self.file.map.hidden_themes,
+            &self.file.map.point_styles,
+        );
     }
 
     /// The display name of a layer.

@@ -396,6 +396,7 @@ pub fn comparison_map(
         sources: sources_line(&project.file.sources_note),
         date: options.date.clone(),
         basemap: None,
+        labels: Vec::new(),
     })
 }
 

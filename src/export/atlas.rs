@@ -130,6 +130,7 @@ pub fn compose_atlas_page(
         sources: sources_line(&project.file.sources_note),
         date: options.date.clone(),
         basemap: None,
+        labels: super::compose::zone_labels(project, &spec.id),
     };
     add_basemap(&mut composition, &map.basemap, options);
     Ok(composition)

@@ -2,7 +2,9 @@
 //! and coloured by [`crate::style`]), its service points by theme, legend, notes and sources.
 //! The same function serves `cartosol render`, the app's export button and the atlas.
 
-use super::map::{Basemap, Legend, MapComposition, PointGroup, Preset, ZoneFill, map_projector};
+use super::map::{
+    Basemap, Legend, MapComposition, PointGroup, Preset, ZoneFill, ZoneLabel, map_projector,
+};
 use super::secrecy::{SecrecyGuard, SecrecyReport, mask_small_counts, zone_level};
 use super::tiles::{OSM_ATTRIBUTION, load_tiles};
 use super::{ExportError, quoted_list};
@@ -217,13 +219,14 @@ pub(crate) fn point_groups(project: &Project) -> (Vec<PointGroup>, Vec<String>) 
         .iter()
         .zip(&positioned)
         .map(|((spec, layer), positioned)| PointLayerInput {
+            id: &spec.id,
             name: &spec.name,
             theme_field: spec.theme_field.as_deref(),
             attributes: &layer.attributes,
             positioned,
         })
         .collect();
-    let styles = resolve_point_layers(&inputs, &map.hidden_themes);
+    let styles = resolve_point_layers(&inputs, &map.hidden_themes, &map.point_styles);
     let mut groups = Vec::new();
     let mut notes = Vec::new();
     for ((spec, layer), style) in project.points.iter().zip(&styles) {
@@ -257,6 +260,7 @@ pub(crate) fn point_groups(project: &Project) -> (Vec<PointGroup>, Vec<String>) 
                 theme: theme.name.clone(),
                 color: theme.color,
                 shape: theme.shape,
+                size_px: theme.size_px,
                 count: positions.len(),
                 positions,
                 opacity: paint.opacity,
@@ -345,9 +349,69 @@ pub fn compose_project(
         sources: sources_line(&project.file.sources_note),
         date: options.date.clone(),
         basemap: None,
+        labels: zone_labels(project, &spec.id),
     };
     add_basemap(&mut composition, &map.basemap, options);
     Ok(composition)
+}
+
+/// The names of the zones of the visible zone layers, the mapped layer `main` first, as the
+/// project's `labels` choose them (field, size; see [`crate::style::labels::label_choice`]),
+/// when the project asks for names on exports (`labels_on_exports`); none otherwise. Where
+/// they go on the page is decided when it is drawn, by the placement the app uses.
+pub fn zone_labels(project: &Project, main: &str) -> Vec<ZoneLabel> {
+    use crate::style::labels::{label_choice, label_text};
+    use geo::{Area, InteriorPoint};
+    let map = &project.file.map;
+    if !map.labels_on_exports {
+        return Vec::new();
+    }
+    let layers = project.zones.iter().filter(|(s, _)| s.id == main).chain(
+        project
+            .zones
+            .iter()
+            .filter(|(s, _)| s.id != main && layer_paint(project, &s.id).visible),
+    );
+    let mut out = Vec::new();
+    for (spec, layer) in layers {
+        let (field, size_px) = label_choice(&map.labels, &spec.id, &spec.name_field, |f| {
+            layer.attributes.field(f).is_some()
+        });
+        let Some(values) = layer.attributes.field(&field) else {
+            continue;
+        };
+        for (i, geometry) in layer.geometries.iter().enumerate() {
+            let text = label_text(
+                &values
+                    .values
+                    .get(i)
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            );
+            let largest = geometry
+                .0
+                .iter()
+                .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()));
+            let (Some(bbox), Some(anchor)) = (
+                geometry.bounding_rect(),
+                largest.and_then(|p| p.interior_point()),
+            ) else {
+                continue;
+            };
+            if text.is_empty() {
+                continue;
+            }
+            out.push(ZoneLabel {
+                text,
+                anchor,
+                bbox,
+                priority: geometry.unsigned_area(),
+                size_px,
+                main: spec.id == main,
+            });
+        }
+    }
+    out
 }
 
 /// The overlay of an under-served analysis on the map: the flagged zones outlined with the

@@ -30,12 +30,34 @@ pub struct PointGroup {
     pub color: [u8; 3],
     /// Shape of the symbols.
     pub shape: SymbolShape,
+    /// Width of the symbols on screen, pixels (printed at `PT_PER_PX` points per pixel).
+    pub size_px: f32,
     /// WGS84 positions.
     pub positions: Vec<Point<f64>>,
     /// Number of points of the theme in the whole layer (the legend count).
     pub count: usize,
     /// The opacity of its layer (0–1), as on screen.
     pub opacity: f32,
+}
+
+/// The name of a zone, placed on the page by the shared label placement
+/// ([`crate::style::labels::place_labels`]) as the app places it on screen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ZoneLabel {
+    /// The name, as drawn (legal forms shortened, long names cut).
+    pub text: String,
+    /// The zone's label point (inside its largest polygon), WGS84.
+    pub anchor: Point<f64>,
+    /// The zone's WGS84 bounding box: the name's centre stays inside it.
+    pub bbox: Rect<f64>,
+    /// Larger zones are named first (their area).
+    pub priority: f64,
+    /// Text size, screen pixels (printed at `PT_PER_PX` points per pixel).
+    pub size_px: f32,
+    /// A name of the mapped layer (may cover symbols when its zone leaves no other room);
+    /// else of another zone layer (named only where its zones are twice as wide, never over a
+    /// symbol).
+    pub main: bool,
 }
 
 /// A small table of figures (atlas: the EPCI against the département).
@@ -85,4 +107,6 @@ pub struct MapComposition {
     pub date: String,
     /// Basemap tiles under the zones, when the tile cache holds them.
     pub basemap: Option<Basemap>,
+    /// Zone names to place over the map (none unless the project asks for them on exports).
+    pub labels: Vec<ZoneLabel>,
 }

@@ -12,7 +12,8 @@
 //! defines the item, so that this gathering module never sits inside an import cycle.
 
 pub use super::composition::{
-    FigureTable, Legend, LegendClass, MapComposition, PointGroup, SymbolShape, ZoneFill, ZonePaint,
+    FigureTable, Legend, LegendClass, MapComposition, PointGroup, SymbolShape, ZoneFill, ZoneLabel,
+    ZonePaint,
 };
 pub use super::page::{Page, Preset};
 pub use super::projection::{Frame, Projector, lon_lat_of_web_mercator_m, web_mercator_m};

@@ -11,10 +11,14 @@ use super::composition::{MapComposition, SymbolShape, ZonePaint};
 use super::projection::{Frame, Projector};
 use super::text::{capitalise, text_width, wrap, xml_escape};
 use super::tiles::tile_bounds_web_mercator_m;
+use crate::style::labels::{
+    BoxIndex, LABEL_SIZE_PX, LABELS_MAX_PER_LAYER, LabelBox, LabelRequest, PlacedLabel,
+    label_box_height, label_min_zone_width_px, place_labels,
+};
 use crate::style::map_style::{
     CHOROPLETH_OUTLINE_ALPHA, MAP_BACKGROUND, PT_PER_PX, SYMBOL_HALO_ALPHA, SYMBOL_HALO_COLOR,
-    SYMBOL_HALO_RATIO, SYMBOL_OUTLINE_COLOR, UNDERSERVED_COLOR, UNDERSERVED_WIDTH_PX,
-    ZONE_OUTLINE_ALPHA, zone_outline_color, zone_outline_width_px,
+    SYMBOL_HALO_RATIO, SYMBOL_OUTLINE_COLOR, SYMBOL_SIZE_PX, UNDERSERVED_COLOR,
+    UNDERSERVED_WIDTH_PX, ZONE_OUTLINE_ALPHA, zone_outline_color, zone_outline_width_px,
 };
 use crate::style::palette::{MISSING_HATCH_COLOR, hex};
 use crate::style::{MISSING_COLOR, classify::format_fr};
@@ -80,6 +84,111 @@ fn path_data(d: &mut String, geometry: &MultiPolygon<f64>, p: &Projector) {
             }
         }
     }
+}
+
+/// Where the zone names of `map` go on its page (page pixels), with their text size: placed by
+/// the shared label placement ([`crate::style::labels::place_labels`]) as the app places them
+/// on screen, every length of the screen printed at [`PT_PER_PX`] points per pixel: larger
+/// zones first, off each other and off the symbols drawn (the mapped layer's names over the
+/// fewest symbols when their zone leaves no other room), another layer's names only where
+/// its zones are twice as wide.
+pub fn map_labels(map: &MapComposition) -> Vec<(PlacedLabel, f64)> {
+    place_page_labels(map, &map_projector(map), map.page.pt())
+}
+
+fn place_page_labels(map: &MapComposition, p: &Projector, pt: f64) -> Vec<(PlacedLabel, f64)> {
+    if map.labels.is_empty() {
+        return Vec::new();
+    }
+    let px = PT_PER_PX * pt;
+    let f = p.frame;
+    let frame = LabelBox {
+        min: [f.x as f32, f.y as f32],
+        max: [(f.x + f.w) as f32, (f.y + f.h) as f32],
+    };
+    // The symbols as drawn: their halo's box.
+    let mut symbols = BoxIndex::new((32.0 * px) as f32);
+    for group in &map.points {
+        let d = (2.0 * symbol_radius(group.size_px, pt) * SYMBOL_HALO_RATIO) as f32;
+        for pos in &group.positions {
+            let (x, y) = p.project(pos.x(), pos.y());
+            if frame.contains([x as f32, y as f32]) {
+                symbols.insert(LabelBox::centred([x as f32, y as f32], [d, d]));
+            }
+        }
+    }
+    let mut placed = BoxIndex::new((32.0 * px) as f32);
+    // The scale bar, north arrow and attribution are taken, as if named already.
+    let furniture = map_furniture(map, p, pt);
+    for b in &furniture {
+        placed.insert(*b);
+    }
+    let mut out = Vec::new();
+    for main in [true, false] {
+        let min_width = f64::from(label_min_zone_width_px(main)) * px;
+        let requests: Vec<(LabelRequest, f64)> = map
+            .labels
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.main == main)
+            .filter_map(|(i, l)| {
+                let (x0, y1) = p.project(l.bbox.min().x, l.bbox.min().y);
+                let (x1, y0) = p.project(l.bbox.max().x, l.bbox.max().y);
+                let zone_box = LabelBox {
+                    min: [x0.min(x1) as f32, y0.min(y1) as f32],
+                    max: [x0.max(x1) as f32, y0.max(y1) as f32],
+                };
+                let in_view = zone_box.min[0] <= frame.max[0]
+                    && zone_box.max[0] >= frame.min[0]
+                    && zone_box.min[1] <= frame.max[1]
+                    && zone_box.max[1] >= frame.min[1];
+                if !in_view || (x1 - x0).abs() <= min_width {
+                    return None;
+                }
+                let size = f64::from(l.size_px) * px;
+                let (ax, ay) = p.project(l.anchor.x(), l.anchor.y());
+                Some((
+                    LabelRequest {
+                        zone: i,
+                        text: l.text.clone(),
+                        anchor: [ax as f32, ay as f32],
+                        zone_box,
+                        size: [
+                            (text_width(&l.text, size) + 8.0 * px) as f32,
+                            (f64::from(label_box_height(l.size_px)) * px) as f32,
+                        ],
+                        priority: l.priority,
+                    },
+                    size,
+                ))
+            })
+            .collect();
+        if requests.len() > LABELS_MAX_PER_LAYER {
+            continue;
+        }
+        let sizes: Vec<(usize, f64)> = requests.iter().map(|(r, s)| (r.zone, *s)).collect();
+        let names = place_labels(
+            requests.into_iter().map(|(r, _)| r).collect(),
+            frame,
+            &mut placed,
+            &symbols,
+            main,
+        );
+        out.extend(names.into_iter().map(|n| {
+            let size = sizes
+                .iter()
+                .find(|(z, _)| *z == n.zone)
+                .map_or(f64::from(LABEL_SIZE_PX) * px, |(_, s)| *s);
+            (n, size)
+        }));
+    }
+    out
+}
+
+/// The radius on the page of a symbol `size_px` screen pixels wide: half its width, printed at
+/// [`PT_PER_PX`] points per pixel.
+pub fn symbol_radius(size_px: f32, pt: f64) -> f64 {
+    f64::from(size_px) / 2.0 * PT_PER_PX * pt
 }
 
 /// Draws a point symbol of radius `r` at (`x`, `y`): the shape's outline from the shared map
@@ -437,9 +546,28 @@ fn draw_map(svg: &mut Svg, map: &MapComposition, p: &Projector, pt: f64) {
         }
         svg.out.push_str("</g>\n");
     }
+    // Zone names: their backgrounds under the symbols, their text over them (as on screen).
+    let names = place_page_labels(map, p, pt);
+    if !names.is_empty() {
+        svg.out
+            .push_str("<g id=\"fonds-noms\" fill=\"#ffffff\" fill-opacity=\"0.67\">\n");
+        let radius = r1(3.0 * PT_PER_PX * pt);
+        for (label, _) in &names {
+            let _ = writeln!(
+                svg.out,
+                r#"<rect x="{}" y="{}" width="{}" height="{}" rx="{radius}"/>"#,
+                r1(f64::from(label.rect.min[0])),
+                r1(f64::from(label.rect.min[1])),
+                r1(f64::from(label.rect.max[0] - label.rect.min[0])),
+                r1(f64::from(label.rect.max[1] - label.rect.min[1])),
+            );
+        }
+        svg.out.push_str("</g>\n");
+    }
     svg.out.push_str("<g id=\"points\">\n");
-    let r = 3.6 * pt;
     for group in map.points.iter().rev() {
+        // The symbol's width is given in screen pixels by the shared style, as on screen.
+        let r = symbol_radius(group.size_px, pt);
         let fill = hex(group.color);
         for pos in &group.positions {
             let (x, y) = p.project(pos.x(), pos.y());
@@ -459,7 +587,24 @@ fn draw_map(svg: &mut Svg, map: &MapComposition, p: &Projector, pt: f64) {
             );
         }
     }
-    svg.out.push_str("</g>\n</g>\n");
+    svg.out.push_str("</g>\n");
+    if !names.is_empty() {
+        svg.out.push_str("<g id=\"noms\">\n");
+        for (label, size) in &names {
+            let [x, y] = label.rect.centre();
+            svg.text(
+                f64::from(x),
+                f64::from(y) + size * 0.35,
+                *size,
+                "#1e1e1e",
+                "middle",
+                "",
+                &label.text,
+            );
+        }
+        svg.out.push_str("</g>\n");
+    }
+    svg.out.push_str("</g>\n");
     let _ = writeln!(
         svg.out,
         r##"<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#333333" stroke-width="{}"/>"##,
@@ -494,6 +639,52 @@ fn draw_map(svg: &mut Svg, map: &MapComposition, p: &Projector, pt: f64) {
     }
 }
 
+/// The box of the scale bar's white background in the map's frame (none when the frame has
+/// no scale).
+fn scale_bar_box(p: &Projector, pt: f64) -> Option<LabelBox> {
+    let f = p.frame;
+    let mpp = p.metres_per_px();
+    if !(mpp.is_finite() && mpp > 0.0) {
+        return None;
+    }
+    let (metres, label) = nice_length(f.w * 0.2 * mpp);
+    let len = metres / mpp;
+    let (x, y, bar_h, size) = (f.x + 14.0 * pt, f.y + f.h - 16.0 * pt, 4.0 * pt, 8.0 * pt);
+    let (x0, y0) = (x - 5.0 * pt, y - size - 6.0 * pt);
+    let (w, h) = (
+        len + 10.0 * pt + text_width(&label, size) * 0.5,
+        size + bar_h + 12.0 * pt,
+    );
+    Some(LabelBox {
+        min: [x0 as f32, y0 as f32],
+        max: [(x0 + w) as f32, (y0 + h) as f32],
+    })
+}
+
+/// The boxes the names keep clear of besides the symbols: the scale bar, the north arrow and
+/// the basemap's attribution.
+fn map_furniture(map: &MapComposition, p: &Projector, pt: f64) -> Vec<LabelBox> {
+    let f = p.frame;
+    let (cx, top) = (f.x + f.w - 18.0 * pt, f.y + 12.0 * pt);
+    let mut out = vec![LabelBox {
+        min: [(cx - 9.0 * pt) as f32, (top - 2.0 * pt) as f32],
+        max: [(cx + 9.0 * pt) as f32, (top + 38.0 * pt) as f32],
+    }];
+    out.extend(scale_bar_box(p, pt));
+    if let Some(b) = &map.basemap {
+        let size = 6.5 * pt;
+        let tw = text_width(&format!("Fond : {}", b.attribution), size);
+        out.push(LabelBox {
+            min: [
+                (f.x + f.w - tw - 8.0 * pt) as f32,
+                (f.y + f.h - size * 1.8) as f32,
+            ],
+            max: [(f.x + f.w) as f32, (f.y + f.h) as f32],
+        });
+    }
+    out
+}
+
 fn draw_scale_bar(svg: &mut Svg, p: &Projector, pt: f64) {
     let f = p.frame;
     let mpp = p.metres_per_px();
@@ -506,13 +697,15 @@ fn draw_scale_bar(svg: &mut Svg, p: &Projector, pt: f64) {
     let y = f.y + f.h - 16.0 * pt;
     let bar_h = 4.0 * pt;
     let size = 8.0 * pt;
-    svg.rect(
-        x - 5.0 * pt,
-        y - size - 6.0 * pt,
-        len + 10.0 * pt + text_width(&label, size) * 0.5,
-        size + bar_h + 12.0 * pt,
-        r##"fill="#ffffff" fill-opacity="0.8""##,
-    );
+    if let Some(b) = scale_bar_box(p, pt) {
+        svg.rect(
+            f64::from(b.min[0]),
+            f64::from(b.min[1]),
+            f64::from(b.max[0] - b.min[0]),
+            f64::from(b.max[1] - b.min[1]),
+            r##"fill="#ffffff" fill-opacity="0.8""##,
+        );
+    }
     let half = len / 2.0;
     svg.rect(x, y, half, bar_h, r##"fill="#222222""##);
     svg.rect(
@@ -680,7 +873,8 @@ fn draw_panel(svg: &mut Svg, map: &MapComposition, panel: Frame, pt: f64, landsc
             group.shape,
             x + sw / 2.0,
             y + sh / 2.0,
-            4.2 * pt,
+            // The legend's symbol grows with the map's, within its row.
+            (4.2 * pt * f64::from(group.size_px / SYMBOL_SIZE_PX)).clamp(2.5 * pt, sh * 0.6),
             &hex(group.color),
             0.5 * pt,
             1.0,

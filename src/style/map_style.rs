@@ -241,26 +241,8 @@ pub fn palette_for_method(method: ClassMethod, current: &str) -> String {
     }
 }
 
-/// Shapes of point symbols, one per theme.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SymbolShape {
-    /// A disc.
-    Circle,
-    /// A square standing on a side.
-    Square,
-    /// A triangle pointing up.
-    Triangle,
-    /// A square standing on a corner.
-    Diamond,
-    /// A triangle pointing down.
-    TriangleDown,
-    /// A Greek cross.
-    Cross,
-    /// A five-pointed star.
-    Star,
-    /// A hexagon.
-    Hexagon,
-}
+pub use super::spec::SymbolShape;
+pub use super::spec::ThemeStyleSpec;
 
 impl SymbolShape {
     /// The shapes in the order themes get them.
@@ -351,6 +333,13 @@ pub const THEME_COLORS: [[u8; 3]; 8] = [
     [230, 159, 0],
 ];
 
+/// The width of a point symbol, screen pixels, unless the user chose another
+/// ([`ThemeStyleSpec::size_px`]); printed at [`PT_PER_PX`] points per pixel.
+pub const SYMBOL_SIZE_PX: f32 = 11.0;
+
+/// The widths a user may give a point symbol, screen pixels (smallest, largest).
+pub const SYMBOL_SIZE_RANGE_PX: (f32, f32) = (4.0, 40.0);
+
 /// Radius of the white halo under a point symbol, as a multiple of the symbol's radius.
 pub const SYMBOL_HALO_RATIO: f64 = 7.5 / 5.5;
 
@@ -407,6 +396,11 @@ pub struct ThemeStyle {
     pub color: [u8; 3],
     /// Shape of its symbols.
     pub shape: SymbolShape,
+    /// Width of its symbols on screen, pixels (the radius is half of it; printed at
+    /// [`PT_PER_PX`] points per pixel).
+    pub size_px: f32,
+    /// Whether the user chose its colour, shape or size (else all automatic).
+    pub custom: bool,
     /// Whether it is drawn (not among the project's hidden themes).
     pub visible: bool,
     /// Points of this theme, with or without coordinates.
@@ -434,6 +428,8 @@ impl PointLayerStyle {
 /// A point layer, as the style needs to see it.
 #[derive(Clone, Copy, Debug)]
 pub struct PointLayerInput<'a> {
+    /// The layer's `id` (the key of the user's symbol choices).
+    pub id: &'a str,
     /// The layer's name (the theme of a layer without theme field).
     pub name: &'a str,
     /// The declared theme field, if any.
@@ -468,9 +464,16 @@ fn theme_names(layer: &PointLayerInput<'_>) -> Vec<String> {
 /// the first 64 themes share both. A layer with a single theme is drawn in neutral grey
 /// ([`SINGLE_THEME_COLOR`]) and still takes its number. The numbering does not depend on which
 /// themes or layers are hidden, so that hiding one never recolours the others.
+///
+/// The user's choices (`choices`, the project's `point_styles`, keyed by layer `id` and theme
+/// name) then replace the colour, shape or size they name, and only those: the app's map and
+/// every export read the symbols from here, so a restyled theme is drawn the same everywhere.
+/// A size is kept within [`SYMBOL_SIZE_RANGE_PX`]; a choice naming no theme of the layer
+/// changes nothing.
 pub fn resolve_point_layers(
     layers: &[PointLayerInput<'_>],
     hidden_themes: &[String],
+    choices: &[ThemeStyleSpec],
 ) -> Vec<PointLayerStyle> {
     let mut next = 0usize;
     layers
@@ -486,15 +489,26 @@ pub fn resolve_point_layers(
                 .map(|name| {
                     let k = next;
                     next += 1;
+                    let choice = choices
+                        .iter()
+                        .find(|c| c.layer == layer.id && c.theme == *name);
+                    let automatic_color = if single {
+                        SINGLE_THEME_COLOR
+                    } else {
+                        THEME_COLORS[k % THEME_COLORS.len()]
+                    };
+                    let automatic_shape =
+                        SymbolShape::ALL[(k + k / SymbolShape::ALL.len()) % SymbolShape::ALL.len()];
+                    let (lo, hi) = SYMBOL_SIZE_RANGE_PX;
                     ThemeStyle {
                         name: name.clone(),
-                        color: if single {
-                            SINGLE_THEME_COLOR
-                        } else {
-                            THEME_COLORS[k % THEME_COLORS.len()]
-                        },
-                        shape: SymbolShape::ALL
-                            [(k + k / SymbolShape::ALL.len()) % SymbolShape::ALL.len()],
+                        color: choice.and_then(|c| c.color).unwrap_or(automatic_color),
+                        shape: choice.and_then(|c| c.shape).unwrap_or(automatic_shape),
+                        size_px: choice
+                            .and_then(|c| c.size_px)
+                            .filter(|s| s.is_finite())
+                            .map_or(SYMBOL_SIZE_PX, |s| s.clamp(lo, hi)),
+                        custom: choice.is_some_and(|c| !c.is_automatic()),
                         visible: !hidden_themes.contains(name),
                         count: 0,
                         unpositioned: 0,
@@ -801,12 +815,14 @@ mod tests {
         let styles = resolve_point_layers(
             &[
                 PointLayerInput {
+                    id: "services",
                     name: "Services",
                     theme_field: None,
                     attributes: &services,
                     positioned: &positioned,
                 },
                 PointLayerInput {
+                    id: "mairies",
                     name: "Mairies",
                     theme_field: None,
                     attributes: &halls,
@@ -814,6 +830,7 @@ mod tests {
                 },
             ],
             &["France Services".to_owned()],
+            &[],
         );
         let s = &styles[0];
         let names: Vec<&str> = s.themes.iter().map(|t| t.name.as_str()).collect();
@@ -850,17 +867,64 @@ mod tests {
         let positioned = vec![true; 64];
         let s = resolve_point_layers(
             &[PointLayerInput {
+                id: "x",
                 name: "x",
                 theme_field: Some("dispositif"),
                 attributes: &t,
                 positioned: &positioned,
             }],
             &[],
+            &[],
         );
         let mut seen = std::collections::HashSet::new();
         for theme in &s[0].themes {
             assert!(seen.insert((theme.color, theme.shape)), "{}", theme.name);
         }
+    }
+
+    #[test]
+    fn the_users_choices_replace_only_what_they_name_and_only_for_their_layer() {
+        let services = table(&["CCAS", "France Services", "CCAS"]);
+        let other = table(&["CCAS", "Mission locale"]);
+        let inputs = [
+            PointLayerInput {
+                id: "services",
+                name: "Services",
+                theme_field: None,
+                attributes: &services,
+                positioned: &[true, true, true],
+            },
+            PointLayerInput {
+                id: "autres",
+                name: "Autres",
+                theme_field: None,
+                attributes: &other,
+                positioned: &[true, true],
+            },
+        ];
+        let automatic = resolve_point_layers(&inputs, &[], &[]);
+        let mut red = ThemeStyleSpec::automatic("services", "CCAS");
+        red.color = Some([255, 0, 0]);
+        let mut star = ThemeStyleSpec::automatic("services", "France Services");
+        star.shape = Some(SymbolShape::Star);
+        star.size_px = Some(400.0);
+        let mut nothing = ThemeStyleSpec::automatic("services", "Inconnu");
+        nothing.color = Some([1, 2, 3]);
+        let chosen = resolve_point_layers(&inputs, &[], &[red, star, nothing]);
+        // CCAS of `services`: red, its shape and size automatic.
+        let ccas = &chosen[0].themes[0];
+        assert_eq!(ccas.color, [255, 0, 0]);
+        assert_eq!(ccas.shape, automatic[0].themes[0].shape);
+        assert_eq!(ccas.size_px, SYMBOL_SIZE_PX);
+        assert!(ccas.custom);
+        // France Services: a star, its size kept within the range, its colour automatic.
+        let fs = &chosen[0].themes[1];
+        assert_eq!(fs.shape, SymbolShape::Star);
+        assert_eq!(fs.size_px, SYMBOL_SIZE_RANGE_PX.1);
+        assert_eq!(fs.color, automatic[0].themes[1].color);
+        // The other layer's CCAS is untouched, as is the numbering of every theme.
+        assert_eq!(chosen[1], automatic[1]);
+        assert!(!chosen[1].themes[0].custom);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Shared by the desktop map, the SVG/PNG exports and the atlas.
 
 pub mod classify;
+pub mod labels;
 pub mod map_style;
 pub mod palette;
 pub mod spec;
