@@ -1,0 +1,320 @@
+//! Undo and redo (issue 13), on the real app (egui_kittest): removing a layer, changing the
+//! classification and applying a join are undone back to exactly the project as it was (its
+//! JSON compared, and the layer's data) and redone back to the changed project; moving the
+//! map is no step; the *Édition* menu names the change and greys what cannot be done.
+
+mod common;
+
+use cartosol::app::basemap::BasemapChoice;
+use cartosol::app::dialogs::PendingJoin;
+use cartosol::app::state::LayerRef;
+use cartosol::app::{AppOptions, CartoSolApp, Command};
+use cartosol::project::{TableSpec, project_json};
+use cartosol::style::ClassMethod;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use std::path::{Path, PathBuf};
+
+/// The project as it would be saved, without the map's current view (which no step holds).
+fn json(harness: &mut Harness<'static, CartoSolApp>) -> String {
+    let app = harness.state_mut();
+    app.ws.sync_file();
+    let mut file = app.ws.file.clone();
+    file.map.view = None;
+    project_json(&file).unwrap()
+}
+
+/// Index of the zone layer `id` in the workspace.
+fn zone(harness: &Harness<'static, CartoSolApp>, id: &str) -> Option<usize> {
+    harness
+        .state()
+        .ws
+        .zones
+        .iter()
+        .position(|z| z.spec.id == id)
+}
+
+/// The attributes of zone layer `id`: each field's name and values as text.
+fn attributes(harness: &Harness<'static, CartoSolApp>, id: &str) -> Vec<(String, Vec<String>)> {
+    let i = zone(harness, id).unwrap();
+    harness.state().ws.zones[i]
+        .layer
+        .attributes
+        .fields
+        .iter()
+        .map(|f| {
+            (
+                f.name.clone(),
+                f.values.iter().map(|v| v.to_string()).collect(),
+            )
+        })
+        .collect()
+}
+
+/// What the map shows: the classes' colours and the legend's rows.
+fn classes(harness: &Harness<'static, CartoSolApp>) -> String {
+    let c = harness.state().choropleth.as_ref().unwrap();
+    format!("{:?} {:?} {:?}", c.indicator, c.colors, c.class_of)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The app on a copy of the sample project (its sources can be deleted), loaded.
+fn app_on_copy(name: &str) -> (Harness<'static, CartoSolApp>, PathBuf) {
+    let sample = cartosol::bundled::find_sample_project().unwrap();
+    let dir = common::temp_dir(name);
+    copy_dir(sample.parent().unwrap(), &dir.join("projet"));
+    let project = dir.join("projet").join(sample.file_name().unwrap());
+    let harness = common::app_with(
+        AppOptions {
+            open: Some(project),
+            basemap: BasemapChoice::None,
+            load_now: true,
+            tile_cache: common::temp_dir(&format!("{name}-tuiles")),
+            data_dir: common::temp_dir(&format!("{name}-donnees")),
+        },
+        1400.0,
+        900.0,
+    );
+    (harness, dir.join("projet"))
+}
+
+/// Whether the menu item `label` is greyed.
+fn disabled(harness: &Harness<'static, CartoSolApp>, label: &str) -> bool {
+    harness.get_by_label(label).accesskit_node().is_disabled()
+}
+
+fn ctrl(harness: &mut Harness<'static, CartoSolApp>, shift: bool, key: egui::Key) {
+    let modifiers = if shift {
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT
+    } else {
+        egui::Modifiers::COMMAND
+    };
+    harness.key_press_modifiers(modifiers, key);
+    harness.run_steps(3);
+}
+
+#[test]
+fn undoing_a_layer_removal_brings_it_back_without_reading_its_sources() {
+    let (mut harness, dir) = app_on_copy("annuler-retrait");
+    let before = json(&mut harness);
+    let epci_before = attributes(&harness, "epci");
+    let classes_before = classes(&harness);
+    assert!(!harness.state().history.can_undo());
+
+    let epci = zone(&harness, "epci").unwrap();
+    harness
+        .state_mut()
+        .send(Command::Remove(LayerRef::Zones(epci)));
+    harness.run_steps(3);
+    let removed = json(&mut harness);
+    assert_ne!(removed, before);
+    assert!(zone(&harness, "epci").is_none());
+    // The map layer and the table joined to it went with the layer.
+    assert!(!removed.contains("\"panorama_epci\""));
+    assert_eq!(
+        harness.state().history.undo_label(),
+        Some("le retrait de la couche « EPCI de l'Essonne »")
+    );
+
+    // The sources are gone: the layer can only come back from what the history kept.
+    std::fs::remove_file(dir.join("essonne").join("epci.geojson")).unwrap();
+    std::fs::remove_file(dir.join("panorama_pauvrete_essonne_FICTIF.xlsx")).unwrap();
+
+    ctrl(&mut harness, false, egui::Key::Z);
+    assert_eq!(json(&mut harness), before);
+    assert_eq!(attributes(&harness, "epci"), epci_before);
+    assert_eq!(classes(&harness), classes_before);
+    assert!(matches!(
+        harness.state().ui_state.dialog,
+        cartosol::app::dialogs::Dialog::None
+    ));
+    assert_eq!(harness.state().history.len(), (0, 1));
+
+    // Ctrl+Maj+Z redoes, Ctrl+Z undoes again, Ctrl+Y redoes.
+    ctrl(&mut harness, true, egui::Key::Z);
+    assert_eq!(json(&mut harness), removed);
+    assert!(zone(&harness, "epci").is_none());
+    ctrl(&mut harness, false, egui::Key::Z);
+    assert_eq!(json(&mut harness), before);
+    assert_eq!(attributes(&harness, "epci"), epci_before);
+    ctrl(&mut harness, false, egui::Key::Y);
+    assert_eq!(json(&mut harness), removed);
+    assert_eq!(harness.state().history.len(), (1, 0));
+}
+
+#[test]
+fn undoing_a_classification_change_brings_back_the_classes() {
+    let mut harness = common::app(BasemapChoice::None, "annuler-classes");
+    let before = json(&mut harness);
+    let classes_before = classes(&harness);
+    let count_before = harness.state().choropleth.as_ref().unwrap().colors.len();
+    // Two settings changed in the same frame are one step.
+    harness.state_mut().send(Command::SetClasses(7));
+    harness
+        .state_mut()
+        .send(Command::SetMethod(ClassMethod::EqualInterval));
+    harness.run_steps(3);
+    let changed = json(&mut harness);
+    let classes_changed = classes(&harness);
+    assert_ne!(changed, before);
+    assert_eq!(harness.state().choropleth.as_ref().unwrap().colors.len(), 7);
+    assert_ne!(count_before, 7);
+    assert_eq!(harness.state().history.len(), (1, 0));
+
+    // Through the menu, as a user would.
+    harness.get_by_label("Édition").click();
+    harness.run_steps(2);
+    harness
+        .get_by_label("Annuler le changement de classification (Ctrl+Z)")
+        .click();
+    harness.run_steps(3);
+    assert_eq!(json(&mut harness), before);
+    assert_eq!(classes(&harness), classes_before);
+    assert_eq!(
+        harness.state().choropleth.as_ref().unwrap().colors.len(),
+        count_before
+    );
+
+    harness.get_by_label("Édition").click();
+    harness.run_steps(2);
+    harness
+        .get_by_label("Rétablir le changement de classification (Ctrl+Maj+Z)")
+        .click();
+    harness.run_steps(3);
+    assert_eq!(json(&mut harness), changed);
+    assert_eq!(classes(&harness), classes_changed);
+}
+
+#[test]
+fn undoing_a_join_removes_its_columns_and_redo_brings_them_back() {
+    let (mut harness, dir) = app_on_copy("annuler-jointure");
+    let before = json(&mut harness);
+    let communes_before = attributes(&harness, "communes");
+    let layer = zone(&harness, "communes").unwrap();
+    // The join the import wizard would apply: the panorama's CSV on the communes.
+    let csv = dir.join("panorama_pauvrete_essonne_FICTIF_COM.csv");
+    let table = cartosol::table::load_table(&csv, &Default::default()).unwrap();
+    let result = cartosol::join::join(
+        &harness.state().ws.zones[layer].layer.attributes,
+        Some("INSEE_COM"),
+        &table.table,
+        Some("CODGEO"),
+        None,
+    )
+    .unwrap();
+    let added = result.columns.len();
+    assert!(added > 5);
+    let spec = TableSpec {
+        id: "panorama_csv".to_owned(),
+        source: csv.clone(),
+        options: Default::default(),
+        code_field: "CODGEO".to_owned(),
+        join_to: "communes".to_owned(),
+        code_kind: Some(result.report.kind),
+        ratios: Vec::new(),
+    };
+    harness
+        .state_mut()
+        .send(Command::ApplyJoin(Box::new(PendingJoin {
+            layer,
+            result,
+            spec,
+        })));
+    harness.run_steps(3);
+    let joined = json(&mut harness);
+    let communes_joined = attributes(&harness, "communes");
+    assert_eq!(communes_joined.len(), communes_before.len() + added);
+    assert!(joined.contains("\"panorama_csv\""));
+    assert_eq!(
+        harness.state().history.undo_label(),
+        Some("la jointure de la table « panorama_csv »")
+    );
+    // Neither the table nor the layers are read again by undo or redo.
+    std::fs::remove_file(&csv).unwrap();
+    std::fs::remove_file(dir.join("essonne").join("communes.geojson")).unwrap();
+
+    ctrl(&mut harness, false, egui::Key::Z);
+    assert_eq!(json(&mut harness), before);
+    assert_eq!(attributes(&harness, "communes"), communes_before);
+    assert_eq!(harness.state().ws.joins.len(), 2);
+
+    ctrl(&mut harness, true, egui::Key::Z);
+    assert_eq!(json(&mut harness), joined);
+    assert_eq!(attributes(&harness, "communes"), communes_joined);
+    assert_eq!(harness.state().ws.joins.len(), 3);
+}
+
+#[test]
+fn moving_the_map_is_no_step() {
+    let mut harness = common::app(BasemapChoice::None, "annuler-vue");
+    // Framing (Début), zooming, selecting a zone: the view and the selection change, the
+    // project does not.
+    harness.key_press(egui::Key::Home);
+    harness.run_steps(3);
+    let _ = harness.state_mut().map_memory.set_zoom(12.0);
+    harness.run_steps(3);
+    harness.state_mut().send(Command::SelectZone {
+        target: Some((0, 3)),
+        frame: true,
+    });
+    harness.run_steps(5);
+    assert!(harness.state().history.is_empty());
+    let before = json(&mut harness);
+    let zoom = harness.state().map_memory.zoom();
+    // Nothing to undo: Ctrl+Z changes nothing, the map stays where it is.
+    ctrl(&mut harness, false, egui::Key::Z);
+    assert_eq!(json(&mut harness), before);
+    assert_eq!(harness.state().map_memory.zoom(), zoom);
+    harness.get_by_label("Édition").click();
+    harness.run_steps(2);
+    assert!(disabled(&harness, "Annuler (Ctrl+Z)"));
+    assert!(disabled(&harness, "Rétablir (Ctrl+Maj+Z)"));
+}
+
+#[test]
+fn the_edit_menu_names_the_change_and_greys_what_cannot_be_done() {
+    let mut harness = common::app(BasemapChoice::None, "annuler-menu");
+    let mairies = harness
+        .state()
+        .ws
+        .points
+        .iter()
+        .position(|p| p.spec.id == "mairies")
+        .unwrap();
+    harness.state_mut().send(Command::Rename(
+        LayerRef::Points(mairies),
+        "Mairies de l'Essonne".to_owned(),
+    ));
+    harness.run_steps(3);
+    harness.get_by_label("Édition").click();
+    harness.run_steps(2);
+    assert!(!disabled(
+        &harness,
+        "Annuler le renommage de « Mairies » (Ctrl+Z)"
+    ));
+    assert!(disabled(&harness, "Rétablir (Ctrl+Maj+Z)"));
+    harness.snapshot("app_menu_edition");
+    harness
+        .get_by_label("Annuler le renommage de « Mairies » (Ctrl+Z)")
+        .click();
+    harness.run_steps(3);
+    harness.get_by_label("Édition").click();
+    harness.run_steps(2);
+    assert!(disabled(&harness, "Annuler (Ctrl+Z)"));
+    assert!(!disabled(
+        &harness,
+        "Rétablir le renommage de « Mairies » (Ctrl+Maj+Z)"
+    ));
+}
