@@ -1,7 +1,9 @@
 //! Undo and redo (issue 13), on the real app (egui_kittest): removing a layer, changing the
 //! classification and applying a join are undone back to exactly the project as it was (its
 //! JSON compared, and the layer's data) and redone back to the changed project; moving the
-//! map is no step; the *Édition* menu names the change and greys what cannot be done.
+//! map is no step; a slider dragged or a cell typed over several frames is one step; opening
+//! another project clears the history; the *Édition* menu names the change and greys what
+//! cannot be done (a snapshot of it open was looked at).
 
 mod common;
 
@@ -317,4 +319,119 @@ fn the_edit_menu_names_the_change_and_greys_what_cannot_be_done() {
         &harness,
         "Rétablir le renommage de « Mairies » (Ctrl+Maj+Z)"
     ));
+}
+
+#[test]
+fn a_slider_dragged_over_several_frames_is_one_step() {
+    let mut harness = common::app(BasemapChoice::None, "annuler-curseur");
+    let before = json(&mut harness);
+    let layer = harness.state().ws.order[0];
+    let opacity = harness.state().ws.style(layer).unwrap().opacity;
+    let rect = harness.get_all_by_label("Opacité").next().unwrap().rect();
+    let (from, to) = (rect.center(), rect.left_center() + egui::vec2(10.0, 0.0));
+    let button = |pressed: bool, pos: egui::Pos2| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    harness.event(egui::Event::PointerMoved(from));
+    harness.run_steps(1);
+    harness.event(button(true, from));
+    harness.run_steps(1);
+    for k in 1..=5 {
+        harness.event(egui::Event::PointerMoved(from.lerp(to, k as f32 / 5.0)));
+        harness.run_steps(1);
+    }
+    // Still held: the opacity follows, no step yet.
+    assert_ne!(harness.state().ws.style(layer).unwrap().opacity, opacity);
+    assert!(harness.state().history.is_empty());
+    harness.event(button(false, to));
+    harness.run_steps(2);
+    let dragged = json(&mut harness);
+    assert_ne!(dragged, before);
+    assert_eq!(harness.state().history.len(), (1, 0));
+    let name = harness.state().ws.layer_name(layer);
+    assert_eq!(
+        harness.state().history.undo_label(),
+        Some(format!("l'opacité de « {name} »").as_str())
+    );
+    ctrl(&mut harness, false, egui::Key::Z);
+    assert_eq!(json(&mut harness), before);
+    assert_eq!(harness.state().ws.style(layer).unwrap().opacity, opacity);
+}
+
+#[test]
+fn a_schemes_cell_typed_over_several_frames_is_one_step() {
+    let mut harness = common::app(BasemapChoice::None, "annuler-dispositifs");
+    let before = json(&mut harness);
+    harness.get_by_label("Affichage").click();
+    harness.run_steps(2);
+    harness.get_by_label("Tableau des dispositifs").click();
+    harness.run_steps(2);
+    // The rows show once their cells are computed.
+    for _ in 0..600 {
+        harness.run_steps(1);
+        let app = harness.state();
+        if !app.schemes.computing() && app.schemes.cells(&app.ws).iter().all(Option::is_some) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    harness.run_steps(2);
+    let name = |text: &'static str| {
+        move |n: &egui_kittest::kittest::AccessKitNode<'_>| {
+            n.role() == egui::accesskit::Role::TextInput && n.value().is_some_and(|v| v == text)
+        }
+    };
+    harness
+        .get_by(name("SLIME (précarité énergétique)"))
+        .focus();
+    harness.run_steps(1);
+    harness.key_press(egui::Key::End);
+    harness.run_steps(1);
+    // Typed over several frames: the project changes at each, the step waits for the end.
+    harness
+        .get_by(name("SLIME (précarité énergétique)"))
+        .type_text(" —");
+    harness.run_steps(1);
+    harness
+        .get_by(name("SLIME (précarité énergétique) —"))
+        .type_text(" Essonne");
+    harness.run_steps(2);
+    let typed = json(&mut harness);
+    assert!(typed.contains("SLIME (précarité énergétique) — Essonne"));
+    assert!(harness.state().history.is_empty());
+    // Leaving the field (a click on the menu) ends the typing: one step.
+    harness.get_by_label("Édition").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().history.len(), (1, 0));
+    harness
+        .get_by_label("Annuler la modification du tableau des dispositifs (Ctrl+Z)")
+        .click();
+    harness.run_steps(3);
+    assert_eq!(json(&mut harness), before);
+    ctrl(&mut harness, true, egui::Key::Z);
+    assert_eq!(json(&mut harness), typed);
+}
+
+#[test]
+fn opening_another_project_clears_the_history() {
+    let mut harness = common::app(BasemapChoice::None, "annuler-ouverture");
+    harness.state_mut().send(Command::SetClasses(6));
+    harness.run_steps(3);
+    assert!(harness.state().history.can_undo());
+    let sample = cartosol::bundled::find_sample_project().unwrap();
+    harness.state_mut().send(Command::Open(sample));
+    for _ in 0..600 {
+        harness.run_steps(1);
+        if !harness.state().loading() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    harness.run_steps(2);
+    assert!(!harness.state().loading());
+    assert!(harness.state().history.is_empty());
+    assert_eq!(harness.state().ws.file.map.classification.classes, 5);
 }
