@@ -435,3 +435,48 @@ fn opening_another_project_clears_the_history() {
     assert!(harness.state().history.is_empty());
     assert_eq!(harness.state().ws.file.map.classification.classes, 5);
 }
+
+#[test]
+fn a_layer_dropped_outside_the_commands_is_read_again_to_undo() {
+    // A removal that does not go through `Command::Remove` leaves the history without the
+    // layer's data: undo reads it again through the loading path, to the same state.
+    let mut harness = common::app(BasemapChoice::None, "annuler-relecture");
+    let before = json(&mut harness);
+    let communes = attributes(&harness, "communes");
+    let i = zone(&harness, "communes").unwrap();
+    harness.state_mut().ws.remove(LayerRef::Zones(i));
+    harness.run_steps(3);
+    assert!(zone(&harness, "communes").is_none());
+    assert!(harness.state().history.can_undo());
+    ctrl(&mut harness, false, egui::Key::Z);
+    assert!(matches!(
+        harness.state().ui_state.dialog,
+        cartosol::app::dialogs::Dialog::None
+    ));
+    assert_eq!(json(&mut harness), before);
+    assert_eq!(attributes(&harness, "communes"), communes);
+}
+
+#[test]
+fn the_history_keeps_the_last_hundred_steps_and_a_new_change_drops_the_redo() {
+    let mut harness = common::app(BasemapChoice::None, "annuler-cent");
+    for k in 0..105 {
+        harness
+            .state_mut()
+            .send(Command::SetClasses(if k % 2 == 0 { 7 } else { 5 }));
+        harness.run_steps(1);
+    }
+    assert_eq!(
+        harness.state().history.len(),
+        (cartosol::app::history::MAX_STEPS, 0)
+    );
+    ctrl(&mut harness, false, egui::Key::Z);
+    ctrl(&mut harness, false, egui::Key::Z);
+    assert_eq!(harness.state().history.len(), (98, 2));
+    harness
+        .state_mut()
+        .send(Command::SetPalette("Blues".to_owned()));
+    harness.run_steps(2);
+    assert_eq!(harness.state().history.len(), (99, 0));
+    assert!(!harness.state().history.can_redo());
+}

@@ -372,8 +372,8 @@ fn go_to(app: &mut CartoSolApp, target: &Snapshot) -> Result<Snapshot, String> {
     } else {
         reload(&mut app.ws, file)?;
     }
-    app.history.current = Some(snapshot(&mut app.ws));
     after_restore(app, &before);
+    app.history.current = Some(snapshot(&mut app.ws));
     Ok(left)
 }
 
@@ -503,12 +503,28 @@ fn reload(ws: &mut Workspace, file: ProjectFile) -> Result<(), String> {
     ws.zones = loaded.zones;
     ws.points = loaded.points;
     ws.joins = loaded.joins;
+    // The specs as the project holds them (the copy's paths point from the temporary folder).
     for z in &mut ws.zones {
+        if let Some(spec) = file.zones.iter().find(|s| s.id == z.spec.id) {
+            z.spec = spec.clone();
+        }
         z.style = style_of(&z.spec.id, &file);
     }
     for p in &mut ws.points {
+        if let Some(spec) = file.points.iter().find(|s| s.id == p.spec.id) {
+            p.spec = spec.clone();
+        }
         p.style = style_of(&p.spec.id, &file);
         p.themes.clear();
+    }
+    for (t, _) in &mut ws.joins {
+        if let Some(spec) = file
+            .tables
+            .iter()
+            .find(|s| s.id == t.id && s.join_to == t.join_to)
+        {
+            *t = spec.clone();
+        }
     }
     ws.file = file;
     ws.finish();
@@ -520,8 +536,13 @@ fn after_restore(app: &mut CartoSolApp, before: &ProjectFile) {
     let now = &app.ws.file;
     let layers_changed =
         before.zones != now.zones || before.points != now.points || before.tables != now.tables;
-    if layers_changed {
+    if before.points != now.points {
+        // The point indexes of the proximity tool follow the point layers.
+        app.analysis.reset();
+    } else if layers_changed {
         app.analysis.forget_coverage();
+    }
+    if layers_changed {
         app.selected_zone = None;
         app.selected_point = None;
     }
