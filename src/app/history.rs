@@ -295,6 +295,16 @@ pub fn track(app: &mut CartoSolApp, ctx: &egui::Context) {
 
 /// Records the change since the last step, if any, as a step.
 fn commit(app: &mut CartoSolApp) {
+    let fingerprint = app.ws.content_fingerprint();
+    if app
+        .history
+        .current
+        .as_ref()
+        .is_some_and(|c| c.fingerprint == fingerprint)
+    {
+        // No change (most frames): nothing cloned.
+        return;
+    }
     let now = snapshot(&mut app.ws);
     let history = &mut app.history;
     match history.current.take() {
