@@ -480,3 +480,110 @@ fn the_history_keeps_the_last_hundred_steps_and_a_new_change_drops_the_redo() {
     assert_eq!(harness.state().history.len(), (99, 0));
     assert!(!harness.state().history.can_redo());
 }
+
+#[test]
+fn an_added_layer_is_undone_and_redone_without_reading_its_file_again() {
+    let mut harness = common::app(BasemapChoice::None, "annuler-ajout");
+    let before = json(&mut harness);
+    let dir = common::temp_dir("annuler-ajout-fichier");
+    let file = dir.join("communes_t3.geojson");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample_data/communes_essonne_T3_FICTIF.geojson"),
+        &file,
+    )
+    .unwrap();
+    harness.state_mut().send(Command::AddFile(file.clone()));
+    for _ in 0..600 {
+        harness.run_steps(1);
+        if !harness.state().loading() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    harness.run_steps(2);
+    let added = json(&mut harness);
+    let layer = attributes(&harness, "communes_t3");
+    assert!(!layer.is_empty());
+    assert_eq!(
+        harness.state().history.undo_label(),
+        Some("l'ajout de la couche « communes_t3.geojson »")
+    );
+    std::fs::remove_file(&file).unwrap();
+    ctrl(&mut harness, false, egui::Key::Z);
+    assert_eq!(json(&mut harness), before);
+    assert!(zone(&harness, "communes_t3").is_none());
+    ctrl(&mut harness, false, egui::Key::Y);
+    assert_eq!(json(&mut harness), added);
+    assert_eq!(attributes(&harness, "communes_t3"), layer);
+}
+
+#[test]
+fn hidden_themes_renames_and_repairs_come_back_exactly() {
+    let (mut harness, dir) = app_on_copy("annuler-styles");
+    let before = json(&mut harness);
+    let services = harness
+        .state()
+        .ws
+        .points
+        .iter()
+        .position(|p| p.spec.id == "services")
+        .unwrap();
+    let visible = |h: &Harness<'static, CartoSolApp>| -> Vec<bool> {
+        h.state().ws.points[services]
+            .themes
+            .iter()
+            .map(|t| t.visible)
+            .collect()
+    };
+    let shown = visible(&harness);
+    let outlines = |h: &Harness<'static, CartoSolApp>| {
+        let i = zone(h, "communes").unwrap();
+        h.state().ws.zones[i].layer.geometries.clone()
+    };
+    let read = outlines(&harness);
+    harness.state_mut().send(Command::ToggleTheme {
+        layer: services,
+        theme: 1,
+    });
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().history.undo_label(),
+        Some("l'affichage des thèmes")
+    );
+    let communes = zone(&harness, "communes").unwrap();
+    harness.state_mut().send(Command::Rename(
+        LayerRef::Zones(communes),
+        "Villes".to_owned(),
+    ));
+    harness.run_steps(2);
+    harness
+        .state_mut()
+        .send(Command::RepairGeometries(communes));
+    harness.run_steps(2);
+    assert_eq!(harness.state().history.len(), (3, 0));
+    let changed = json(&mut harness);
+    let hidden = visible(&harness);
+    assert_ne!(hidden, shown);
+    // Undoing the repair brings back the outlines as first read, with no source left to read.
+    std::fs::remove_file(dir.join("essonne").join("communes.geojson")).unwrap();
+    for _ in 0..3 {
+        ctrl(&mut harness, false, egui::Key::Z);
+    }
+    assert_eq!(json(&mut harness), before);
+    assert_eq!(visible(&harness), shown);
+    assert!(outlines(&harness) == read);
+    assert_eq!(
+        harness.state().ws.layer_name(LayerRef::Zones(communes)),
+        "Communes de l'Essonne"
+    );
+    for _ in 0..3 {
+        ctrl(&mut harness, true, egui::Key::Z);
+    }
+    assert_eq!(json(&mut harness), changed);
+    assert_eq!(visible(&harness), hidden);
+    assert_eq!(
+        harness.state().ws.layer_name(LayerRef::Zones(communes)),
+        "Villes"
+    );
+}
