@@ -377,7 +377,11 @@ fn go_to(app: &mut CartoSolApp, target: &Snapshot) -> Result<Snapshot, String> {
     let mut file = target.file.clone();
     // The map stays where it is: the view is no part of a step.
     file.map.view = app.ws.file.map.view.clone();
-    if app.history.has_data_for(&app.ws, &file) {
+    if same_layers(&app.ws, &file) {
+        // A change of classification, style, names, views…: the layers stay as they are,
+        // with their drawing caches.
+        restyle(&mut app.ws, file);
+    } else if app.history.has_data_for(&app.ws, &file) {
         app.history.rebuild(&mut app.ws, file);
     } else {
         reload(&mut app.ws, file)?;
@@ -385,6 +389,43 @@ fn go_to(app: &mut CartoSolApp, target: &Snapshot) -> Result<Snapshot, String> {
     after_restore(app, &before);
     app.history.current = Some(snapshot(&mut app.ws));
     Ok(left)
+}
+
+/// Whether the workspace's layers hold the data `file` names, in its order (only their
+/// styles, names or the project's other settings differ).
+fn same_layers(ws: &Workspace, file: &ProjectFile) -> bool {
+    ws.zones.len() == file.zones.len()
+        && ws.points.len() == file.points.len()
+        && ws.zones.iter().zip(&file.zones).all(|(z, s)| {
+            zone_key(&z.spec) == zone_key(s)
+                && attributes_key(&z.spec, &ws.file) == attributes_key(s, file)
+        })
+        && ws
+            .points
+            .iter()
+            .zip(&file.points)
+            .all(|(p, s)| points_key(&p.spec) == points_key(s))
+        && ws.joins.len() == file.tables.len()
+}
+
+/// Puts `file` in the workspace whose layers already hold its data ([`same_layers`]): specs,
+/// styles and themes from `file`.
+fn restyle(ws: &mut Workspace, file: ProjectFile) {
+    for (z, spec) in ws.zones.iter_mut().zip(&file.zones) {
+        z.spec = spec.clone();
+        z.style = style_of(&spec.id, &file);
+    }
+    for (p, spec) in ws.points.iter_mut().zip(&file.points) {
+        p.spec = spec.clone();
+        p.style = style_of(&spec.id, &file);
+        // Resolved by `Workspace::finish`, visibility from the project's hidden themes.
+        p.themes.clear();
+    }
+    for ((t, _), spec) in ws.joins.iter_mut().zip(&file.tables) {
+        *t = spec.clone();
+    }
+    ws.file = file;
+    ws.finish();
 }
 
 impl History {
