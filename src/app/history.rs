@@ -10,13 +10,17 @@
 //! two files. At most [`MAX_STEPS`] steps are kept; opening another project clears them.
 //!
 //! Undoing rebuilds the workspace from the earlier project file without reading any source
-//! file again: the loaded data of every layer is kept by what it was read from (a layer's id,
-//! source, sheet or layer, CRS and repair flag; for zone attributes, also the tables joined to
-//! it). Each piece of loaded data exists once, either in the workspace or here: a removed
-//! layer's data moves here ([`History::keep_removed`]), and what a change is about to alter in
-//! place is copied here first: the attributes a join extends ([`History::keep_attributes`]),
-//! the outlines a repair changes ([`History::keep_outlines`]). Only data that no kept step refers to is dropped. Should some
-//! data be missing all the same, the earlier project is reloaded through the loading path.
+//! file again. When the layers hold the same data on both sides (a classification, a style, a
+//! name, a view changed), only the specs, styles and themes are put back: layers, meshes and
+//! textures stay. Otherwise the loaded data of every layer is found by what it was read from
+//! (a layer's id, source, sheet or layer, CRS and repair flag; for zone attributes, also the
+//! tables joined to it). Each piece of loaded data exists once, either in the workspace or
+//! here: a removed layer's data moves here ([`History::keep_removed`]), and what a change is
+//! about to alter in place is copied here first: the attributes a join extends
+//! ([`History::keep_attributes`]), the outlines a repair changes ([`History::keep_outlines`]).
+//! Only data that no kept step refers to is dropped. Should some data be missing all the same
+//! (a layer dropped by a path that does not call these hooks), the earlier project is read
+//! again through the loading path ([`Workspace::load`]), on the UI thread.
 
 use super::CartoSolApp;
 use super::basemap::BasemapChoice;
