@@ -18,6 +18,7 @@ pub mod export_ui;
 pub mod geometry;
 pub mod grid_bench;
 pub mod grid_layer;
+pub mod history;
 pub mod map_view;
 pub mod mesh_cache;
 pub mod panels;
@@ -221,6 +222,10 @@ pub enum Command {
     Proposals(proposals::ProposalCommand),
     /// A change of the saved views or of the presentation (committee mode).
     Views(presentation::ViewCommand),
+    /// Undoes the last change to the project (*Édition › Annuler*, Ctrl+Z).
+    Undo,
+    /// Redoes the last undone change (*Édition › Rétablir*, Ctrl+Maj+Z, Ctrl+Y).
+    Redo,
     /// Exports the list of under-served zones (format from the extension).
     ExportUnderserved {
         /// The file written: GeoJSON, CSV, XLSX or GeoPackage (from the extension).
@@ -310,6 +315,8 @@ pub struct CartoSolApp {
     /// What the project file holds, and what was last written (file or autosave), as
     /// fingerprints of the project without its current view: autosave only on a real change.
     autosave_marks: export_ui::AutosaveMarks,
+    /// Undo and redo: the project before each change and the loaded data it needs.
+    pub history: history::History,
 }
 
 fn hatch_texture(ctx: &egui::Context) -> egui::TextureHandle {
@@ -375,6 +382,7 @@ impl CartoSolApp {
             last_autosave: 0.0,
             data_dir: options.data_dir.clone(),
             autosave_marks: export_ui::AutosaveMarks::default(),
+            history: history::History::default(),
         };
         let _ = app.map_memory.set_zoom(9.0);
         app.map_memory.center_at(walkers::lon_lat(2.25, 48.52));
@@ -489,6 +497,8 @@ impl CartoSolApp {
         if !merge {
             // A project just opened is what its file holds; layers added to it are a change.
             self.autosave_marks = export_ui::AutosaveMarks::of(&mut self.ws);
+            // Closing a project (opening another) clears the undo history.
+            self.history = history::History::start(&mut self.ws);
         }
         if !merge
             && let Some(path) = self.ws.path.clone()
@@ -744,6 +754,7 @@ impl CartoSolApp {
                     }
                 }
                 Command::RepairGeometries(i) => {
+                    self.history.keep_outlines(&self.ws, i);
                     if let Some(z) = self.ws.zones.get_mut(i) {
                         z.spec.repair_geometries = true;
                         let id = z.spec.id.clone();
@@ -760,6 +771,7 @@ impl CartoSolApp {
                     }
                 }
                 Command::Remove(l) => {
+                    self.history.keep_removed(&mut self.ws, l);
                     self.ws.remove(l);
                     self.analysis.forget_coverage();
                     self.selected_zone = None;
@@ -864,6 +876,7 @@ impl CartoSolApp {
                     self.basemap = Basemap::new(choice, self.tile_cache.clone(), ctx);
                 }
                 Command::ApplyJoin(join) => {
+                    self.history.keep_attributes(&self.ws, join.layer);
                     self.analysis.forget_coverage();
                     match dialogs::apply_join(&mut self.ws, *join) {
                         Ok(msg) => self.status = msg,
@@ -1081,6 +1094,8 @@ impl CartoSolApp {
                     }
                     Err(e) => self.ui_state.dialog = dialogs::Dialog::Error(e),
                 },
+                Command::Undo => history::undo(self),
+                Command::Redo => history::redo(self),
                 Command::ExportUnderserved {
                     path,
                     decimal_comma,
@@ -1117,6 +1132,18 @@ impl CartoSolApp {
         let find = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
         if ctx.input_mut(|i| i.consume_shortcut(&find)) {
             self.ui_state.search.focus = true;
+        }
+        // Undo and redo; a focused text field keeps Ctrl+Z for its own text.
+        if !ctx.text_edit_focused() {
+            let redo_z = KeyboardShortcut::new(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+            let redo_y = KeyboardShortcut::new(Modifiers::COMMAND, Key::Y);
+            let undo = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
+            // Ctrl+Maj+Z first: Ctrl+Z would also match it.
+            if ctx.input_mut(|i| i.consume_shortcut(&redo_z) || i.consume_shortcut(&redo_y)) {
+                self.send(Command::Redo);
+            } else if ctx.input_mut(|i| i.consume_shortcut(&undo)) {
+                self.send(Command::Undo);
+            }
         }
         let (save, open, table, home, escape) = ctx.input_mut(|i| {
             (
@@ -1351,6 +1378,7 @@ impl eframe::App for CartoSolApp {
             }
         }
         self.apply(&ctx);
+        history::track(self, &ctx);
         if self.job.is_some()
             || self.export_job.is_some()
             || self.analysis.computing()

@@ -66,6 +66,9 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
              article ignorés).",
             "Ctrl+S enregistre le projet ; le projet d'exemple est en lecture seule : enregistrez \
              une copie (Fichier › Enregistrer sous…).",
+            "Ctrl+Z annule le dernier changement du projet (couche retirée, classification, \
+             jointure, cellule du tableau des dispositifs…), Ctrl+Maj+Z ou Ctrl+Y le rétablit \
+             (aussi menu Édition) ; déplacer la carte n'est pas un changement.",
             "Une sauvegarde automatique est faite après chaque vraie modification ; après une \
              fermeture inattendue, elle est proposée au démarrage suivant.",
             "Clic droit sur une couche › Propriétés… : source, système de coordonnées et problèmes \

@@ -26,6 +26,8 @@ pub fn show(ctx: &Context) -> Dialog {
                 ("Ctrl+O", "ouvrir un projet ou un fichier"),
                 ("Ctrl+F", "rechercher une commune, un EPCI, un service"),
                 ("Ctrl+S", "enregistrer le projet"),
+                ("Ctrl+Z", "annuler le dernier changement du projet"),
+                ("Ctrl+Maj+Z, Ctrl+Y", "rétablir le changement annulé"),
                 ("F5", "mode présentation (comité)"),
                 ("Ctrl+T", "afficher ou masquer la table attributaire"),
                 (

@@ -1,4 +1,4 @@
-//! The menu bar: file, basemap, display and help menus.
+//! The menu bar: file, edit (undo, redo), data, basemap, display and help menus.
 
 use crate::app::basemap::BasemapChoice;
 use crate::app::dialogs::export_layer::ExportLayerForm;
@@ -68,6 +68,7 @@ pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, u
                     ui.close();
                 }
             });
+            ui.menu_button("Édition", |ui| edit_menu(app, out, ui));
             ui.menu_button("Données", |ui| {
                 if ui.button("Dictionnaire des indicateurs…").clicked() {
                     state.dialog = Dialog::Dictionary(Box::new(
@@ -156,4 +157,38 @@ pub fn top_bar(app: &CartoSolApp, state: &mut UiState, out: &mut Vec<Command>, u
             ui.label(RichText::new(&app.ws.file.title).strong());
         });
     });
+}
+
+/// The *Édition* menu: « Annuler <the change> » and « Rétablir <the change> », greyed when
+/// there is nothing to undo or redo.
+fn edit_menu(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
+    let history = &app.history;
+    let undo = match history.undo_label() {
+        Some(what) => format!("Annuler {what} (Ctrl+Z)"),
+        None => "Annuler (Ctrl+Z)".to_owned(),
+    };
+    if ui
+        .add_enabled(history.can_undo(), egui::Button::new(undo))
+        .on_hover_text(
+            "Revient à l'état du projet avant ce changement (la vue de la carte ne bouge pas)",
+        )
+        .on_disabled_hover_text("Aucun changement à annuler depuis l'ouverture du projet")
+        .clicked()
+    {
+        out.push(Command::Undo);
+        ui.close();
+    }
+    let redo = match history.redo_label() {
+        Some(what) => format!("Rétablir {what} (Ctrl+Maj+Z)"),
+        None => "Rétablir (Ctrl+Maj+Z)".to_owned(),
+    };
+    if ui
+        .add_enabled(history.can_redo(), egui::Button::new(redo))
+        .on_hover_text("Refait le changement annulé (aussi Ctrl+Y)")
+        .on_disabled_hover_text("Aucun changement annulé à rétablir")
+        .clicked()
+    {
+        out.push(Command::Redo);
+        ui.close();
+    }
 }
