@@ -70,10 +70,7 @@ fn the_zones_are_drawn_before_the_points_come_and_the_layers_come_in_order() {
     let hook: StepHook = Arc::new(move |step: &LoadStep| {
         log.lock().unwrap().push(step.describe());
         if matches!(step, LoadStep::Points(_)) {
-            let _ = held
-                .lock()
-                .unwrap()
-                .recv_timeout(Duration::from_secs(60));
+            let _ = held.lock().unwrap().recv_timeout(Duration::from_secs(60));
         }
     });
     let ctx = harness.ctx.clone();
@@ -89,7 +86,10 @@ fn the_zones_are_drawn_before_the_points_come_and_the_layers_come_in_order() {
     let ids: Vec<&str> = app.ws.zones.iter().map(|z| z.spec.id.as_str()).collect();
     assert_eq!(ids, zones);
     // The mapped layer is classified and drawn.
-    let mapped = app.choropleth.as_ref().expect("the mapped layer is classified");
+    let mapped = app
+        .choropleth
+        .as_ref()
+        .expect("the mapped layer is classified");
     assert!(!mapped.colors.is_empty());
     assert!(
         app.map_out.vertices > 1000,

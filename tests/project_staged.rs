@@ -104,7 +104,11 @@ fn a_stopped_opening_loads_nothing_more() {
         }
     })
     .unwrap();
-    assert_eq!(seen, [false, true], "the file, the first zone layer, then nothing");
+    assert_eq!(
+        seen,
+        [false, true],
+        "the file, the first zone layer, then nothing"
+    );
 }
 
 #[test]

@@ -20,6 +20,7 @@ pub mod grid_bench;
 pub mod grid_layer;
 pub mod map_view;
 pub mod mesh_cache;
+pub mod open_bench;
 pub mod panels;
 pub mod presentation;
 pub mod proposals;
