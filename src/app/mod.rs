@@ -599,10 +599,18 @@ impl CartoSolApp {
             ws.apply_step(step);
             self.begin_project(ws);
         } else {
+            // The legend reads its labels from the dictionary, completed at the end.
+            let relabel = match &step {
+                state::LoadStep::Done { dictionary } => *dictionary != self.ws.file.dictionary,
+                _ => false,
+            };
             self.ws.apply_step(step);
             // New layers can change the commune base of the coverage or its services.
             self.analysis.forget_coverage();
             self.set_loaded_status();
+            if relabel && self.choropleth.is_some() {
+                self.recompute_choropleth();
+            }
         }
         self.classify_when_mapped_layer_is_in();
         if done {

@@ -30,6 +30,57 @@ pub struct OpenMeasure {
     pub points: Vec<usize>,
 }
 
+/// Where a zone layer's time goes (seconds, measured alone, one after the other): reading
+/// the source, preparing it for drawing ([`super::state::zone_view`]: outlines, levels of
+/// detail, triangles, hit-test index; the cells of a grid) and its reference values.
+pub struct ZoneBreakdown {
+    /// The layer's id.
+    pub id: String,
+    /// Reading the source (the library's zone or grid reader).
+    pub read_s: f64,
+    /// Preparing it for drawing.
+    pub prepare_s: f64,
+    /// Its reference values.
+    pub reference_s: f64,
+}
+
+/// Times each zone layer of the project `path` step by step (see [`ZoneBreakdown`]).
+pub fn zone_breakdown(path: &Path) -> Result<Vec<ZoneBreakdown>, String> {
+    let file = crate::project::ProjectFile::read(path).map_err(|e| e.to_string())?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut out = Vec::new();
+    for spec in &file.zones {
+        let crs = spec
+            .crs
+            .as_deref()
+            .map(crate::crs::Crs::from_user)
+            .transpose()?;
+        let t = Instant::now();
+        let layer = crate::grid::load_zones_or_grid(
+            &base.join(&spec.source),
+            &crate::zones::ZoneOptions {
+                layer: spec.layer.clone(),
+                crs,
+                repair: spec.repair_geometries,
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        let read_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let view = super::state::zone_view(spec.clone(), layer, &file);
+        let prepare_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        std::hint::black_box(super::state::reference_values(&view, &file));
+        out.push(ZoneBreakdown {
+            id: spec.id.clone(),
+            read_s,
+            prepare_s,
+            reference_s: t.elapsed().as_secs_f64(),
+        });
+    }
+    Ok(out)
+}
+
 /// Opens the project `path` as the app does (layer by layer on a loading thread, each step
 /// applied on this thread) and times the first frame and the whole opening.
 pub fn open_bench(path: &Path) -> Result<OpenMeasure, String> {

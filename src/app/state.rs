@@ -494,6 +494,7 @@ impl Workspace {
         let mut communes: Option<(ZoneLayer, String, String)> = None;
         let mut cancelled = false;
         let mut stopped = false;
+        let mut first_points = true;
         let label =
             |done: usize, total: usize| format!("Ouverture : {done} couche(s) sur {total}…");
         crate::project::open_project_staged(path, |stage| {
@@ -544,7 +545,7 @@ impl Workspace {
                     let Some(file) = file.as_ref() else {
                         return ControlFlow::Break(());
                     };
-                    let view = placed_point_view(
+                    let mut view = placed_point_view(
                         spec,
                         layer,
                         file,
@@ -553,6 +554,13 @@ impl Workspace {
                             .as_ref()
                             .map(|(l, n, c)| (l, n.as_str(), c.as_str())),
                     );
+                    // The first point layer's themes are resolved here, off the UI thread (as
+                    // the workspace would resolve them over that one layer); the themes of
+                    // later layers are numbered across layers when they come.
+                    if first_points {
+                        first_points = false;
+                        style_point_views(std::slice::from_mut(&mut view), &file.map.hidden_themes);
+                    }
                     done += 1;
                     LoadStep::Points(Box::new(view))
                 }
@@ -597,11 +605,13 @@ impl Workspace {
                 let tables = &self.file.tables;
                 self.joins
                     .sort_by_key(|(t, _)| tables.iter().position(|s| s.id == t.id));
-                self.arrange();
+                self.arrange(true);
             }
             LoadStep::Points(view) => {
                 self.points.push(*view);
-                self.arrange();
+                // A first point layer comes with its themes resolved (by the same function,
+                // over that one layer): nothing to redo over a million points here.
+                self.arrange(self.points.len() > 1);
             }
             LoadStep::Done { dictionary } => {
                 self.file.dictionary = dictionary;
@@ -692,7 +702,7 @@ impl Workspace {
 
     /// Recomputes what derives from the layers: order and reference values.
     pub fn finish(&mut self) {
-        self.arrange();
+        self.arrange(true);
         self.references = self
             .zones
             .iter()
@@ -700,9 +710,9 @@ impl Workspace {
             .collect();
     }
 
-    /// Recomputes the drawing order, the points' themes and the points' zones in zone layers
-    /// new to them (what [`Workspace::finish`] does but the reference values).
-    fn arrange(&mut self) {
+    /// Recomputes the drawing order, the points' themes (with `restyle`) and the points' zones
+    /// in zone layers new to them (what [`Workspace::finish`] does but the reference values).
+    fn arrange(&mut self, restyle: bool) {
         let mut order: Vec<LayerRef> = Vec::new();
         // Saved order first, then the remaining layers: points above zones.
         for style in &self.file.map.layers {
@@ -730,7 +740,9 @@ impl Workspace {
             order.push(LayerRef::Zones(i));
         }
         self.order = order;
-        self.restyle_points();
+        if restyle {
+            self.restyle_points();
+        }
         // Zone membership of points for every zone layer (new layers included).
         for p in &mut self.points {
             if p.zone_of.len() != self.zones.len() {

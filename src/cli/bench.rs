@@ -1022,6 +1022,13 @@ fn open_bench(
         firsts.push(m.first_frame_s);
         completes.push(m.complete_s);
     }
+    for z in cartosol::app::open_bench::zone_breakdown(&project).map_err(anyhow::Error::msg)? {
+        println!(
+            "  couche de zones {} mesurée seule : lecture {:.3} s, préparation pour la carte \
+             {:.3} s, valeurs de référence {:.3} s",
+            z.id, z.read_s, z.prepare_s, z.reference_s
+        );
+    }
     let best = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
