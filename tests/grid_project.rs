@@ -151,4 +151,3 @@ fn the_coverage_of_the_grid_layer_counts_each_service_in_its_square() {
         "every positioned service is in one square or outside"
     );
 }
-

@@ -257,7 +257,7 @@ enum JobMessage {
     Step(state::LoadStep),
     /// The end: the whole workspace (a data file, layers added), `None` after the steps of a
     /// staged opening, or the error in French.
-    End(Result<Option<Workspace>, String>),
+    End(Result<Option<Box<Workspace>>, String>),
 }
 
 /// A project opening layer by layer, as the UI follows it.
@@ -431,7 +431,7 @@ impl CartoSolApp {
         std::thread::spawn(move || {
             let result = if merge {
                 let mut ws = Workspace::empty();
-                ws.add_file(&target, &p).map(|_| Some(ws))
+                ws.add_file(&target, &p).map(|_| Some(Box::new(ws)))
             } else if staged {
                 Workspace::load_staged(&target, &p, |step| {
                     if let Some(hook) = &hook {
@@ -443,7 +443,7 @@ impl CartoSolApp {
                 })
                 .map(|()| None)
             } else {
-                Workspace::load(&target, &p).map(Some)
+                Workspace::load(&target, &p).map(|ws| Some(Box::new(ws)))
             };
             let _ = tx.send(JobMessage::End(result));
             ctx.request_repaint();
@@ -719,7 +719,7 @@ impl CartoSolApp {
                     let merge = job.merge;
                     self.job = None;
                     if let Some(ws) = ws {
-                        self.install(ws, merge);
+                        self.install(*ws, merge);
                     }
                     return;
                 }
