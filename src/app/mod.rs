@@ -240,7 +240,10 @@ pub struct UiState {
 
 /// A background load.
 struct Job {
+    /// « Chargement de <file name> ».
     label: String,
+    /// The file being loaded.
+    path: PathBuf,
     progress: Arc<Progress>,
     result: Receiver<JobMessage>,
     /// Add the loaded layers to the current workspace instead of replacing it.
@@ -449,7 +452,14 @@ impl CartoSolApp {
             ctx.request_repaint();
         });
         self.job = Some(Job {
-            label: format!("Chargement de {}", path.display()),
+            label: format!(
+                "Chargement de {}",
+                path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into()
+                )
+            ),
+            path: path.clone(),
             progress,
             result: rx,
             merge,
