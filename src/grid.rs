@@ -955,8 +955,9 @@ pub fn is_grid_table(path: &Path) -> bool {
 /// flag, every numeric column and the communes it touches as attributes. This is how the app
 /// draws the grid (a choropleth of squares) and how a project holds it as a zone layer.
 pub fn grid_as_zones(path: &Path, grid: GridLayer) -> Result<crate::model::ZoneLayer, LoadError> {
-    use crate::model::{Field, FieldKind, Table, ZoneLayer};
+    use crate::model::{Column, ColumnBuilder, Field, FieldKind, Table, ZoneLayer};
     use geo::{LineString, MultiPolygon, Polygon};
+    use std::fmt::Write;
     let transform = laea_to_wgs84(path)?;
     let geometries = crate::parallel::map_indexed(&grid.cells, |_, c| {
         let r = c.resolution_m;
@@ -976,47 +977,66 @@ pub fn grid_as_zones(path: &Path, grid: GridLayer) -> Result<crate::model::ZoneL
             None => MultiPolygon::new(vec![]),
         }
     });
+    // Columns built straight from the grid's storage: the ids and the communes written into
+    // one reused buffer and interned, the counts as numbers (NaN: missing).
+    let text_column = |text_of: &dyn Fn(usize, &mut String)| {
+        let mut builder = ColumnBuilder::with_capacity(grid.cells.len());
+        let mut buffer = String::new();
+        for i in 0..grid.cells.len() {
+            buffer.clear();
+            text_of(i, &mut buffer);
+            builder.push_text(&buffer);
+        }
+        builder.finish()
+    };
+    let ids = text_column(&|i, buffer| {
+        if let Some(c) = grid.cells.get(i) {
+            let _ = write!(
+                buffer,
+                "CRS3035RES{}mN{}E{}",
+                c.resolution_m, c.north_m, c.east_m
+            );
+        }
+    });
+    let communes = text_column(&|i, buffer| {
+        for (k, code) in grid.communes.get(i).into_iter().flatten().enumerate() {
+            if k > 0 {
+                buffer.push(' ');
+            }
+            buffer.push_str(code);
+        }
+    });
     let mut fields = vec![
         Field {
             name: "Idcar_200m".to_owned(),
             kind: FieldKind::Text,
-            values: grid.cells.iter().map(|c| Value::Text(c.id())).collect(),
+            values: ids,
         },
         Field {
             name: "I_est_200".to_owned(),
             kind: FieldKind::Number,
-            values: grid
-                .imputed
-                .iter()
-                .map(|i| Value::Number(if *i { 1.0 } else { 0.0 }))
-                .collect(),
+            values: Column::from_numbers(
+                grid.imputed.iter().map(|i| Ok(if *i { 1.0 } else { 0.0 })),
+            ),
         },
     ];
     for f in grid.fields {
         fields.push(Field {
             name: f.name,
             kind: FieldKind::Number,
-            values: f
-                .values
-                .into_iter()
-                .map(|v| {
-                    if v.is_finite() {
-                        Value::Number(v)
-                    } else {
-                        Value::Missing(crate::value::Missing::Empty)
-                    }
-                })
-                .collect(),
+            values: Column::from_numbers(f.values.into_iter().map(|v| {
+                if v.is_finite() {
+                    Ok(v)
+                } else {
+                    Err(crate::value::Missing::Empty)
+                }
+            })),
         });
     }
     fields.push(Field {
         name: "lcog_geo".to_owned(),
         kind: FieldKind::Text,
-        values: grid
-            .communes
-            .iter()
-            .map(|c| Value::Text(c.join(" ")))
-            .collect(),
+        values: communes,
     });
     Ok(ZoneLayer {
         source: grid.source,

@@ -828,77 +828,254 @@ fn source_note(notes: &[(u64, String)]) -> Option<String> {
     })
 }
 
-/// Opens a project: loads every layer and applies every join.
-pub fn open_project(path: &Path) -> Result<Project, LoadError> {
-    let file = ProjectFile::read(path)?;
+/// One step of a staged opening ([`open_project_staged`]), in the order they come: the
+/// project file, then each zone layer in the project's order (with the tables joined to it),
+/// then each point layer in the project's order, then the completed dictionary.
+#[derive(Debug)]
+pub enum Stage {
+    /// The project file, read and checked: the layers to come are its `zones` and `points`.
+    File(Box<ProjectFile>),
+    /// Zone layer `index` of the project, loaded, with every table joined to it.
+    Zones {
+        /// Position of the layer in the project's `zones`.
+        index: usize,
+        /// The layer as declared in the project.
+        spec: ZoneSpec,
+        /// The zones read, with the columns of the joined tables.
+        layer: ZoneLayer,
+        /// The report of each join to this layer, in the project's order of tables.
+        joins: Vec<(TableSpec, JoinReport)>,
+    },
+    /// Point layer `index` of the project, loaded.
+    Points {
+        /// Position of the layer in the project's `points`.
+        index: usize,
+        /// The layer as declared in the project.
+        spec: PointSpec,
+        /// The points read.
+        layer: PointLayer,
+    },
+    /// Every layer is loaded. The project's dictionary completed by its workbooks' definitions
+    /// sheets, and sources taken from the « Source : … » notes under the tables' data.
+    Done {
+        /// The completed dictionary.
+        dictionary: Vec<crate::dictionary::IndicatorDef>,
+    },
+}
+
+/// Loads zone layer `spec` of the project at `path` and joins its tables to it. Returns the
+/// layer, the join reports (with each table's position in the project) and the source notes
+/// of the tables read.
+#[allow(clippy::type_complexity)]
+fn load_zone_stage(
+    path: &Path,
+    file: &ProjectFile,
+    spec: &ZoneSpec,
+) -> Result<
+    (
+        ZoneLayer,
+        Vec<(TableSpec, JoinReport)>,
+        Vec<(Vec<String>, String)>,
+    ),
+    LoadError,
+> {
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut zones = Vec::new();
-    for spec in &file.zones {
-        let source = base.join(&spec.source);
-        let layer = crate::grid::load_zones_or_grid(
-            &source,
-            &ZoneOptions {
-                layer: spec.layer.clone(),
-                crs: parse_crs(path, &spec.crs)?,
-                repair: spec.repair_geometries,
-            },
-        )?;
-        zones.push((spec.clone(), layer));
-    }
+    let source = base.join(&spec.source);
+    let mut layer = crate::grid::load_zones_or_grid(
+        &source,
+        &ZoneOptions {
+            layer: spec.layer.clone(),
+            crs: parse_crs(path, &spec.crs)?,
+            repair: spec.repair_geometries,
+        },
+    )?;
     let mut joins = Vec::new();
     // (columns of a table, the « Source : … » note under its data).
     let mut noted_sources: Vec<(Vec<String>, String)> = Vec::new();
-    for spec in &file.tables {
-        let source = base.join(&spec.source);
-        let table = load_table(&source, &spec.options)?;
+    for table_spec in file.tables.iter().filter(|t| t.join_to == spec.id) {
+        let source = base.join(&table_spec.source);
+        let table = load_table(&source, &table_spec.options)?;
         if let Some(text) = source_note(&table.notes) {
             noted_sources.push((table.table.field_names().map(str::to_owned).collect(), text));
         }
-        let Some((zspec, layer)) = zones.iter_mut().find(|(z, _)| z.id == spec.join_to) else {
-            return Err(LoadError::format(
-                path,
-                format!(
-                    "la table « {} » est jointe à une couche « {} » absente du projet",
-                    spec.id, spec.join_to
-                ),
-            ));
-        };
         let result = join(
             &layer.attributes,
-            Some(&zspec.code_field),
-            &table.table,
             Some(&spec.code_field),
-            spec.code_kind,
+            &table.table,
+            Some(&table_spec.code_field),
+            table_spec.code_kind,
         )
         .map_err(|e| LoadError::format(&source, e.to_string()))?;
         apply(&mut layer.attributes, result.columns);
-        joins.push((spec.clone(), result.report));
+        joins.push((table_spec.clone(), result.report));
     }
-    let mut points = Vec::new();
-    for spec in &file.points {
-        let source = base.join(&spec.source);
-        let layer = load_points(
-            &source,
-            &PointOptions {
-                crs: parse_crs(path, &spec.crs)?,
-                table: spec.options.clone(),
-                ..PointOptions::default()
-            },
-        )?;
-        points.push((spec.clone(), layer));
+    Ok((layer, joins, noted_sources))
+}
+
+/// Loads point layer `spec` of the project at `path`.
+fn load_point_stage(path: &Path, spec: &PointSpec) -> Result<PointLayer, LoadError> {
+    let base = path.parent().unwrap_or(Path::new("."));
+    load_points(
+        &base.join(&spec.source),
+        &PointOptions {
+            crs: parse_crs(path, &spec.crs)?,
+            table: spec.options.clone(),
+            ..PointOptions::default()
+        },
+    )
+}
+
+/// Opens a project layer by layer, handing each [`Stage`] to `on_stage` as soon as it is
+/// ready, so that a front end can show the first zone layer while the others load.
+///
+/// The stages come in a fixed order: [`Stage::File`], the zone layers in the project's order,
+/// the point layers in the project's order, [`Stage::Done`]. The first zone layer is loaded
+/// alone (it is what is shown first); from then on the point layers are read on another
+/// thread, in parallel with the remaining zone layers, and handed over after them.
+/// `on_stage` runs on the calling thread; returning [`ControlFlow::Break`] stops the opening
+/// (`Ok` is returned, the stages not given are not loaded). The first error met ends the
+/// opening: the stages already given stay valid, the error is the one [`open_project`]
+/// returns.
+///
+/// [`ControlFlow::Break`]: std::ops::ControlFlow::Break
+pub fn open_project_staged(
+    path: &Path,
+    mut on_stage: impl FnMut(Stage) -> std::ops::ControlFlow<()>,
+) -> Result<(), LoadError> {
+    use std::ops::ControlFlow;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let file = ProjectFile::read(path)?;
+    if on_stage(Stage::File(Box::new(file.clone()))).is_break() {
+        return Ok(());
+    }
+    let stop = AtomicBool::new(false);
+    let mut noted_sources: Vec<(Vec<String>, String)> = Vec::new();
+    let outcome = std::thread::scope(|scope| -> Result<ControlFlow<()>, LoadError> {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<PointLayer, LoadError>)>();
+        let mut points_thread = None;
+        let mut start_points = |tx: std::sync::mpsc::Sender<_>| {
+            let (file, stop) = (&file, &stop);
+            Some(scope.spawn(move || {
+                for (index, spec) in file.points.iter().enumerate() {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let loaded = load_point_stage(path, spec);
+                    let failed = loaded.is_err();
+                    if tx.send((index, loaded)).is_err() || failed {
+                        return;
+                    }
+                }
+            }))
+        };
+        let mut tx = Some(tx);
+        if file.zones.is_empty() {
+            points_thread = tx.take().and_then(&mut start_points);
+        }
+        let result = (|| {
+            for (index, spec) in file.zones.iter().enumerate() {
+                let (layer, joins, notes) = load_zone_stage(path, &file, spec)?;
+                noted_sources.extend(notes);
+                let stage = Stage::Zones {
+                    index,
+                    spec: spec.clone(),
+                    layer,
+                    joins,
+                };
+                if on_stage(stage).is_break() {
+                    return Ok(ControlFlow::Break(()));
+                }
+                if points_thread.is_none() {
+                    points_thread = tx.take().and_then(&mut start_points);
+                }
+            }
+            drop(tx.take());
+            for (index, spec) in file.points.iter().enumerate() {
+                let layer = match rx.recv() {
+                    Ok((i, Ok(layer))) if i == index => layer,
+                    Ok((_, Err(e))) => return Err(e),
+                    // The reader thread ended without this layer: it panicked (resumed below).
+                    _ => {
+                        return Err(LoadError::format(
+                            path,
+                            format!("couche de points « {} » non lue", spec.id),
+                        ));
+                    }
+                };
+                let stage = Stage::Points {
+                    index,
+                    spec: spec.clone(),
+                    layer,
+                };
+                if on_stage(stage).is_break() {
+                    return Ok(ControlFlow::Break(()));
+                }
+            }
+            Ok(ControlFlow::Continue(()))
+        })();
+        // Whatever happened, the point reader stops at its next layer.
+        stop.store(true, Ordering::Relaxed);
+        drop(rx);
+        if let Some(handle) = points_thread
+            && let Err(panic) = handle.join()
+        {
+            std::panic::resume_unwind(panic);
+        }
+        result
+    })?;
+    if outcome.is_break() {
+        return Ok(());
     }
     // As the app does at opening: the entries of the workbooks' definitions sheets complete
     // the dictionary saved in the project, so every command reads labels, not codes.
-    let mut file = file;
-    file.dictionary = completed_dictionary(&file, path.parent().unwrap_or(Path::new("."))).0;
+    let mut dictionary = completed_dictionary(&file, path.parent().unwrap_or(Path::new("."))).0;
     // The « Source : Insee, Filosofi 2020 » note under a table's data is the source of its
     // indicators that the dictionary leaves without one.
-    for def in file.dictionary.iter_mut().filter(|d| d.source.is_none()) {
+    for def in dictionary.iter_mut().filter(|d| d.source.is_none()) {
         def.source = noted_sources
             .iter()
             .find(|(fields, _)| fields.iter().any(|f| f.eq_ignore_ascii_case(&def.code)))
             .map(|(_, text)| text.clone());
     }
+    let _ = on_stage(Stage::Done { dictionary });
+    Ok(())
+}
+
+/// Opens a project: loads every layer and applies every join (the stages of
+/// [`open_project_staged`], collected).
+pub fn open_project(path: &Path) -> Result<Project, LoadError> {
+    let mut file = None;
+    let mut zones = Vec::new();
+    let mut points = Vec::new();
+    let mut joins = Vec::new();
+    open_project_staged(path, |stage| {
+        match stage {
+            Stage::File(f) => file = Some(*f),
+            Stage::Zones {
+                spec,
+                layer,
+                joins: j,
+                ..
+            } => {
+                zones.push((spec, layer));
+                joins.extend(j);
+            }
+            Stage::Points { spec, layer, .. } => points.push((spec, layer)),
+            Stage::Done { dictionary } => {
+                if let Some(f) = file.as_mut() {
+                    f.dictionary = dictionary;
+                }
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    })?;
+    let Some(file) = file else {
+        return Err(LoadError::format(path, "projet non lu"));
+    };
+    // The join reports in the project's order of tables.
+    joins.sort_by_key(|(spec, _): &(TableSpec, JoinReport)| {
+        file.tables.iter().position(|t| t.id == spec.id)
+    });
     Ok(Project {
         path: path.to_owned(),
         file,

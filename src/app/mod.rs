@@ -21,6 +21,7 @@ pub mod grid_layer;
 pub mod history;
 pub mod map_view;
 pub mod mesh_cache;
+pub mod open_bench;
 pub mod panels;
 pub mod presentation;
 pub mod proposals;
@@ -253,12 +254,40 @@ pub struct UiState {
 
 /// A background load.
 struct Job {
+    /// « Chargement de <file name> ».
     label: String,
+    /// The file being loaded.
+    path: PathBuf,
     progress: Arc<Progress>,
-    result: Receiver<Result<Workspace, String>>,
+    result: Receiver<JobMessage>,
     /// Add the loaded layers to the current workspace instead of replacing it.
     merge: bool,
+    /// A project opening layer by layer: its first step (the project file), held until its
+    /// first layer comes (the current workspace stays until then), and whether its workspace
+    /// is installed.
+    staged: Option<StagedOpening>,
 }
+
+/// What a background load sends to the UI.
+enum JobMessage {
+    /// A step of a project opening layer by layer.
+    Step(state::LoadStep),
+    /// The end: the whole workspace (a data file, layers added), `None` after the steps of a
+    /// staged opening, or the error in French.
+    End(Result<Option<Box<Workspace>>, String>),
+}
+
+/// A project opening layer by layer, as the UI follows it.
+struct StagedOpening {
+    /// The first step, until the first layer comes.
+    begin: Option<state::LoadStep>,
+    /// Whether the workspace being filled has replaced the previous one.
+    installed: bool,
+}
+
+/// Called on the loading thread before each step of a staged opening is handed to the UI
+/// (tests: hold a step back to see the map as it is before it).
+pub type StepHook = Arc<dyn Fn(&state::LoadStep) + Send + Sync>;
 
 /// The CartoSol desktop app.
 pub struct CartoSolApp {
@@ -400,80 +429,161 @@ impl CartoSolApp {
     }
 
     fn start_load(&mut self, path: PathBuf, merge: bool, ctx: &egui::Context) {
+        self.start_load_with(path, merge, ctx, None);
+    }
+
+    /// Opens a project or data file in the background (as *Ouvrir* does); a project is
+    /// published layer by layer, the first zone layer drawn as soon as it is read, with
+    /// `hook` (tests) called on the loading thread before each step is handed over.
+    pub fn start_load_with(
+        &mut self,
+        path: PathBuf,
+        merge: bool,
+        ctx: &egui::Context,
+        hook: Option<StepHook>,
+    ) {
         let progress = Arc::new(Progress::default());
         let (tx, rx) = std::sync::mpsc::channel();
         let p = progress.clone();
         let ctx = ctx.clone();
         let target = path.clone();
+        let staged = !merge && state::is_project_path(&path);
         std::thread::spawn(move || {
             let result = if merge {
                 let mut ws = Workspace::empty();
-                ws.add_file(&target, &p).map(|_| ws)
+                ws.add_file(&target, &p).map(|_| Some(Box::new(ws)))
+            } else if staged {
+                Workspace::load_staged(&target, &p, |step| {
+                    if let Some(hook) = &hook {
+                        hook(&step);
+                    }
+                    let sent = tx.send(JobMessage::Step(step)).is_ok();
+                    ctx.request_repaint();
+                    sent
+                })
+                .map(|()| None)
             } else {
-                Workspace::load(&target, &p)
+                Workspace::load(&target, &p).map(|ws| Some(Box::new(ws)))
             };
-            let _ = tx.send(result);
+            let _ = tx.send(JobMessage::End(result));
             ctx.request_repaint();
         });
         self.job = Some(Job {
-            label: format!("Chargement de {}", path.display()),
+            label: format!(
+                "Chargement de {}",
+                path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into()
+                )
+            ),
+            path: path.clone(),
             progress,
             result: rx,
             merge,
+            staged: staged.then_some(StagedOpening {
+                begin: None,
+                installed: false,
+            }),
         });
     }
 
     /// Installs a loaded workspace (or merges its layers into the current one).
     pub fn install(&mut self, ws: Workspace, merge: bool) {
-        if merge {
-            let offset = self.ws.zones.len();
-            self.ws.file.zones.extend(ws.file.zones);
-            self.ws.file.points.extend(ws.file.points);
-            self.ws.zones.extend(ws.zones);
-            self.ws.points.extend(ws.points);
-            if self.ws.file.map.zones.is_empty()
-                && let Some(z) = self.ws.zones.get(offset)
-            {
-                self.ws.file.map.zones = z.spec.id.clone();
-            }
-            self.ws.finish();
-            // A new zone layer can change the commune base of the coverage.
-            self.analysis.forget_coverage();
-        } else {
-            self.ws = ws;
-            self.selected_zone = None;
-            self.selected_point = None;
-            self.analysis.reset();
-            self.t0.reset();
-            self.schemes.reset();
-            // Recent projects: the user's own (the bundled sample has its own button and
-            // opening it writes nothing).
-            if let Some(path) = &self.ws.path
-                && path.to_string_lossy().ends_with(".cartosol.json")
-                && !crate::bundled::bundled_sample_dir()
-                    .is_some_and(|dir| path.canonicalize().is_ok_and(|p| p.starts_with(&dir)))
-            {
-                welcome::remember(&self.data_dir, path);
-            }
-            // The basemap saved with the project: a local PMTiles file (the offline committee
-            // room) or none. OpenStreetMap, the default of every project, keeps the app's.
-            let base = self
-                .ws
-                .path
-                .as_deref()
-                .and_then(std::path::Path::parent)
-                .map(std::path::Path::to_path_buf)
-                .unwrap_or_default();
-            match self.ws.file.map.basemap.clone() {
-                crate::project::BasemapSpec::Pmtiles { path } => {
-                    self.restore_basemap = Some(BasemapChoice::Pmtiles(base.join(path)));
-                }
-                crate::project::BasemapSpec::None => {
-                    self.restore_basemap = Some(BasemapChoice::None);
-                }
-                crate::project::BasemapSpec::Osm => {}
-            }
+        if !merge {
+            self.begin_project(ws);
+            self.recompute_choropleth();
+            self.end_project();
+            return;
         }
+        let offset = self.ws.zones.len();
+        self.ws.file.zones.extend(ws.file.zones);
+        self.ws.file.points.extend(ws.file.points);
+        self.ws.zones.extend(ws.zones);
+        self.ws.points.extend(ws.points);
+        if self.ws.file.map.zones.is_empty()
+            && let Some(z) = self.ws.zones.get(offset)
+        {
+            self.ws.file.map.zones = z.spec.id.clone();
+        }
+        self.ws.finish();
+        // A new zone layer can change the commune base of the coverage.
+        self.analysis.forget_coverage();
+        self.set_loaded_status();
+        self.recompute_choropleth();
+        self.frame_on_next = true;
+    }
+
+    /// Replaces the workspace with a project's (whole, or its first layers while it opens):
+    /// the selection and the analyses start afresh, the project's basemap and saved view are
+    /// restored (else the map frames its layers).
+    fn begin_project(&mut self, ws: Workspace) {
+        self.ws = ws;
+        // The previous project's steps do not apply to this one (nor to the empty workspace
+        // left by an opening that failed half-way).
+        self.history = history::History::start(&mut self.ws);
+        self.selected_zone = None;
+        self.selected_point = None;
+        self.analysis.reset();
+        self.t0.reset();
+        self.schemes.reset();
+        self.choropleth = None;
+        // Recent projects: the user's own (the bundled sample has its own button and
+        // opening it writes nothing).
+        if let Some(path) = &self.ws.path
+            && path.to_string_lossy().ends_with(".cartosol.json")
+            && !crate::bundled::bundled_sample_dir()
+                .is_some_and(|dir| path.canonicalize().is_ok_and(|p| p.starts_with(&dir)))
+        {
+            welcome::remember(&self.data_dir, path);
+        }
+        // The basemap saved with the project: a local PMTiles file (the offline committee
+        // room) or none. OpenStreetMap, the default of every project, keeps the app's.
+        let base = self
+            .ws
+            .path
+            .as_deref()
+            .and_then(std::path::Path::parent)
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        match self.ws.file.map.basemap.clone() {
+            crate::project::BasemapSpec::Pmtiles { path } => {
+                self.restore_basemap = Some(BasemapChoice::Pmtiles(base.join(path)));
+            }
+            crate::project::BasemapSpec::None => {
+                self.restore_basemap = Some(BasemapChoice::None);
+            }
+            crate::project::BasemapSpec::Osm => {}
+        }
+        match self.ws.file.map.view.clone() {
+            Some(v) => {
+                let _ = self.map_memory.set_zoom(v.zoom);
+                self.map_memory.center_at(walkers::lon_lat(v.lon, v.lat));
+                self.frame_on_next = false;
+            }
+            None => self.frame_on_next = true,
+        }
+        self.set_loaded_status();
+    }
+
+    /// A project is wholly in the workspace: its status line, the autosave's reference and
+    /// the offer to recover an autosave newer than the file.
+    fn end_project(&mut self) {
+        self.set_loaded_status();
+        // A project just opened is what its file holds; layers added to it are a change.
+        self.autosave_marks = export_ui::AutosaveMarks::of(&mut self.ws);
+        // Closing a project (opening another) clears the undo history; its steps start from
+        // the project as opened, all layers in.
+        self.history = history::History::start(&mut self.ws);
+        if let Some(path) = self.ws.path.clone()
+            && !crate::project::is_autosave_file(&path)
+            && crate::project::recover(&path, &self.data_dir).is_some()
+        {
+            self.ui_state.dialog = dialogs::Dialog::Recover(path);
+        }
+    }
+
+    /// The status line after a load: the layers and the reading problems.
+    fn set_loaded_status(&mut self) {
         self.status = format!(
             "{} couche(s) de zones, {} couche(s) de points",
             self.ws.zones.len(),
@@ -485,27 +595,59 @@ impl CartoSolApp {
                 " ; {problems} problème(s) de lecture : clic droit sur une couche › Propriétés"
             ));
         }
-        self.recompute_choropleth();
-        match self.ws.file.map.view.clone() {
-            Some(v) if !merge => {
-                let _ = self.map_memory.set_zoom(v.zoom);
-                self.map_memory.center_at(walkers::lon_lat(v.lon, v.lat));
-                self.frame_on_next = false;
+    }
+
+    /// Classifies the mapped layer once it is in the workspace (while a project opens, the
+    /// mapped layer may come after others: no choropleth until then, and the saved
+    /// indicator is kept).
+    fn classify_when_mapped_layer_is_in(&mut self) {
+        let mapped = &self.ws.file.map.zones;
+        let ready = if mapped.is_empty() {
+            !self.ws.zones.is_empty()
+        } else {
+            self.ws.zones.iter().any(|z| &z.spec.id == mapped)
+        };
+        if ready && self.choropleth.is_none() {
+            self.recompute_choropleth();
+        }
+    }
+
+    /// Puts a step of a staged opening in the app: the first layer replaces the workspace
+    /// (and frames the map); each further layer is added and drawn at the next frame.
+    fn apply_load_step(&mut self, step: state::LoadStep) {
+        let Some(staged) = self.job.as_mut().and_then(|j| j.staged.as_mut()) else {
+            return;
+        };
+        if matches!(step, state::LoadStep::Begin { .. }) {
+            staged.begin = Some(step);
+            return;
+        }
+        let done = matches!(step, state::LoadStep::Done { .. });
+        if !staged.installed {
+            staged.installed = true;
+            let mut ws = Workspace::empty();
+            if let Some(begin) = staged.begin.take() {
+                ws.apply_step(begin);
             }
-            _ => self.frame_on_next = true,
+            ws.apply_step(step);
+            self.begin_project(ws);
+        } else {
+            // The legend reads its labels from the dictionary, completed at the end.
+            let relabel = match &step {
+                state::LoadStep::Done { dictionary } => *dictionary != self.ws.file.dictionary,
+                _ => false,
+            };
+            self.ws.apply_step(step);
+            // New layers can change the commune base of the coverage or its services.
+            self.analysis.forget_coverage();
+            self.set_loaded_status();
+            if relabel && self.choropleth.is_some() {
+                self.recompute_choropleth();
+            }
         }
-        if !merge {
-            // A project just opened is what its file holds; layers added to it are a change.
-            self.autosave_marks = export_ui::AutosaveMarks::of(&mut self.ws);
-            // Closing a project (opening another) clears the undo history.
-            self.history = history::History::start(&mut self.ws);
-        }
-        if !merge
-            && let Some(path) = self.ws.path.clone()
-            && !crate::project::is_autosave_file(&path)
-            && crate::project::recover(&path, &self.data_dir).is_some()
-        {
-            self.ui_state.dialog = dialogs::Dialog::Recover(path);
+        self.classify_when_mapped_layer_is_in();
+        if done {
+            self.end_project();
         }
     }
 
@@ -591,30 +733,49 @@ impl CartoSolApp {
     }
 
     fn poll_job(&mut self) {
-        let Some(job) = &self.job else { return };
-        match job.result.try_recv() {
-            Ok(Ok(ws)) => {
-                let merge = job.merge;
-                self.job = None;
-                self.install(ws, merge);
-            }
-            Ok(Err(e)) => {
-                let cancelled = job
-                    .progress
-                    .cancel
-                    .load(std::sync::atomic::Ordering::Relaxed);
-                self.job = None;
-                if cancelled {
-                    self.status = "Chargement annulé".to_owned();
-                } else {
-                    self.ui_state.dialog = dialogs::Dialog::Error(e);
+        // Every message waiting: the layers read since the last frame are drawn in this one.
+        loop {
+            let Some(job) = &self.job else { return };
+            let message = match job.result.try_recv() {
+                Ok(m) => m,
+                Err(std::sync::mpsc::TryRecvError::Empty) => return,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.job = None;
+                    self.ui_state.dialog =
+                        dialogs::Dialog::Error("le chargement s'est interrompu".to_owned());
+                    return;
                 }
-            }
-            Err(std::sync::mpsc::TryRecvError::Empty) => {}
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                self.job = None;
-                self.ui_state.dialog =
-                    dialogs::Dialog::Error("le chargement s'est interrompu".to_owned());
+            };
+            match message {
+                JobMessage::Step(step) => self.apply_load_step(step),
+                JobMessage::End(Ok(ws)) => {
+                    let merge = job.merge;
+                    self.job = None;
+                    if let Some(ws) = ws {
+                        self.install(*ws, merge);
+                    }
+                    return;
+                }
+                JobMessage::End(Err(e)) => {
+                    let cancelled = job
+                        .progress
+                        .cancel
+                        .load(std::sync::atomic::Ordering::Relaxed);
+                    // A project that stopped half-way is not left half-open (saving it would
+                    // drop its missing layers' settings): the workspace is emptied.
+                    let partial = job.staged.as_ref().is_some_and(|s| s.installed);
+                    self.job = None;
+                    if partial {
+                        self.begin_project(Workspace::empty());
+                        self.status.clear();
+                    }
+                    if cancelled {
+                        self.status = "Chargement annulé".to_owned();
+                    } else {
+                        self.ui_state.dialog = dialogs::Dialog::Error(e);
+                    }
+                    return;
+                }
             }
         }
     }

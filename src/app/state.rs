@@ -6,7 +6,7 @@ use super::mesh_cache::MeshCache;
 use crate::aggregate::Method;
 use crate::join::JoinReport;
 use crate::model::{PointLayer, ZoneLayer};
-use crate::project::{LayerStyle, PointSpec, ProjectFile, TableSpec, ZoneSpec, open_project};
+use crate::project::{LayerStyle, PointSpec, ProjectFile, Stage, TableSpec, ZoneSpec};
 use crate::style::map_style::{PointLayerInput, resolve_point_layers};
 use crate::value::{Missing, Value, ValueRef};
 use std::collections::BTreeMap;
@@ -247,23 +247,41 @@ pub fn style_point_views(
 /// Prepares a point layer for drawing and assigns its points to the zones of `zones`.
 pub fn point_view(
     spec: PointSpec,
-    mut layer: PointLayer,
+    layer: PointLayer,
     file: &ProjectFile,
     zones: &[ZoneLayerView],
 ) -> PointLayerView {
-    point_sanity_problems(&mut layer, zones);
+    let geometries: Vec<Arc<ZoneGeometry>> = zones.iter().map(|z| z.geometry.clone()).collect();
+    let communes =
+        communes_layer(zones).map(|z| (&z.layer, z.spec.name.as_str(), z.spec.code_field.as_str()));
+    placed_point_view(spec, layer, file, &geometries, communes)
+}
+
+/// Prepares a point layer for drawing: its points placed in each zone layer's prepared
+/// geometry (`zone_geometries`, in the workspace's order) and checked against the communes
+/// layer `communes` (layer, name, code field) when there is one.
+fn placed_point_view(
+    spec: PointSpec,
+    mut layer: PointLayer,
+    file: &ProjectFile,
+    zone_geometries: &[Arc<ZoneGeometry>],
+    communes: Option<(&ZoneLayer, &str, &str)>,
+) -> PointLayerView {
+    if let Some((communes, name, code_field)) = communes {
+        point_sanity_problems(&mut layer, communes, name, code_field);
+    }
     let merc: Vec<Option<[f64; 2]>> = layer
         .positions
         .iter()
         .map(|p| p.map(|p| mercator_unit(p.x(), p.y())))
         .collect();
-    let zone_of = zones
+    let zone_of = zone_geometries
         .iter()
-        .map(|z| {
+        .map(|g| {
             layer
                 .positions
                 .iter()
-                .map(|p| p.and_then(|p| z.geometry.zone_at(p.x(), p.y())))
+                .map(|p| p.and_then(|p| g.zone_at(p.x(), p.y())))
                 .collect()
         })
         .collect();
@@ -281,30 +299,34 @@ pub fn point_view(
     }
 }
 
+/// Whether a zone layer's code field holds commune codes (read on its first 200 zones).
+fn holds_commune_codes(layer: &ZoneLayer, code_field: &str) -> bool {
+    layer.attributes.field(code_field).is_some_and(|f| {
+        let texts: Vec<String> = f.values.iter().take(200).map(|v| v.to_string()).collect();
+        crate::codes::kind_from_values(texts.iter().map(String::as_str))
+            == crate::codes::CodeKind::Commune
+    })
+}
+
+/// The communes layer of the points' checks: the first zone layer whose code field holds
+/// commune codes.
+fn communes_layer(zones: &[ZoneLayerView]) -> Option<&ZoneLayerView> {
+    zones
+        .iter()
+        .find(|z| holds_commune_codes(&z.layer, &z.spec.code_field))
+}
+
 /// Adds to the layer's problems the points outside the communes of the project or far from
 /// their declared commune (the checks of `cartosol inspect --zones` and `coverage`), rows
-/// listed. The communes are the first zone layer whose code field holds commune codes.
-fn point_sanity_problems(layer: &mut PointLayer, zones: &[ZoneLayerView]) {
-    let communes = zones.iter().find(|z| {
-        z.layer
-            .attributes
-            .field(&z.spec.code_field)
-            .is_some_and(|f| {
-                let texts: Vec<String> = f.values.iter().take(200).map(|v| v.to_string()).collect();
-                crate::codes::kind_from_values(texts.iter().map(String::as_str))
-                    == crate::codes::CodeKind::Commune
-            })
-    });
-    let Some(communes) = communes else {
-        return;
-    };
-    if let Ok(report) = crate::analysis::quality_report(
-        layer,
-        &communes.layer,
-        None,
-        Some(&communes.spec.code_field),
-    ) {
-        let territory = format!("la couche « {} »", communes.spec.name);
+/// listed. `communes` is the communes layer, `name` its name, `code_field` its code field.
+fn point_sanity_problems(
+    layer: &mut PointLayer,
+    communes: &ZoneLayer,
+    name: &str,
+    code_field: &str,
+) {
+    if let Ok(report) = crate::analysis::quality_report(layer, communes, None, Some(code_field)) {
+        let territory = format!("la couche « {name} »");
         layer.source.problems.extend(report.problems(&territory));
     }
 }
@@ -343,6 +365,71 @@ pub fn reference_values(view: &ZoneLayerView, file: &ProjectFile) -> Reference {
     }
 }
 
+/// Whether `path` names a project file (or its autosave) rather than a data file.
+pub fn is_project_path(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".cartosol.json") || n.ends_with(".cartosol.json.autosave"))
+}
+
+/// A step of a project opening in the background ([`Workspace::load_staged`]), its layer
+/// prepared for drawing: the project file, then each zone layer in the project's order, then
+/// each point layer, then the completed dictionary.
+pub enum LoadStep {
+    /// The project file, read and checked: the workspace starts with it and no layer.
+    Begin {
+        /// The project file's path.
+        path: PathBuf,
+        /// The project as read (its layers come next).
+        file: Box<ProjectFile>,
+    },
+    /// A zone layer, with its joins' reports and its reference values.
+    Zones {
+        /// The layer prepared for drawing.
+        view: Box<ZoneLayerView>,
+        /// The report of each join to it.
+        joins: Vec<(TableSpec, JoinReport)>,
+        /// Its reference (département) values.
+        reference: Reference,
+    },
+    /// A point layer, placed in the zone layers.
+    Points(Box<PointLayerView>),
+    /// Every layer is in: the dictionary completed by the workbooks' definitions sheets.
+    Done {
+        /// The completed dictionary.
+        dictionary: Vec<crate::dictionary::IndicatorDef>,
+    },
+}
+
+impl LoadStep {
+    /// What the step brings, in French, for tests and logs (« couche de zones communes »).
+    pub fn describe(&self) -> String {
+        match self {
+            LoadStep::Begin { .. } => "projet".to_owned(),
+            LoadStep::Zones { view, .. } => format!("couche de zones {}", view.spec.id),
+            LoadStep::Points(view) => format!("couche de points {}", view.spec.id),
+            LoadStep::Done { .. } => "terminé".to_owned(),
+        }
+    }
+}
+
+/// A copy of a zone layer's outlines and code field only (what the points' checks read).
+fn slim_zones(layer: &ZoneLayer, code_field: &str) -> ZoneLayer {
+    ZoneLayer {
+        source: layer.source.clone(),
+        geometries: layer.geometries.clone(),
+        attributes: crate::model::Table {
+            fields: layer
+                .attributes
+                .field(code_field)
+                .cloned()
+                .into_iter()
+                .collect(),
+            row_origin: layer.attributes.row_origin.clone(),
+        },
+    }
+}
+
 impl Workspace {
     /// An empty workspace.
     pub fn empty() -> Workspace {
@@ -374,40 +461,12 @@ impl Workspace {
 
     /// Opens a project file, or a single data file (zones or points) as a new project.
     pub fn load(path: &Path, progress: &Progress) -> Result<Workspace, String> {
-        let is_project = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-            n.ends_with(".cartosol.json") || n.ends_with(".cartosol.json.autosave")
-        });
-        if is_project {
-            progress.at(0, 3, "lecture des couches et jointures")?;
-            let project = open_project(path).map_err(|e| e.to_string())?;
-            progress.at(1, 3, "préparation des géométries")?;
-            let mut file = project.file;
-            // Labels of indicators: the project's dictionary, completed by the definitions
-            // sheets of its workbooks (saved with the project from then on).
-            let base = path.parent().unwrap_or(Path::new("."));
-            file.dictionary = crate::project::completed_dictionary(&file, base).0;
-            let zones: Vec<ZoneLayerView> = project
-                .zones
-                .into_iter()
-                .map(|(spec, layer)| zone_view(spec, layer, &file))
-                .collect();
-            progress.at(2, 3, "placement des points dans les zones")?;
-            let points: Vec<PointLayerView> = project
-                .points
-                .into_iter()
-                .map(|(spec, layer)| point_view(spec, layer, &file, &zones))
-                .collect();
-            let mut ws = Workspace {
-                path: Some(path.to_owned()),
-                file,
-                zones,
-                points,
-                order: Vec::new(),
-                joins: project.joins,
-                references: Vec::new(),
-            };
-            ws.finish();
-            progress.at(3, 3, "terminé")?;
+        if is_project_path(path) {
+            let mut ws = Workspace::empty();
+            Workspace::load_staged(path, progress, |step| {
+                ws.apply_step(step);
+                true
+            })?;
             return Ok(ws);
         }
         let mut ws = Workspace::empty();
@@ -417,6 +476,166 @@ impl Workspace {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         Ok(ws)
+    }
+
+    /// Opens a project file layer by layer ([`crate::project::open_project_staged`]): each
+    /// layer is prepared for drawing here (off the UI thread) and handed to `on_step` as soon
+    /// as it is ready, in the order of [`LoadStep`]; [`Workspace::apply_step`] puts it in a
+    /// workspace. `on_step` returns whether to go on (`false`: the opening stops, as when
+    /// `progress` is cancelled). Errors are the French messages shown to the user.
+    pub fn load_staged(
+        path: &Path,
+        progress: &Progress,
+        mut on_step: impl FnMut(LoadStep) -> bool,
+    ) -> Result<(), String> {
+        use std::ops::ControlFlow;
+        progress.at(0, 1, "lecture du projet")?;
+        let mut file: Option<ProjectFile> = None;
+        let mut total = 1usize;
+        let mut done = 0usize;
+        // What the point layers need from the zone layers loaded before them: each layer's
+        // prepared geometry, and the communes layer of the points' checks (its outlines and
+        // code field only: the layer itself has been handed over).
+        let mut geometries: Vec<Arc<ZoneGeometry>> = Vec::new();
+        let mut communes: Option<(ZoneLayer, String, String)> = None;
+        let mut cancelled = false;
+        let mut stopped = false;
+        let mut first_points = true;
+        let label =
+            |done: usize, total: usize| format!("Ouverture : {done} couche(s) sur {total}…");
+        crate::project::open_project_staged(path, |stage| {
+            if progress.at(done, total, &label(done, total)).is_err() {
+                cancelled = true;
+                return ControlFlow::Break(());
+            }
+            let step = match stage {
+                Stage::File(f) => {
+                    total = (f.zones.len() + f.points.len()).max(1);
+                    let _ = progress.at(0, total, &label(0, total));
+                    file = Some((*f).clone());
+                    LoadStep::Begin {
+                        path: path.to_owned(),
+                        file: f,
+                    }
+                }
+                Stage::Zones {
+                    spec, layer, joins, ..
+                } => {
+                    let Some(file) = file.as_ref() else {
+                        return ControlFlow::Break(());
+                    };
+                    let has_points = !file.points.is_empty();
+                    if has_points
+                        && communes.is_none()
+                        && holds_commune_codes(&layer, &spec.code_field)
+                    {
+                        communes = Some((
+                            slim_zones(&layer, &spec.code_field),
+                            spec.name.clone(),
+                            spec.code_field.clone(),
+                        ));
+                    }
+                    let view = zone_view(spec, layer, file);
+                    if has_points {
+                        geometries.push(view.geometry.clone());
+                    }
+                    let reference = reference_values(&view, file);
+                    done += 1;
+                    LoadStep::Zones {
+                        view: Box::new(view),
+                        joins,
+                        reference,
+                    }
+                }
+                Stage::Points { spec, layer, .. } => {
+                    let Some(file) = file.as_ref() else {
+                        return ControlFlow::Break(());
+                    };
+                    let mut view = placed_point_view(
+                        spec,
+                        layer,
+                        file,
+                        &geometries,
+                        communes
+                            .as_ref()
+                            .map(|(l, n, c)| (l, n.as_str(), c.as_str())),
+                    );
+                    // The first point layer's themes are resolved here, off the UI thread (as
+                    // the workspace would resolve them over that one layer); the themes of
+                    // later layers are numbered across layers when they come.
+                    if first_points {
+                        first_points = false;
+                        style_point_views(
+                            std::slice::from_mut(&mut view),
+                            &file.map.hidden_themes,
+                            &file.map.point_styles,
+                        );
+                    }
+                    done += 1;
+                    LoadStep::Points(Box::new(view))
+                }
+                Stage::Done { dictionary } => {
+                    done = total;
+                    LoadStep::Done { dictionary }
+                }
+            };
+            if !on_step(step) {
+                stopped = true;
+                return ControlFlow::Break(());
+            }
+            let _ = progress.at(done, total, &label(done, total));
+            ControlFlow::Continue(())
+        })
+        .map_err(|e| e.to_string())?;
+        if cancelled || stopped {
+            return Err("chargement annulé".to_owned());
+        }
+        progress.at(total, total, "terminé")?;
+        Ok(())
+    }
+
+    /// Puts one step of a staged opening in the workspace: [`LoadStep::Begin`] replaces it
+    /// with the project's (no layer yet), the layers are added as they come, in the
+    /// project's order, [`LoadStep::Done`] completes the dictionary.
+    pub fn apply_step(&mut self, step: LoadStep) {
+        match step {
+            LoadStep::Begin { path, file } => {
+                *self = Workspace::empty();
+                self.path = Some(path);
+                self.file = *file;
+            }
+            LoadStep::Zones {
+                view,
+                joins,
+                reference,
+            } => {
+                self.zones.push(*view);
+                self.references.push(reference);
+                self.joins.extend(joins);
+                let tables = &self.file.tables;
+                self.joins
+                    .sort_by_key(|(t, _)| tables.iter().position(|s| s.id == t.id));
+                self.arrange(true);
+            }
+            LoadStep::Points(view) => {
+                self.points.push(*view);
+                // A first point layer comes with its themes resolved (by the same function,
+                // over that one layer): nothing to redo over a million points here.
+                self.arrange(self.points.len() > 1);
+            }
+            LoadStep::Done { dictionary } => {
+                self.file.dictionary = dictionary;
+                if self.references.len() != self.zones.len() {
+                    self.finish();
+                }
+            }
+        }
+    }
+
+    /// Whether every layer of the project file is in the workspace (not so while a project
+    /// opens, layer by layer).
+    pub fn complete(&self) -> bool {
+        self.zones.len() >= self.file.zones.len() && self.points.len() >= self.file.points.len()
     }
 
     /// Adds a zone or point file to the workspace.
@@ -493,6 +712,17 @@ impl Workspace {
 
     /// Recomputes what derives from the layers: order and reference values.
     pub fn finish(&mut self) {
+        self.arrange(true);
+        self.references = self
+            .zones
+            .iter()
+            .map(|z| reference_values(z, &self.file))
+            .collect();
+    }
+
+    /// Recomputes the drawing order, the points' themes (with `restyle`) and the points' zones
+    /// in zone layers new to them (what [`Workspace::finish`] does but the reference values).
+    fn arrange(&mut self, restyle: bool) {
         let mut order: Vec<LayerRef> = Vec::new();
         // Saved order first, then the remaining layers: points above zones.
         for style in &self.file.map.layers {
@@ -520,12 +750,9 @@ impl Workspace {
             order.push(LayerRef::Zones(i));
         }
         self.order = order;
-        self.restyle_points();
-        self.references = self
-            .zones
-            .iter()
-            .map(|z| reference_values(z, &self.file))
-            .collect();
+        if restyle {
+            self.restyle_points();
+        }
         // Zone membership of points for every zone layer (new layers included).
         for p in &mut self.points {
             if p.zone_of.len() != self.zones.len() {

@@ -176,6 +176,29 @@ enum What {
         #[arg(long)]
         images: Option<String>,
     },
+    /// Ouverture d'un projet couche par couche, comme dans l'application : temps jusqu'à la
+    /// première image (première couche de zones dessinée) et jusqu'au projet complet. Sans
+    /// projet, en écrit un : communes de France, carroyage national (`bench grille`) et
+    /// points (`bench points … --out`).
+    #[cfg(feature = "gui")]
+    Ouverture {
+        /// Projet à ouvrir (sinon écrit dans le dossier temporaire à partir des trois
+        /// fichiers suivants).
+        #[arg(long)]
+        projet: Option<PathBuf>,
+        /// Couche des communes (première couche de zones, cartographiée).
+        #[arg(long, default_value = "../shared/data/france/communes_l93.shp")]
+        communes: PathBuf,
+        /// Carroyage 200 m (CSV Insee ; aucun si le fichier n'existe pas).
+        #[arg(long, default_value = "/tmp/carreaux_200m_france_synthetique.csv")]
+        grille: PathBuf,
+        /// Points (CSV lon/lat ; aucun si le fichier n'existe pas).
+        #[arg(long, default_value = "/tmp/points_1m.csv")]
+        points: PathBuf,
+        /// Nombre d'ouvertures mesurées.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
 }
 
 /// SplitMix64 (Steele, Lea & Flood 2014): a small deterministic PRNG, same sequence in any
@@ -603,6 +626,14 @@ pub fn run(args: Args) -> Result<()> {
                 grid_frame_bench(&sortie, &indicator)?;
             }
         }
+        #[cfg(feature = "gui")]
+        What::Ouverture {
+            projet,
+            communes,
+            grille,
+            points,
+            runs,
+        } => open_bench(projet, &communes, &grille, &points, runs)?,
     }
     Ok(())
 }
@@ -926,4 +957,93 @@ fn process_cpu_s() -> f64 {
     };
     // Linux's USER_HZ is 100 on every architecture.
     (ticks(11) + ticks(12)) / 100.0
+}
+
+/// `bench ouverture`: opens a project as the app does, `runs` times, and prints when each
+/// layer reached the UI, the first frame and the whole project (the project is written from
+/// the communes, grid and points files when none is given).
+#[cfg(feature = "gui")]
+fn open_bench(
+    project: Option<PathBuf>,
+    communes: &Path,
+    grid: &Path,
+    points: &Path,
+    runs: usize,
+) -> Result<()> {
+    let project = match project {
+        Some(p) => p,
+        None => {
+            let absolute = |p: &Path| -> Result<String> {
+                let p = p
+                    .canonicalize()
+                    .with_context(|| format!("{} introuvable", p.display()))?;
+                Ok(p.to_string_lossy().into_owned())
+            };
+            let mut zones = vec![serde_json::json!({
+                "id": "communes", "name": "Communes de France", "source": absolute(communes)?,
+                "code_field": "INSEE_COM", "name_field": "NOM",
+                "population_field": "POPULATION"
+            })];
+            if grid.exists() {
+                zones.push(serde_json::json!({
+                    "id": "carreaux", "name": "Carreaux de 200 m", "source": absolute(grid)?,
+                    "code_field": "Idcar_200m", "name_field": "Idcar_200m"
+                }));
+            }
+            let mut layers = Vec::new();
+            if points.exists() {
+                layers.push(serde_json::json!({
+                    "id": "services", "name": "Services", "source": absolute(points)?,
+                    "theme_field": "dispositif"
+                }));
+            }
+            let json = serde_json::json!({
+                "cartosol": 1, "title": "Ouverture nationale", "sources_note": "",
+                "zones": zones, "tables": [], "points": layers,
+                "map": {"zones": "communes", "indicator": "POPULATION"}, "views": []
+            });
+            let dir = std::env::temp_dir().join("cartosol-bench-ouverture");
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join("france.cartosol.json");
+            std::fs::write(&path, serde_json::to_string_pretty(&json)?)?;
+            path
+        }
+    };
+    let mut firsts = Vec::new();
+    let mut completes = Vec::new();
+    for run in 1..=runs.max(1) {
+        let m = cartosol::app::open_bench::open_bench(&project).map_err(anyhow::Error::msg)?;
+        println!(
+            "ouverture {run} : première image {:.3} s (image {:.1} ms), projet complet {:.3} s ; \
+             fil de l'interface occupé au plus {:.1} ms d'affilée ; zones {:?}, points {:?}",
+            m.first_frame_s, m.first_frame_ms, m.complete_s, m.longest_ui_ms, m.zones, m.points
+        );
+        for (label, at, ms) in &m.steps {
+            println!("  {at:>7.3} s  {label} (mise en place {ms:.1} ms)");
+        }
+        firsts.push(m.first_frame_s);
+        completes.push(m.complete_s);
+    }
+    for z in cartosol::app::open_bench::zone_breakdown(&project).map_err(anyhow::Error::msg)? {
+        println!(
+            "  couche de zones {} mesurée seule : lecture {:.3} s, préparation pour la carte \
+             {:.3} s, valeurs de référence {:.3} s",
+            z.id, z.read_s, z.prepare_s, z.reference_s
+        );
+    }
+    let best = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or_default()
+    };
+    println!(
+        "{} : première image meilleure {:.3} s, médiane {:.3} s ; projet complet meilleur \
+         {:.3} s, médiane {:.3} s",
+        project.display(),
+        best(&firsts),
+        median(&mut firsts),
+        best(&completes),
+        median(&mut completes)
+    );
+    Ok(())
 }

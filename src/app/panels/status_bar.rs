@@ -16,11 +16,15 @@ pub fn status_bar(app: &CartoSolApp, out: &mut Vec<Command>, ui: &mut Ui) {
                     .lock()
                     .map(|l| l.clone())
                     .unwrap_or_default();
+                // The step in the bar (« Ouverture : 2 couche(s) sur 4… »), the file beside it:
+                // a long path never hides how far the opening is.
                 ui.add(
                     egui::ProgressBar::new(job.progress.fraction())
                         .desired_width(220.0)
-                        .text(format!("{} — {label}", job.label)),
+                        .text(label),
                 );
+                ui.label(&job.label)
+                    .on_hover_text(job.path.display().to_string());
                 if ui.button("Annuler").clicked() {
                     out.push(Command::CancelJob);
                 }
