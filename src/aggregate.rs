@@ -3,9 +3,9 @@
 //! values, or declared), otherwise it is a population-weighted mean flagged as such.
 
 use crate::codes::{CodeKind, normalise, split_multi};
-use crate::model::{Column, Field, FieldKind, Table};
+use crate::model::{Field, FieldKind, Table};
 use crate::value::{Missing, Value, ValueRef};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 /// How one field is aggregated.
@@ -122,6 +122,9 @@ fn decimals(values: &[f64]) -> i32 {
         .unwrap_or(6)
 }
 
+/// Rows a ratio candidate is tried on before the whole table is read for it.
+const SCREEN_ROWS: usize = 4096;
+
 /// Finds `numerator`/`denominator` count fields such that `rate ≈ scale × num / den` on every
 /// row where the three are present (within the rounding of the published rate).
 pub fn detect_ratio(
@@ -141,19 +144,31 @@ pub fn detect_ratio(
                 continue;
             }
             for scale in [100.0, 1.0, 1000.0, 10_000.0] {
-                let mut checked = 0;
-                let ok = rate
-                    .values
-                    .iter()
-                    .zip(&num.values)
-                    .zip(&den.values)
-                    .all(|((r, n), d)| match (r.as_f64(), n.as_f64(), d.as_f64()) {
-                        (Some(r), Some(n), Some(d)) if d != 0.0 => {
-                            checked += 1;
-                            (r - scale * n / d).abs() <= tol
-                        }
-                        _ => true,
-                    });
+                // Whether rate = scale × num / den on the first `rows` rows (all when `None`)
+                // where the three are known and den is not zero, and how many such rows.
+                let holds = |rows: Option<usize>| {
+                    let mut checked = 0;
+                    let ok = rate
+                        .values
+                        .iter()
+                        .zip(&num.values)
+                        .zip(&den.values)
+                        .take(rows.unwrap_or(usize::MAX))
+                        .all(|((r, n), d)| match (r.as_f64(), n.as_f64(), d.as_f64()) {
+                            (Some(r), Some(n), Some(d)) if d != 0.0 => {
+                                checked += 1;
+                                (r - scale * n / d).abs() <= tol
+                            }
+                            _ => true,
+                        });
+                    (ok, checked)
+                };
+                // Most candidates fail in the first rows: a table of millions of rows (the
+                // 200 m grid) is read whole only for a candidate that holds there.
+                if !holds(Some(SCREEN_ROWS)).0 {
+                    continue;
+                }
+                let (ok, checked) = holds(None);
                 if ok && checked >= 3 {
                     return Some((num.name.clone(), den.name.clone(), scale));
                 }
@@ -161,6 +176,18 @@ pub fn detect_ratio(
         }
     }
     None
+}
+
+/// The weight of means when none is given: the first population or household count.
+fn default_weight(members: &Table) -> Option<&Field> {
+    members.fields.iter().find(|f| {
+        f.kind == FieldKind::Number
+            && ["POPULATION", "POP", "PMUN", "NBPERSMENFISC", "NBMENFISC"]
+                .iter()
+                .any(|n| {
+                    f.name.eq_ignore_ascii_case(n) || f.name.to_ascii_uppercase().starts_with(n)
+                })
+    })
 }
 
 /// Aggregates the numeric fields of `members` by the group codes in `group_field` (a commune's
@@ -185,18 +212,25 @@ pub fn aggregate(
                 .field(w)
                 .ok_or_else(|| format!("champ de pondération « {w} » absent"))?,
         ),
-        None => members.fields.iter().find(|f| {
-            f.kind == FieldKind::Number
-                && ["POPULATION", "POP", "PMUN", "NBPERSMENFISC", "NBMENFISC"]
-                    .iter()
-                    .any(|n| {
-                        f.name.eq_ignore_ascii_case(n) || f.name.to_ascii_uppercase().starts_with(n)
-                    })
-        }),
+        None => default_weight(members),
     };
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut ungrouped = Vec::new();
+    let mut codes_of_text: HashMap<&str, Vec<String>> = HashMap::new();
     for (i, v) in group.values.iter().enumerate() {
+        // Most members share their group's text (an EPCI's communes): split and normalised
+        // once per distinct text.
+        if let ValueRef::Text(t) = v
+            && let Some(codes) = codes_of_text.get(t)
+        {
+            if codes.is_empty() {
+                ungrouped.push(members.row_origin.get(i).copied().unwrap_or(0));
+            }
+            for c in codes {
+                groups.entry(c.clone()).or_default().push(i);
+            }
+            continue;
+        }
         let text = match v {
             ValueRef::Text(s) => s.to_owned(),
             ValueRef::Number(x) => format!("{x:.0}"),
@@ -209,14 +243,29 @@ pub fn aggregate(
         if codes.is_empty() {
             ungrouped.push(members.row_origin.get(i).copied().unwrap_or(0));
         }
-        for c in codes {
-            groups.entry(c).or_default().push(i);
+        for c in &codes {
+            groups.entry(c.clone()).or_default().push(i);
+        }
+        if let ValueRef::Text(t) = v {
+            codes_of_text.insert(t, codes);
         }
     }
+    aggregate_groups(members, Some(&group.name), groups, ungrouped, weight, rules)
+}
+
+/// Aggregates the numeric fields of `members` (but `group_field`) over the rows of each group.
+fn aggregate_groups(
+    members: &Table,
+    group_field: Option<&str>,
+    groups: BTreeMap<String, Vec<usize>>,
+    ungrouped: Vec<u64>,
+    weight: Option<&Field>,
+    rules: &[RatioRule],
+) -> Result<Aggregation, String> {
     let numeric: Vec<&Field> = members
         .fields
         .iter()
-        .filter(|f| f.kind == FieldKind::Number && f.name != group.name)
+        .filter(|f| f.kind == FieldKind::Number && Some(f.name.as_str()) != group_field)
         .collect();
     let counts: Vec<&Field> = numeric
         .iter()
@@ -363,14 +412,19 @@ pub fn territory_figures(
     weight_field: Option<&str>,
     rules: &[RatioRule],
 ) -> Result<Aggregation, String> {
-    const GROUP: &str = "__TERRITOIRE__";
-    let mut table = members.clone();
-    table.fields.push(Field {
-        name: GROUP.to_owned(),
-        kind: FieldKind::Text,
-        values: Column::from(vec![Value::Text("ENSEMBLE".to_owned()); table.len()]),
-    });
-    aggregate(&table, GROUP, CodeKind::Other, weight_field, rules)
+    let weight = match weight_field {
+        Some(w) => Some(
+            members
+                .field(w)
+                .ok_or_else(|| format!("champ de pondération « {w} » absent"))?,
+        ),
+        None => default_weight(members),
+    };
+    let mut groups = BTreeMap::new();
+    if !members.is_empty() {
+        groups.insert("ENSEMBLE".to_owned(), (0..members.len()).collect());
+    }
+    aggregate_groups(members, None, groups, Vec::new(), weight, rules)
 }
 
 #[cfg(test)]
@@ -383,6 +437,62 @@ mod tests {
             kind: FieldKind::Number,
             values: v.iter().map(|x| Value::Number(*x)).collect(),
         }
+    }
+
+    #[test]
+    fn a_ratio_is_judged_on_every_row_not_only_the_first_ones() {
+        // 6,000 rows: the denominator is zero on the first 5,000 (no row to check there), the
+        // rate is 100 × num / den after; a single wrong row at the end rejects the ratio.
+        let n = 6_000;
+        let den: Vec<f64> = (0..n).map(|i| if i < 5_000 { 0.0 } else { 50.0 }).collect();
+        let numer: Vec<f64> = (0..n).map(|i| (i % 7) as f64).collect();
+        let mut rate: Vec<f64> = numer.iter().map(|x| 100.0 * x / 50.0).collect();
+        let (den, numer) = (num("DEN", &den), num("NUM", &numer));
+        let found = detect_ratio(&Table::default(), &num("TAUX", &rate), &[&numer, &den]);
+        assert_eq!(found, Some(("NUM".to_owned(), "DEN".to_owned(), 100.0)));
+        if let Some(last) = rate.last_mut() {
+            *last += 1.0;
+        }
+        let found = detect_ratio(&Table::default(), &num("TAUX", &rate), &[&numer, &den]);
+        assert_eq!(found, None);
+    }
+
+    #[test]
+    fn territory_figures_are_one_group_of_every_member() {
+        // The territory is the aggregation of all members in one group: the same table as
+        // `aggregate` over a constant group column, and sums by hand.
+        let members = Table {
+            fields: vec![
+                num("NBMENFISC", &[1000.0, 3000.0, 500.0]),
+                num("NB_MEN_PAUV", &[100.0, 600.0, 25.0]),
+                num("TP60", &[10.0, 20.0, 5.0]),
+                num("MED", &[24000.0, 20000.0, 30000.0]),
+            ],
+            row_origin: vec![1, 2, 3],
+        };
+        let fast = territory_figures(&members, None, &[]).unwrap();
+        let mut grouped = members.clone();
+        grouped.fields.push(Field {
+            name: "GROUPE".into(),
+            kind: FieldKind::Text,
+            values: vec![Value::Text("ENSEMBLE".into()); 3].into(),
+        });
+        let slow = aggregate(&grouped, "GROUPE", CodeKind::Other, None, &[]).unwrap();
+        assert_eq!(fast.table, slow.table);
+        assert_eq!(fast.methods, slow.methods);
+        let value = |f: &str| fast.table.field(f).unwrap().values.get(0).unwrap().as_f64();
+        assert_eq!(value("NBMENFISC"), Some(4500.0));
+        assert_eq!(value("NB_MEN_PAUV"), Some(725.0));
+        // TP60 recomputed as 100 × 725 / 4500; MED weighted by households.
+        assert!((value("TP60").unwrap() - 100.0 * 725.0 / 4500.0).abs() < 1e-9);
+        let med = (24000.0 * 1000.0 + 20000.0 * 3000.0 + 30000.0 * 500.0) / 4500.0;
+        assert!((value("MED").unwrap() - med).abs() < 1e-9);
+        // No member, no row (not a row of zeros).
+        let empty = Table {
+            fields: vec![num("NBMENFISC", &[])],
+            row_origin: vec![],
+        };
+        assert_eq!(territory_figures(&empty, None, &[]).unwrap().table.len(), 0);
     }
 
     #[test]
