@@ -122,6 +122,8 @@ pub fn frame_bench(
     indicator: &str,
     frames: usize,
 ) -> Result<Vec<FrameMeasure>, String> {
+    // As the app does when it starts.
+    super::mesh_cache::keep_freed_memory();
     let mut ws = Workspace::empty();
     ws.add_file(path, &Progress::default())?;
     let layer = 0;
@@ -308,6 +310,8 @@ pub fn slider_bench(
     frames: usize,
     seed: u64,
 ) -> Result<SliderMeasure, String> {
+    // As the app does when it starts.
+    super::mesh_cache::keep_freed_memory();
     use super::analysis_ui::AnalysisState;
     let t_load = Instant::now();
     let mut ws = Workspace::empty();
