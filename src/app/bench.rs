@@ -122,6 +122,8 @@ pub fn frame_bench(
     indicator: &str,
     frames: usize,
 ) -> Result<Vec<FrameMeasure>, String> {
+    // As the app does when it starts.
+    super::mesh_cache::keep_freed_memory();
     let mut ws = Workspace::empty();
     ws.add_file(path, &Progress::default())?;
     let layer = 0;
@@ -160,12 +162,16 @@ pub fn frame_bench(
         let mut pan = Vec::new();
         let mut vertices = 0;
         let mut drawn = 0;
-        // 2 × frames: odd frames change the style (full rebuild, as after a zoom or a new
-        // classification); even frames pan the view by 3 px (cached meshes translated).
+        // 2 × frames: even frames change the style (a cold rebuild, as after a zoom or a new
+        // classification: every chunk of zones in view built again from the zones' levels of
+        // detail, only the buffers of the previous meshes reused); odd frames pan the view by
+        // 3 px (cached meshes translated, chunks coming into view built). The view moves 3 px a
+        // frame, back to its start every 40 frames (it stays over the region however many
+        // frames are measured).
         for f in 0..frames.max(1) * 2 {
             let rebuild = f % 2 == 0;
             let mut v = view;
-            v.center[0] += f as f64 * 3.0 / view.scale;
+            v.center[0] += (f % 40) as f64 * 3.0 / view.scale;
             let t0 = Instant::now();
             let mut shapes = Vec::new();
             let mut texts = Vec::new();
@@ -310,6 +316,8 @@ pub fn slider_bench(
     frames: usize,
     seed: u64,
 ) -> Result<SliderMeasure, String> {
+    // As the app does when it starts.
+    super::mesh_cache::keep_freed_memory();
     use super::analysis_ui::AnalysisState;
     let t_load = Instant::now();
     let mut ws = Workspace::empty();
@@ -471,4 +479,121 @@ pub fn slider_bench(
         probe_ms: median(&mut probes),
         probe_within,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The colour a user sees at screen point `p`: that of the last triangle drawn over it
+    /// (none when no triangle covers it or when it lies within 0.01 px of an edge).
+    fn colour_at(shapes: &[egui::Shape], p: egui::Pos2) -> Option<Option<egui::Color32>> {
+        let mut seen = None;
+        for s in shapes {
+            let egui::Shape::Mesh(m) = s else { continue };
+            for t in m.indices.chunks(3) {
+                let [a, b, c] = [t[0], t[1], t[2]].map(|i| m.vertices[i as usize].pos);
+                let side = |u: egui::Pos2, v: egui::Pos2| {
+                    ((v.x - u.x) * (p.y - u.y) - (v.y - u.y) * (p.x - u.x))
+                        / u.distance(v).max(1e-6)
+                };
+                let d = [side(a, b), side(b, c), side(c, a)];
+                if d.iter().any(|x| x.abs() < 0.01) {
+                    return None;
+                }
+                if d.iter().all(|x| *x > 0.0) || d.iter().all(|x| *x < 0.0) {
+                    seen = Some(m.vertices[t[0] as usize].color);
+                }
+            }
+        }
+        Some(seen)
+    }
+
+    #[test]
+    fn a_panned_map_shows_what_a_fresh_one_shows() {
+        let mut ws = Workspace::empty();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample_data/communes_essonne_T3_FICTIF.geojson");
+        ws.add_file(&path, &Progress::default()).unwrap();
+        let ch = Choropleth::compute(&ws, 0, "POPULATION", &ClassificationSpec::default());
+        assert!(ch.classification.is_ok());
+        let zl = &ws.zones[0];
+        let clip = egui::Rect::from_min_size(egui::pos2(10.0, 20.0), egui::vec2(400.0, 300.0));
+        let zoom = 12.0;
+        let pans = [(45.0, 0.0), (-45.0, 30.0), (0.0, -35.0), (40.0, 35.0)];
+        let at = |lon: f64, lat: f64| View {
+            center: super::super::geometry::mercator_unit(lon, lat),
+            scale: 256.0 * 2f64.powf(zoom),
+            clip,
+            zoom,
+        };
+        let moved = |v: &View, (dx, dy): (f64, f64)| {
+            let mut v = *v;
+            v.center[0] += dx / v.scale;
+            v.center[1] += dy / v.scale;
+            v
+        };
+        let meets = |v: &View, c: &super::super::geometry::ZoneChunk| {
+            let b = v.bbox();
+            c.bbox[0] <= b[2] && c.bbox[2] >= b[0] && c.bbox[1] <= b[3] && c.bbox[3] >= b[1]
+        };
+        // A start where a pan brings a chunk into view that the start did not show (built
+        // then, with the start's transform).
+        let start = (0..400)
+            .map(|k| at(2.0 + 0.03 * (k % 20) as f64, 48.3 + 0.025 * (k / 20) as f64))
+            .find(|v| {
+                zl.geometry
+                    .chunks()
+                    .iter()
+                    .any(|c| !meets(v, c) && pans.iter().any(|p| meets(&moved(v, *p), c)))
+            })
+            .unwrap();
+        let paint = super::super::map_view::Paint {
+            choropleth: Some(&ch),
+            fill_override: None,
+            hatch: egui::TextureId::User(7),
+            labels: false,
+            generation: 1,
+        };
+        let draw = |view: &View| {
+            let mut shapes = Vec::new();
+            zone_layer_shapes(view, zl, paint, &mut shapes, &mut Vec::new());
+            shapes
+        };
+        draw(&start);
+        let built_first = zl.cache.borrow().parts.iter().filter(|p| p.built).count();
+        let mut compared = 0;
+        // Pans of up to 45 px (the margin is 50 px by 37.5 px), each compared with the map
+        // drawn from nothing at the same view.
+        let mut built_by_pans = 0;
+        for (dx, dy) in pans {
+            let view = moved(&start, (dx, dy));
+            let panned = draw(&view);
+            built_by_pans = built_by_pans
+                .max(zl.cache.borrow().parts.iter().filter(|p| p.built).count() - built_first);
+            let fresh = {
+                *zl.cache.borrow_mut() = Default::default();
+                let shapes = draw(&view);
+                // Back to the panned cache's state: built at the start view.
+                *zl.cache.borrow_mut() = Default::default();
+                draw(&start);
+                shapes
+            };
+            for i in 0..40 {
+                for j in 0..30 {
+                    let p = clip.min + egui::vec2(i as f32 * 10.0 + 5.3, j as f32 * 10.0 + 5.7);
+                    if let (Some(a), Some(b)) = (colour_at(&panned, p), colour_at(&fresh, p)) {
+                        assert_eq!(a, b, "pan ({dx}, {dy}), point {p:?}");
+                        compared += usize::from(a.is_some());
+                    }
+                }
+            }
+        }
+        assert!(compared > 3000, "{compared} points covered");
+        // The first frame built only some of the chunks (the layer's 193 communes are 4).
+        // The first frame built only the chunks in view (the layer's 193 communes are 4
+        // chunks), a pan the one it brought into view.
+        assert!(built_first < 4, "{built_first}");
+        assert!(built_by_pans >= 1, "{built_by_pans}");
+    }
 }

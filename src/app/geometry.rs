@@ -64,10 +64,25 @@ pub struct ZoneShape {
     pub area: f64,
 }
 
+/// Zones per [`ZoneChunk`].
+pub const CHUNK_ZONES: usize = 64;
+
+/// Consecutive zones of a layer, the unit in which the map builds, keeps and culls its fill
+/// meshes (consecutive communes are mostly neighbours: their box is small).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ZoneChunk {
+    /// The zones, in the layer's row order.
+    pub zones: std::ops::Range<usize>,
+    /// Mercator box of those zones (inverted when none has a geometry).
+    pub bbox: [f64; 4],
+}
+
 /// Every zone of a layer, prepared, with its lon/lat index for hit tests.
 pub struct ZoneGeometry {
     /// One prepared shape per zone, in the layer's row order.
     pub shapes: Vec<ZoneShape>,
+    /// The zones in chunks of [`CHUNK_ZONES`], with their boxes.
+    chunks: Vec<ZoneChunk>,
     index: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
     /// The WGS84 geometry, for exact hit tests.
     wgs84: Vec<MultiPolygon<f64>>,
@@ -89,6 +104,7 @@ impl ZoneGeometry {
             })
             .collect();
         ZoneGeometry {
+            chunks: chunks_of(&shapes),
             shapes,
             index: RTree::bulk_load(boxes),
             wgs84: geometries.to_vec(),
@@ -124,6 +140,11 @@ impl ZoneGeometry {
             })
     }
 
+    /// The zones in chunks of [`CHUNK_ZONES`] consecutive zones, with their Mercator boxes.
+    pub fn chunks(&self) -> &[ZoneChunk] {
+        &self.chunks
+    }
+
     /// Number of zones.
     pub fn len(&self) -> usize {
         self.shapes.len()
@@ -140,6 +161,37 @@ impl ZoneGeometry {
             .locate_in_envelope_intersecting(&AABB::from_corners([b[0], b[1]], [b[2], b[3]]))
             .map(|g| g.data)
     }
+}
+
+/// The zones in chunks of [`CHUNK_ZONES`], each with the union of its zones' boxes.
+fn chunks_of(shapes: &[ZoneShape]) -> Vec<ZoneChunk> {
+    shapes
+        .chunks(CHUNK_ZONES)
+        .enumerate()
+        .map(|(c, part)| {
+            let start = c * CHUNK_ZONES;
+            let bbox = part.iter().map(|s| s.bbox).fold(
+                [
+                    f64::INFINITY,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    f64::NEG_INFINITY,
+                ],
+                |a, b| {
+                    [
+                        a[0].min(b[0]),
+                        a[1].min(b[1]),
+                        a[2].max(b[2]),
+                        a[3].max(b[3]),
+                    ]
+                },
+            );
+            ZoneChunk {
+                zones: start..start + part.len(),
+                bbox,
+            }
+        })
+        .collect()
 }
 
 /// Whether `p` lies in the multipolygon (inside an exterior ring and outside its holes).
@@ -291,6 +343,28 @@ mod tests {
             "{area} vs {expected}"
         );
         assert_eq!(full.rings.len(), 2, "outline keeps the hole");
+    }
+
+    #[test]
+    fn chunks_cover_every_zone_in_order_with_their_boxes() {
+        // 130 unit squares in a row (lon i..i+1, lat 0..1): chunks of 64, 64 and 2 zones.
+        let squares: Vec<MultiPolygon<f64>> = (0..130)
+            .map(|i| {
+                let x = i as f64 * 0.01;
+                MultiPolygon::new(vec![polygon![
+                    (x: x, y: 0.0), (x: x + 0.01, y: 0.0), (x: x + 0.01, y: 0.01), (x: x, y: 0.01), (x: x, y: 0.0)
+                ]])
+            })
+            .collect();
+        let g = ZoneGeometry::prepare(&squares);
+        let ranges: Vec<_> = g.chunks().iter().map(|c| c.zones.clone()).collect();
+        assert_eq!(ranges, vec![0..64, 64..128, 128..130]);
+        // The second chunk spans lon 0.64 to 1.28: its Mercator x goes from (0.64 + 180) / 360
+        // to (1.28 + 180) / 360.
+        let b = g.chunks()[1].bbox;
+        assert!((b[0] - 180.64 / 360.0).abs() < 1e-12, "{b:?}");
+        assert!((b[2] - 181.28 / 360.0).abs() < 1e-12, "{b:?}");
+        assert!((b[3] - 0.5).abs() < 1e-12 && b[1] < 0.5, "{b:?}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::choropleth::Choropleth;
 use super::geometry::{LOCAL_SCALE, LOD_ZOOMS, Level, ZoneShape, lon_lat_of, mercator_unit};
-use super::mesh_cache::MeshCache;
+use super::mesh_cache::{BuildView, boxes_meet, build_chunks};
 use super::state::{LayerRef, PointLayerView, Workspace, ZoneLayerView};
 use crate::style::labels::{
     BoxIndex, LABEL_SIZE_PX, LABELS_MAX_PER_LAYER, LabelBox, LabelRequest, PlacedLabel,
@@ -341,12 +341,13 @@ pub fn zone_layer_shapes(
             (generation, opacity.to_bits(), view.zoom.to_bits(), hatch).hash(&mut h);
             h.finish()
         };
+        let chunks = geometry.chunks();
         let mut cache = zl.cache.borrow_mut();
         let inside = cache.region[0] <= view_box[0]
             && cache.region[1] <= view_box[1]
             && cache.region[2] >= view_box[2]
             && cache.region[3] >= view_box[3];
-        if cache.key != key || !inside {
+        if cache.key != key || !inside || cache.parts.len() != chunks.len() {
             // Rebuild for the view and a margin of an eighth of a view on each side.
             let w = (view_box[2] - view_box[0]) / 8.0;
             let h = (view_box[3] - view_box[1]) / 8.0;
@@ -358,15 +359,45 @@ pub fn zone_layer_shapes(
             ];
             // Built in the screen coordinates of this view: a frame that does not move the
             // view draws the meshes as they are.
-            let anchor = view.center;
+            cache.reset(
+                key,
+                BuildView {
+                    anchor: view.center,
+                    scale: view.scale,
+                    clip: view.clip,
+                    zoom: view.zoom,
+                    region,
+                },
+                chunks.len(),
+            );
+        }
+        // The chunks in view not built yet: all of them after a rebuild, those a pan brings
+        // into view afterwards (the margin is only built when it is needed).
+        let todo: Vec<usize> = cache
+            .parts
+            .iter()
+            .zip(chunks)
+            .enumerate()
+            .filter(|(_, (part, chunk))| !part.built && boxes_meet(&chunk.bbox, &view_box))
+            .map(|(c, _)| c)
+            .collect();
+        if !todo.is_empty() {
+            // The view the cache was built for: every chunk is transformed the same way.
+            let built_for = View {
+                center: cache.anchor,
+                scale: cache.scale,
+                clip: cache.clip,
+                zoom: cache.zoom,
+            };
+            let region = cache.region;
             // The hatching is anchored at the view's centre.
-            let uv_origin = view.to_screen(anchor);
-            let min_extent = 0.5 / view.scale;
+            let uv_origin = built_for.to_screen(built_for.center);
+            let min_extent = 0.5 / built_for.scale;
             let shown = |i: usize| {
                 let shape = geometry.shapes.get(i)?;
                 // Zones smaller than half a pixel are not drawn (tiny communes at national
                 // scale).
-                if !view.visible(shape, &region)
+                if !built_for.visible(shape, &region)
                     || (shape.bbox[2] - shape.bbox[0] < min_extent
                         && shape.bbox[3] - shape.bbox[1] < min_extent)
                 {
@@ -374,31 +405,19 @@ pub fn zone_layer_shapes(
                 }
                 Some((shape, shape.levels.get(level_index)?))
             };
-            // The buffers of the previous meshes, reused when no frame holds them any more
-            // (fresh megabytes each rebuild cost page faults and copies as they grow).
-            let mut spare: Vec<Mesh> = std::mem::take(&mut cache.meshes)
-                .into_iter()
-                .filter_map(|m| std::sync::Arc::try_unwrap(m).ok())
-                .collect();
-            let mut buffer = |texture: egui::TextureId| {
-                let mut m = spare.pop().unwrap_or_default();
-                m.vertices.clear();
-                m.indices.clear();
-                m.texture_id = texture;
-                m
+            let color_of = |i: usize| match fill_override {
+                Some(colors) => colors.get(i).copied().flatten(),
+                None => ch.color_of(i),
             };
-            // Builds the meshes of the zones in `range` into `fill` and `hatched`; parts are
-            // built in parallel.
-            let build = |range: std::ops::Range<usize>, [mut fill, mut hatched]: [Mesh; 2]| {
+            // Builds the meshes of one chunk into `fill` and `hatched` (their buffers reused:
+            // fresh megabytes each rebuild cost page faults and copies as they grow).
+            let build = |c: usize, [mut fill, mut hatched]: [Mesh; 2]| {
+                let range = chunks.get(c).map_or(0..0, |k| k.zones.clone());
                 // Sized first: one allocation at most, no copy as they grow.
                 let (mut fv, mut fi, mut hv, mut hi) = (0, 0, 0, 0);
                 for i in range.clone() {
                     if let Some((_, level)) = shown(i) {
-                        let missing = match fill_override {
-                            Some(colors) => colors.get(i).copied().flatten().is_none(),
-                            None => ch.color_of(i).is_none(),
-                        };
-                        let (v, x) = if missing {
+                        let (v, x) = if color_of(i).is_none() {
                             (&mut hv, &mut hi)
                         } else {
                             (&mut fv, &mut fi)
@@ -415,12 +434,8 @@ pub fn zone_layer_shapes(
                     let Some((shape, level)) = shown(i) else {
                         continue;
                     };
-                    let (base, k) = view.local(shape);
-                    let color = match fill_override {
-                        Some(colors) => colors.get(i).copied().flatten(),
-                        None => ch.color_of(i),
-                    };
-                    match color {
+                    let (base, k) = built_for.local(shape);
+                    match color_of(i) {
                         Some(c) => {
                             push_triangles(&mut fill, level, base, k, rgba(c, opacity), None)
                         }
@@ -437,35 +452,11 @@ pub fn zone_layer_shapes(
                 }
                 [fill, hatched]
             };
-            let n = geometry.shapes.len();
-            // The parts are kept as separate meshes (appending them would copy them).
-            let meshes: Vec<Mesh> = if n > 2000 {
-                let half = n / 2;
-                let first_buffers = [buffer(egui::TextureId::default()), buffer(hatch)];
-                let second_buffers = [buffer(egui::TextureId::default()), buffer(hatch)];
-                let (a, b) = std::thread::scope(|scope| {
-                    let first = scope.spawn(|| build(0..half, first_buffers));
-                    let second = build(half..n, second_buffers);
-                    (first.join(), second)
-                });
-                match a {
-                    Ok(a) => a.into_iter().chain(b).collect(),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            } else {
-                build(0..n, [buffer(egui::TextureId::default()), buffer(hatch)])
-                    .into_iter()
-                    .collect()
-            };
-            *cache = MeshCache {
-                key,
-                anchor,
-                at: view.to_screen(anchor),
-                region,
-                meshes: meshes.into_iter().map(std::sync::Arc::new).collect(),
-            };
+            let buffers = cache.take_buffers(&todo, hatch);
+            let built = build_chunks(buffers, build);
+            cache.store(built);
         }
-        let (meshes, n) = cache.shapes(view.to_screen(cache.anchor));
+        let (meshes, n) = cache.shapes(view.to_screen(cache.anchor), &view_box, chunks);
         vertices += n;
         shapes.extend(meshes);
     }
