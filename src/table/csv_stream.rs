@@ -69,11 +69,10 @@ impl ColumnStats {
         self.present += 1;
         let leading_zero =
             t.len() > 1 && t.starts_with('0') && t.bytes().all(|c| c.is_ascii_digit());
-        // The common case, told without parsing the number.
-        if plain_number(t.as_bytes()) {
-            if !leading_zero {
-                self.numbers += 1;
-            }
+        // The common case, told without parsing the number. A number with a leading zero
+        // (`07`) is a code: it goes the general way, which makes the column text.
+        if !leading_zero && plain_number(t.as_bytes()) {
+            self.numbers += 1;
             return;
         }
         match classify_fast(t) {
