@@ -15,7 +15,13 @@ const SERVICES: &str = "sample_data/services_essonne_FICTIF.csv";
 
 fn grid_project() -> cartosol::project::Project {
     let root = std::env::current_dir().unwrap();
-    let dir = std::env::temp_dir().join(format!("cartosol-grid-project-{}", std::process::id()));
+    // One folder per call: the tests run in parallel and each writes its project file.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!(
+        "cartosol-grid-project-{}-{call}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("carreaux.cartosol.json");
     std::fs::write(
