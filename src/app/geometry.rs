@@ -50,18 +50,46 @@ pub struct Level {
 }
 
 /// A zone ready to draw.
+///
+/// Its levels of detail are made the first time they are drawn (by the frame that needs them,
+/// on the cores that build the map's meshes), not when the layer is loaded: opening France
+/// draws its first frame from the one coarse level the whole country needs, and the finer
+/// levels, the full detail above all, are made zone by zone as the user zooms in.
 #[derive(Clone, Debug, Default)]
 pub struct ZoneShape {
     /// Mercator origin of the local coordinates (the zone's min corner).
     pub origin: [f64; 2],
     /// Mercator bounding box: min x, min y, max x, max y.
     pub bbox: [f64; 4],
-    /// Levels of detail: one per [`LOD_ZOOMS`] entry, then the full geometry.
-    pub levels: Vec<Level>,
+    /// The zone's polygons in Mercator, from which the levels are made.
+    polygons: Vec<Polygon<f64>>,
+    /// Levels of detail: one per [`LOD_ZOOMS`] entry, then the full geometry (none for an
+    /// empty zone); each made at its first use.
+    levels: Vec<std::sync::OnceLock<Level>>,
     /// Where the label goes (a point inside the largest polygon), in Mercator.
     pub label: [f64; 2],
     /// Area of the zone in Mercator units squared (to decide which labels fit).
     pub area: f64,
+}
+
+impl ZoneShape {
+    /// Level of detail `index` (0 for [`LOD_ZOOMS`]`[0]` … `LOD_ZOOMS.len()` for the full
+    /// geometry), made now if it is the first use; `None` past the last or for an empty zone.
+    pub fn level(&self, index: usize) -> Option<&Level> {
+        let cell = self.levels.get(index)?;
+        Some(cell.get_or_init(|| level(&self.polygons, self.origin, level_epsilon(index))))
+    }
+
+    /// The full geometry (the last level).
+    pub fn full(&self) -> Option<&Level> {
+        self.level(LOD_ZOOMS.len())
+    }
+}
+
+/// The simplification tolerance of level `index`: one pixel at the level's zoom (the level is
+/// used below that zoom: less than a pixel); `None` (no simplification) for the full geometry.
+fn level_epsilon(index: usize) -> Option<f64> {
+    LOD_ZOOMS.get(index).map(|z| 1.0 / (256.0 * 2f64.powf(*z)))
 }
 
 /// Zones per [`ZoneChunk`].
@@ -217,8 +245,10 @@ fn to_mercator_polygon(p: &Polygon<f64>) -> Polygon<f64> {
 }
 
 fn prepare_zone(geometry: &MultiPolygon<f64>) -> ZoneShape {
-    let polygons: Vec<Polygon<f64>> = geometry.0.iter().map(to_mercator_polygon).collect();
-    let Some(bbox) = MultiPolygon::new(polygons.clone()).bounding_rect() else {
+    let mercator = MultiPolygon::new(geometry.0.iter().map(to_mercator_polygon).collect());
+    let bbox = mercator.bounding_rect();
+    let polygons = mercator.0;
+    let Some(bbox) = bbox else {
         return ZoneShape {
             bbox: [
                 f64::INFINITY,
@@ -230,16 +260,9 @@ fn prepare_zone(geometry: &MultiPolygon<f64>) -> ZoneShape {
         };
     };
     let origin = [bbox.min().x, bbox.min().y];
-    let mut levels = Vec::with_capacity(LOD_ZOOMS.len() + 1);
-    for zoom in LOD_ZOOMS
-        .iter()
-        .map(|z| Some(*z))
-        .chain(std::iter::once(None))
-    {
-        // One pixel at the level's zoom (the level is used below that zoom: less than a pixel).
-        let epsilon = zoom.map(|z| 1.0 / (256.0 * 2f64.powf(z)));
-        levels.push(level(&polygons, origin, epsilon));
-    }
+    let levels = (0..=LOD_ZOOMS.len())
+        .map(|_| std::sync::OnceLock::new())
+        .collect();
     let largest = geometry
         .0
         .iter()
@@ -254,9 +277,10 @@ fn prepare_zone(geometry: &MultiPolygon<f64>) -> ZoneShape {
     ZoneShape {
         origin,
         bbox: [bbox.min().x, bbox.min().y, bbox.max().x, bbox.max().y],
+        area: polygons.iter().map(|p| p.unsigned_area()).sum(),
+        polygons,
         levels,
         label,
-        area: polygons.iter().map(|p| p.unsigned_area()).sum(),
     }
 }
 
@@ -329,7 +353,7 @@ mod tests {
             interiors: [[(x: 0.25, y: 0.25), (x: 0.75, y: 0.25), (x: 0.75, y: 0.75), (x: 0.25, y: 0.75), (x: 0.25, y: 0.25)]],
         ];
         let shape = prepare_zone(&MultiPolygon::new(vec![u.clone()]));
-        let full = shape.levels.last().unwrap();
+        let full = shape.full().unwrap();
         // Triangle areas (in local units) must add up to the polygon's area (in Mercator units).
         let mut area = 0.0f64;
         for t in full.indices.chunks(3) {

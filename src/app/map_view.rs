@@ -291,7 +291,7 @@ pub fn zone_outlines(
             shapes.push(Shape::rect_filled(rect, 0.0, stroke.color));
             continue;
         }
-        if let Some(level) = shape.levels.get(level_index) {
+        if let Some(level) = shape.level(level_index) {
             let (base, k) = view.local(shape);
             push_outlines(shapes, level, base, k, stroke);
         }
@@ -403,7 +403,7 @@ pub fn zone_layer_shapes(
                 {
                     return None;
                 }
-                Some((shape, shape.levels.get(level_index)?))
+                Some((shape, shape.level(level_index)?))
             };
             let color_of = |i: usize| match fill_override {
                 Some(colors) => colors.get(i).copied().flatten(),
@@ -466,7 +466,7 @@ pub fn zone_layer_shapes(
             if !view.visible(shape, &view_box) {
                 continue;
             }
-            if let Some(level) = shape.levels.get(level_index) {
+            if let Some(level) = shape.level(level_index) {
                 let (base, k) = view.local(shape);
                 push_outlines(&mut lines, level, base, k, stroke);
             }
@@ -863,7 +863,7 @@ impl Plugin for MapLayers<'_> {
                 .zones
                 .get(layer)
                 .and_then(|z| z.geometry.shapes.get(zone))
-            && let Some(level) = shape.levels.last()
+            && let Some(level) = shape.full()
         {
             let (base, k) = view.local(shape);
             push_outlines(

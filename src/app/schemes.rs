@@ -584,7 +584,7 @@ impl SchemesState {
                 let Some(shape) = zl.geometry.shapes.get(zone) else {
                     continue;
                 };
-                let Some(level) = shape.levels.last() else {
+                let Some(level) = shape.full() else {
                     continue;
                 };
                 let base = view.to_screen(shape.origin);
