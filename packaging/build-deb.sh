@@ -11,10 +11,10 @@
 # desktop-file-utils and the icon theme: no maintainer script is needed.
 #
 # Environment:
-#   CARTOSOL_DEB_PROFILE   release (default, what users install) or debug (CI: the binary
-#                          `cargo test --all-features` already built, so nothing is recompiled)
+#   CARTOSOL_DEB_PROFILE   release (default, what users install) or debug
 #   CARTOSOL_DEB_FEATURES  cargo feature options (default: none, i.e. the default feature gui;
-#                          CI passes --all-features to reuse the test build)
+#                          CI passes --all-features after `cargo test --release --all-features`:
+#                          the dependencies are reused, CartoSol is compiled once more, ~1.5 min)
 #   CARTOSOL_DEB_COMPRESS  dpkg-deb compressor: xz (default), gzip (faster), zstd, none
 # Needs dpkg-dev (dpkg-shlibdeps) and binutils (strip): `apt-get install build-essential`.
 set -euo pipefail
