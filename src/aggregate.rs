@@ -178,6 +178,20 @@ pub fn detect_ratio(
     None
 }
 
+/// The field weighting the means: `weight_field`, else the first population or household count.
+fn weight_of<'a>(
+    members: &'a Table,
+    weight_field: Option<&str>,
+) -> Result<Option<&'a Field>, String> {
+    match weight_field {
+        Some(w) => members
+            .field(w)
+            .map(Some)
+            .ok_or_else(|| format!("champ de pondération « {w} » absent")),
+        None => Ok(default_weight(members)),
+    }
+}
+
 /// The weight of means when none is given: the first population or household count.
 fn default_weight(members: &Table) -> Option<&Field> {
     members.fields.iter().find(|f| {
@@ -206,14 +220,7 @@ pub fn aggregate(
     let group = members
         .field(group_field)
         .ok_or_else(|| format!("champ de regroupement « {group_field} » absent"))?;
-    let weight = match weight_field {
-        Some(w) => Some(
-            members
-                .field(w)
-                .ok_or_else(|| format!("champ de pondération « {w} » absent"))?,
-        ),
-        None => default_weight(members),
-    };
+    let weight = weight_of(members, weight_field)?;
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut ungrouped = Vec::new();
     let mut codes_of_text: HashMap<&str, Vec<String>> = HashMap::new();
@@ -412,14 +419,7 @@ pub fn territory_figures(
     weight_field: Option<&str>,
     rules: &[RatioRule],
 ) -> Result<Aggregation, String> {
-    let weight = match weight_field {
-        Some(w) => Some(
-            members
-                .field(w)
-                .ok_or_else(|| format!("champ de pondération « {w} » absent"))?,
-        ),
-        None => default_weight(members),
-    };
+    let weight = weight_of(members, weight_field)?;
     let mut groups = BTreeMap::new();
     if !members.is_empty() {
         groups.insert("ENSEMBLE".to_owned(), (0..members.len()).collect());

@@ -273,7 +273,7 @@ pub struct SliderMeasure {
 }
 
 /// A context for the benchmarks, with the hatching texture the missing values are drawn with.
-fn bench_context() -> (egui::Context, egui::TextureId) {
+pub(super) fn bench_context() -> (egui::Context, egui::TextureId) {
     let ctx = egui::Context::default();
     let hatch = ctx
         .load_texture(

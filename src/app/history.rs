@@ -29,7 +29,7 @@ use super::grid_layer::{GridCells, GridView};
 use super::state::{LayerRef, PointLayerView, Progress, Workspace, ZoneLayerView};
 use crate::join::JoinReport;
 use crate::model::{PointLayer, SourceInfo, Table, ZoneLayer};
-use crate::project::{LayerStyle, PointSpec, ProjectFile, TableSpec, ZoneSpec};
+use crate::project::{PointSpec, ProjectFile, TableSpec, ZoneSpec};
 use geo::MultiPolygon;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -115,22 +115,6 @@ fn attributes_key(spec: &ZoneSpec, file: &ProjectFile) -> String {
 /// What a point layer was read from.
 fn points_key(spec: &PointSpec) -> String {
     format!("{:?}", (&spec.id, &spec.source, &spec.crs, &spec.options))
-}
-
-/// The layer's style in the project file (shown, opaque, not renamed when absent), as the
-/// workspace reads it at opening.
-fn style_of(id: &str, file: &ProjectFile) -> LayerStyle {
-    file.map
-        .layers
-        .iter()
-        .find(|l| l.id == id)
-        .cloned()
-        .unwrap_or(LayerStyle {
-            id: id.to_owned(),
-            visible: true,
-            opacity: 1.0,
-            label: None,
-        })
 }
 
 /// The project of `ws` as a step keeps it: without the current view.
@@ -417,11 +401,11 @@ fn same_layers(ws: &Workspace, file: &ProjectFile) -> bool {
 fn restyle(ws: &mut Workspace, file: ProjectFile) {
     for (z, spec) in ws.zones.iter_mut().zip(&file.zones) {
         z.spec = spec.clone();
-        z.style = style_of(&spec.id, &file);
+        z.style = super::state::default_style(&spec.id, &file);
     }
     for (p, spec) in ws.points.iter_mut().zip(&file.points) {
         p.spec = spec.clone();
-        p.style = style_of(&spec.id, &file);
+        p.style = super::state::default_style(&spec.id, &file);
         // Resolved by `Workspace::finish`, visibility from the project's hidden themes.
         p.themes.clear();
     }
@@ -502,7 +486,7 @@ impl History {
                     attributes,
                 },
                 geometry: stored.geometry,
-                style: style_of(&spec.id, &file),
+                style: super::state::default_style(&spec.id, &file),
                 cache: Default::default(),
                 grid: stored.grid.map(|cells| GridView {
                     cells,
@@ -528,7 +512,7 @@ impl History {
                 theme_of: Vec::new(),
                 // Resolved by `Workspace::finish`, visibility from the project's hidden themes.
                 themes: Vec::new(),
-                style: style_of(&spec.id, &file),
+                style: super::state::default_style(&spec.id, &file),
                 zone_of: zone_of.unwrap_or_default(),
             });
         }
@@ -563,13 +547,13 @@ fn reload(ws: &mut Workspace, file: ProjectFile) -> Result<(), String> {
         if let Some(spec) = file.zones.iter().find(|s| s.id == z.spec.id) {
             z.spec = spec.clone();
         }
-        z.style = style_of(&z.spec.id, &file);
+        z.style = super::state::default_style(&z.spec.id, &file);
     }
     for p in &mut ws.points {
         if let Some(spec) = file.points.iter().find(|s| s.id == p.spec.id) {
             p.spec = spec.clone();
         }
-        p.style = style_of(&p.spec.id, &file);
+        p.style = super::state::default_style(&p.spec.id, &file);
         p.themes.clear();
     }
     for (t, _) in &mut ws.joins {
@@ -740,6 +724,7 @@ fn describe(before: &ProjectFile, after: &ProjectFile) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::project::LayerStyle;
 
     fn file() -> ProjectFile {
         let mut ws = Workspace::empty();

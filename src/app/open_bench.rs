@@ -90,17 +90,7 @@ pub fn open_bench(path: &Path) -> Result<OpenMeasure, String> {
     let loader = std::thread::spawn(move || {
         Workspace::load_staged(&target, &Progress::default(), |step| tx.send(step).is_ok())
     });
-    let (ctx, hatch) = {
-        let ctx = egui::Context::default();
-        let hatch = ctx
-            .load_texture(
-                "h",
-                egui::ColorImage::new([8, 8], vec![egui::Color32::GRAY; 64]),
-                Default::default(),
-            )
-            .id();
-        (ctx, hatch)
-    };
+    let (ctx, hatch) = super::bench::bench_context();
     let mut first = ctx.run_ui(Default::default(), |_| {});
     first.textures_delta.clear();
     let clip = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 1000.0));

@@ -157,7 +157,8 @@ impl Progress {
     }
 }
 
-fn default_style(id: &str, file: &ProjectFile) -> LayerStyle {
+/// The layer's style in the project file (shown, opaque, not renamed when absent).
+pub(super) fn default_style(id: &str, file: &ProjectFile) -> LayerStyle {
     file.map
         .layers
         .iter()
