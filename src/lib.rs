@@ -24,6 +24,7 @@ pub mod grid;
 pub mod inspect;
 pub mod join;
 pub mod limits;
+pub mod memory;
 pub mod model;
 pub mod parallel;
 pub mod points;

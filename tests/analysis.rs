@@ -3,7 +3,7 @@
 //! `cartosol coverage` against the library.
 
 use approx::assert_relative_eq;
-use cartosol::analysis::coverage::{CoverageOptions, coverage, coverage_placed};
+use cartosol::analysis::coverage::{CoverageOptions, Placement, coverage, coverage_placed};
 use cartosol::analysis::distance::distance_m;
 use cartosol::analysis::eligibility::is_remote_only;
 use cartosol::analysis::fca::{Decay, two_step_fca};
@@ -226,15 +226,32 @@ fn points_placed_once_give_the_same_checks_and_coverage() {
     }
 
     let (com, svc) = (communes(), services());
-    let placed = ZoneIndex::new(&com).assign(&svc.positions);
+    let index = ZoneIndex::new(&com);
+    let placed = index.assign(&svc.positions);
+    // An index of other zones (the EPCI) must not be used for the communes.
+    let epci = load_zones(
+        Path::new("sample_data/essonne/epci.geojson"),
+        &ZoneOptions::default(),
+    )
+    .unwrap();
+    let other_index = ZoneIndex::new(&epci);
     let options = CoverageOptions {
         theme: Some("France Services".to_owned()),
         ..CoverageOptions::default()
     };
     let own = coverage(&com, &com, &svc, &options).unwrap();
-    for assignment in [Some(&placed[..]), Some(&placed[..3]), None] {
-        let given = coverage_placed(&com, &com, &svc, &options, assignment).unwrap();
-        assert_eq!(format!("{given:?}"), format!("{own:?}"));
+    let placement = |index, service_zones| Placement {
+        index,
+        service_zones,
+    };
+    for given in [
+        Some(placement(&index, &placed[..])),
+        Some(placement(&index, &placed[..3])),
+        Some(placement(&other_index, &placed[..])),
+        None,
+    ] {
+        let result = coverage_placed(&com, &com, &svc, &options, given).unwrap();
+        assert_eq!(format!("{result:?}"), format!("{own:?}"));
     }
     assert!(own.services_total > 0);
 }

@@ -23,7 +23,7 @@ use crate::analysis::bivariate::{Bivariate, class_label, classify};
 use crate::analysis::eligibility::{
     ELIGIBILITY_FIELD, MODES_FIELD, eligibility_area, is_remote_only,
 };
-use crate::analysis::fca::{Decay, two_step_fca};
+use crate::analysis::fca::Decay;
 use crate::analysis::index::{Neighbour, theme_rows};
 use crate::analysis::population::PopulationBase;
 use crate::analysis::underserved::{Underserved, UnderservedRule, underserved};
@@ -173,17 +173,29 @@ pub fn coverage(
     coverage_placed(zones, communes, services, options, None)
 }
 
-/// [`coverage`] when the zone of every service is already known: `service_zones[i]` is the zone
-/// of `zones` containing service `i` (as [`ZoneIndex::assign`] gives it for
-/// `services.positions`), so that a job that also checks the points (`coverage` on the command
-/// line) places them once. An assignment of another length is ignored.
+/// The services already placed in the zones by a job that also needs the placement elsewhere
+/// (`coverage` on the command line checks the points with it): the zone index of the zones and
+/// the zone of every service.
+#[derive(Clone, Copy)]
+pub struct Placement<'a> {
+    /// [`ZoneIndex::new`] of the zones.
+    pub index: &'a ZoneIndex,
+    /// `service_zones[i]` is the zone containing service `i`, as [`ZoneIndex::assign`] gives it
+    /// for `services.positions`.
+    pub service_zones: &'a [Option<usize>],
+}
+
+/// [`coverage`] with the services already placed, so that they are placed once. An index of
+/// another number of zones, or an assignment of another length than the services, is not
+/// trusted: the coverage then places them itself.
 pub fn coverage_placed(
     zones: &ZoneLayer,
     communes: &ZoneLayer,
     services: &PointLayer,
     options: &CoverageOptions,
-    service_zones: Option<&[Option<usize>]>,
+    placed: Option<Placement<'_>>,
 ) -> Result<CoverageResult, AnalysisError> {
+    let placed = placed.filter(|p| p.index.zone_count() == zones.len());
     const ZONES: &str = "la couche des zones";
     const POINTS: &str = "la couche des services";
     const COMMUNES: &str = "la couche des communes";
@@ -228,7 +240,14 @@ pub fn coverage_placed(
         Some(f) => numeric_values(&communes.attributes, f, COMMUNES)?,
         None => base.population.clone(),
     };
-    let zone_index = ZoneIndex::new(zones);
+    let own_index;
+    let zone_index = match placed {
+        Some(p) => p.index,
+        None => {
+            own_index = ZoneIndex::new(zones);
+            &own_index
+        }
+    };
     let commune_zone = zone_index.assign(&base.points);
 
     // Services of the theme.
@@ -265,7 +284,6 @@ pub fn coverage_placed(
     let mut unlocated = Vec::new();
     let mut outside = 0;
     let mut by_code_total = 0;
-    let mut supply_points = Vec::new();
     let mut supply = Vec::new();
     let mut nearest_positions = Vec::new();
     let eligibility = st.field(ELIGIBILITY_FIELD);
@@ -274,7 +292,7 @@ pub fn coverage_placed(
         .iter()
         .map(|&r| services.positions.get(r).copied().flatten())
         .collect();
-    let row_zones = match service_zones {
+    let row_zones = match placed.map(|p| p.service_zones) {
         Some(placed) if placed.len() == services.len() => rows
             .iter()
             .map(|&r| placed.get(r).copied().flatten())
@@ -352,7 +370,6 @@ pub fn coverage_placed(
         }
         if !is_remote && let Some(p) = position {
             nearest_positions.push((r, p));
-            supply_points.push(p);
             supply.push(match &capacity {
                 Some(c) => c.get(r).cloned().unwrap_or(Value::Missing(Missing::Empty)),
                 None => Value::Number(1.0),
@@ -360,13 +377,11 @@ pub fn coverage_placed(
         }
     }
 
-    // Distances from every commune's population point.
-    let commune_nearest: Vec<Option<Neighbour>> =
-        crate::analysis::fca::nearest_services(&base.points, &nearest_positions);
-    let fca = two_step_fca(
+    // Distances from every commune's population point, and the 2SFCA.
+    let (commune_nearest, fca) = crate::analysis::fca::nearest_and_fca(
         &base.points,
         &demand,
-        &supply_points,
+        &nearest_positions,
         &supply,
         options.radius_m,
         options.decay,

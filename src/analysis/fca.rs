@@ -20,6 +20,7 @@ use crate::value::{Missing, Value};
 use geo::Point;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Distance decay inside the catchment radius `d0`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,6 +101,12 @@ fn check_inputs(
 /// most the radius (the chord, which orders distances the same way, decides alone when it is
 /// clearly inside or outside, the haversine distance otherwise), step 1 adds the demands of a
 /// catchment nearest first (ties by demand row) and step 2 adds the ratios in service order.
+///
+/// Under the step decay, step 1 keeps the demand rows of every catchment (up to
+/// [`CATCHMENTS_KEPT`] pairs) and step 2 hands each service's ratio to the demand points of its
+/// catchment, services in row order, which gives every demand point its terms in service order
+/// too; otherwise (Gaussian decay, or too many pairs to keep) step 2 looks the services around
+/// each demand point up again and sorts them by row.
 pub fn two_step_fca(
     demand_points: &[Option<Point<f64>>],
     demand: &[Value],
@@ -108,8 +115,82 @@ pub fn two_step_fca(
     radius_m: f64,
     decay: Decay,
 ) -> Result<Fca, AnalysisError> {
+    two_step_fca_on(
+        demand_points,
+        demand,
+        supply_points,
+        supply,
+        radius_m,
+        decay,
+        None,
+        CATCHMENTS_KEPT,
+    )
+}
+
+/// At most this many (service, demand point) pairs of step 1 are kept for step 2 (4 bytes each):
+/// beyond, step 2 looks its catchments up again, as a national 200 m grid against a million
+/// services would need several gigabytes.
+const CATCHMENTS_KEPT: usize = 64 << 20;
+
+/// The nearest service of each of `demand_points` (see [`nearest_services_on`]) and the 2SFCA of
+/// `services` (`(row, position)`) with capacities `supply`, the services bucketed once for both
+/// when the catchment's cubes suit the nearest-service search too.
+pub(crate) fn nearest_and_fca(
+    demand_points: &[Option<Point<f64>>],
+    demand: &[Value],
+    services: &[(usize, Point<f64>)],
+    supply: &[Value],
+    radius_m: f64,
+    decay: Decay,
+) -> Result<(Vec<Option<Neighbour>>, Fca), AnalysisError> {
+    let supply_points: Vec<Point<f64>> = services.iter().map(|(_, p)| *p).collect();
+    check_inputs(demand_points, demand, &supply_points, supply, radius_m)?;
+    let shared = (services.len() >= NEAREST_GRID_FROM && (5_000.0..=10_000.0).contains(&radius_m))
+        .then(|| SphereGrid::of_points(&supply_points, Catchment::new(radius_m, decay).side))
+        .flatten();
+    let nearest = nearest_services_on(demand_points, services, shared.as_ref());
+    let fca = two_step_fca_on(
+        demand_points,
+        demand,
+        &supply_points,
+        supply,
+        radius_m,
+        decay,
+        shared.as_ref(),
+        CATCHMENTS_KEPT,
+    )?;
+    Ok((nearest, fca))
+}
+
+/// [`two_step_fca`] with the services' grid when already built (used when its cubes are the
+/// catchment's) and at most `kept` pairs of step 1 kept for step 2.
+#[allow(clippy::too_many_arguments)]
+fn two_step_fca_on(
+    demand_points: &[Option<Point<f64>>],
+    demand: &[Value],
+    supply_points: &[Point<f64>],
+    supply: &[Value],
+    radius_m: f64,
+    decay: Decay,
+    supply_grid: Option<&SphereGrid>,
+    kept: usize,
+) -> Result<Fca, AnalysisError> {
     check_inputs(demand_points, demand, supply_points, supply, radius_m)?;
-    if u32::try_from(demand_points.len().max(supply_points.len())).is_err() {
+    let catchment = Catchment::new(radius_m, decay);
+    let own_grid;
+    let (Some(demand_grid), Some(supply_grid)) = (
+        SphereGrid::of_positions(demand_points, catchment.side),
+        match supply_grid {
+            Some(g) if g.side == catchment.side && g.entries.len() == supply_points.len() => {
+                Some(g)
+            }
+            _ => {
+                own_grid = SphereGrid::of_points(supply_points, catchment.side);
+                own_grid.as_ref()
+            }
+        },
+    ) else {
+        // More than 2³² points: the first implementation.
         return two_step_fca_reference(
             demand_points,
             demand,
@@ -118,33 +199,37 @@ pub fn two_step_fca(
             radius_m,
             decay,
         );
-    }
-    let catchment = Catchment::new(radius_m, decay);
-    let demand_grid = SphereGrid::new(
-        &demand_points
-            .iter()
-            .enumerate()
-            .filter_map(|(k, p)| Some((u32::try_from(k).ok()?, (*p)?)))
-            .collect::<Vec<_>>(),
-        catchment.side,
-    );
-    let supply_grid = SphereGrid::new(
-        &supply_points
-            .iter()
-            .enumerate()
-            .filter_map(|(j, p)| Some((u32::try_from(j).ok()?, *p)))
-            .collect::<Vec<_>>(),
-        catchment.side,
-    );
+    };
     let amounts: Vec<Amount> = demand.iter().map(Amount::of).collect();
 
-    // Step 1, by cell of services: the demand cells around a cell are looked up once.
+    // Step 1, by cell of services: the demand cells around a cell are looked up once. Under
+    // the step decay (every weight 1) the demand rows of each catchment are kept, up to `kept`
+    // pairs in all, for step 2.
+    let keeping = catchment.decay == Decay::Step && kept > 0;
+    let stored = AtomicUsize::new(0);
+    let overflow = AtomicBool::new(!keeping);
+    // The capacities in the grid's order: read in the services' own order, they were a cache
+    // miss for each service.
+    let capacities: Vec<Capacity> = crate::parallel::map_indexed(&supply_grid.entries, |_, e| {
+        Capacity::of(supply.get(e.row as usize))
+    });
     let per_cell = crate::parallel::map_indexed_balanced(&supply_grid.cells, 8, |_, cell| {
-        let around = demand_grid.around(cell.key);
+        // The demand points of the 27 cubes around, coordinate by coordinate, so that the
+        // chords from a service to all of them are computed in one vectorised loop.
+        let mut near = Candidates::default();
+        for (entries, positions, _) in demand_grid.around(cell.key) {
+            near.extend(entries, positions);
+        }
+        let mut chords: Vec<f64> = Vec::with_capacity(near.rows.len());
+        let mut keys: Vec<(u64, u32)> = vec![(0, 0); near.rows.len()];
         let mut found: Vec<Found> = Vec::new();
-        let mut keys: Vec<(u64, u32)> = Vec::new();
-        let mut out = Vec::with_capacity(cell.len());
-        for (s, sp) in supply_grid.members(cell) {
+        let mut out = CellCatchments {
+            services: Vec::with_capacity(cell.len()),
+            rows: Vec::new(),
+        };
+        let keep = !overflow.load(Ordering::Relaxed);
+        let cell_capacities = capacities.get(cell.range()).unwrap_or_default();
+        for ((s, sp), capacity) in supply_grid.members(cell).zip(cell_capacities) {
             let mut total = 0.0;
             let mut missing = None;
             let mut add = |row: u32, weight: f64| match amounts.get(row as usize) {
@@ -152,28 +237,32 @@ pub fn two_step_fca(
                 Some(Amount::Missing(m)) => missing = missing.or(Some(*m)),
                 None => missing = missing.or(Some(Missing::NotAvailable)),
             };
+            let start = out.rows.len();
+            near.chords_from(s.xyz, &mut chords);
             // The usual case under the step decay: every pair clearly inside or outside and no
             // two chords too close to be ordered, so the chord alone orders the catchment (a
-            // non-negative f64 orders as its bits). Otherwise, the general path below.
+            // non-negative f64 orders as its bits; equal chords are not plain). Otherwise, the
+            // general path below.
             let mut plain = catchment.decay == Decay::Step;
             if plain {
-                keys.clear();
-                for (entries, ..) in &around {
-                    for e in entries.iter() {
-                        let chord2 = chord2(s.xyz, e.xyz);
-                        if chord2 > catchment.outside2 {
-                            continue;
-                        }
-                        if chord2 < catchment.inside2 {
-                            keys.push((chord2.to_bits(), e.row));
-                        } else {
-                            plain = false;
-                        }
+                // Without branches on the chords: every candidate is written, and kept by
+                // moving on when inside.
+                let mut n = 0;
+                let mut doubtful = false;
+                for (&chord2, &row) in chords.iter().zip(&near.rows) {
+                    if let Some(slot) = keys.get_mut(n) {
+                        *slot = (chord2.to_bits(), row);
                     }
+                    let inside = chord2 < catchment.inside2;
+                    n += usize::from(inside);
+                    // Neither clearly inside nor clearly outside (a NaN chord neither).
+                    let outside = chord2 > catchment.outside2;
+                    doubtful |= !inside & !outside;
                 }
-                keys.sort_unstable();
-                plain = plain
-                    && keys.windows(2).all(|w| match w {
+                let inside = keys.get_mut(..n).unwrap_or_default();
+                inside.sort_unstable_by_key(|k| k.0);
+                plain = !doubtful
+                    && inside.windows(2).all(|w| match w {
                         [a, b] => {
                             let (a, b) = (f64::from_bits(a.0), f64::from_bits(b.0));
                             b - a > chord2_slack(b)
@@ -181,55 +270,177 @@ pub fn two_step_fca(
                         _ => true,
                     });
                 if plain {
-                    for &(_, row) in &keys {
+                    for &(_, row) in inside.iter() {
                         add(row, 1.0);
+                    }
+                    if keep {
+                        out.rows.extend(inside.iter().map(|&(_, row)| row));
                     }
                 }
             }
             if !plain {
                 found.clear();
-                for (entries, positions, _) in &around {
-                    for (e, dp) in entries.iter().zip(positions.iter()) {
-                        let chord2 = chord2(s.xyz, e.xyz);
-                        if chord2 > catchment.outside2 {
-                            continue;
-                        }
-                        if let Some((weight, distance_m)) = catchment.pair(chord2, *sp, *dp) {
-                            found.push(Found {
-                                chord2,
-                                distance_m,
-                                weight,
-                                row: e.row,
-                                position: *dp,
-                            });
-                        }
+                for ((&chord2, &row), dp) in chords.iter().zip(&near.rows).zip(&near.positions) {
+                    if chord2 > catchment.outside2 {
+                        continue;
+                    }
+                    if let Some((weight, distance_m)) = catchment.pair(chord2, *sp, *dp) {
+                        found.push(Found {
+                            chord2,
+                            distance_m,
+                            weight,
+                            row,
+                            position: *dp,
+                        });
                     }
                 }
                 catchment.sort_nearest_first(&mut found, *sp);
                 for f in &found {
                     add(f.row, f.weight);
                 }
+                if keep {
+                    out.rows.extend(found.iter().map(|f| f.row));
+                }
             }
-            let ratio = match (supply.get(s.row as usize), missing) {
-                (Some(Value::Missing(m)), _) => Value::Missing(*m),
+            let ratio = match (capacity, missing) {
+                (Capacity::Missing(m), _) => Value::Missing(*m),
                 (_, Some(_)) => Value::Missing(Missing::Incomplete),
-                (Some(Value::Number(s)), None) if total > 0.0 => Value::Number(s / total),
-                (Some(Value::Number(_)), None) => Value::Missing(Missing::NotApplicable),
-                (Some(Value::Text(_)) | None, None) => Value::Missing(Missing::NotAvailable),
+                (Capacity::Number(s), None) if total > 0.0 => Value::Number(s / total),
+                (Capacity::Number(_), None) => Value::Missing(Missing::NotApplicable),
+                (Capacity::NotNumber, None) => Value::Missing(Missing::NotAvailable),
             };
-            out.push((s.row, ratio));
+            out.services.push((s.row, ratio, start..out.rows.len()));
+        }
+        if keep && stored.fetch_add(out.rows.len(), Ordering::Relaxed) + out.rows.len() > kept {
+            overflow.store(true, Ordering::Relaxed);
+        }
+        if overflow.load(Ordering::Relaxed) {
+            out.rows = Vec::new();
         }
         out
     });
     let mut ratios = vec![Value::Missing(Missing::NotApplicable); supply_points.len()];
-    for (j, ratio) in per_cell.into_iter().flatten() {
-        if let Some(slot) = ratios.get_mut(j as usize) {
-            *slot = ratio;
+    // Where each service's catchment was kept: its cell and range.
+    let mut spans: Vec<Option<(usize, std::ops::Range<usize>)>> = Vec::new();
+    let complete_lists = !overflow.load(Ordering::Relaxed);
+    if complete_lists {
+        spans.resize(supply_points.len(), None);
+    }
+    for (c, cell) in per_cell.iter().enumerate() {
+        for (j, ratio, range) in &cell.services {
+            if let Some(slot) = ratios.get_mut(*j as usize) {
+                *slot = ratio.clone();
+            }
+            if let Some(slot) = spans.get_mut(*j as usize) {
+                *slot = Some((c, range.clone()));
+            }
         }
     }
     let ratio_amounts: Vec<Ratio> = ratios.iter().map(Ratio::of).collect();
 
-    // Step 2, by cell of demand points: the ratios reached, added in service order.
+    let accessibility = if complete_lists {
+        // Step 2 from the kept catchments, service by service in row order: every demand point
+        // gets its terms in the same order as by looking its services up (every weight is 1).
+        let mut sums = vec![0.0f64; demand_points.len()];
+        let mut incomplete = vec![false; demand_points.len()];
+        for (span, ratio) in spans.iter().zip(&ratio_amounts) {
+            let Some(rows) = span
+                .as_ref()
+                .and_then(|(c, range)| per_cell.get(*c)?.rows.get(range.clone()))
+            else {
+                continue;
+            };
+            match ratio {
+                Ratio::Number(r) => {
+                    for &k in rows {
+                        if let Some(a) = sums.get_mut(k as usize) {
+                            *a += r;
+                        }
+                    }
+                }
+                Ratio::Skipped => {}
+                Ratio::Incomplete => {
+                    for &k in rows {
+                        if let Some(flag) = incomplete.get_mut(k as usize) {
+                            *flag = true;
+                        }
+                    }
+                }
+            }
+        }
+        demand_points
+            .iter()
+            .zip(sums.into_iter().zip(incomplete))
+            .map(|(p, (a, incomplete))| match (p, incomplete) {
+                (None, _) => Value::Missing(Missing::NotApplicable),
+                (Some(_), true) => Value::Missing(Missing::Incomplete),
+                (Some(_), false) => Value::Number(a),
+            })
+            .collect()
+    } else {
+        step_two_by_demand(
+            demand_points.len(),
+            &demand_grid,
+            supply_grid,
+            &catchment,
+            &ratio_amounts,
+        )
+    };
+    Ok(Fca {
+        ratios,
+        accessibility,
+    })
+}
+
+/// Points gathered from several cubes, coordinate by coordinate.
+#[derive(Default)]
+struct Candidates {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    z: Vec<f64>,
+    rows: Vec<u32>,
+    positions: Vec<Point<f64>>,
+}
+
+impl Candidates {
+    fn extend(&mut self, entries: &[GridPoint], positions: &[Point<f64>]) {
+        for e in entries {
+            let [x, y, z] = e.xyz;
+            self.x.push(x);
+            self.y.push(y);
+            self.z.push(z);
+            self.rows.push(e.row);
+        }
+        self.positions.extend_from_slice(positions);
+    }
+
+    /// The squared chords from `v` to every candidate, in order, computed as [`chord2`] does
+    /// (`v` first: the same bits).
+    fn chords_from(&self, v: [f64; 3], chords: &mut Vec<f64>) {
+        chords.clear();
+        chords.extend(self.x.iter().zip(&self.y).zip(&self.z).map(|((x, y), z)| {
+            let (dx, dy, dz) = (v[0] - x, v[1] - y, v[2] - z);
+            dx * dx + dy * dy + dz * dz
+        }));
+    }
+}
+
+/// The demand rows of the catchments of one cell of services: `(service row, ratio, range of
+/// its demand rows in rows)`, `rows` empty when the catchments are not kept.
+struct CellCatchments {
+    services: Vec<(u32, Value, std::ops::Range<usize>)>,
+    rows: Vec<u32>,
+}
+
+/// Step 2 by cell of demand points: for each, the ratios of the services reached, added in
+/// service order.
+fn step_two_by_demand(
+    demand_len: usize,
+    demand_grid: &SphereGrid,
+    supply_grid: &SphereGrid,
+    catchment: &Catchment,
+    ratio_amounts: &[Ratio],
+) -> Vec<Value> {
     let per_cell = crate::parallel::map_indexed_balanced(&demand_grid.cells, 8, |_, cell| {
         let around = supply_grid.around(cell.key);
         let mut rows: Vec<u32> = Vec::new();
@@ -285,16 +496,13 @@ pub fn two_step_fca(
         }
         out
     });
-    let mut accessibility = vec![Value::Missing(Missing::NotApplicable); demand_points.len()];
+    let mut accessibility = vec![Value::Missing(Missing::NotApplicable); demand_len];
     for (k, value) in per_cell.into_iter().flatten() {
         if let Some(slot) = accessibility.get_mut(k as usize) {
             *slot = value;
         }
     }
-    Ok(Fca {
-        ratios,
-        accessibility,
-    })
+    accessibility
 }
 
 /// Below this many services the nearest one is looked for in an R-tree ([`ServiceIndex`]);
@@ -303,54 +511,77 @@ const NEAREST_GRID_FROM: usize = 100_000;
 
 /// The nearest of `services` (`(row, position)`) from each position, with its great-circle
 /// distance in metres, as [`ServiceIndex::nearest`] finds it (the least chord, ties by the
-/// lowest row here): in a grid of 10 km cubes, the nearest found among the 27 cubes around a
-/// position is the nearest of all when it lies within a cube's side; otherwise (sparse
+/// lowest row here). From [`NEAREST_GRID_FROM`] services on, in `grid` when given (the services'
+/// grid of a 2SFCA, whose rows are the indexes in `services`) or in a grid of 10 km cubes,
+/// searched ring of cubes by ring of cubes around a position: the nearest found is the nearest
+/// of all once it lies within the rings searched; beyond [`NEAREST_GRID_REACH_M`] (sparse
 /// services) the R-tree answers, built once when first needed.
-pub(crate) fn nearest_services(
+fn nearest_services_on(
     from: &[Option<Point<f64>>],
     services: &[(usize, Point<f64>)],
+    grid: Option<&SphereGrid>,
 ) -> Vec<Option<Neighbour>> {
     let rtree = std::sync::OnceLock::new();
     let tree = || rtree.get_or_init(|| ServiceIndex::from_positions(services.to_vec()));
-    if services.len() < NEAREST_GRID_FROM || u32::try_from(services.len()).is_err() {
+    let own_grid;
+    let grid = match grid {
+        Some(g) if g.entries.len() == services.len() => Some(g),
+        _ if services.len() >= NEAREST_GRID_FROM => {
+            let positions: Vec<Point<f64>> = services.iter().map(|(_, p)| *p).collect();
+            own_grid = SphereGrid::of_points(&positions, chord2_from_metres(10_000.0).sqrt());
+            own_grid.as_ref()
+        }
+        _ => None,
+    };
+    let Some(grid) = grid else {
         let index = tree();
         return crate::parallel::map_indexed(from, |_, p| p.and_then(|p| index.nearest(p)));
-    }
-    let side = chord2_from_metres(10_000.0).sqrt();
-    let grid = SphereGrid::new(
-        &services
-            .iter()
-            .enumerate()
-            .filter_map(|(k, (_, p))| Some((u32::try_from(k).ok()?, *p)))
-            .collect::<Vec<_>>(),
-        side,
-    );
+    };
+    let side = grid.side;
+    let rings = (chord2_from_metres(NEAREST_GRID_REACH_M).sqrt() / side)
+        .ceil()
+        .clamp(1.0, 8.0) as i64;
     crate::parallel::map_indexed(from, |_, p| {
         let p = (*p)?;
         let v = unit_vector(p);
-        let key = v.map(|c| (c / side).floor() as i64);
+        let key = grid.key_of(v);
         let mut best: Option<(f64, u32)> = None;
-        for (entries, ..) in grid.around(key) {
+        let look = |best: &mut Option<(f64, u32)>, entries: &[GridPoint]| {
             for e in entries {
                 let c2 = chord2(v, e.xyz);
                 if best.is_none_or(|(b, r)| c2 < b || (c2 == b && e.row < r)) {
-                    best = Some((c2, e.row));
+                    *best = Some((c2, e.row));
                 }
             }
-        }
-        match best {
-            Some((c2, k)) if c2 <= side * side => {
+        };
+        // The position's own cube first: the cubes wholly farther than the nearest found so
+        // far are then skipped (an equally near point could not be in them either).
+        look(&mut best, grid.cube(key));
+        for ring in 1..=rings {
+            shell_keys(key, ring, |k| {
+                if k != key && best.is_none_or(|(b, _)| box_chord2(v, k, side) <= b) {
+                    look(&mut best, grid.cube(k));
+                }
+            });
+            // Every point outside the cubes searched so far is farther than `ring` sides.
+            let reach = ring as f64 * side;
+            if let Some((c2, k)) = best
+                && c2 <= reach * reach
+            {
                 let &(row, position) = services.get(k as usize)?;
-                Some(Neighbour {
+                return Some(Neighbour {
                     row,
                     position,
                     distance_m: distance_m(p, position),
-                })
+                });
             }
-            _ => tree().nearest(p),
         }
+        tree().nearest(p)
     })
 }
+
+/// How far the grid search for the nearest service goes before the R-tree answers.
+const NEAREST_GRID_REACH_M: f64 = 40_000.0;
 
 /// A demand amount as step 1 reads it (the one place where it reads the demand values).
 #[derive(Clone, Copy)]
@@ -365,6 +596,25 @@ impl Amount {
             Value::Number(d) => Amount::Number(*d),
             Value::Missing(m) => Amount::Missing(*m),
             Value::Text(_) => Amount::Missing(Missing::NotAvailable),
+        }
+    }
+}
+
+/// A service's capacity as step 1 reads it.
+#[derive(Clone, Copy)]
+enum Capacity {
+    Number(f64),
+    Missing(Missing),
+    /// A text, or no value at all.
+    NotNumber,
+}
+
+impl Capacity {
+    fn of(v: Option<&Value>) -> Capacity {
+        match v {
+            Some(Value::Number(s)) => Capacity::Number(*s),
+            Some(Value::Missing(m)) => Capacity::Missing(*m),
+            Some(Value::Text(_)) | None => Capacity::NotNumber,
         }
     }
 }
@@ -543,6 +793,8 @@ type Neighbourhood<'a> = (&'a [GridPoint], &'a [Point<f64>], [i64; 3]);
 /// Points bucketed in cubes of side `side` on the unit sphere, stored cube by cube (rows
 /// ascending inside a cube), with their WGS84 positions in the same order.
 struct SphereGrid {
+    /// The side of the cubes (a chord).
+    side: f64,
     cells: Vec<Cell>,
     lookup: HashMap<CellKey, usize, BuildHasherDefault<KeyHasher>>,
     entries: Vec<GridPoint>,
@@ -550,6 +802,35 @@ struct SphereGrid {
 }
 
 impl SphereGrid {
+    /// The grid of `points`, each with its index as row; `None` beyond 2³² points.
+    fn of_points(points: &[Point<f64>], side: f64) -> Option<SphereGrid> {
+        u32::try_from(points.len()).ok()?;
+        let rows: Vec<(u32, Point<f64>)> = points
+            .iter()
+            .enumerate()
+            .filter_map(|(j, p)| Some((u32::try_from(j).ok()?, *p)))
+            .collect();
+        Some(SphereGrid::new(&rows, side))
+    }
+
+    /// The grid of the positioned ones of `points`, each with its index as row; `None` beyond
+    /// 2³² points.
+    fn of_positions(points: &[Option<Point<f64>>], side: f64) -> Option<SphereGrid> {
+        u32::try_from(points.len()).ok()?;
+        let rows: Vec<(u32, Point<f64>)> = points
+            .iter()
+            .enumerate()
+            .filter_map(|(k, p)| Some((u32::try_from(k).ok()?, (*p)?)))
+            .collect();
+        Some(SphereGrid::new(&rows, side))
+    }
+
+    /// The key of the cube of unit vector `v`.
+    #[inline]
+    fn key_of(&self, v: [f64; 3]) -> [i64; 3] {
+        v.map(|c| (c / self.side).floor() as i64)
+    }
+
     /// Buckets `points` (`(row, position)`, rows ascending) by a counting sort on their cube.
     fn new(points: &[(u32, Point<f64>)], side: f64) -> SphereGrid {
         let keyed: Vec<([i64; 3], [f64; 3])> = crate::parallel::map_indexed(points, |_, (_, p)| {
@@ -600,6 +881,7 @@ impl SphereGrid {
             }
         }
         SphereGrid {
+            side,
             cells,
             lookup,
             entries,
@@ -612,6 +894,15 @@ impl SphereGrid {
         let entries = self.entries.get(cell.range()).unwrap_or_default();
         let positions = self.positions.get(cell.range()).unwrap_or_default();
         entries.iter().zip(positions)
+    }
+
+    /// The points of cube `key` (none when it is empty).
+    fn cube(&self, key: [i64; 3]) -> &[GridPoint] {
+        self.lookup
+            .get(&CellKey(key))
+            .and_then(|&n| self.cells.get(n))
+            .and_then(|c| self.entries.get(c.range()))
+            .unwrap_or_default()
     }
 
     /// The points (and positions) of the (at most 27) non-empty cubes around cube `key`.
@@ -634,6 +925,23 @@ impl SphereGrid {
             }
         }
         out
+    }
+}
+
+/// Calls `f` with every cube key at Chebyshev distance `ring` from `key`, each once; ring 1
+/// also gives `key` itself, so that rings 1 to n give the whole block of side 2n + 1.
+fn shell_keys(key: [i64; 3], ring: i64, mut f: impl FnMut([i64; 3])) {
+    for dx in -ring..=ring {
+        for dy in -ring..=ring {
+            // On the faces x or y at ±ring every z; inside them only the two z faces (all of the
+            // 3 × 3 × 3 block for ring 1, so that the centre cube is searched too).
+            let full = ring <= 1 || dx.abs() == ring || dy.abs() == ring;
+            let mut dz = -ring;
+            while dz <= ring {
+                f([key[0] + dx, key[1] + dy, key[2] + dz]);
+                dz += if full || dz == ring { 1 } else { 2 * ring };
+            }
+        }
     }
 }
 
@@ -803,6 +1111,115 @@ mod tests {
         assert!(distance_m(Point::new(2.0, lat), Point::new(3.0, lat)) > 5_000.0);
     }
 
+    /// A seeded random case around (2.3°E, 48.6°N): demand points (some without position,
+    /// some with a missing demand) and services (some with a missing capacity, some far from
+    /// every demand point), in a box of `span` degrees.
+    #[allow(clippy::type_complexity)]
+    fn random_case(
+        seed: u64,
+        demand_len: usize,
+        supply_len: usize,
+        span: f64,
+    ) -> (
+        Vec<Option<Point<f64>>>,
+        Vec<Value>,
+        Vec<Point<f64>>,
+        Vec<Value>,
+    ) {
+        let mut state = seed;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut demand_points = Vec::new();
+        let mut demand = Vec::new();
+        for k in 0..demand_len {
+            let p = Point::new(2.3 + next() * span, 48.6 + next() * span);
+            demand_points.push((k % 97 != 5).then_some(p));
+            demand.push(if k % 211 == 7 {
+                Value::Missing(Missing::Secret)
+            } else {
+                Value::Number((next() * 500.0).round())
+            });
+        }
+        let mut supply_points = Vec::new();
+        let mut supply = Vec::new();
+        for j in 0..supply_len {
+            let far = if j % 50 == 3 { 3.0 } else { 0.0 };
+            supply_points.push(Point::new(2.3 + far + next() * span, 48.6 + next() * span));
+            supply.push(if j % 173 == 11 {
+                Value::Missing(Missing::Empty)
+            } else {
+                Value::Number(1.0 + (next() * 4.0).floor())
+            });
+        }
+        (demand_points, demand, supply_points, supply)
+    }
+
+    #[test]
+    fn step_two_is_the_same_from_kept_catchments_or_looked_up_again() {
+        let (dp, d, sp, s) = random_case(91, 3_000, 20_000, 1.0);
+        for decay in [Decay::Step, Decay::Gaussian] {
+            let reference = two_step_fca_reference(&dp, &d, &sp, &s, 10_000.0, decay).unwrap();
+            // Every kind of accessibility is there: numbers, incomplete, no position.
+            for wanted in [
+                |v: &Value| matches!(v, Value::Number(a) if *a > 0.0),
+                |v: &Value| *v == Value::Missing(Missing::Incomplete),
+                |v: &Value| *v == Value::Missing(Missing::NotApplicable),
+            ] {
+                assert!(reference.accessibility.iter().any(wanted));
+            }
+            assert!(
+                reference
+                    .ratios
+                    .contains(&Value::Missing(Missing::NotApplicable))
+            );
+            // All kept, none kept, and kept until the budget is exceeded half way.
+            for kept in [CATCHMENTS_KEPT, 0, 1_000_000] {
+                let fast = two_step_fca_on(&dp, &d, &sp, &s, 10_000.0, decay, None, kept).unwrap();
+                assert_eq!(fast, reference, "{decay:?}, {kept} pairs kept");
+            }
+        }
+    }
+
+    #[test]
+    fn nearest_and_fca_on_one_grid_are_those_computed_apart() {
+        // Enough services for the grid search (100,000), radii sharing the grid or not.
+        let (dp, d, sp, s) = random_case(7, 2_000, NEAREST_GRID_FROM + 5_000, 2.0);
+        let services: Vec<(usize, Point<f64>)> = sp.iter().copied().enumerate().collect();
+        let index = ServiceIndex::from_positions(services.clone());
+        let expected: Vec<Option<Neighbour>> = dp
+            .iter()
+            .map(|p| p.and_then(|p| index.nearest(p)))
+            .collect();
+        for radius_m in [5_000.0, 10_000.0, 15_000.0] {
+            let (nearest, fca) =
+                nearest_and_fca(&dp, &d, &services, &s, radius_m, Decay::Step).unwrap();
+            assert_eq!(nearest, expected, "{radius_m} m");
+            let reference =
+                two_step_fca_reference(&dp, &d, &sp, &s, radius_m, Decay::Step).unwrap();
+            assert_eq!(fca, reference, "{radius_m} m");
+        }
+    }
+
+    #[test]
+    fn rings_give_every_cube_of_the_block_once() {
+        let key = [7, -3, 12];
+        let mut seen = std::collections::HashMap::new();
+        for ring in 1..=4 {
+            shell_keys(key, ring, |k| *seen.entry(k).or_insert(0) += 1);
+            // 3³, 5³, 7³, 9³ cubes, none twice, all in the block.
+            assert_eq!(seen.len(), ((2 * ring + 1) as usize).pow(3), "ring {ring}");
+            assert!(seen.values().all(|&n| n == 1));
+            assert!(
+                seen.keys()
+                    .all(|k| k.iter().zip(key).all(|(a, b)| (a - b).abs() <= ring))
+            );
+        }
+    }
+
     #[test]
     fn grid_nearest_is_the_r_tree_nearest() {
         // 150,000 services (grid path) over metropolitan France, dense in the east half and
@@ -821,15 +1238,22 @@ mod tests {
             .map(|k| (k % 50 != 0).then(|| Point::new(-4.5 + next() * 12.5, 42.5 + next() * 8.5)))
             .collect();
         let index = ServiceIndex::from_positions(services.clone());
-        let grid = nearest_services(&from, &services);
-        assert_eq!(grid.len(), from.len());
-        let mut far = 0;
-        for (p, g) in from.iter().zip(&grid) {
-            let expected = p.and_then(|p| index.nearest(p));
-            assert_eq!(*g, expected, "from {p:?}");
-            far += usize::from(expected.is_some_and(|n| n.distance_m > 10_000.0));
+        let positions: Vec<Point<f64>> = services.iter().map(|(_, p)| *p).collect();
+        // Its own 10 km grid, and the grid of a 5 km catchment (8 rings).
+        let shared = SphereGrid::of_points(&positions, Catchment::new(5_000.0, Decay::Step).side);
+        for grid in [None, shared.as_ref()] {
+            let found = nearest_services_on(&from, &services, grid);
+            assert_eq!(found.len(), from.len());
+            let (mut far, mut beyond) = (0, 0);
+            for (p, g) in from.iter().zip(&found) {
+                let expected = p.and_then(|p| index.nearest(p));
+                assert_eq!(*g, expected, "from {p:?}");
+                far += usize::from(expected.is_some_and(|n| n.distance_m > 10_000.0));
+                beyond +=
+                    usize::from(expected.is_some_and(|n| n.distance_m > NEAREST_GRID_REACH_M));
+            }
+            // Every path was taken: the first ring, farther rings and the R-tree.
+            assert!(far - beyond > 20 && beyond > 100, "{far} {beyond}");
         }
-        // Both paths of the grid search were taken.
-        assert!(far > 100, "{far}");
     }
 }

@@ -123,7 +123,7 @@ pub fn frame_bench(
     frames: usize,
 ) -> Result<Vec<FrameMeasure>, String> {
     // As the app does when it starts.
-    super::mesh_cache::keep_freed_memory();
+    crate::memory::keep_freed_memory();
     let mut ws = Workspace::empty();
     ws.add_file(path, &Progress::default())?;
     let layer = 0;
@@ -317,7 +317,7 @@ pub fn slider_bench(
     seed: u64,
 ) -> Result<SliderMeasure, String> {
     // As the app does when it starts.
-    super::mesh_cache::keep_freed_memory();
+    crate::memory::keep_freed_memory();
     use super::analysis_ui::AnalysisState;
     let t_load = Instant::now();
     let mut ws = Workspace::empty();

@@ -209,33 +209,3 @@ where
         done
     })
 }
-
-/// Keeps the memory a frame frees for the next frame instead of returning it to the system.
-///
-/// Every frame, egui copies the map's meshes (hundreds of thousands of vertices at region zoom
-/// over France) into new buffers and frees them once drawn; with glibc's defaults the freed
-/// megabytes go back to the system (the heap is trimmed, large buffers are unmapped) and the
-/// next frame takes them again page by page: at region zoom that was 5 of the 7 ms egui spends
-/// on the zone meshes. Called once when the app starts, and by the frame benchmarks so that they
-/// measure the app's frames. Does nothing outside glibc.
-pub fn keep_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // glibc's mallopt parameters (malloc.h).
-        const M_TRIM_THRESHOLD: i32 = -1;
-        const M_MMAP_THRESHOLD: i32 = -3;
-        unsafe extern "C" {
-            fn mallopt(param: i32, value: i32) -> i32;
-        }
-        // SAFETY: mallopt only changes two thresholds of the allocator; it may be called at
-        // any time, from any thread, and reports a refused value by returning 0 (ignored: the
-        // defaults stay, which are only slower).
-        unsafe {
-            // Up to 256 MiB free at the top of the heap kept; buffers up to 32 MiB (glibc's
-            // maximum for this threshold) taken from the heap, not mapped and unmapped each
-            // time.
-            mallopt(M_TRIM_THRESHOLD, 256 << 20);
-            mallopt(M_MMAP_THRESHOLD, 32 << 20);
-        }
-    }
-}

@@ -1554,7 +1554,7 @@ impl eframe::App for CartoSolApp {
 
 /// Opens the app window on a project or data file.
 pub fn run(path: Option<PathBuf>) -> anyhow::Result<()> {
-    mesh_cache::keep_freed_memory();
+    crate::memory::keep_freed_memory();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("CartoSol — diagnostic territorial")

@@ -6,7 +6,7 @@
 use anyhow::{Context, Result, bail};
 use cartosol::analysis::assign::ZoneIndex;
 use cartosol::analysis::coverage::{
-    CoverageOptions, CoverageResult, Gaps, OfferMeasure, coverage_placed,
+    CoverageOptions, CoverageResult, Gaps, OfferMeasure, Placement, coverage_placed,
 };
 use cartosol::analysis::fca::Decay;
 use cartosol::analysis::underserved::{
@@ -338,14 +338,18 @@ pub(crate) fn compute(args: &Options) -> Result<Run> {
     let communes = inputs.communes.as_ref().unwrap_or(&inputs.zones);
     // Every point placed in its commune once, for the coverage (when the zones are the
     // communes) and for the point checks.
-    let in_communes = ZoneIndex::new(communes).assign(&inputs.points.positions);
     let same_layer = std::ptr::eq(communes, &inputs.zones);
+    let commune_index = ZoneIndex::new(communes);
+    let in_communes = commune_index.assign(&inputs.points.positions);
     let result = coverage_placed(
         &inputs.zones,
         communes,
         &inputs.points,
         &options,
-        same_layer.then_some(in_communes.as_slice()),
+        same_layer.then_some(Placement {
+            index: &commune_index,
+            service_zones: &in_communes,
+        }),
     )?;
     step_time(
         args,
