@@ -37,10 +37,31 @@ pub struct CellId {
 impl CellId {
     /// The square's INSEE id (`CRS3035RES200mN2029800E4252400`).
     pub fn id(&self) -> String {
-        format!(
-            "CRS3035RES{}mN{}E{}",
-            self.resolution_m, self.north_m, self.east_m
-        )
+        let mut id = String::with_capacity(32);
+        self.write_id(&mut id);
+        id
+    }
+
+    /// Writes the square's INSEE id at the end of `out`: each number as `f64` displays it,
+    /// whole metres (every real id) through the much faster integer formatting, which writes
+    /// the same digits.
+    pub fn write_id(&self, out: &mut String) {
+        use std::fmt::Write;
+        let number = |out: &mut String, x: f64| {
+            // Whole numbers below 2⁵³ display alike as f64 and as i64 (no ".0", no exponent);
+            // zero is left out for −0, which f64 displays with its sign.
+            if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 && x != 0.0 {
+                let _ = write!(out, "{}", x as i64);
+            } else {
+                let _ = write!(out, "{x}");
+            }
+        };
+        out.push_str("CRS3035RES");
+        number(out, self.resolution_m);
+        out.push_str("mN");
+        number(out, self.north_m);
+        out.push('E');
+        number(out, self.east_m);
     }
 
     /// The centre of the square, EPSG:3035 metres (easting, northing).
@@ -957,7 +978,6 @@ pub fn is_grid_table(path: &Path) -> bool {
 pub fn grid_as_zones(path: &Path, grid: GridLayer) -> Result<crate::model::ZoneLayer, LoadError> {
     use crate::model::{Column, ColumnBuilder, Field, FieldKind, Table, ZoneLayer};
     use geo::{LineString, MultiPolygon, Polygon};
-    use std::fmt::Write;
     let transform = laea_to_wgs84(path)?;
     let geometries = crate::parallel::map_indexed(&grid.cells, |_, c| {
         let r = c.resolution_m;
@@ -966,20 +986,26 @@ pub fn grid_as_zones(path: &Path, grid: GridLayer) -> Result<crate::model::ZoneL
             (c.east_m + r, c.north_m),
             (c.east_m + r, c.north_m + r),
             (c.east_m, c.north_m + r),
-            (c.east_m, c.north_m),
         ];
         let ring: Option<Vec<(f64, f64)>> = corners
             .iter()
             .map(|(e, n)| transform.convert(*e, *n))
             .collect();
         match ring {
-            Some(ring) => MultiPolygon::new(vec![Polygon::new(LineString::from(ring), vec![])]),
+            Some(mut ring) => {
+                // Closed on its first corner, reprojected once.
+                if let Some(&first) = ring.first() {
+                    ring.push(first);
+                }
+                MultiPolygon::new(vec![Polygon::new(LineString::from(ring), vec![])])
+            }
             None => MultiPolygon::new(vec![]),
         }
     });
     // Columns built straight from the grid's storage: the ids and the communes written into
-    // one reused buffer and interned, the counts as numbers (NaN: missing).
-    let text_column = |text_of: &dyn Fn(usize, &mut String)| {
+    // one reused buffer and interned, the counts as numbers (NaN: missing); the two text
+    // columns and the counts are built at the same time.
+    let text_column = |text_of: &(dyn Fn(usize, &mut String) + Sync)| {
         let mut builder = ColumnBuilder::with_capacity(grid.cells.len());
         let mut buffer = String::new();
         for i in 0..grid.cells.len() {
@@ -989,22 +1015,38 @@ pub fn grid_as_zones(path: &Path, grid: GridLayer) -> Result<crate::model::ZoneL
         }
         builder.finish()
     };
-    let ids = text_column(&|i, buffer| {
-        if let Some(c) = grid.cells.get(i) {
-            let _ = write!(
-                buffer,
-                "CRS3035RES{}mN{}E{}",
-                c.resolution_m, c.north_m, c.east_m
-            );
-        }
-    });
-    let communes = text_column(&|i, buffer| {
-        for (k, code) in grid.communes.get(i).into_iter().flatten().enumerate() {
-            if k > 0 {
-                buffer.push(' ');
-            }
-            buffer.push_str(code);
-        }
+    let (ids, communes, counts) = std::thread::scope(|scope| {
+        let ids = scope.spawn(|| {
+            text_column(&|i, buffer| {
+                if let Some(c) = grid.cells.get(i) {
+                    c.write_id(buffer);
+                }
+            })
+        });
+        let communes = scope.spawn(|| {
+            text_column(&|i, buffer| {
+                for (k, code) in grid.communes.get(i).into_iter().flatten().enumerate() {
+                    if k > 0 {
+                        buffer.push(' ');
+                    }
+                    buffer.push_str(code);
+                }
+            })
+        });
+        let counts = crate::parallel::map_indexed(&grid.fields, |_, f| {
+            Column::from_numbers(f.values.iter().map(|&v| {
+                if v.is_finite() {
+                    Ok(v)
+                } else {
+                    Err(crate::value::Missing::Empty)
+                }
+            }))
+        });
+        let join = |h: std::thread::ScopedJoinHandle<'_, Column>| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        (join(ids), join(communes), counts)
     });
     let mut fields = vec![
         Field {
@@ -1020,17 +1062,11 @@ pub fn grid_as_zones(path: &Path, grid: GridLayer) -> Result<crate::model::ZoneL
             ),
         },
     ];
-    for f in grid.fields {
+    for (f, values) in grid.fields.into_iter().zip(counts) {
         fields.push(Field {
             name: f.name,
             kind: FieldKind::Number,
-            values: Column::from_numbers(f.values.into_iter().map(|v| {
-                if v.is_finite() {
-                    Ok(v)
-                } else {
-                    Err(crate::value::Missing::Empty)
-                }
-            })),
+            values,
         });
     }
     fields.push(Field {
@@ -1063,6 +1099,37 @@ pub fn load_zones_or_grid(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_written_as_f64_displays_them() {
+        let values = [
+            200.0,
+            1000.0,
+            2_029_800.0,
+            4_252_400.0,
+            0.0,
+            -0.0,
+            -200.0,
+            0.5,
+            2_029_800.25,
+            1e20,
+            9_007_199_254_740_992.0,
+            f64::NAN,
+            f64::INFINITY,
+            1e-7,
+        ];
+        for &resolution_m in &values {
+            for &north_m in &values {
+                let c = CellId {
+                    resolution_m,
+                    north_m,
+                    east_m: north_m * 3.0,
+                };
+                let expected = format!("CRS3035RES{resolution_m}mN{north_m}E{}", c.east_m);
+                assert_eq!(c.id(), expected);
+            }
+        }
+    }
 
     fn write(name: &str, bytes: &[u8]) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("cartosol-grid-{}", std::process::id()));
