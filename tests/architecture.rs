@@ -23,7 +23,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "fondations",
         &[
             "model", "value", "error", "codes", "crs", "text", "parallel", "fsutil", "search",
-            "limits",
+            "limits", "memory",
         ],
     ),
     (
