@@ -102,11 +102,11 @@ fn check_inputs(
 /// clearly inside or outside, the haversine distance otherwise), step 1 adds the demands of a
 /// catchment nearest first (ties by demand row) and step 2 adds the ratios in service order.
 ///
-/// Under the step decay, step 1 keeps the demand rows of every catchment (up to
-/// [`CATCHMENTS_KEPT`] pairs) and step 2 hands each service's ratio to the demand points of its
-/// catchment, services in row order, which gives every demand point its terms in service order
-/// too; otherwise (Gaussian decay, or too many pairs to keep) step 2 looks the services around
-/// each demand point up again and sorts them by row.
+/// Step 1 keeps the demand rows of every catchment, with their weights under the Gaussian
+/// decay (up to [`CATCHMENTS_KEPT_BYTES`]), and step 2 hands each service's weighted ratio to
+/// the demand points of its catchment, services in row order, which gives every demand point
+/// its terms in service order too; with too many pairs to keep, step 2 looks the services
+/// around each demand point up again and sorts them by row.
 pub fn two_step_fca(
     demand_points: &[Option<Point<f64>>],
     demand: &[Value],
@@ -123,14 +123,14 @@ pub fn two_step_fca(
         radius_m,
         decay,
         None,
-        CATCHMENTS_KEPT,
+        CATCHMENTS_KEPT_BYTES,
     )
 }
 
-/// At most this many (service, demand point) pairs of step 1 are kept for step 2 (4 bytes each):
-/// beyond, step 2 looks its catchments up again, as a national 200 m grid against a million
-/// services would need several gigabytes.
-const CATCHMENTS_KEPT: usize = 64 << 20;
+/// At most this many bytes of (service, demand point) pairs of step 1 are kept for step 2 (4
+/// bytes a pair, 12 with its Gaussian weight): beyond, step 2 looks its catchments up again, as
+/// a national 200 m grid against a million services would need several gigabytes.
+const CATCHMENTS_KEPT_BYTES: usize = 256 << 20;
 
 /// The nearest service of each of `demand_points` (see [`nearest_services_on`]) and the 2SFCA of
 /// `services` (`(row, position)`) with capacities `supply`, the services bucketed once for both
@@ -157,13 +157,13 @@ pub(crate) fn nearest_and_fca(
         radius_m,
         decay,
         shared.as_ref(),
-        CATCHMENTS_KEPT,
+        CATCHMENTS_KEPT_BYTES,
     )?;
     Ok((nearest, fca))
 }
 
 /// [`two_step_fca`] with the services' grid when already built (used when its cubes are the
-/// catchment's) and at most `kept` pairs of step 1 kept for step 2.
+/// catchment's) and at most `kept_bytes` of pairs of step 1 kept for step 2.
 #[allow(clippy::too_many_arguments)]
 fn two_step_fca_on(
     demand_points: &[Option<Point<f64>>],
@@ -173,7 +173,7 @@ fn two_step_fca_on(
     radius_m: f64,
     decay: Decay,
     supply_grid: Option<&SphereGrid>,
-    kept: usize,
+    kept_bytes: usize,
 ) -> Result<Fca, AnalysisError> {
     check_inputs(demand_points, demand, supply_points, supply, radius_m)?;
     let catchment = Catchment::new(radius_m, decay);
@@ -202,10 +202,12 @@ fn two_step_fca_on(
     };
     let amounts: Vec<Amount> = demand.iter().map(Amount::of).collect();
 
-    // Step 1, by cell of services: the demand cells around a cell are looked up once. Under
-    // the step decay (every weight 1) the demand rows of each catchment are kept, up to `kept`
-    // pairs in all, for step 2.
-    let keeping = catchment.decay == Decay::Step && kept > 0;
+    // Step 1, by cell of services: the demand cells around a cell are looked up once. The
+    // demand rows of each catchment are kept for step 2, with their weights unless every weight
+    // is 1 (step decay), up to `kept_bytes` in all.
+    let weighted = catchment.decay != Decay::Step;
+    let kept = kept_bytes / if weighted { 12 } else { 4 };
+    let keeping = kept > 0;
     let stored = AtomicUsize::new(0);
     let overflow = AtomicBool::new(!keeping);
     // The capacities in the grid's order: read in the services' own order, they were a cache
@@ -226,6 +228,7 @@ fn two_step_fca_on(
         let mut out = CellCatchments {
             services: Vec::with_capacity(cell.len()),
             rows: Vec::new(),
+            weights: Vec::new(),
         };
         let keep = !overflow.load(Ordering::Relaxed);
         let cell_capacities = capacities.get(cell.range()).unwrap_or_default();
@@ -300,6 +303,9 @@ fn two_step_fca_on(
                 }
                 if keep {
                     out.rows.extend(found.iter().map(|f| f.row));
+                    if weighted {
+                        out.weights.extend(found.iter().map(|f| f.weight));
+                    }
                 }
             }
             let ratio = match (capacity, missing) {
@@ -316,6 +322,7 @@ fn two_step_fca_on(
         }
         if overflow.load(Ordering::Relaxed) {
             out.rows = Vec::new();
+            out.weights = Vec::new();
         }
         out
     });
@@ -340,17 +347,27 @@ fn two_step_fca_on(
 
     let accessibility = if complete_lists {
         // Step 2 from the kept catchments, service by service in row order: every demand point
-        // gets its terms in the same order as by looking its services up (every weight is 1).
+        // gets its terms `w · R_j` in the same order as by looking its services up (under the
+        // step decay every weight is 1 and `1 · R_j` is `R_j`).
         let mut sums = vec![0.0f64; demand_points.len()];
         let mut incomplete = vec![false; demand_points.len()];
         for (span, ratio) in spans.iter().zip(&ratio_amounts) {
-            let Some(rows) = span
+            let Some((cell, range)) = span
                 .as_ref()
-                .and_then(|(c, range)| per_cell.get(*c)?.rows.get(range.clone()))
+                .and_then(|(c, range)| Some((per_cell.get(*c)?, range.clone())))
             else {
                 continue;
             };
+            let rows = cell.rows.get(range.clone()).unwrap_or_default();
             match ratio {
+                Ratio::Number(r) if weighted => {
+                    let weights = cell.weights.get(range).unwrap_or_default();
+                    for (&k, &w) in rows.iter().zip(weights) {
+                        if let Some(a) = sums.get_mut(k as usize) {
+                            *a += w * r;
+                        }
+                    }
+                }
                 Ratio::Number(r) => {
                     for &k in rows {
                         if let Some(a) = sums.get_mut(k as usize) {
@@ -426,10 +443,12 @@ impl Candidates {
 }
 
 /// The demand rows of the catchments of one cell of services: `(service row, ratio, range of
-/// its demand rows in rows)`, `rows` empty when the catchments are not kept.
+/// its demand rows in rows)`, `rows` empty when the catchments are not kept; `weights` beside
+/// `rows` under the Gaussian decay.
 struct CellCatchments {
     services: Vec<(u32, Value, std::ops::Range<usize>)>,
     rows: Vec<u32>,
+    weights: Vec<f64>,
 }
 
 /// Step 2 by cell of demand points: for each, the ratios of the services reached, added in
@@ -1177,9 +1196,9 @@ mod tests {
                     .contains(&Value::Missing(Missing::NotApplicable))
             );
             // All kept, none kept, and kept until the budget is exceeded half way.
-            for kept in [CATCHMENTS_KEPT, 0, 1_000_000] {
+            for kept in [CATCHMENTS_KEPT_BYTES, 0, 4_000_000] {
                 let fast = two_step_fca_on(&dp, &d, &sp, &s, 10_000.0, decay, None, kept).unwrap();
-                assert_eq!(fast, reference, "{decay:?}, {kept} pairs kept");
+                assert_eq!(fast, reference, "{decay:?}, {kept} bytes kept");
             }
         }
     }
