@@ -12,7 +12,7 @@
 /// - on the command line, an analysis of a million points goes through many short-lived
 ///   buffers of several megabytes (reader parts, grids, catchments).
 ///
-/// Called once when the app or the command line starts, and by the frame benchmarks so that
+/// Called once when the app starts, by the coverage commands of the command line, and by the frame benchmarks so that
 /// they measure the app's frames. Does nothing outside glibc.
 pub fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

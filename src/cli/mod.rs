@@ -363,7 +363,6 @@ fn print_summary(path: &std::path::Path) -> Result<()> {
 
 /// Runs the command line; errors are printed in French with a non-zero exit status.
 pub fn main() -> ExitCode {
-    cartosol::memory::keep_freed_memory();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
