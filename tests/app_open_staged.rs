@@ -4,6 +4,7 @@
 //! dialog.
 
 mod common;
+mod fixtures;
 
 use cartosol::app::basemap::BasemapChoice;
 use cartosol::app::dialogs::Dialog;
@@ -28,18 +29,6 @@ fn empty_app(name: &str) -> Harness<'static, CartoSolApp> {
         1200.0,
         800.0,
     )
-}
-
-/// Runs frames until `done` (at most 30 s).
-fn wait_until(harness: &mut Harness<'static, CartoSolApp>, done: impl Fn(&CartoSolApp) -> bool) {
-    for _ in 0..600 {
-        harness.run_steps(1);
-        if done(harness.state()) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out");
 }
 
 /// The ids of a project's layers, read from its JSON with serde_json: (zones, points).
@@ -77,7 +66,7 @@ fn the_zones_are_drawn_before_the_points_come_and_the_layers_come_in_order() {
     harness
         .state_mut()
         .start_load_with(PathBuf::from(path), false, &ctx, Some(hook));
-    wait_until(&mut harness, |app| app.ws.zones.len() == zones.len());
+    common::wait_until(&mut harness, |app| app.ws.zones.len() == zones.len());
     harness.run_steps(3);
 
     let app = harness.state();
@@ -110,7 +99,7 @@ fn the_zones_are_drawn_before_the_points_come_and_the_layers_come_in_order() {
     for _ in &points {
         release.send(()).unwrap();
     }
-    wait_until(&mut harness, |app| !app.loading());
+    common::wait_until(&mut harness, |app| !app.loading());
     harness.run_steps(2);
     let app = harness.state();
     let ids: Vec<&str> = app.ws.points.iter().map(|p| p.spec.id.as_str()).collect();
@@ -133,25 +122,7 @@ fn the_zones_are_drawn_before_the_points_come_and_the_layers_come_in_order() {
 #[test]
 fn an_error_in_a_late_stage_ends_in_the_error_dialog() {
     let dir = common::temp_dir("etape-tardive");
-    let sample = std::env::current_dir().unwrap().join("sample_data");
-    let project = dir.join("tardif.cartosol.json");
-    std::fs::write(
-        &project,
-        format!(
-            r#"{{"cartosol": 1, "title": "Erreur tardive", "sources_note": "",
-            "zones": [{{"id": "communes", "name": "Communes",
-                        "source": {:?}, "code_field": "INSEE_COM", "name_field": "NOM"}}],
-            "tables": [],
-            "points": [{{"id": "services", "name": "Services",
-                         "source": {:?}}},
-                        {{"id": "absents", "name": "Absents",
-                         "source": "services_disparus.csv"}}],
-            "map": {{"zones": "communes", "indicator": "POPULATION"}}, "views": []}}"#,
-            sample.join("essonne/communes.geojson").to_str().unwrap(),
-            sample.join("services_essonne_FICTIF.csv").to_str().unwrap(),
-        ),
-    )
-    .unwrap();
+    let project = fixtures::late_error_project(&dir);
     let expected = cartosol::project::open_project(&project)
         .err()
         .unwrap()
@@ -160,7 +131,7 @@ fn an_error_in_a_late_stage_ends_in_the_error_dialog() {
 
     let mut harness = empty_app("etape-tardive");
     harness.state_mut().send(Command::Open(project));
-    wait_until(&mut harness, |app| !app.loading());
+    common::wait_until(&mut harness, |app| !app.loading());
     harness.run_steps(2);
     let app = harness.state();
     match &app.ui_state.dialog {

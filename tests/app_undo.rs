@@ -423,13 +423,7 @@ fn opening_another_project_clears_the_history() {
     assert!(harness.state().history.can_undo());
     let sample = cartosol::bundled::find_sample_project().unwrap();
     harness.state_mut().send(Command::Open(sample));
-    for _ in 0..600 {
-        harness.run_steps(1);
-        if !harness.state().loading() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    common::wait_until(&mut harness, |app| !app.loading());
     harness.run_steps(2);
     assert!(!harness.state().loading());
     assert!(harness.state().history.is_empty());
@@ -494,13 +488,7 @@ fn an_added_layer_is_undone_and_redone_without_reading_its_file_again() {
     )
     .unwrap();
     harness.state_mut().send(Command::AddFile(file.clone()));
-    for _ in 0..600 {
-        harness.run_steps(1);
-        if !harness.state().loading() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    common::wait_until(&mut harness, |app| !app.loading());
     harness.run_steps(2);
     let added = json(&mut harness);
     let layer = attributes(&harness, "communes_t3");

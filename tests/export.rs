@@ -7,6 +7,8 @@
 //! them with `UPDATE_SNAPSHOTS=1 cargo test --no-default-features --test export` and look at
 //! them before committing.
 
+mod fixtures;
+
 use cartosol::Value;
 use cartosol::export::atlas::compose_atlas_page;
 use cartosol::export::secrecy::SecrecyGuard;
@@ -14,9 +16,7 @@ use cartosol::export::{
     DataExportOptions, ExportError, MapComposition, Preset, RenderOptions, compose_project,
     export_layer, render_png, render_svg,
 };
-use cartosol::project::{
-    LayerStyle, MapSpec, Project, SAMPLE_PROJECT, autosave, open_project, recover, save_project,
-};
+use cartosol::project::{Project, SAMPLE_PROJECT, autosave, open_project, recover, save_project};
 use cartosol::table::{TableOptions, load_table};
 use cartosol::value::ValueRef;
 use cartosol::zones::{ZoneOptions, load_zones};
@@ -28,19 +28,7 @@ const DATE: &str = "Carte réalisée le 01/02/2026 avec CartoSol";
 /// The sample project with a fixed map (EPCI choropleth of TP60, town halls hidden), so that
 /// edits of the sample's saved map state do not change these checks.
 fn sample() -> Project {
-    let mut project = open_project(Path::new(SAMPLE_PROJECT)).expect("sample project");
-    project.file.map = MapSpec {
-        zones: "epci".to_owned(),
-        indicator: "TP60".to_owned(),
-        layers: vec![LayerStyle {
-            id: "mairies".to_owned(),
-            visible: false,
-            opacity: 1.0,
-            label: None,
-        }],
-        ..MapSpec::default()
-    };
-    project
+    fixtures::sample_epci_tp60()
 }
 
 fn options(preset: Preset) -> RenderOptions {

@@ -3,11 +3,12 @@
 //! carte* call `compose_project` then the PNG renderer, as here), and the choices survive a save
 //! and a reopening of the project; a project without them loads and saves as before.
 
+mod fixtures;
+
 use cartosol::export::map::map_projector;
 use cartosol::export::{Preset, RenderOptions, compose_project, render_png};
 use cartosol::project::{
-    LabelSpec, LayerStyle, MapSpec, Project, SAMPLE_PROJECT, SymbolShape, ThemeStyleSpec,
-    open_project, save_project,
+    LabelSpec, Project, SAMPLE_PROJECT, SymbolShape, ThemeStyleSpec, open_project, save_project,
 };
 use resvg::tiny_skia::Pixmap;
 use std::path::Path;
@@ -16,19 +17,7 @@ const MAGENTA: [u8; 3] = [255, 0, 255];
 
 /// The sample with its EPCI map of TP60, town halls hidden.
 fn sample() -> Project {
-    let mut project = open_project(Path::new(SAMPLE_PROJECT)).expect("sample project");
-    project.file.map = MapSpec {
-        zones: "epci".to_owned(),
-        indicator: "TP60".to_owned(),
-        layers: vec![LayerStyle {
-            id: "mairies".to_owned(),
-            visible: false,
-            opacity: 1.0,
-            label: None,
-        }],
-        ..MapSpec::default()
-    };
-    project
+    fixtures::sample_epci_tp60()
 }
 
 fn temp_dir(name: &str) -> std::path::PathBuf {

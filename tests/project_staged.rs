@@ -3,6 +3,8 @@
 //! the same stages collected, and an error in a late stage comes after the stages before it,
 //! with the message `open_project` gives.
 
+mod fixtures;
+
 use cartosol::project::{SAMPLE_PROJECT, Stage, open_project, open_project_staged};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -115,25 +117,7 @@ fn a_stopped_opening_loads_nothing_more() {
 fn an_error_in_a_late_stage_comes_after_the_stages_before_it() {
     let dir = std::env::temp_dir().join(format!("cartosol-staged-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let sample = std::env::current_dir().unwrap().join("sample_data");
-    let project = dir.join("tardif.cartosol.json");
-    std::fs::write(
-        &project,
-        format!(
-            r#"{{"cartosol": 1, "title": "Erreur tardive", "sources_note": "",
-            "zones": [{{"id": "communes", "name": "Communes",
-                        "source": {:?}, "code_field": "INSEE_COM", "name_field": "NOM"}}],
-            "tables": [],
-            "points": [{{"id": "services", "name": "Services",
-                         "source": {:?}}},
-                        {{"id": "absents", "name": "Absents",
-                         "source": "services_disparus.csv"}}],
-            "map": {{"zones": "communes", "indicator": "POPULATION"}}, "views": []}}"#,
-            sample.join("essonne/communes.geojson").to_str().unwrap(),
-            sample.join("services_essonne_FICTIF.csv").to_str().unwrap(),
-        ),
-    )
-    .unwrap();
+    let project = fixtures::late_error_project(&dir);
     let (names, result) = stage_names(&project);
     assert_eq!(
         names,

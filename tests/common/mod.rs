@@ -54,3 +54,18 @@ pub fn app_with(options: AppOptions, width: f32, height: f32) -> Harness<'static
 pub fn app(basemap: BasemapChoice, cache: &str) -> Harness<'static, CartoSolApp> {
     app_sized(basemap, cache, 1400.0, 900.0)
 }
+
+/// Runs frames until `done` holds (at most 30 s), failing the test past that.
+pub fn wait_until(
+    harness: &mut Harness<'static, CartoSolApp>,
+    done: impl Fn(&CartoSolApp) -> bool,
+) {
+    for _ in 0..600 {
+        harness.run_steps(1);
+        if done(harness.state()) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("timed out");
+}
