@@ -915,11 +915,16 @@ impl SphereGrid {
         entries.iter().zip(positions)
     }
 
-    /// The points of cube `key` (none when it is empty).
-    fn cube(&self, key: [i64; 3]) -> &[GridPoint] {
+    /// The non-empty cube `key`.
+    fn cell(&self, key: [i64; 3]) -> Option<&Cell> {
         self.lookup
             .get(&CellKey(key))
             .and_then(|&n| self.cells.get(n))
+    }
+
+    /// The points of cube `key` (none when it is empty).
+    fn cube(&self, key: [i64; 3]) -> &[GridPoint] {
+        self.cell(key)
             .and_then(|c| self.entries.get(c.range()))
             .unwrap_or_default()
     }
@@ -927,22 +932,14 @@ impl SphereGrid {
     /// The points (and positions) of the (at most 27) non-empty cubes around cube `key`.
     fn around(&self, key: [i64; 3]) -> Vec<Neighbourhood<'_>> {
         let mut out = Vec::with_capacity(27);
-        for dx in -1..=1 {
-            for dy in -1..=1 {
-                for dz in -1..=1 {
-                    let k = [key[0] + dx, key[1] + dy, key[2] + dz];
-                    if let Some(c) = self
-                        .lookup
-                        .get(&CellKey(k))
-                        .and_then(|&n| self.cells.get(n))
-                        && let (Some(e), Some(p)) =
-                            (self.entries.get(c.range()), self.positions.get(c.range()))
-                    {
-                        out.push((e, p, k));
-                    }
-                }
+        shell_keys(key, 1, |k| {
+            if let Some(c) = self.cell(k)
+                && let (Some(e), Some(p)) =
+                    (self.entries.get(c.range()), self.positions.get(c.range()))
+            {
+                out.push((e, p, k));
             }
-        }
+        });
         out
     }
 }
